@@ -1,0 +1,115 @@
+"""The audit trail: who changed what, when, from what to what.
+
+Services call these next to the write they audit, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditAction, AuditEntry
+
+_SKIP = {"created_at", "updated_at", "organization", "password", "token_hash", "secret", "secrets"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The audited field values of ``obj`` (concrete fields, foreign keys as ids)."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in _SKIP or field.primary_key or field.name.endswith("_encrypted"):
+            continue
+        data[field.attname] = _plain(getattr(obj, field.attname))
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {key: [before.get(key), after.get(key)] for key in after if before.get(key) != after.get(key)}
+
+
+def _project_id(obj: models.Model) -> int | None:
+    if obj._meta.label_lower == "projects.project":
+        return obj.pk
+    return getattr(obj, "project_id", None)
+
+
+def _record(actor, obj: models.Model, action: str, changes: dict, verb: str = "", organization_id=None):
+    organization_id = organization_id or getattr(obj, "organization_id", None)
+    return AuditEntry.objects.create(
+        organization_id=organization_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=str(actor) if actor else "",
+        action=action,
+        verb=verb,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        changes=changes,
+        project_id=_project_id(obj),
+    )
+
+
+def audit_create(actor, obj: models.Model) -> AuditEntry:
+    return _record(
+        actor,
+        obj,
+        AuditAction.CREATE,
+        {k: [None, v] for k, v in snapshot(obj).items() if v not in (None, "")},
+    )
+
+
+def audit_update(actor, obj: models.Model, before: dict[str, Any]) -> AuditEntry | None:
+    """Record what changed since ``before`` (a :func:`snapshot`); nothing when nothing did."""
+    changes = diff(before, snapshot(obj))
+    if not changes:
+        return None
+    return _record(actor, obj, AuditAction.UPDATE, changes)
+
+
+def audit_delete(actor, obj: models.Model) -> AuditEntry:
+    return _record(
+        actor,
+        obj,
+        AuditAction.DELETE,
+        {k: [v, None] for k, v in snapshot(obj).items() if v not in (None, "")},
+    )
+
+
+def audit_event(
+    actor, obj: models.Model, verb: str, detail: dict | None = None, *, denied: bool = False
+) -> AuditEntry:
+    """A domain event on ``obj`` (approved, published, sign-in link used …) or a refused attempt."""
+    changes = {key: [None, _plain(value)] for key, value in (detail or {}).items()}
+    return _record(actor, obj, AuditAction.DENIED if denied else AuditAction.EVENT, changes, verb=verb)
+
+
+def audit_for(obj: models.Model):
+    """The trail of one object, newest first (``obj`` was already fetched through access)."""
+    return (
+        AuditEntry.objects.filter(
+            organization_id=getattr(obj, "organization_id", None),
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=str(obj.pk),
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

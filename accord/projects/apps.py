@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProjectsConfig(AppConfig):
+    name = "accord.projects"
+    label = "projects"
+    verbose_name = _("Projects")
+
+    def ready(self):
+        from accord.web.nav import register_nav, register_project_tab
+
+        register_nav("projects", _("Projects"), "projects:list", order=30)
+        register_project_tab("overview", _("Overview"), "projects:detail", order=10)

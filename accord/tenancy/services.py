@@ -1,0 +1,225 @@
+"""Organisations, people, invitations and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+
+from .models import ApiToken, Invitation, Membership, Organization, Role, User, hash_token
+
+INVITATION_DAYS = 14
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner: User, slug: str = "", **fields) -> Organization:
+    """A new organisation with ``owner`` as its owner."""
+    base = slugify(slug or name)[:50] or "org"
+    candidate, n = base, 1
+    while Organization.objects.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    org = Organization(name=name, slug=candidate, **fields)
+    org.full_clean()
+    org.save()
+    Membership.objects.create(organization=org, user=owner, role=Role.OWNER)
+    audit_create(owner, org)
+    return org
+
+
+def user_create(*, email: str, password: str | None, full_name: str = "", **fields) -> User:
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+    return User.objects.create_user(email=email, password=password, full_name=full_name, **fields)
+
+
+@transaction.atomic
+def user_update_preferences(*, user: User, **fields) -> User:
+    allowed = {"full_name", "language", "timezone"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not a preference: {', '.join(sorted(unknown))}")
+    for key, value in fields.items():
+        setattr(user, key, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=[*fields.keys()])
+    return user
+
+
+@transaction.atomic
+def invitation_create(*, actor: Membership, email: str, role: str, contact=None) -> tuple[Invitation, str]:
+    """Invite ``email`` to the actor's organisation; the link is e-mailed. Returns the row and raw token."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose one of the listed roles.")})
+    if role in (Role.OWNER, Role.ADMIN) and actor.role != Role.OWNER:
+        raise ValidationError({"role": _("Only an owner can invite owners and administrators.")})
+    if role == Role.CLIENT and contact is None:
+        raise ValidationError({"contact": _("A client contact invitation needs the contact it is for.")})
+    if contact is not None and contact.organization_id != actor.organization_id:
+        raise ValidationError({"contact": _("Choose a contact of your organisation.")})
+    email = User.objects.normalize_email(email).lower()
+    existing = Membership.objects.filter(
+        organization_id=actor.organization_id, user__email__iexact=email
+    ).first()
+    if existing and existing.is_active:
+        raise ValidationError({"email": _("This person is already a member of the organisation.")})
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization_id=actor.organization_id,
+        email=email,
+        role=role,
+        contact=contact,
+        token_hash=hash_token(raw),
+        invited_by=actor.user,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+    audit_create(actor.user, invitation)
+    _send_invitation(invitation, raw)
+    return invitation, raw
+
+
+def invitation_url(raw: str) -> str:
+    return settings.BASE_URL + reverse("tenancy:accept_invitation", args=[raw])
+
+
+def _send_invitation(invitation: Invitation, raw: str) -> None:
+    from accord.comms.services import outbox_email
+
+    org = invitation.organization
+    language = (invitation.contact.language if invitation.contact else "") or org.default_language
+    with translation.override(language):
+        context = {"invitation": invitation, "organization": org, "url": invitation_url(raw)}
+        outbox_email(
+            organization=org,
+            to=invitation.email,
+            subject=_("You are invited to %(org)s on Accord") % {"org": org.name},
+            text=render_to_string("tenancy/email/invitation.txt", context),
+            html=render_to_string("tenancy/email/invitation.html", context),
+            related=invitation,
+        )
+
+
+def invitation_by_token(raw: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organization", "contact")
+        .filter(token_hash=hash_token(raw))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(
+    *, raw: str, full_name: str, password: str | None, user: User | None = None
+) -> Membership:
+    """Turn a valid invitation into a membership, creating the user if needed."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("organization", "contact")
+        .filter(token_hash=hash_token(raw))
+        .first()
+    )
+    if invitation is None or not invitation.is_usable:
+        raise ValidationError(_("This invitation link is not valid any more. Ask for a new one."))
+    if user is None:
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        if user is None:
+            user = user_create(email=invitation.email, password=password, full_name=full_name)
+        elif password:
+            raise ValidationError(
+                _("An account with this e-mail exists already: sign in first, then open the link again.")
+            )
+    elif user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("This invitation is for another e-mail address."))
+    membership, _created = Membership.objects.update_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role, "is_active": True}
+    )
+    if invitation.contact_id:
+        contact = invitation.contact
+        before = snapshot(contact)
+        contact.portal_user = user
+        contact.save(update_fields=["portal_user", "updated_at"])
+        audit_update(user, contact, before)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at", "updated_at"])
+    audit_event(user, invitation, "accepted")
+    return membership
+
+
+@transaction.atomic
+def membership_update_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose one of the listed roles.")})
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        owners = Membership.objects.filter(
+            organization_id=membership.organization_id, role=Role.OWNER, is_active=True
+        )
+        if owners.count() <= 1:
+            raise ValidationError({"role": _("The organisation needs at least one owner.")})
+    if (role in (Role.OWNER, Role.ADMIN) or membership.role == Role.OWNER) and actor.role != Role.OWNER:
+        raise ValidationError(
+            {"role": _("Only an owner can grant or take away owner and administrator roles.")}
+        )
+    before = snapshot(membership)
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    audit_update(actor.user, membership, before)
+    return membership
+
+
+@transaction.atomic
+def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
+    """A personal API token; the raw value is shown once and only its hash is kept."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, for example the tool that will use it.")})
+    raw, prefix, digest = ApiToken.generate()
+    token = ApiToken.objects.create(
+        organization_id=membership.organization_id,
+        user=membership.user,
+        name=name[:100],
+        prefix=prefix,
+        token_hash=digest,
+    )
+    audit_create(membership.user, token)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, membership: Membership, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        audit_event(membership.user, token, "revoked")
+    return token
+
+
+def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
+    token = (
+        ApiToken.objects.select_related("user", "organization")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    membership = (
+        Membership.objects.select_related("organization", "user")
+        .filter(organization_id=token.organization_id, user_id=token.user_id, is_active=True)
+        .first()
+    )
+    if membership is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token, membership

@@ -1,0 +1,175 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from accord.audit.services import audit_for
+
+from . import services
+from .access import admin_required, org_get, team_required
+from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, MemberRoleForm, ProfileForm, SignInForm
+from .middleware import SESSION_ORG_KEY
+from .models import ApiToken, Invitation, Membership
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "tenancy/login.html"
+    redirect_authenticated_user = True
+
+
+def set_language(request):
+    """Switch the interface language; signed-in users keep it as their preference."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in ("en", "zh-hans"):
+        services.user_update_preferences(user=request.user, language=language)
+    return response
+
+
+@team_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_preferences(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your preferences were saved."))
+        return redirect("tenancy:profile")
+    tokens = ApiToken.objects.filter(
+        organization_id=request.membership.organization_id, user=request.user
+    ).order_by("-created_at")
+    memberships = request.user.memberships.filter(is_active=True).select_related("organization")
+    return render(
+        request,
+        "tenancy/profile.html",
+        {"form": form, "tokens": tokens, "token_form": ApiTokenForm(), "memberships": memberships},
+    )
+
+
+@require_POST
+@team_required
+def switch_organization(request):
+    membership = get_object_or_404(
+        Membership, user=request.user, is_active=True, organization_id=request.POST.get("organization")
+    )
+    request.session[SESSION_ORG_KEY] = membership.organization_id
+    return redirect("web:dashboard")
+
+
+@require_POST
+@team_required
+def token_create(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the token a name."))
+        return redirect("tenancy:profile")
+    token, raw = services.api_token_create(membership=request.membership, name=form.cleaned_data["name"])
+    messages.success(
+        request,
+        _("Token “%(name)s” created. Copy it now, it is not shown again: %(raw)s")
+        % {"name": token.name, "raw": raw},
+    )
+    return redirect("tenancy:profile")
+
+
+@require_POST
+@team_required
+def token_revoke(request, pk):
+    token = org_get(request.membership, ApiToken.objects.filter(user=request.user), pk)
+    services.api_token_revoke(membership=request.membership, token=token)
+    messages.success(request, _("The token was revoked."))
+    return redirect("tenancy:profile")
+
+
+@admin_required
+def members(request):
+    member = request.membership
+    memberships = (
+        Membership.objects.filter(organization_id=member.organization_id)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+    invitations = (
+        Invitation.objects.filter(organization_id=member.organization_id, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                actor=member, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("tenancy:members")
+    return render(
+        request,
+        "tenancy/members.html",
+        {"memberships": memberships, "invitations": invitations, "form": form, "nav_active": "members"},
+    )
+
+
+@admin_required
+def member_detail(request, pk):
+    target = org_get(request.membership, Membership.objects.select_related("user"), pk)
+    form = MemberRoleForm(request.POST or None, initial={"role": target.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update_role(
+                actor=request.membership, membership=target, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The role was changed."))
+            return redirect("tenancy:members")
+    return render(
+        request, "tenancy/member_detail.html", {"target": target, "form": form, "history": audit_for(target)}
+    )
+
+
+def accept_invitation(request, token):
+    invitation = services.invitation_by_token(token)
+    if invitation is None or not invitation.is_usable:
+        return render(request, "tenancy/invitation_invalid.html", status=404)
+    signed_in_as_invitee = (
+        request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
+    )
+    form = AcceptInvitationForm(request.POST or None)
+    if signed_in_as_invitee:
+        form.fields["password"].required = False
+        form.fields["full_name"].required = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invitation_accept(
+                raw=token,
+                full_name=form.cleaned_data.get("full_name", ""),
+                password=form.cleaned_data.get("password") or None,
+                user=request.user if signed_in_as_invitee else None,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_ORG_KEY] = membership.organization_id
+            messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization.name})
+            return HttpResponseRedirect(
+                reverse("portal:home") if membership.is_client else reverse("web:dashboard")
+            )
+    return render(
+        request,
+        "tenancy/accept_invitation.html",
+        {"invitation": invitation, "form": form, "signed_in_as_invitee": signed_in_as_invitee},
+    )

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebConfig(AppConfig):
+    name = "accord.web"
+    label = "web"
+    verbose_name = _("Web interface")
+
+    def ready(self):
+        from .nav import register_nav
+
+        register_nav("dashboard", _("Dashboard"), "web:dashboard", order=10)

@@ -1,0 +1,20 @@
+from django.urls import reverse
+
+from accord.comms.models import Notification
+
+from .nav import MAIN_NAV
+
+
+def accord(request):
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.is_team:
+        return {"membership": membership}
+    nav = [
+        {"key": item.key, "label": item.label, "url": reverse(item.url_name)}
+        for item in MAIN_NAV
+        if membership.is_admin or not item.admin_only
+    ]
+    unread = Notification.objects.filter(
+        organization_id=membership.organization_id, user_id=membership.user_id, read_at__isnull=True
+    ).count()
+    return {"membership": membership, "main_nav": nav, "unread_notifications": unread}

@@ -1,0 +1,44 @@
+"""Navigation that apps contribute from their ``AppConfig.ready()``.
+
+The main menu and the tabs of a project page are built from these registries, so a new
+area adds itself without editing shared templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: object  # a lazy translation
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+@dataclass(frozen=True)
+class ProjectTab:
+    key: str
+    label: object
+    url_name: str  # reversed with the project's pk as the only argument
+    order: int = 100
+
+
+MAIN_NAV: list[NavItem] = []
+PROJECT_TABS: list[ProjectTab] = []
+
+
+def register_nav(key: str, label, url_name: str, order: int = 100, admin_only: bool = False) -> None:
+    if any(item.key == key for item in MAIN_NAV):
+        return
+    MAIN_NAV.append(NavItem(key, label, url_name, order, admin_only))
+    MAIN_NAV.sort(key=lambda item: item.order)
+
+
+def register_project_tab(key: str, label, url_name: str, order: int = 100) -> None:
+    if any(tab.key == key for tab in PROJECT_TABS):
+        return
+    PROJECT_TABS.append(ProjectTab(key, label, url_name, order))
+    PROJECT_TABS.sort(key=lambda tab: tab.order)

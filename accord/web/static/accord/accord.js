@@ -1,0 +1,36 @@
+// Progressive enhancements; every page works without them.
+document.addEventListener("DOMContentLoaded", () => {
+  // Board: drag a card onto a column to move it (the buttons on each card do the same without JS).
+  document.body.addEventListener("dragstart", (e) => {
+    const card = e.target.closest && e.target.closest(".taskcard[draggable=true]");
+    if (!card) return;
+    card.classList.add("dragging");
+    e.dataTransfer.setData("text/plain", card.dataset.moveUrl);
+  });
+  document.body.addEventListener("dragend", (e) => {
+    const card = e.target.closest && e.target.closest(".taskcard");
+    if (card) card.classList.remove("dragging");
+  });
+  document.body.addEventListener("dragover", (e) => {
+    const col = e.target.closest && e.target.closest(".column[data-status]");
+    if (col) { e.preventDefault(); col.classList.add("dropzone"); }
+  });
+  document.body.addEventListener("dragleave", (e) => {
+    const col = e.target.closest && e.target.closest(".column[data-status]");
+    if (col) col.classList.remove("dropzone");
+  });
+  document.body.addEventListener("drop", (e) => {
+    const col = e.target.closest && e.target.closest(".column[data-status]");
+    if (!col) return;
+    e.preventDefault();
+    col.classList.remove("dropzone");
+    const url = e.dataTransfer.getData("text/plain");
+    if (url && window.htmx) {
+      htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values: { status: col.dataset.status } });
+    }
+  });
+  // Markdown live preview: any textarea with data-preview-url updates its preview target.
+  document.querySelectorAll("textarea[data-preview-target]").forEach((area) => {
+    area.setAttribute("hx-trigger", "keyup changed delay:400ms");
+  });
+});

@@ -1,0 +1,50 @@
+"""Template filters and tags available in every template."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from accord.lib.money import format_money
+from accord.lib.text import render_markdown
+from accord.web.nav import PROJECT_TABS
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text):
+    return render_markdown(text)
+
+
+@register.simple_tag
+def money(amount, currency):
+    return format_money(amount, currency)
+
+
+@register.filter
+def rag(value):
+    """A coloured RAG badge from a status value."""
+    labels = {"green": "G", "amber": "A", "red": "R"}
+    if not value:
+        return ""
+    return format_html('<span class="rag rag-{}" title="{}">{}</span>', value, value, labels.get(value, "?"))
+
+
+@register.filter
+def percent(value):
+    try:
+        return f"{round(float(value))}%"
+    except (TypeError, ValueError):
+        return "—"
+
+
+@register.inclusion_tag("web/partials/project_tabs.html", takes_context=True)
+def project_tabs(context, project, active=""):
+    tabs = []
+    for tab in PROJECT_TABS:
+        try:
+            url = reverse(tab.url_name, args=[project.pk])
+        except NoReverseMatch:
+            continue
+        tabs.append({"key": tab.key, "label": tab.label, "url": url, "active": tab.key == active})
+    return {"tabs": tabs, "project": project}

@@ -1,0 +1,59 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accord.testing import factories as f
+
+
+def test_anonymous_is_sent_to_sign_in(world):
+    response = world.http(None).get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/signin/")
+
+
+def test_dashboard_lists_my_projects_overdue_tasks_and_follow_ups(world):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    f.TaskFactory(
+        project=world.project, title="Write interface spec", assignee=world.member, due_date=yesterday
+    )
+    f.InteractionFactory(
+        client=world.client,
+        summary="Call back about invoices",
+        follow_up_on=timezone.localdate(),
+        follow_up_owner=world.member,
+    )
+    response = world.http(world.member).get("/dashboard/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "ERP rollout" in body
+    assert "Data migration" not in body  # the member is not on that project
+    assert "Write interface spec" in body
+    assert "Call back about invoices" in body
+
+
+def test_client_contact_is_sent_to_the_portal(world):
+    response = world.http(world.client_user).get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/"
+
+
+@pytest.mark.parametrize("rows", [2, 50])
+def test_dashboard_query_count_does_not_grow(world, rows, django_assert_num_queries):
+    for i in range(rows):
+        project = f.ProjectFactory(client=world.client, manager=world.manager, code=f"Q-{rows}-{i}")
+        f.TaskFactory(
+            project=project, assignee=world.manager, due_date=timezone.localdate() - dt.timedelta(days=2)
+        )
+    http = world.http(world.manager)
+    http.get("/dashboard/")  # warm the session
+    with django_assert_num_queries(8):
+        assert http.get("/dashboard/").status_code == 200
+
+
+def test_switching_language_is_kept_on_the_user(world):
+    http = world.http(world.member)
+    response = http.post("/i18n/setlang/", {"language": "zh-hans", "next": "/dashboard/"})
+    assert response.status_code == 302
+    world.member.refresh_from_db()
+    assert world.member.language == "zh-hans"

@@ -1,0 +1,125 @@
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.comms.models import Notification
+from accord.crm.models import Interaction
+from accord.lib.dates import week_bounds
+from accord.projects.models import ProjectStatus, Task, TaskStatus
+from accord.projects.selectors import progress_percent, project_list
+from accord.tenancy.access import projects_for_user, team_required
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("tenancy:login")
+    membership = getattr(request, "membership", None)
+    if membership is not None and membership.is_client:
+        return redirect("portal:home")
+    return redirect("web:dashboard")
+
+
+@team_required
+def dashboard(request):
+    member = request.membership
+    today = timezone.localdate()
+    mine = projects_for_user(member).filter(Q(manager=request.user) | Q(team=request.user)).distinct()
+    if not mine.exists() and member.can_manage_projects:
+        mine = projects_for_user(member)
+    projects = list(
+        project_list(mine.exclude(status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED])).order_by(
+            "end_date", "id"
+        )[:20]
+    )
+    for project in projects:
+        project.progress = progress_percent(project.tasks_done, project.tasks_total)
+    overdue_tasks = (
+        Task.objects.filter(organization_id=member.organization_id, assignee=request.user, due_date__lt=today)
+        .exclude(status=TaskStatus.DONE)
+        .select_related("project")
+        .order_by("due_date", "id")[:20]
+    )
+    week_start, week_end = week_bounds(today)
+    follow_ups = (
+        Interaction.objects.filter(
+            organization_id=member.organization_id,
+            follow_up_owner=request.user,
+            follow_up_done_at__isnull=True,
+            follow_up_on__lte=week_end,
+        )
+        .select_related("client")
+        .order_by("follow_up_on", "id")[:20]
+    )
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "projects": projects,
+            "overdue_tasks": overdue_tasks,
+            "follow_ups": follow_ups,
+            "today": today,
+            "week_end": week_end,
+            "nav_active": "dashboard",
+        },
+    )
+
+
+@team_required
+def notifications(request):
+    items = Notification.objects.filter(
+        organization_id=request.membership.organization_id, user=request.user
+    ).order_by("-created_at", "-id")[:100]
+    return render(request, "web/notifications.html", {"items": items})
+
+
+@require_POST
+@team_required
+def notifications_read(request):
+    Notification.objects.filter(
+        organization_id=request.membership.organization_id, user=request.user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    messages.success(request, _("All notifications marked as read."))
+    return redirect("web:notifications")
+
+
+def _error(request, status: int, title: str, message: str):
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse({"message": message}, status=status)
+    return render(request, "web/error.html", {"title": title, "message": message}, status=status)
+
+
+def error_404(request, exception=None):
+    return _error(
+        request, 404, _("Not found"), _("This page does not exist, or you do not have access to it.")
+    )
+
+
+def error_403(request, exception=None):
+    return _error(request, 403, _("Not allowed"), _("You do not have permission to do this."))
+
+
+def error_400(request, exception=None):
+    return _error(
+        request,
+        400,
+        _("Bad request"),
+        _("The request could not be understood. Check what you sent and try again."),
+    )
+
+
+def error_500(request):
+    return _error(request, 500, _("Something went wrong"), _("The error was logged. Try again in a moment."))
+
+
+def healthz(request):
+    from django.db import connection
+    from django.http import JsonResponse
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "time": timezone.now().isoformat()})
