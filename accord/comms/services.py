@@ -111,3 +111,24 @@ def event_emit(*, organization, name: str, payload: dict) -> Event:
 
     webhooks.fan_out(event)
     return event
+
+
+# --- hooks other areas call; the communication plan implements them ------------------------
+
+
+def interaction_logged(interaction) -> list:
+    """Called by the CRM after an interaction is created or changed (same transaction).
+
+    Marks matching communication-plan obligations met. Returns the obligations it met.
+    """
+    from . import obligations
+
+    return obligations.meet_for_interaction(interaction)
+
+
+def obligations_meet(*, project, channel: str, contacts=(), when=None, source=None, note: str = "") -> list:
+    """Called when something was delivered to the client outside an interaction (a report
+    published and e-mailed, minutes sent): marks the matching open obligations met."""
+    from . import obligations
+
+    return obligations.meet(project=project, channel=channel, contacts=contacts, when=when, source=source, note=note)

@@ -28,6 +28,8 @@ class ProjectTab:
 
 MAIN_NAV: list[NavItem] = []
 PROJECT_TABS: list[ProjectTab] = []
+# Tabs of a project in the client portal (url_name reversed with the project's pk).
+PORTAL_TABS: list[ProjectTab] = []
 
 
 def register_nav(key: str, label, url_name: str, order: int = 100, admin_only: bool = False) -> None:
@@ -42,3 +44,10 @@ def register_project_tab(key: str, label, url_name: str, order: int = 100) -> No
         return
     PROJECT_TABS.append(ProjectTab(key, label, url_name, order))
     PROJECT_TABS.sort(key=lambda tab: tab.order)
+
+
+def register_portal_tab(key: str, label, url_name: str, order: int = 100) -> None:
+    if any(tab.key == key for tab in PORTAL_TABS):
+        return
+    PORTAL_TABS.append(ProjectTab(key, label, url_name, order))
+    PORTAL_TABS.sort(key=lambda tab: tab.order)
