@@ -206,6 +206,7 @@ AXES_FAILURE_LIMIT = env_int("ACCORD_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field that carries the e-mail
 AXES_LOCKOUT_TEMPLATE = "tenancy/locked_out.html"
 AXES_ENABLED = env_bool("ACCORD_AXES_ENABLED", True)
 
@@ -290,3 +291,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ACCORD_LOG_LEVEL", "WARNING")},
     "loggers": {"accord": {"level": env_str("ACCORD_LOG_LEVEL", "INFO")}},
 }
+FORMS_URLFIELD_ASSUME_HTTPS = True

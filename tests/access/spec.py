@@ -35,7 +35,14 @@ SCOPES = ("own", "other_project", "foreign")
 
 # Common expectations, for brevity in the rows.
 TEAM_READ = {"anonymous": 302, "client": 302, "member": 200, "manager": 200, "admin": 200, "outsider": 404}
-TEAM_WRITE_FORM = {"anonymous": 302, "client": 302, "member": 302, "manager": 302, "admin": 302, "outsider": 404}
+TEAM_WRITE_FORM = {
+    "anonymous": 302,
+    "client": 302,
+    "member": 302,
+    "manager": 302,
+    "admin": 302,
+    "outsider": 404,
+}
 API_READ = {"anonymous": 401, "client": 403, "member": 200, "manager": 200, "admin": 200, "outsider": 404}
 
 

@@ -1,0 +1,235 @@
+"""Browser journeys against a live Accord: a fresh database, the demo data, the web app under
+gunicorn, the background worker, and a real SMTP server that keeps what it receives.
+
+Fixtures:
+    server       base URL of the running app (session-wide)
+    admin        (email, password) of a new organisation's owner, created for this run
+    demo_login   (email, password) of the demo account (both demo organisations)
+    mailbox      the list of e-mails (email.message.EmailMessage) the SMTP server received
+    page         a fresh Playwright page (English browser locale)
+    sign_in      sign_in(page, email, password) — signs in through the form
+    shot         shot(page, "name") — saves a screenshot to e2e/artifacts/
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "e2e" / "artifacts"
+CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
+ADMIN_EMAIL = "e2e-owner@accord.example"
+ADMIN_PASSWORD = "E2e-owner-password-2026"
+DEMO_EMAIL = "demo@accord.example"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Mailbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def wait_for(self, predicate, timeout: float = 20.0):
+        """The first received message for which ``predicate(msg)`` is true (waits for the worker)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in list(self.messages):
+                if predicate(message):
+                    return message
+            time.sleep(0.2)
+        raise AssertionError("no matching e-mail arrived")
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    from aiosmtpd.controller import Controller
+
+    box = _Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def server(mailbox):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="accord-e2e-"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(data_dir),
+        "ACCORD_BASE_URL": base,
+        "ACCORD_SMTP_HOST": "127.0.0.1",
+        "ACCORD_SMTP_PORT": str(mailbox.port),
+        "ACCORD_TASKS_BACKEND": "database",
+        "ACCORD_WEBHOOK_ALLOWLIST": "127.0.0.1",
+        "ACCORD_LOG_LEVEL": "WARNING",
+    }
+    env.pop("DATABASE_URL", None)  # the journeys run on a fresh SQLite database
+    env.pop("PYTEST_VERSION", None)
+    env.pop("REDIS_URL", None)
+    python = sys.executable
+    log = (data_dir / "setup.log").open("w")
+    for args in (
+        ["manage.py", "migrate", "--noinput"],
+        ["manage.py", "demo"],
+        [
+            "manage.py",
+            "createadmin",
+            ADMIN_EMAIL,
+            "--organization",
+            "E2E Consulting",
+            "--password",
+            ADMIN_PASSWORD,
+            "--name",
+            "Erika Example",
+        ],
+    ):
+        subprocess.run([python, *args], cwd=ROOT, env=env, check=True, stdout=log, stderr=subprocess.STDOUT)
+    web_log = (data_dir / "web.log").open("w")
+    worker_log = (data_dir / "worker.log").open("w")
+    web = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "accord.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--no-control-socket",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [python, "manage.py", "accord_worker"], cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except OSError:
+                if web.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "the web server did not start:\n" + (data_dir / "web.log").read_text()
+                    ) from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        for proc in (web, worker):
+            proc.terminate()
+        for proc in (web, worker):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if os.environ.get("ACCORD_E2E_KEEP"):
+            print(f"e2e data kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def admin(server):
+    return ADMIN_EMAIL, ADMIN_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def demo_login(server):
+    from accord.web.demo import DEMO_PASSWORD
+
+    return DEMO_EMAIL, DEMO_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(
+        base_url=server, locale="en-US", viewport={"width": 1366, "height": 900}, accept_downloads=True
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(request):
+    counter = {"n": 0}
+
+    def take(page, name: str) -> Path:
+        counter["n"] += 1
+        path = ARTIFACTS / f"{request.node.name}-{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def sign_in():
+    def do(page, email_address: str, password: str) -> None:
+        page.goto("/accounts/signin/")
+        page.fill("input[name=username]", email_address)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state("networkidle")
+
+    return do
