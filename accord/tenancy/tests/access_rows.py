@@ -1,7 +1,6 @@
-from tests.access.spec import Row
-
 from accord.tenancy.models import ApiToken, Role
 from accord.tenancy.services import api_token_create, invitation_create
+from tests.access.spec import Row
 
 ALL_302 = dict.fromkeys(("anonymous", "client", "member", "manager", "admin", "outsider"), 302)
 SIGNED_IN_TEAM_200 = {
