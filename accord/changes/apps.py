@@ -6,3 +6,8 @@ class ChangesConfig(AppConfig):
     name = "accord.changes"
     label = "changes"
     verbose_name = _("Change requests")
+
+    def ready(self):
+        from accord.web.nav import register_project_tab
+
+        register_project_tab("changes", _("Changes"), "changes:project_list", order=60)

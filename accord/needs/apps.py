@@ -6,3 +6,8 @@ class NeedsConfig(AppConfig):
     name = "accord.needs"
     label = "needs"
     verbose_name = _("Needs")
+
+    def ready(self):
+        from accord.web.nav import register_project_tab
+
+        register_project_tab("needs", _("Needs"), "needs:project_list", order=40)

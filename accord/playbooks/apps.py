@@ -6,3 +6,8 @@ class PlaybooksConfig(AppConfig):
     name = "accord.playbooks"
     label = "playbooks"
     verbose_name = _("Project templates")
+
+    def ready(self):
+        from accord.web.nav import register_nav
+
+        register_nav("templates", _("Templates"), "playbooks:list", order=70)

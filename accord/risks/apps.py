@@ -6,3 +6,11 @@ class RisksConfig(AppConfig):
     name = "accord.risks"
     label = "risks"
     verbose_name = _("Risks")
+
+    def ready(self):
+        from accord.comms.scheduler import register_periodic
+        from accord.web.nav import register_nav, register_project_tab
+
+        register_nav("risks", _("Risks"), "risks:queue", order=50)
+        register_project_tab("risks", _("Risks"), "risks:project_list", order=50)
+        register_periodic("risks.review_reminders", "accord.risks.tasks.review_reminders", every=3600)

@@ -1,0 +1,134 @@
+"""Writes to the needs register."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
+
+from .models import Need, NeedStatus, NeedTask, Priority
+
+NEED_FIELDS = (
+    "title",
+    "description",
+    "business_goal",
+    "priority",
+    "acceptance_criteria",
+    "source_contact",
+    "source_interaction",
+    "milestone",
+)
+
+
+def _clean(values: dict, project) -> dict:
+    errors: dict[str, str] = {}
+    if "title" in values:
+        values["title"] = (values["title"] or "").strip()
+        if not values["title"]:
+            errors["title"] = _("Give the need a short title.")
+        elif len(values["title"]) > 300:
+            errors["title"] = _("Keep the title under 300 characters.")
+    if "priority" in values and values["priority"] not in Priority.values:
+        errors["priority"] = _("Choose must, should, could or won't.")
+    contact = values.get("source_contact")
+    if contact is not None and (
+        contact.organization_id != project.organization_id or contact.client_id != project.client_id
+    ):
+        errors["source_contact"] = _("Choose a contact of this project's client.")
+    interaction = values.get("source_interaction")
+    if interaction is not None and (
+        interaction.organization_id != project.organization_id or interaction.client_id != project.client_id
+    ):
+        errors["source_interaction"] = _("Choose an interaction with this project's client.")
+    milestone = values.get("milestone")
+    if milestone is not None and milestone.project_id != project.pk:
+        errors["milestone"] = _("Choose a milestone of this project.")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _set_tasks(need: Need, tasks) -> None:
+    tasks = list(tasks)
+    if any(t.project_id != need.project_id for t in tasks):
+        raise ValidationError({"tasks": _("Choose tasks of this project.")})
+    need.task_links.exclude(task__in=tasks).delete()
+    existing = set(need.task_links.values_list("task_id", flat=True))
+    NeedTask.objects.bulk_create(
+        [
+            NeedTask(organization_id=need.organization_id, need=need, task=t)
+            for t in tasks
+            if t.pk not in existing
+        ]
+    )
+
+
+def need_create(*, actor, project, tasks=None, status: str = NeedStatus.PROPOSED, **values) -> Need:
+    """Record a need of the client on ``project``."""
+    unknown = set(values) - set(NEED_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    values.setdefault("title", "")
+    values = _clean(dict(values), project)
+    if status not in NeedStatus.values:
+        raise ValidationError({"status": _("Choose one of the listed statuses.")})
+    with transaction.atomic():
+        need = Need.objects.create(
+            organization_id=project.organization_id,
+            project=project,
+            created_by=actor,
+            status=status,
+            **values,
+        )
+        if tasks:
+            _set_tasks(need, tasks)
+        audit_create(actor, need)
+    return need
+
+
+def need_update(*, actor, need: Need, tasks=None, **values) -> Need:
+    unknown = set(values) - set(NEED_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    values = _clean(dict(values), need.project)
+    with transaction.atomic():
+        before = snapshot(need)
+        for key, value in values.items():
+            setattr(need, key, value)
+        need.save()
+        if tasks is not None:
+            _set_tasks(need, tasks)
+        audit_update(actor, need, before)
+    return need
+
+
+def need_set_status(*, actor, need: Need, status: str) -> Need:
+    """Move a need along proposed → agreed → in progress → delivered → accepted (or dropped)."""
+    if status not in NeedStatus.values:
+        raise ValidationError({"status": _("Choose one of the listed statuses.")})
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        if need.status == status:
+            return need
+        if not need.can_move_to(status):
+            raise ValidationError(
+                {
+                    "status": _("A need that is “%(old)s” cannot become “%(new)s”.")
+                    % {"old": need.get_status_display(), "new": NeedStatus(status).label}
+                }
+            )
+        before = snapshot(need)
+        need.status = status
+        need.status_changed_at = timezone.now()
+        need.save(update_fields=["status", "status_changed_at", "updated_at"])
+        audit_update(actor, need, before)
+    return need
+
+
+def need_delete(*, actor, need: Need) -> None:
+    with transaction.atomic():
+        audit_delete(actor, need)
+        need.delete()

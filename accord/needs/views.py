@@ -1,0 +1,157 @@
+"""Needs register pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accord.audit.services import audit_for
+from accord.risks.forms import add_service_errors
+from accord.tenancy.access import project_for_user, project_object_for_user, team_required
+
+from . import selectors, services
+from .forms import NeedFilterForm, NeedForm, NeedStatusForm
+from .models import PRIORITY_ORDER, Need
+
+LIST_LIMIT = 500
+
+
+def _sorted(needs):
+    return sorted(needs, key=lambda n: (PRIORITY_ORDER.get(n.priority, 9), n.pk))
+
+
+@team_required
+def project_list(request, pk):
+    project = project_for_user(request.membership, pk)
+    filters = NeedFilterForm(request.GET or None)
+    base = Need.objects.filter(organization_id=project.organization_id, project=project)
+    needs = _sorted(selectors.need_list(base, **filters.filters()).order_by("id")[:LIST_LIMIT])
+    return render(
+        request,
+        "needs/project_list.html",
+        {"project": project, "tab": "needs", "needs": needs, "filters": filters},
+    )
+
+
+@team_required
+def trace(request, pk):
+    project = project_for_user(request.membership, pk)
+    base = Need.objects.filter(organization_id=project.organization_id, project=project)
+    needs = _sorted(selectors.traceability(base).order_by("id")[:LIST_LIMIT])
+    totals = {
+        "all": len(needs),
+        "delivered": sum(1 for n in needs if n.is_delivered),
+        "accepted": sum(1 for n in needs if n.is_accepted),
+    }
+    return render(
+        request, "needs/trace.html", {"project": project, "tab": "needs", "needs": needs, "totals": totals}
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def create(request, pk):
+    project = project_for_user(request.membership, pk, write=True)
+    form = NeedForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_create(
+                actor=request.user, project=project, tasks=form.cleaned_data["tasks"], **form.values()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Need recorded."))
+            return redirect("needs:detail", need.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": _("Record a need"),
+            "back_url": reverse("needs:project_list", args=[project.pk]),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@team_required
+def detail(request, pk):
+    need = project_object_for_user(
+        request.membership,
+        Need.objects.select_related("source_contact", "source_interaction", "milestone", "project__client"),
+        pk,
+    )
+    return render(
+        request,
+        "needs/detail.html",
+        {
+            "need": need,
+            "project": need.project,
+            "tab": "needs",
+            "tasks": need.tasks.select_related("assignee"),
+            "status_form": NeedStatusForm(initial={"status": need.status}),
+            "change_requests": need.change_requests.all(),
+            "history": audit_for(need)[:50],
+        },
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    need = project_object_for_user(request.membership, Need.objects.all(), pk, write=True)
+    form = NeedForm(request.POST or None, instance=need, project=need.project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_update(
+                actor=request.user, need=need, tasks=form.cleaned_data["tasks"], **form.values()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Need saved."))
+            return redirect("needs:detail", need.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {"form": form, "title": _("Edit need"), "back_url": reverse("needs:detail", args=[need.pk])},
+        status=422 if form.errors else 200,
+    )
+
+
+@team_required
+@require_POST
+def set_status(request, pk):
+    need = project_object_for_user(request.membership, Need.objects.all(), pk, write=True)
+    form = NeedStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the listed statuses."))
+    else:
+        try:
+            services.need_set_status(actor=request.user, need=need, status=form.cleaned_data["status"])
+            messages.success(request, _("Status changed."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return redirect("needs:detail", need.pk)
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def delete(request, pk):
+    need = project_object_for_user(request.membership, Need.objects.all(), pk, write=True)
+    if request.method == "POST":
+        project_id = need.project_id
+        services.need_delete(actor=request.user, need=need)
+        messages.success(request, _("Need deleted."))
+        return redirect("needs:project_list", project_id)
+    return render(
+        request,
+        "web/confirm_delete.html",
+        {"object": need, "back_url": reverse("needs:detail", args=[need.pk])},
+    )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accord.crm.models import Client
+from accord.risks.forms import team_users
+
+
+class ProjectFromTemplateForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none())
+    code = forms.CharField(label=_("Code"), max_length=30, help_text=_("Short and unique, e.g. ERP-2026."))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    start_date = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    manager = forms.ModelChoiceField(label=_("Project manager"), queryset=None, required=False)
+
+    def __init__(self, *args, organization_id, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("start_date", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(organization_id=organization_id).order_by(
+            "name"
+        )
+        self.fields["manager"].queryset = team_users(organization_id)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code:
+            raise ValidationError(_("Give the project a short code, e.g. ERP-2026."))
+        return code
+
+
+class SaveAsTemplateForm(forms.Form):
+    name = forms.CharField(label=_("Template name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
