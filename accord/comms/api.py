@@ -1,3 +1,373 @@
-from ninja import Router
+"""REST API of the communication hub: plan items, obligations, compliance, outbox, webhook
+subscriptions. The operations call the same services as the web pages."""
 
-router = Router(tags=["comms"])
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
+
+from accord.api.pagination import PageQuery, keyset_page
+from accord.api.schemas import Error
+from accord.crm.models import Contact
+from accord.tenancy.access import (
+    org_get,
+    project_for_user,
+    project_object_for_user,
+    projects_for_user,
+    require_admin,
+    require_team,
+)
+from accord.tenancy.models import TEAM_ROLES, User
+
+from . import obligations as obligations_mod
+from . import selectors, services
+from .models import (
+    CadenceKind,
+    Obligation,
+    OutboxMessage,
+    OutboxStatus,
+    PlanChannel,
+    PlanItem,
+    WebhookSubscription,
+)
+
+router = Router(tags=["communication"])
+ERRORS = {403: Error, 404: Error, 422: Error}
+
+Short200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+def _call(fn, **kwargs):
+    names = {"owner": "owner_id", "audience_contacts": "audience_contact_ids"}
+    try:
+        return fn(**kwargs)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise ValidationError({names.get(k, k): v for k, v in exc.error_dict.items()}) from None
+        raise
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class PlanItemOut(Schema):
+    id: int
+    project_id: int
+    purpose: str
+    content_template: str
+    channel: str
+    audience_contact_ids: list[int]
+    audience_roles: list[str]
+    cadence: str
+    weekday: int | None
+    interval: int
+    rrule: str
+    owner_id: int
+    start_date: dt.date
+    end_date: dt.date | None
+    is_active: bool
+
+    @staticmethod
+    def resolve_audience_contact_ids(obj):
+        return [c.pk for c in obj.audience_contacts.all()]
+
+
+class PlanItemIn(Schema):
+    purpose: Short200 = Field(..., min_length=1)
+    content_template: str = Field("", max_length=20_000)
+    channel: PlanChannel
+    audience_contact_ids: list[int] = Field(default_factory=list, max_length=100)
+    audience_roles: list[str] = Field(default_factory=list, max_length=10)
+    cadence: CadenceKind
+    weekday: int | None = Field(None, ge=0, le=6)
+    interval: int = Field(1, ge=1, le=52)
+    owner_id: int
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    is_active: bool = True
+
+
+class PlanItemPatch(Schema):
+    purpose: Short200 | None = None
+    content_template: str | None = Field(None, max_length=20_000)
+    channel: PlanChannel | None = None
+    audience_contact_ids: list[int] | None = Field(None, max_length=100)
+    audience_roles: list[str] | None = Field(None, max_length=10)
+    cadence: CadenceKind | None = None
+    weekday: int | None = Field(None, ge=0, le=6)
+    interval: int | None = Field(None, ge=1, le=52)
+    owner_id: int | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    is_active: bool | None = None
+
+
+class PlanItemPage(Schema):
+    items: list[PlanItemOut]
+    next_cursor: str | None
+
+
+class ObligationOut(Schema):
+    id: int
+    project_id: int
+    plan_item_id: int
+    purpose: str
+    channel: str
+    owner_id: int
+    window_start: dt.date
+    due_date: dt.date
+    status: str
+    met_at: dt.datetime | None
+    met_on_time: bool
+    met_source: str
+    met_note: str
+
+    @staticmethod
+    def resolve_purpose(obj):
+        return obj.plan_item.purpose
+
+
+class ObligationPage(Schema):
+    items: list[ObligationOut]
+    next_cursor: str | None
+
+
+class ObligationFilters(Schema):
+    view: Literal["week", "overdue", "open", "all"] = "all"
+    project_id: int | None = None
+    client_id: int | None = None
+
+
+class MeetIn(Schema):
+    note: str = Field(..., min_length=1, max_length=2000)
+
+
+class ComplianceOut(Schema):
+    project_id: int
+    due: int
+    met: int
+    met_on_time: int
+    rate: float | None
+
+
+class OutboxOut(Schema):
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    idempotency_key: str
+    created_at: dt.datetime
+
+
+class OutboxPage(Schema):
+    items: list[OutboxOut]
+    next_cursor: str | None
+
+
+class OutboxFilters(Schema):
+    status: OutboxStatus | None = None
+
+
+class SubscriptionOut(Schema):
+    id: int
+    url: str
+    description: str
+    events: list[str]
+    is_active: bool
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str
+
+
+class SubscriptionIn(Schema):
+    url: str = Field(..., max_length=1000)
+    description: str = Field("", max_length=200)
+    events: list[str] = Field(..., max_length=50)
+
+
+class SubscriptionPage(Schema):
+    items: list[SubscriptionOut]
+    next_cursor: str | None
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _plan_data(member, project, payload, *, partial: bool) -> tuple[dict, list | None]:
+    data = payload.dict(exclude_unset=partial)
+    contacts = None
+    if "audience_contact_ids" in data:
+        ids = data.pop("audience_contact_ids") or []
+        contacts = list(Contact.objects.filter(organization_id=member.organization_id, pk__in=ids))
+        if len(contacts) != len(set(ids)):
+            raise ValidationError({"audience_contact_ids": _("Choose contacts of this project's client.")})
+    if "owner_id" in data:
+        owner_id = data.pop("owner_id")
+        owner = User.objects.filter(
+            pk=owner_id, memberships__organization_id=member.organization_id, memberships__role__in=TEAM_ROLES
+        ).first()
+        if owner is None:
+            raise ValidationError({"owner_id": _("Choose someone on your team.")})
+        data["owner"] = owner
+    for key in ("channel", "cadence"):
+        if data.get(key) is not None:
+            data[key] = str(getattr(data[key], "value", data[key]))
+    if partial:
+        data = {k: v for k, v in data.items() if v is not None or k in ("end_date", "weekday")}
+    elif data.get("start_date") is None:
+        data.pop("start_date", None)
+    return data, contacts
+
+
+def _plan_items_qs(project):
+    return PlanItem.objects.filter(project=project).prefetch_related("audience_contacts")
+
+
+# --- plan items -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/projects/{project_id}/plan-items", response={200: PlanItemPage, **ERRORS}, summary="A project's plan"
+)
+def plan_items_list(request, project_id: int, page: Query[PageQuery]):
+    project = project_for_user(request.auth, project_id)
+    return keyset_page(_plan_items_qs(project), page)
+
+
+@router.post(
+    "/projects/{project_id}/plan-items", response={201: PlanItemOut, **ERRORS}, summary="Add a plan item"
+)
+def plan_items_create(request, project_id: int, payload: PlanItemIn):
+    member = request.auth
+    project = project_for_user(member, project_id, manage=True)
+    data, contacts = _plan_data(member, project, payload, partial=False)
+    item = _call(services.plan_item_create, actor=member, project=project, contacts=contacts or [], **data)
+    return Status(201, item)
+
+
+@router.get("/plan-items/{item_id}", response={200: PlanItemOut, **ERRORS}, summary="One plan item")
+def plan_items_get(request, item_id: int):
+    return project_object_for_user(
+        request.auth, PlanItem.objects.prefetch_related("audience_contacts"), item_id
+    )
+
+
+@router.patch("/plan-items/{item_id}", response={200: PlanItemOut, **ERRORS}, summary="Change a plan item")
+def plan_items_patch(request, item_id: int, payload: PlanItemPatch):
+    member = request.auth
+    item = project_object_for_user(member, PlanItem.objects.all(), item_id, manage=True)
+    data, contacts = _plan_data(member, item.project, payload, partial=True)
+    return _call(services.plan_item_update, actor=member, item=item, contacts=contacts, **data)
+
+
+@router.delete("/plan-items/{item_id}", response={204: None, **ERRORS}, summary="Delete a plan item")
+def plan_items_delete(request, item_id: int):
+    member = request.auth
+    item = project_object_for_user(member, PlanItem.objects.all(), item_id, manage=True)
+    services.plan_item_delete(actor=member, item=item)
+    return Status(204, None)
+
+
+# --- obligations -----------------------------------------------------------------------------------
+
+
+@router.get("/obligations", response={200: ObligationPage, **ERRORS}, summary="Obligations")
+def obligations_list(request, filters: Query[ObligationFilters], page: Query[PageQuery]):
+    member = require_team(request.auth)
+    qs = selectors.obligation_list(
+        projects_for_user(member),
+        view=filters.view,
+        project_id=filters.project_id,
+        client_id=filters.client_id,
+    )
+    return keyset_page(qs, page)
+
+
+@router.post("/obligations/{obligation_id}/meet", response={200: ObligationOut, **ERRORS}, summary="Mark met")
+def obligations_meet_op(request, obligation_id: int, payload: MeetIn):
+    member = request.auth
+    obligation = project_object_for_user(
+        member, Obligation.objects.select_related("plan_item"), obligation_id, manage=True
+    )
+    return _call(services.obligation_tick, actor=member, obligation=obligation, note=payload.note)
+
+
+@router.get(
+    "/projects/{project_id}/compliance", response={200: ComplianceOut, **ERRORS}, summary="Compliance"
+)
+def project_compliance(request, project_id: int):
+    project = project_for_user(request.auth, project_id)
+    row = obligations_mod.compliance_for_projects([project.pk]).get(project.pk)
+    row = row or {"due": 0, "met": 0, "met_on_time": 0, "rate": None}
+    return {"project_id": project.pk, **row}
+
+
+# --- outbox ----------------------------------------------------------------------------------------
+
+
+@router.get("/outbox", response={200: OutboxPage, **ERRORS}, summary="Outgoing messages")
+def outbox_list(request, filters: Query[OutboxFilters], page: Query[PageQuery]):
+    member = require_admin(request.auth)
+    return keyset_page(selectors.outbox_list(member.organization_id, status=filters.status or ""), page)
+
+
+@router.post("/outbox/{message_id}/retry", response={200: OutboxOut, **ERRORS}, summary="Retry now")
+def outbox_retry(request, message_id: int):
+    member = request.auth
+    require_team(member)
+    message = org_get(member, OutboxMessage.objects.all(), message_id)
+    require_admin(member)
+    return services.outbox_retry(actor=member, message=message)
+
+
+# --- webhook subscriptions -------------------------------------------------------------------------
+
+
+@router.get(
+    "/webhook-subscriptions", response={200: SubscriptionPage, **ERRORS}, summary="Webhook subscriptions"
+)
+def subscriptions_list(request, page: Query[PageQuery]):
+    member = require_admin(request.auth)
+    return keyset_page(selectors.subscription_list(member.organization_id), page)
+
+
+@router.post("/webhook-subscriptions", response={201: SubscriptionCreated, **ERRORS}, summary="Subscribe")
+def subscriptions_create(request, payload: SubscriptionIn):
+    member = require_admin(request.auth)
+    sub, secret = services.webhook_subscription_create(
+        actor=member, url=payload.url, events=payload.events, description=payload.description
+    )
+    return Status(
+        201,
+        {
+            "id": sub.pk,
+            "url": sub.url,
+            "description": sub.description,
+            "events": sub.events,
+            "is_active": sub.is_active,
+            "secret": secret,
+        },
+    )
+
+
+@router.delete(
+    "/webhook-subscriptions/{subscription_id}", response={204: None, **ERRORS}, summary="Unsubscribe"
+)
+def subscriptions_delete(request, subscription_id: int):
+    member = request.auth
+    require_team(member)
+    sub = org_get(member, WebhookSubscription.objects.all(), subscription_id)
+    require_admin(member)
+    services.webhook_subscription_delete(actor=member, sub=sub)
+    return Status(204, None)

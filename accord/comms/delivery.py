@@ -1,61 +1,308 @@
-"""Delivering one outbox message."""
+"""Delivering outbox messages: claim, send, record, retry or give up.
+
+A message is claimed with a conditional UPDATE (pending/failed and due → sending), so two
+workers never send the same row at once. A worker that dies mid-send leaves the row in
+"sending"; the sweeper hands it out again after the lease has expired — the receiver then
+sees the same idempotency key (Message-ID for mail, ``webhook-id`` for webhooks) and can
+recognise the resend.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import random
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from .models import OutboxMessage, OutboxStatus
+from accord.lib import netguard
+
+from . import providers
+from .models import ChannelConfig, ChannelKind, CommsSettings, OutboxMessage, OutboxStatus
+from .providers import DeliveryError
+
+logger = logging.getLogger(__name__)
+
+IM_KINDS = {"slack", "teams", "wecom", "dingtalk", "feishu", "webhook"}
+
+
+def _setting(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw:
+        return int(raw)
+    return int(getattr(settings, name, default))
+
+
+def max_attempts() -> int:
+    return _setting("ACCORD_OUTBOX_MAX_ATTEMPTS", 8)
+
+
+def lease_seconds() -> int:
+    """How long a claimed message may stay "sending" before the sweeper assumes its worker died."""
+    return _setting("ACCORD_OUTBOX_LEASE_SECONDS", 300)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: about 30 s, 1 min, 2 min … capped at 6 h."""
+    base = min(30 * 2 ** max(attempts - 1, 0), 6 * 3600)
+    return base * random.uniform(0.5, 1.5)
 
 
 def claim(message_id: int) -> OutboxMessage | None:
-    """Take the message for delivery unless another worker has it or it is done."""
-    with transaction.atomic():
-        updated = OutboxMessage.objects.filter(
-            pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED]
-        ).update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1)
-        if not updated:
-            return None
-    return OutboxMessage.objects.get(pk=message_id)
+    """Take the message for delivery unless another worker has it, it is done or not yet due."""
+    now = timezone.now()
+    updated = (
+        OutboxMessage.objects.filter(pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED])
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
+    )
+    if not updated:
+        return None
+    return OutboxMessage.objects.select_related("organization", "channel_config", "subscription").get(
+        pk=message_id
+    )
+
+
+# --- senders ---------------------------------------------------------------------------------
+
+
+def _org_allowlist(organization_id: int) -> list[str]:
+    row = (
+        CommsSettings.objects.filter(organization_id=organization_id)
+        .values_list("allowlist", flat=True)
+        .first()
+    )
+    return netguard.effective_allowlist((row or "").splitlines())
+
+
+def smtp_connection(config: ChannelConfig | None):
+    if config is None:
+        return get_connection(timeout=settings.EMAIL_TIMEOUT)
+    return get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=config.smtp_host,
+        port=config.smtp_port or 25,
+        username=config.smtp_user or None,
+        password=config.secret or None,
+        use_tls=config.smtp_security == "starttls",
+        use_ssl=config.smtp_security == "ssl",
+        timeout=settings.EMAIL_TIMEOUT,
+    )
+
+
+def org_smtp(organization_id: int) -> ChannelConfig | None:
+    return (
+        ChannelConfig.objects.filter(organization_id=organization_id, kind=ChannelKind.EMAIL, is_active=True)
+        .order_by("id")
+        .first()
+    )
+
+
+def message_id_header(message: OutboxMessage) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "accord.local"
+    return f"<{message.idempotency_key}@{domain}>"
 
 
 def send_email(message: OutboxMessage) -> None:
+    config = message.channel_config if message.channel_config_id else org_smtp(message.organization_id)
     headers = dict(message.headers)
-    headers.setdefault("Message-ID", f"<{message.idempotency_key}@accord>")
+    headers["Message-ID"] = message_id_header(message)
     reply_to = headers.pop("Reply-To", "")
+    recipients = [addr.strip() for addr in message.recipient.split(",") if addr.strip()]
+    if not recipients:
+        raise DeliveryError("No recipient address", permanent=True)
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
-        to=[addr.strip() for addr in message.recipient.split(",") if addr.strip()],
+        from_email=(config.from_email if config and config.from_email else None),
+        to=recipients,
         headers=headers,
         reply_to=[reply_to] if reply_to else None,
-        connection=get_connection(),
+        connection=smtp_connection(config),
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
     for att in message.attachments.all():
         mail.attach(att.filename, bytes(att.content), att.mimetype)
-    mail.send()
+    try:
+        mail.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _msg in exc.recipients.values()]
+        raise DeliveryError(f"Recipients refused: {exc.recipients}", permanent=all(c >= 500 for c in codes))
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP authentication failed: {exc.smtp_code}", permanent=True)
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP: {type(exc).__name__}: {exc}")
+
+
+def send_http(message: OutboxMessage) -> None:
+    if message.channel == "webhook" and message.subscription_id:
+        sub = message.subscription
+        kind, url, secret = "webhook", sub.url, sub.secret
+        if not sub.is_active:
+            raise DeliveryError("The subscription was switched off", permanent=True)
+    elif message.channel_config_id:
+        config = message.channel_config
+        kind, url, secret = config.kind, config.url, config.secret
+        if not config.is_active:
+            raise DeliveryError("The channel was switched off", permanent=True)
+    else:
+        raise DeliveryError("The channel or subscription was deleted", permanent=True)
+    payload = message.payload or {}
+    url, body, headers = providers.build_request(
+        kind,
+        url=url,
+        secret=secret,
+        title=message.subject,
+        text=message.body_text,
+        link=payload.get("link", ""),
+        msg_id=message.idempotency_key,
+        data=payload.get("data") if kind == "webhook" else None,
+    )
+    try:
+        response = netguard.post(
+            url, body, headers=headers, allowlist=_org_allowlist(message.organization_id)
+        )
+    except netguard.UnsafeURL as exc:
+        raise DeliveryError(str(exc), permanent=True)
+    except (TimeoutError, OSError) as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc or 'timed out'}")
+    providers.check_response(kind, response.status, response.body)
+
+
+def send(message: OutboxMessage) -> None:
+    if message.channel == "email":
+        send_email(message)
+    elif message.channel in IM_KINDS:
+        send_http(message)
+    else:
+        raise DeliveryError(f"No sender for channel {message.channel!r}", permanent=True)
+
+
+# --- the lifecycle -----------------------------------------------------------------------------
+
+
+def _alert_dead(message: OutboxMessage) -> None:
+    from accord.tenancy.models import ADMIN_ROLES, User
+
+    from .services import notify
+
+    admins = User.objects.filter(
+        memberships__organization_id=message.organization_id,
+        memberships__role__in=ADMIN_ROLES,
+        memberships__is_active=True,
+    ).distinct()
+    # An alert that itself could not be delivered is only shown in the app: no alert loops.
+    is_alert = message.related_type == "comms.outboxmessage"
+    notify(
+        organization=message.organization,
+        users=admins,
+        title=format_lazy(_("A message could not be delivered: {}"), message.subject or message.recipient),
+        body=format_lazy(_("To {}. Last error: {}"), message.recipient, message.last_error[:500]),
+        url=f"/communication/outbox/{message.pk}/",
+        email=not is_alert,
+        related=message,
+    )
+
+
+def _schedule_retry(message: OutboxMessage) -> None:
+    from django_tasks import default_task_backend
+
+    from .tasks import deliver_message
+
+    if not default_task_backend.supports_defer:
+        return  # the sweeper picks it up when it is due
+    when = message.next_attempt_at
+    transaction.on_commit(lambda: deliver_message.using(run_after=when).enqueue(message.pk))
+
+
+def record_failure(message: OutboxMessage, error: str, *, permanent: bool) -> None:
+    message.last_error = error[:2000]
+    if permanent or message.attempts >= max_attempts():
+        message.status = OutboxStatus.DEAD
+        message.next_attempt_at = None
+    else:
+        message.status = OutboxStatus.FAILED
+        message.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(message.attempts))
+    with transaction.atomic():
+        message.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
+        if message.status == OutboxStatus.DEAD:
+            _alert_dead(message)
+        else:
+            _schedule_retry(message)
+
+
+def record_success(message: OutboxMessage) -> None:
+    with transaction.atomic():
+        message.status = OutboxStatus.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.next_attempt_at = None
+        message.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "updated_at"])
+        if message.project_id and message.channel == "email":
+            from . import obligations
+
+            obligations.meet_for_message(message)
 
 
 def deliver(message_id: int) -> OutboxMessage | None:
+    """Deliver one message if it is ours to deliver. Never raises for a delivery problem."""
     message = claim(message_id)
     if message is None:
         return None
     try:
-        if message.channel == "email":
-            send_email(message)
-        else:
-            raise ValueError(f"No sender for channel {message.channel!r}")
-    except Exception as exc:  # a failed delivery is recorded on the row, never lost
-        message.status = OutboxStatus.FAILED
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        message.save(update_fields=["status", "last_error", "updated_at"])
+        send(message)
+    except DeliveryError as exc:
+        record_failure(message, str(exc), permanent=exc.permanent)
         return message
-    message.status = OutboxStatus.SENT
-    message.sent_at = timezone.now()
-    message.last_error = ""
-    message.save(update_fields=["status", "sent_at", "last_error", "updated_at"])
+    except Exception as exc:  # a bug or an unexpected answer: recorded and retried, never lost
+        logger.exception("Delivering outbox message %s failed", message.pk)
+        record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False)
+        return message
+    record_success(message)
     return message
+
+
+def retry_now(message: OutboxMessage) -> None:
+    """Make a failed or dead message due again (the admin's "retry now")."""
+    from .tasks import deliver_message
+
+    OutboxMessage.objects.filter(
+        pk=message.pk, status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.PENDING]
+    ).update(status=OutboxStatus.PENDING, next_attempt_at=None, attempts=0, updated_at=timezone.now())
+    transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
+
+
+def sweep(*, limit: int = 500, min_age_seconds: int = 30) -> int:
+    """Hand out again what is due but may not be queued: pending rows older than
+    ``min_age_seconds`` (an enqueue missed), failed rows whose retry time has come, and rows
+    stuck in "sending" past the lease (their worker died). Returns how many were enqueued."""
+    from .tasks import deliver_message
+
+    now = timezone.now()
+    stale = now - timedelta(seconds=lease_seconds())
+    OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=stale).update(
+        status=OutboxStatus.FAILED, next_attempt_at=now, last_error="The worker stopped during delivery"
+    )
+    due = list(
+        OutboxMessage.objects.filter(
+            Q(status=OutboxStatus.PENDING, created_at__lte=now - timedelta(seconds=min_age_seconds))
+            | Q(status=OutboxStatus.FAILED, next_attempt_at__lte=now)
+            | Q(status=OutboxStatus.FAILED, next_attempt_at__isnull=True)
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in due:
+        deliver_message.enqueue(pk)
+    return len(due)

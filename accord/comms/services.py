@@ -7,14 +7,40 @@ nothing and an accepted message is never lost.
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets as _secrets
 from collections.abc import Iterable, Sequence
 
+from dateutil.rrule import rrulestr
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Event, Notification, OutboxAttachment, OutboxMessage
+from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.lib import crypto, netguard
+
+from .models import (
+    CadenceKind,
+    ChannelConfig,
+    ChannelKind,
+    CommsSettings,
+    Event,
+    Notification,
+    Obligation,
+    ObligationStatus,
+    OutboxAttachment,
+    OutboxMessage,
+    OutboxStatus,
+    PlanItem,
+    ProjectMailbox,
+    ReminderPreference,
+    Responsibility,
+    WebhookSubscription,
+)
 
 
 def _enqueue_delivery(message_id: int) -> None:
@@ -72,6 +98,7 @@ def notify(
     body="",
     url: str = "",
     email: bool = True,
+    related: models.Model | None = None,
 ) -> list[Notification]:
     """Tell team members about something: a notice in the app and, by default, an e-mail.
 
@@ -100,6 +127,7 @@ def notify(
                     subject=title_text,
                     text=render_to_string("comms/email/notification.txt", context),
                     html=render_to_string("comms/email/notification.html", context),
+                    related=related,
                 )
     return created
 
@@ -131,4 +159,614 @@ def obligations_meet(*, project, channel: str, contacts=(), when=None, source=No
     published and e-mailed, minutes sent): marks the matching open obligations met."""
     from . import obligations
 
-    return obligations.meet(project=project, channel=channel, contacts=contacts, when=when, source=source, note=note)
+    return obligations.meet(
+        project=project, channel=channel, contacts=contacts, when=when, source=source, note=note
+    )
+
+
+# === the communication hub's own services ====================================================
+
+RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+# Events integrations may subscribe to (the names areas pass to ``event_emit``).
+KNOWN_EVENTS = {
+    "task.done": gettext_lazy("Task done"),
+    "milestone.completed": gettext_lazy("Milestone completed"),
+    "report.published": gettext_lazy("Status report published"),
+    "meeting.scheduled": gettext_lazy("Meeting scheduled"),
+    "minutes.published": gettext_lazy("Minutes published"),
+    "risk.raised": gettext_lazy("Risk raised"),
+    "risk.occurred": gettext_lazy("Risk occurred"),
+    "change_request.submitted": gettext_lazy("Change request submitted"),
+    "change_request.decided": gettext_lazy("Change request decided"),
+    "survey.answered": gettext_lazy("Survey answered"),
+    "need.created": gettext_lazy("Need recorded"),
+    "interaction.logged": gettext_lazy("Interaction logged"),
+}
+
+
+# --- communication plan -------------------------------------------------------------------
+
+
+def build_rrule(*, cadence: str, weekday: int | None = None, interval: int = 1, start_date=None) -> str:
+    """The RFC 5545 RRULE for one of the simple cadence choices ("" for milestones)."""
+    if cadence == CadenceKind.WEEKLY:
+        if weekday is None:
+            raise ValidationError({"weekday": _("Choose the weekday.")})
+        return f"FREQ=WEEKLY;INTERVAL=1;BYDAY={RRULE_DAYS[weekday]}"
+    if cadence == CadenceKind.WEEKS:
+        if not interval or interval < 1 or interval > 52:
+            raise ValidationError({"interval": _("Enter a number of weeks between 1 and 52.")})
+        day = RRULE_DAYS[weekday if weekday is not None else (start_date.weekday() if start_date else 0)]
+        return f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={day}"
+    if cadence == CadenceKind.MONTHLY:
+        day = start_date.day if start_date else 1
+        # Months without that day (the 31st) fall back to their last day.
+        return f"FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY={day}" if day <= 28 else "FREQ=MONTHLY;BYMONTHDAY=-1"
+    if cadence == CadenceKind.ONCE:
+        return "FREQ=DAILY;COUNT=1"
+    if cadence == CadenceKind.MILESTONE:
+        return ""
+    raise ValidationError({"cadence": _("Choose how often.")})
+
+
+def validate_rrule(value: str) -> str:
+    """Check an RRULE string; a clear message for anything python-dateutil cannot read."""
+    value = (value or "").strip()
+    if value.upper().startswith("RRULE:"):
+        value = value[6:]
+    if not value:
+        return ""
+    if len(value) > 500 or "\n" in value:
+        raise ValidationError({"rrule": _("The recurrence rule is too long or has several lines.")})
+    try:
+        rule = rrulestr(value, dtstart=dt.datetime(2000, 1, 3, 9, 0))
+        rule.after(dt.datetime(2000, 1, 1))
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        raise ValidationError(
+            {"rrule": _("This is not a valid RFC 5545 recurrence rule, e.g. FREQ=WEEKLY;BYDAY=MO.")}
+        ) from None
+    return value
+
+
+PLAN_FIELDS = frozenset(
+    {
+        "purpose",
+        "content_template",
+        "channel",
+        "audience_roles",
+        "cadence",
+        "weekday",
+        "interval",
+        "owner",
+        "start_date",
+        "end_date",
+        "is_active",
+        "rrule",
+    }
+)
+
+
+def _plan_item_validate(actor, item: PlanItem, contacts) -> None:
+    from accord.crm.models import ContactRole
+    from accord.tenancy.models import Membership
+
+    errors = {}
+    if item.end_date and item.start_date and item.end_date < item.start_date:
+        errors["end_date"] = _("The end must be on or after the start.")
+    if (
+        item.owner_id
+        and not Membership.objects.filter(
+            organization_id=item.organization_id,
+            user_id=item.owner_id,
+            is_active=True,
+            role__in=["owner", "admin", "manager", "member"],
+        ).exists()
+    ):
+        errors["owner"] = _("Choose someone on your team.")
+    bad_roles = [r for r in item.audience_roles or [] if r not in ContactRole.values]
+    if bad_roles:
+        errors["audience_roles"] = _("Choose roles from the list.")
+    for contact in contacts:
+        if contact.client_id != item.project.client_id:
+            errors["audience_contacts"] = _("Choose contacts of this project's client.")
+            break
+    if errors:
+        raise ValidationError(errors)
+    item.full_clean(exclude=["project", "owner", "organization", "audience_contacts"])
+
+
+def _plan_item_schedule(item: PlanItem) -> None:
+    if item.rrule and item.cadence not in CadenceKind.values:
+        raise ValidationError({"cadence": _("Choose how often.")})
+    item.rrule = build_rrule(
+        cadence=item.cadence, weekday=item.weekday, interval=item.interval or 1, start_date=item.start_date
+    )
+
+
+@transaction.atomic
+def plan_item_create(*, actor, project, contacts=(), **fields) -> PlanItem:
+    """Add an item to ``project``'s communication plan and generate its obligations."""
+    from . import obligations
+
+    unknown = set(fields) - PLAN_FIELDS
+    if unknown:
+        raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
+    fields.pop("rrule", None)
+    contacts = list(contacts)
+    item = PlanItem(organization_id=project.organization_id, project=project, **fields)
+    if item.start_date is None:
+        item.start_date = max(project.start_date, timezone.localdate())
+    _plan_item_schedule(item)
+    _plan_item_validate(actor, item, contacts)
+    item.save()
+    item.audience_contacts.set(contacts)
+    audit_create(actor.user, item)
+    obligations.generate(item)
+    return item
+
+
+@transaction.atomic
+def plan_item_update(*, actor, item: PlanItem, contacts=None, **fields) -> PlanItem:
+    from . import obligations
+
+    unknown = set(fields) - PLAN_FIELDS
+    if unknown:
+        raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
+    fields.pop("rrule", None)
+    before = snapshot(item)
+    for key, value in fields.items():
+        setattr(item, key, value)
+    _plan_item_schedule(item)
+    contacts = list(contacts) if contacts is not None else list(item.audience_contacts.all())
+    _plan_item_validate(actor, item, contacts)
+    item.save()
+    item.audience_contacts.set(contacts)
+    audit_update(actor.user, item, before)
+    obligations.generate(item)
+    return item
+
+
+@transaction.atomic
+def plan_item_delete(*, actor, item: PlanItem) -> None:
+    audit_delete(actor.user, item)
+    item.delete()
+
+
+@transaction.atomic
+def responsibility_create(*, actor, project, user, contact, channel: str, note: str = "") -> Responsibility:
+    from accord.tenancy.models import Membership
+
+    errors = {}
+    if not Membership.objects.filter(
+        organization_id=project.organization_id,
+        user=user,
+        is_active=True,
+        role__in=["owner", "admin", "manager", "member"],
+    ).exists():
+        errors["user"] = _("Choose someone on your team.")
+    if contact.client_id != project.client_id:
+        errors["contact"] = _("Choose a contact of this project's client.")
+    if Responsibility.objects.filter(project=project, user=user, contact=contact, channel=channel).exists():
+        errors["channel"] = _("This line is already in the matrix.")
+    if errors:
+        raise ValidationError(errors)
+    row = Responsibility(
+        organization_id=project.organization_id,
+        project=project,
+        user=user,
+        contact=contact,
+        channel=channel,
+        note=note,
+    )
+    row.full_clean(exclude=["project", "user", "contact", "organization"])
+    row.save()
+    audit_create(actor.user, row)
+    return row
+
+
+@transaction.atomic
+def responsibility_delete(*, actor, row: Responsibility) -> None:
+    audit_delete(actor.user, row)
+    row.delete()
+
+
+@transaction.atomic
+def plan_copy(*, actor, source, target) -> int:
+    """Copy ``source``'s plan items (and, for the same client, its matrix) into ``target``.
+    Dates move with the target's start. Returns how many items were copied."""
+    from . import obligations
+
+    if source.pk == target.pk:
+        raise ValidationError({"source": _("Choose another project to copy from.")})
+    if source.organization_id != target.organization_id:
+        raise ValidationError({"source": _("Choose a project of your organisation.")})
+    shift = target.start_date - source.start_date
+    same_client = source.client_id == target.client_id
+    copied = 0
+    for item in source.plan_items.prefetch_related("audience_contacts"):
+        start = max(item.start_date + shift, target.start_date)
+        end = item.end_date + shift if item.end_date else None
+        if end and end < start:
+            end = None
+        new = PlanItem.objects.create(
+            organization_id=target.organization_id,
+            project=target,
+            purpose=item.purpose,
+            content_template=item.content_template,
+            channel=item.channel,
+            audience_roles=item.audience_roles,
+            cadence=item.cadence,
+            weekday=item.weekday,
+            interval=item.interval,
+            rrule=item.rrule,
+            owner_id=item.owner_id,
+            start_date=start,
+            end_date=end,
+            is_active=item.is_active,
+        )
+        if same_client:
+            new.audience_contacts.set(item.audience_contacts.all())
+        audit_create(actor.user, new)
+        obligations.generate(new)
+        copied += 1
+    if same_client:
+        for row in source.responsibilities.all():
+            Responsibility.objects.get_or_create(
+                organization_id=target.organization_id,
+                project=target,
+                user_id=row.user_id,
+                contact_id=row.contact_id,
+                channel=row.channel,
+                defaults={"note": row.note},
+            )
+    audit_event(actor.user, target, "plan_copied", {"from": str(source), "items": copied})
+    return copied
+
+
+@transaction.atomic
+def obligation_tick(*, actor, obligation: Obligation, note: str = "") -> Obligation:
+    """The manager marks an obligation met, with a note saying how."""
+    from . import obligations
+
+    if obligation.status != ObligationStatus.OPEN:
+        raise ValidationError({"__all__": _("This obligation is already met.")})
+    if not note.strip():
+        raise ValidationError({"note": _("Say how the client was reached.")})
+    obligations.tick_off(obligation=obligation, user=actor.user, note=note.strip()[:2000])
+    obligation.refresh_from_db()
+    audit_event(actor.user, obligation, "met", {"note": note.strip()[:300]})
+    return obligation
+
+
+def remind_owner(*, obligation: Obligation, title) -> None:
+    """Remind the obligation's owner on their preferred channel (e-mail unless they chose one)."""
+    url = f"/communication/?project={obligation.project_id}"
+    pref = (
+        ReminderPreference.objects.filter(
+            organization_id=obligation.organization_id, user_id=obligation.owner_id
+        )
+        .select_related("channel_config")
+        .first()
+    )
+    config = pref.channel_config if pref else None
+    if config is not None and config.is_active and config.kind != ChannelKind.EMAIL:
+        with translation.override(
+            obligation.owner.language or obligation.organization.default_language or "en"
+        ):
+            text = str(title)
+            if pref.mention:
+                text = f"{pref.mention} {text}"
+            outbox_channel_message(
+                organization=obligation.organization,
+                channel_config=config,
+                title=str(title),
+                text=text,
+                link=f"{settings.BASE_URL}{url}",
+                related=obligation,
+                project=obligation.project,
+            )
+        notify(
+            organization=obligation.organization, users=[obligation.owner], title=title, url=url, email=False
+        )
+    else:
+        notify(organization=obligation.organization, users=[obligation.owner], title=title, url=url)
+
+
+# --- channels out -----------------------------------------------------------------------------
+
+
+def outbox_channel_message(
+    *,
+    organization,
+    channel_config: ChannelConfig,
+    title: str,
+    text: str,
+    link: str = "",
+    related: models.Model | None = None,
+    project=None,
+) -> OutboxMessage:
+    """Queue one post to a configured IM channel (Slack, Teams, WeCom, DingTalk, Feishu, webhook)."""
+    if channel_config.organization_id != organization.pk:
+        raise ValidationError({"channel": _("Choose a channel of your organisation.")})
+    if channel_config.kind == ChannelKind.EMAIL:
+        raise ValidationError({"channel": _("Use an e-mail for the SMTP channel.")})
+    message = OutboxMessage.objects.create(
+        organization=organization,
+        channel=channel_config.kind,
+        channel_config=channel_config,
+        recipient=channel_config.name[:300],
+        subject=str(title)[:500],
+        body_text=str(text),
+        payload={"link": link},
+        project=project,
+        related_type=related._meta.label_lower if related is not None else "",
+        related_id=str(related.pk) if related is not None else "",
+    )
+    _enqueue_delivery(message.pk)
+    return message
+
+
+def comms_settings_for(organization) -> CommsSettings:
+    obj, _created = CommsSettings.objects.get_or_create(organization=organization)
+    return obj
+
+
+def org_allowlist(organization) -> list[str]:
+    row = CommsSettings.objects.filter(organization=organization).values_list("allowlist", flat=True).first()
+    return netguard.effective_allowlist((row or "").splitlines())
+
+
+def _clean_allowlist(text: str) -> str:
+    import ipaddress
+    import re
+
+    lines = []
+    for raw in (text or "").splitlines():
+        entry = raw.strip()
+        if not entry:
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9.-]{1,253}", entry):
+                raise ValidationError(
+                    {
+                        "allowlist": _("“%(entry)s” is neither a host name nor an address or network.")
+                        % {"entry": entry}
+                    }
+                ) from None
+        lines.append(entry)
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def comms_settings_update(*, actor, allowlist: str) -> CommsSettings:
+    obj = comms_settings_for(actor.organization)
+    before = snapshot(obj)
+    obj.allowlist = _clean_allowlist(allowlist)
+    obj.save()
+    audit_update(actor.user, obj, before)
+    return obj
+
+
+CHANNEL_FIELDS = frozenset(
+    {
+        "kind",
+        "name",
+        "url",
+        "smtp_host",
+        "smtp_port",
+        "smtp_user",
+        "smtp_security",
+        "from_email",
+        "project",
+        "is_active",
+    }
+)
+
+
+def _channel_validate(actor, config: ChannelConfig) -> None:
+    errors = {}
+    if config.kind == ChannelKind.EMAIL:
+        if not config.smtp_host:
+            errors["smtp_host"] = _("Enter the SMTP server's host name.")
+    else:
+        if not config.url:
+            errors["url"] = _("Enter the webhook URL the provider gave you.")
+        else:
+            try:
+                netguard.validate_url(config.url, org_allowlist(actor.organization))
+            except netguard.UnsafeURL as exc:
+                errors["url"] = str(exc)
+    if config.project_id and config.project.organization_id != config.organization_id:
+        errors["project"] = _("Choose a project of your organisation.")
+    if errors:
+        raise ValidationError(errors)
+    config.full_clean(exclude=["organization", "project", "secret_encrypted", "inbound_secret_encrypted"])
+
+
+@transaction.atomic
+def channel_config_create(*, actor, secret: str = "", inbound_secret: str = "", **fields) -> ChannelConfig:
+    unknown = set(fields) - CHANNEL_FIELDS
+    if unknown:
+        raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
+    config = ChannelConfig(organization=actor.organization, **fields)
+    config.secret_encrypted = crypto.encrypt(secret.strip())
+    config.inbound_secret_encrypted = crypto.encrypt(inbound_secret.strip())
+    if config.kind in (ChannelKind.SLACK, ChannelKind.FEISHU, ChannelKind.DINGTALK):
+        config.inbound_token = _secrets.token_urlsafe(24)
+    _channel_validate(actor, config)
+    config.save()
+    audit_create(actor.user, config)
+    return config
+
+
+@transaction.atomic
+def channel_config_update(
+    *, actor, config: ChannelConfig, secret: str = "", inbound_secret: str = "", **fields
+) -> ChannelConfig:
+    """Change a channel; an empty ``secret`` keeps the stored one."""
+    unknown = set(fields) - CHANNEL_FIELDS - {"clear_secret"}
+    if unknown:
+        raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
+    before = snapshot(config)
+    clear = fields.pop("clear_secret", False)
+    for key, value in fields.items():
+        setattr(config, key, value)
+    if secret.strip():
+        config.secret_encrypted = crypto.encrypt(secret.strip())
+    elif clear:
+        config.secret_encrypted = ""
+    if inbound_secret.strip():
+        config.inbound_secret_encrypted = crypto.encrypt(inbound_secret.strip())
+    if (
+        config.kind in (ChannelKind.SLACK, ChannelKind.FEISHU, ChannelKind.DINGTALK)
+        and not config.inbound_token
+    ):
+        config.inbound_token = _secrets.token_urlsafe(24)
+    _channel_validate(actor, config)
+    config.save()
+    audit_update(actor.user, config, before)
+    return config
+
+
+@transaction.atomic
+def channel_config_delete(*, actor, config: ChannelConfig) -> None:
+    audit_delete(actor.user, config)
+    config.delete()
+
+
+@transaction.atomic
+def channel_config_test(*, actor, config: ChannelConfig) -> OutboxMessage:
+    """Queue a test message through ``config`` (to the admin's own address for SMTP)."""
+    with translation.override(actor.user.language or actor.organization.default_language or "en"):
+        title = _("Test message from Accord")
+        text = _("If you can read this, the channel “%(name)s” works.") % {"name": config.name}
+    audit_event(actor.user, config, "test_sent")
+    if config.kind == ChannelKind.EMAIL:
+        message = OutboxMessage.objects.create(
+            organization=actor.organization,
+            channel="email",
+            channel_config=config,
+            recipient=actor.user.email,
+            subject=title,
+            body_text=text,
+            related_type=config._meta.label_lower,
+            related_id=str(config.pk),
+        )
+        _enqueue_delivery(message.pk)
+        return message
+    return outbox_channel_message(
+        organization=actor.organization,
+        channel_config=config,
+        title=title,
+        text=text,
+        link=settings.BASE_URL,
+        related=config,
+    )
+
+
+@transaction.atomic
+def reminder_preference_set(
+    *, actor, channel_config: ChannelConfig | None, mention: str = ""
+) -> ReminderPreference:
+    if channel_config is not None and channel_config.organization_id != actor.organization_id:
+        raise ValidationError({"channel_config": _("Choose a channel of your organisation.")})
+    pref, _created = ReminderPreference.objects.update_or_create(
+        organization=actor.organization,
+        user=actor.user,
+        defaults={"channel_config": channel_config, "mention": mention.strip()[:100]},
+    )
+    return pref
+
+
+# --- outbox -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
+    """Make a failed or dead message due now ("retry now")."""
+    from . import delivery
+
+    if message.status not in (OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.PENDING):
+        raise ValidationError({"__all__": _("Only a waiting, failed or dead message can be retried.")})
+    delivery.retry_now(message)
+    audit_event(actor.user, message, "retry")
+    message.refresh_from_db()
+    return message
+
+
+# --- outgoing event webhooks ----------------------------------------------------------------
+
+
+def _subscription_validate(actor, sub: WebhookSubscription) -> None:
+    errors = {}
+    try:
+        netguard.validate_url(sub.url, org_allowlist(actor.organization))
+    except netguard.UnsafeURL as exc:
+        errors["url"] = str(exc)
+    if not isinstance(sub.events, list) or not sub.events:
+        errors["events"] = _("Choose at least one event.")
+    else:
+        unknown = [e for e in sub.events if e not in KNOWN_EVENTS]
+        if unknown:
+            errors["events"] = _("Unknown events: %(e)s") % {"e": ", ".join(map(str, unknown))}
+    if errors:
+        raise ValidationError(errors)
+    sub.full_clean(exclude=["organization", "created_by", "secret_encrypted"])
+
+
+@transaction.atomic
+def webhook_subscription_create(*, actor, url: str, events: list, description: str = "") -> tuple:
+    """Subscribe ``url`` to ``events``. Returns (subscription, its whsec_ secret shown once)."""
+    from .providers import new_webhook_secret
+
+    secret = new_webhook_secret()
+    sub = WebhookSubscription(
+        organization=actor.organization,
+        url=(url or "").strip(),
+        events=list(dict.fromkeys(events or [])),
+        description=description.strip(),
+        secret_encrypted=crypto.encrypt(secret),
+        created_by=actor.user,
+    )
+    _subscription_validate(actor, sub)
+    sub.save()
+    audit_create(actor.user, sub)
+    return sub, secret
+
+
+@transaction.atomic
+def webhook_subscription_update(*, actor, sub: WebhookSubscription, **fields) -> WebhookSubscription:
+    before = snapshot(sub)
+    for key in ("url", "events", "description", "is_active"):
+        if key in fields:
+            setattr(sub, key, fields[key])
+    _subscription_validate(actor, sub)
+    sub.save()
+    audit_update(actor.user, sub, before)
+    return sub
+
+
+@transaction.atomic
+def webhook_subscription_delete(*, actor, sub: WebhookSubscription) -> None:
+    audit_delete(actor.user, sub)
+    sub.delete()
+
+
+# --- mail in ---------------------------------------------------------------------------------------
+
+
+def project_reply_address(project) -> str:
+    """``reply+<token>@<domain>``: mail sent there lands on ``project``'s timeline."""
+    box = ProjectMailbox.objects.filter(project=project).first()
+    if box is None:
+        box, _created = ProjectMailbox.objects.get_or_create(
+            project=project,
+            defaults={"organization_id": project.organization_id, "token": _secrets.token_hex(10)},
+        )
+    domain = getattr(settings, "ACCORD_REPLY_DOMAIN", "") or settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[
+        -1
+    ].strip(" >")
+    return f"reply+{box.token}@{domain}"

@@ -1,0 +1,287 @@
+"""Web forms of the communication hub: they check shape; services check rules and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accord.crm.models import Client, Contact, ContactRole
+from accord.tenancy.models import TEAM_ROLES, User
+
+from .models import (
+    CadenceKind,
+    ChannelConfig,
+    ChannelKind,
+    PlanChannel,
+    PlanItem,
+    Weekday,
+)
+from .services import KNOWN_EVENTS
+
+
+def team_users(organization_id: int):
+    return User.objects.filter(
+        memberships__organization_id=organization_id,
+        memberships__role__in=TEAM_ROLES,
+        memberships__is_active=True,
+    ).order_by("full_name", "email")
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ServiceForm(forms.Form):
+    def apply_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+class PlanItemForm(ServiceForm):
+    purpose = forms.CharField(label=gettext_lazy("purpose"), max_length=200)
+    content_template = forms.CharField(
+        label=gettext_lazy("content"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("What to cover each time (Markdown)."),
+    )
+    channel = forms.ChoiceField(label=gettext_lazy("channel"), choices=PlanChannel.choices)
+    audience_contacts = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("audience contacts"),
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    audience_roles = forms.MultipleChoiceField(
+        label=gettext_lazy("audience roles"),
+        choices=ContactRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Everyone on the project with these roles."),
+    )
+    cadence = forms.ChoiceField(label=gettext_lazy("cadence"), choices=CadenceKind.choices)
+    weekday = forms.TypedChoiceField(
+        label=gettext_lazy("weekday"),
+        choices=[("", "—"), *Weekday.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    interval = forms.IntegerField(label=gettext_lazy("every N weeks"), min_value=1, max_value=52, initial=1)
+    owner = forms.ModelChoiceField(label=gettext_lazy("owner"), queryset=User.objects.none())
+    start_date = forms.DateField(label=gettext_lazy("start"), widget=_date_widget())
+    end_date = forms.DateField(label=gettext_lazy("end"), required=False, widget=_date_widget())
+    is_active = forms.BooleanField(label=gettext_lazy("active"), required=False, initial=True)
+    wide_fields = ("content_template", "audience_contacts", "audience_roles")
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["audience_contacts"].queryset = Contact.objects.filter(
+            organization_id=project.organization_id, client_id=project.client_id
+        ).order_by("last_name", "first_name")
+        self.fields["owner"].queryset = team_users(project.organization_id)
+
+    def clean_weekday(self):
+        value = self.cleaned_data.get("weekday")
+        if self.data.get(self.add_prefix("cadence")) == CadenceKind.WEEKLY and value is None:
+            raise ValidationError(_("Choose the weekday."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end must be on or after the start."))
+        return data
+
+    @staticmethod
+    def initial_for(item: PlanItem) -> dict:
+        return {
+            "purpose": item.purpose,
+            "content_template": item.content_template,
+            "channel": item.channel,
+            "audience_contacts": list(item.audience_contacts.all()),
+            "audience_roles": item.audience_roles,
+            "cadence": item.cadence,
+            "weekday": item.weekday,
+            "interval": item.interval,
+            "owner": item.owner,
+            "start_date": item.start_date,
+            "end_date": item.end_date,
+            "is_active": item.is_active,
+        }
+
+
+class ResponsibilityForm(ServiceForm):
+    user = forms.ModelChoiceField(label=gettext_lazy("our person"), queryset=User.objects.none())
+    contact = forms.ModelChoiceField(label=gettext_lazy("client contact"), queryset=Contact.objects.none())
+    channel = forms.ChoiceField(label=gettext_lazy("channel"), choices=PlanChannel.choices)
+    note = forms.CharField(label=gettext_lazy("note"), max_length=300, required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = team_users(project.organization_id)
+        self.fields["contact"].queryset = Contact.objects.filter(
+            organization_id=project.organization_id, client_id=project.client_id
+        )
+
+
+class PlanCopyForm(ServiceForm):
+    source = forms.ModelChoiceField(label=gettext_lazy("copy the plan of"), queryset=None)
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = projects
+
+
+class TickForm(ServiceForm):
+    note = forms.CharField(
+        label=gettext_lazy("how the client was reached"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ChannelConfigForm(ServiceForm):
+    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=ChannelKind.choices)
+    name = forms.CharField(label=gettext_lazy("name"), max_length=100)
+    url = forms.CharField(
+        label=gettext_lazy("webhook URL"),
+        max_length=1000,
+        required=False,
+        help_text=gettext_lazy("The address the provider gave you (not for SMTP)."),
+    )
+    secret = forms.CharField(
+        label=gettext_lazy("secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy(
+            "Signing secret (DingTalk, Feishu), whsec_ key (generic webhook) or SMTP password. "
+            "Stored encrypted; leave empty to keep the current one."
+        ),
+    )
+    inbound_secret = forms.CharField(
+        label=gettext_lazy("inbound signing secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy(
+            "Slack signing secret, Feishu encrypt key or DingTalk app secret for replies."
+        ),
+    )
+    smtp_host = forms.CharField(label=gettext_lazy("SMTP host"), max_length=255, required=False)
+    smtp_port = forms.IntegerField(
+        label=gettext_lazy("SMTP port"), min_value=1, max_value=65535, required=False
+    )
+    smtp_user = forms.CharField(label=gettext_lazy("SMTP user"), max_length=255, required=False)
+    smtp_security = forms.ChoiceField(
+        label=gettext_lazy("SMTP security"),
+        required=False,
+        choices=[("", gettext_lazy("None")), ("starttls", "STARTTLS"), ("ssl", "SSL/TLS")],
+    )
+    from_email = forms.CharField(label=gettext_lazy("sender address"), max_length=255, required=False)
+    project = forms.ModelChoiceField(label=gettext_lazy("project for replies"), queryset=None, required=False)
+    is_active = forms.BooleanField(label=gettext_lazy("active"), required=False, initial=True)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accord.projects.models import Project
+
+        self.fields["project"].queryset = Project.objects.filter(organization=organization)
+
+    def clean_url(self):
+        from accord.lib import netguard
+
+        url = self.cleaned_data.get("url", "").strip()
+        if url:
+            try:
+                netguard.check_url_format(url)
+            except netguard.UnsafeURL as exc:
+                raise ValidationError(str(exc)) from None
+        return url
+
+    def clean_from_email(self):
+        from email.utils import parseaddr
+
+        from django.core.validators import validate_email
+
+        value = self.cleaned_data.get("from_email", "").strip()
+        if value:
+            try:
+                validate_email(parseaddr(value)[1])
+            except ValidationError:
+                raise ValidationError(_("Enter an address like Team <team@example.com>.")) from None
+        return value
+
+    @staticmethod
+    def initial_for(config: ChannelConfig) -> dict:
+        return {
+            "kind": config.kind,
+            "name": config.name,
+            "url": config.url,
+            "smtp_host": config.smtp_host,
+            "smtp_port": config.smtp_port,
+            "smtp_user": config.smtp_user,
+            "smtp_security": config.smtp_security,
+            "from_email": config.from_email,
+            "project": config.project,
+            "is_active": config.is_active,
+        }
+
+
+class CommsSettingsForm(ServiceForm):
+    allowlist = forms.CharField(
+        label=gettext_lazy("allowed private hosts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "Hosts, addresses or networks (one per line) that outgoing webhooks may reach even "
+            "though they are private or local, e.g. 10.0.0.0/8 or hooks.internal."
+        ),
+    )
+    wide_fields = ("allowlist",)
+
+
+class WebhookSubscriptionForm(ServiceForm):
+    url = forms.CharField(label=gettext_lazy("URL"), max_length=1000)
+    description = forms.CharField(label=gettext_lazy("description"), max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        label=gettext_lazy("events"), choices=list(KNOWN_EVENTS.items()), widget=forms.CheckboxSelectMultiple
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("active"), required=False, initial=True)
+    wide_fields = ("events",)
+
+
+class TriageAssignForm(ServiceForm):
+    client = forms.ModelChoiceField(label=gettext_lazy("client"), queryset=None)
+    project = forms.ModelChoiceField(label=gettext_lazy("project"), queryset=None, required=False)
+
+    def __init__(self, *args, organization_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accord.projects.models import Project
+
+        self.fields["client"].queryset = Client.objects.filter(organization_id=organization_id)
+        self.fields["project"].queryset = Project.objects.filter(organization_id=organization_id)
+
+
+class ReminderPreferenceForm(ServiceForm):
+    channel_config = forms.ModelChoiceField(
+        label=gettext_lazy("remind me on"), queryset=None, required=False, empty_label=gettext_lazy("E-mail")
+    )
+    mention = forms.CharField(
+        label=gettext_lazy("mention"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("Your handle there, e.g. @li.wei."),
+    )
+
+    def __init__(self, *args, organization_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel_config"].queryset = ChannelConfig.objects.filter(
+            organization_id=organization_id, is_active=True
+        ).exclude(kind=ChannelKind.EMAIL)

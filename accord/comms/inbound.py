@@ -1,0 +1,424 @@
+"""Mail and IM messages coming in: each becomes an Interaction on the right client, or waits in
+the triage list when the sender is unknown. Nothing that arrives is dropped silently."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from accord.audit.services import audit_create, audit_event
+
+from .models import InboundAttachment, InboundMessage, InboundStatus, ProjectMailbox
+
+logger = logging.getLogger(__name__)
+
+REPLY_RE = re.compile(r"reply\+([a-f0-9]{8,40})@", re.IGNORECASE)
+FALLBACK_CHARSETS = ("utf-8", "gb18030", "big5", "shift_jis", "latin-1")
+
+
+class InboundRejected(Exception):
+    """The message cannot be taken (too large, no organisation to file it under)."""
+
+
+def max_mail_bytes() -> int:
+    return int(getattr(settings, "ACCORD_MAX_INBOUND_MAIL_BYTES", 40 * 1024 * 1024))
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "ACCORD_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    text: str
+    date: object
+    recipients: list[str]
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _decode_bytes(data: bytes, declared: str | None) -> str:
+    for charset in (declared, *FALLBACK_CHARSETS):
+        if not charset:
+            continue
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def _part_text(part) -> str:
+    try:
+        content = part.get_content()
+        if isinstance(content, str):
+            return content
+    except (LookupError, UnicodeError, ValueError, AssertionError, KeyError):
+        pass
+    payload = part.get_payload(decode=True) or b""
+    return _decode_bytes(payload, part.get_content_charset())
+
+
+def _header(msg, name: str) -> str:
+    try:
+        value = msg.get(name)
+        return str(value) if value is not None else ""
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+        raw = (
+            msg.get_all(
+                name,
+                failobj=[""],
+            )
+            if hasattr(msg, "get_all")
+            else [""]
+        )
+        return str(raw[0]) if raw else ""
+
+
+def _safe_filename(name: str | None, index: int) -> str:
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
+    name = re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name)[:200]
+    return name or f"attachment-{index}"
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Read one RFC 5322 message, tolerating broken MIME and wrong or unusual charsets."""
+    if len(raw) > max_mail_bytes():
+        raise InboundRejected(
+            _("The message is larger than %(n)d MB.") % {"n": max_mail_bytes() // (1024 * 1024)}
+        )
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    message_id = _header(msg, "Message-ID").strip()[:300]
+    if not message_id:
+        message_id = "<sha256-" + hashlib.sha256(raw).hexdigest() + "@accord.invalid>"
+    sender_name, sender = parseaddr(_header(msg, "From"))
+    subject = re.sub(r"\s+", " ", _header(msg, "Subject")).strip()[:300]
+    try:
+        date = parsedate_to_datetime(_header(msg, "Date"))
+        if date is None or timezone.is_naive(date):
+            date = timezone.now()
+    except (TypeError, ValueError, IndexError):
+        date = timezone.now()
+    if date > timezone.now() + timezone.timedelta(days=1):
+        date = timezone.now()
+    recipients = [
+        addr.lower()
+        for _name, addr in getaddresses(
+            [_header(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")]
+        )
+        if addr
+    ]
+    parsed = ParsedMail(
+        message_id=message_id,
+        sender=sender.strip().lower()[:320],
+        sender_name=sender_name.strip()[:200],
+        subject=subject,
+        text="",
+        date=date,
+        recipients=recipients,
+    )
+    try:
+        body = msg.get_body(preferencelist=("plain", "html"))
+    except (KeyError, ValueError, AttributeError, IndexError):
+        body = None
+    if body is None and not msg.is_multipart():
+        body = msg
+    if body is not None:
+        text = _part_text(body)
+        if body.get_content_type() == "text/html":
+            text = strip_tags(text)
+        parsed.text = text.replace("\x00", "")[:200_000]
+    try:
+        parts = list(msg.iter_attachments()) if msg.is_multipart() else []
+    except (KeyError, ValueError, AttributeError, TypeError):
+        parts = []
+        parsed.notes.append("attachments unreadable")
+    for index, part in enumerate(parts, start=1):
+        try:
+            data = part.get_payload(decode=True) or b""
+        except (ValueError, TypeError, AssertionError):
+            parsed.notes.append(f"attachment {index} unreadable")
+            continue
+        name = _safe_filename(part.get_filename(), index)
+        if len(data) > max_attachment_bytes():
+            parsed.notes.append(f"{name} too large ({len(data)} bytes), not kept")
+            continue
+        parsed.attachments.append((name, part.get_content_type()[:100], data))
+    return parsed
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+
+def _contacts_by_email(address: str, organization_id: int | None = None):
+    from django.db.models import Q
+
+    from accord.crm.models import Contact
+
+    qs = Contact.objects.filter(Q(email__iexact=address) | Q(email_secondary__iexact=address), is_active=True)
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    return list(qs.select_related("client", "organization"))
+
+
+def _single_org():
+    from accord.tenancy.models import Organization
+
+    orgs = list(Organization.objects.all()[:2])
+    return orgs[0] if len(orgs) == 1 else None
+
+
+@dataclass
+class Route:
+    organization: object
+    client: object = None
+    project: object = None
+    contacts: list = field(default_factory=list)
+
+
+def route_mail(parsed: ParsedMail, default_org=None) -> list[Route]:
+    for address in parsed.recipients:
+        match = REPLY_RE.search(address)
+        if not match:
+            continue
+        box = (
+            ProjectMailbox.objects.filter(token=match.group(1).lower())
+            .select_related("project__client", "organization")
+            .first()
+        )
+        if box is not None:
+            contacts = [
+                c
+                for c in _contacts_by_email(parsed.sender, box.organization_id)
+                if c.client_id == box.project.client_id
+            ]
+            return [Route(box.organization, box.project.client, box.project, contacts)]
+    routes: dict[int, Route] = {}
+    for contact in _contacts_by_email(parsed.sender) if parsed.sender else []:
+        route = routes.setdefault(contact.organization_id, Route(contact.organization))
+        route.contacts.append(contact)
+    result = []
+    for route in routes.values():
+        clients = {c.client_id for c in route.contacts}
+        if len(clients) == 1:
+            route.client = route.contacts[0].client
+        result.append(route)  # several clients with that address: triage decides
+    if result:
+        return result
+    org = default_org or _single_org()
+    if org is None:
+        raise InboundRejected(
+            _("The sender is unknown and no organisation was given to file the message under.")
+        )
+    return [Route(org)]
+
+
+def _only_open_project(client):
+    from accord.projects.models import Project, ProjectStatus
+
+    projects = list(
+        Project.objects.filter(
+            client=client, status__in=[ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD]
+        )[:2]
+    )
+    return projects[0] if len(projects) == 1 else None
+
+
+def _log_interaction(
+    inbound: InboundMessage, *, client, project, contacts, kind: str, channel: str, actor=None
+):
+    from accord.crm.models import Direction, Interaction
+
+    from .services import interaction_logged
+
+    interaction = Interaction.objects.create(
+        organization_id=inbound.organization_id,
+        client=client,
+        project=project,
+        kind=kind,
+        channel=channel,
+        direction=Direction.INBOUND,
+        occurred_at=inbound.received_at,
+        summary=(inbound.subject or inbound.body_text.strip().split("\n", 1)[0] or _("(no subject)"))[:300],
+        body=inbound.body_text[:100_000],
+        source=channel if channel != "email" else "email",
+        external_id=inbound.message_id[:300],
+        created_by=actor,
+    )
+    if contacts:
+        interaction.contacts.set(contacts)
+    audit_create(actor, interaction)
+    interaction_logged(interaction)
+    inbound.interaction = interaction
+    inbound.client = client
+    inbound.project = project
+    inbound.status = InboundStatus.LOGGED
+    inbound.save(update_fields=["interaction", "client", "project", "status", "updated_at"])
+    return interaction
+
+
+def _store(route: Route, parsed: ParsedMail) -> InboundMessage | None:
+    with transaction.atomic():
+        if InboundMessage.objects.filter(
+            organization=route.organization, message_id=parsed.message_id
+        ).exists():
+            return None
+        try:
+            with transaction.atomic():
+                inbound = InboundMessage.objects.create(
+                    organization=route.organization,
+                    channel="email",
+                    message_id=parsed.message_id,
+                    sender=parsed.sender or "?",
+                    sender_name=parsed.sender_name,
+                    subject=parsed.subject,
+                    body_text=parsed.text,
+                    received_at=parsed.date,
+                    status=InboundStatus.TRIAGE,
+                    note="; ".join(parsed.notes)[:300],
+                )
+        except IntegrityError:
+            return None  # the same message arrived twice at once
+        for name, mimetype, data in parsed.attachments:
+            att = InboundAttachment(
+                organization=route.organization,
+                message=inbound,
+                filename=name,
+                mimetype=mimetype,
+                size=len(data),
+            )
+            att.file.save(name, ContentFile(data), save=False)
+            att.save()
+        if route.client is not None:
+            project = route.project or _only_open_project(route.client)
+            _log_interaction(
+                inbound,
+                client=route.client,
+                project=project,
+                contacts=route.contacts,
+                kind="email",
+                channel="email",
+            )
+        return inbound
+
+
+def mail_ingest(raw: bytes, *, default_org=None) -> list[InboundMessage]:
+    """Take one raw message: file it on the right client(s) or in triage. Returns the rows
+    created (empty when it was a duplicate)."""
+    parsed = parse_mail(raw)
+    created = []
+    for route in route_mail(parsed, default_org):
+        inbound = _store(route, parsed)
+        if inbound is not None:
+            created.append(inbound)
+    return created
+
+
+# --- triage -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def triage_assign(*, actor, inbound: InboundMessage, client, project=None) -> InboundMessage:
+    """File a triaged message on ``client`` (and ``project``) as an interaction."""
+    if inbound.status != InboundStatus.TRIAGE:
+        raise ValidationError({"__all__": _("This message was already handled.")})
+    if client.organization_id != inbound.organization_id:
+        raise ValidationError({"client": _("Choose a client of your organisation.")})
+    if project is not None and project.client_id != client.pk:
+        raise ValidationError({"project": _("Choose a project of this client.")})
+    contacts = [
+        c for c in _contacts_by_email(inbound.sender, inbound.organization_id) if c.client_id == client.pk
+    ]
+    kind = "email" if inbound.channel == "email" else "im"
+    _log_interaction(
+        inbound,
+        client=client,
+        project=project,
+        contacts=contacts,
+        kind=kind,
+        channel=inbound.channel,
+        actor=actor.user,
+    )
+    audit_event(actor.user, inbound, "assigned", {"client": client.name})
+    return inbound
+
+
+@transaction.atomic
+def triage_discard(*, actor, inbound: InboundMessage) -> InboundMessage:
+    if inbound.status != InboundStatus.TRIAGE:
+        raise ValidationError({"__all__": _("This message was already handled.")})
+    inbound.status = InboundStatus.DISCARDED
+    inbound.save(update_fields=["status", "updated_at"])
+    audit_event(actor.user, inbound, "discarded")
+    return inbound
+
+
+# --- IM messages in ------------------------------------------------------------------------------
+
+IM_CONTACT_FIELD = {"slack": "slack", "feishu": "feishu", "dingtalk": "dingtalk", "wecom": "wecom"}
+
+
+@transaction.atomic
+def im_ingest(*, config, message_id: str, sender_id: str, sender_name: str, text: str, when=None):
+    """One IM message from a verified callback. Returns the InboundMessage (None if a duplicate)."""
+    from accord.crm.models import Contact
+
+    message_id = f"{config.kind}:{message_id}"[:300]
+    if InboundMessage.objects.filter(organization_id=config.organization_id, message_id=message_id).exists():
+        return None
+    field_name = IM_CONTACT_FIELD.get(config.kind)
+    contacts = []
+    if field_name and sender_id:
+        contacts = list(
+            Contact.objects.filter(
+                organization_id=config.organization_id, is_active=True, **{field_name: sender_id}
+            ).select_related("client")
+        )
+    project = config.project
+    client = project.client if project is not None else None
+    if client is None and len({c.client_id for c in contacts}) == 1:
+        client = contacts[0].client
+    if client is not None:
+        contacts = [c for c in contacts if c.client_id == client.pk]
+    try:
+        with transaction.atomic():
+            inbound = InboundMessage.objects.create(
+                organization_id=config.organization_id,
+                channel=config.kind,
+                message_id=message_id,
+                sender=sender_id[:320] or "?",
+                sender_name=sender_name[:200],
+                subject=text.strip().split("\n", 1)[0][:300],
+                body_text=text[:100_000],
+                received_at=when or timezone.now(),
+                status=InboundStatus.TRIAGE,
+            )
+    except IntegrityError:
+        return None
+    if client is not None:
+        _log_interaction(
+            inbound,
+            client=client,
+            project=project or _only_open_project(client),
+            contacts=contacts,
+            kind="im",
+            channel=config.kind,
+        )
+    return inbound

@@ -1,0 +1,207 @@
+"""What each messaging provider expects: payload shape, signature and how it says "failed".
+
+* Slack incoming webhook: ``{"text": …, "blocks": [...]}``; success is HTTP 200 with body ``ok``;
+  errors are 4xx with a short code (``invalid_payload``, ``no_service``, ``channel_is_archived``);
+  429 is rate limiting.
+* Microsoft Teams (Workflows "post to a channel when a webhook request is received"): a
+  ``message`` with one Adaptive Card attachment; success is 200 or 202.
+* WeCom group robot (企业微信群机器人): ``{"msgtype": "markdown", "markdown": {"content": …}}``;
+  the answer is always HTTP 200 with ``{"errcode": 0, "errmsg": "ok"}`` on success — a non-zero
+  errcode is a failure (45009: too many messages, retried; 93000 invalid key, not retried).
+* DingTalk custom robot (钉钉自定义机器人): ``{"msgtype": "markdown", "markdown": {"title", "text"}}``;
+  with a secret the URL carries ``timestamp`` (ms) and ``sign`` = urlencode(base64(HMAC-SHA256(
+  key=secret, msg="{timestamp}\\n{secret}"))). HTTP 200 with a non-zero errcode is a failure
+  (310000 sign/keyword/IP check failed, 300001 invalid token; 130101 too fast, retried).
+* Feishu / Lark custom bot (飞书自定义机器人): ``{"msg_type": "text", "content": {"text": …}}`` plus
+  ``timestamp`` (s) and ``sign`` = base64(HMAC-SHA256(key="{timestamp}\\n{secret}", msg=b"")) in the
+  body when a secret is set. Success is ``{"code": 0}`` (older: ``{"StatusCode": 0}``); a non-zero
+  code is a failure (19021 sign check failed, 19024 keyword check; 11232 rate limited, retried).
+* Generic JSON webhook: Standard Webhooks — headers ``webhook-id``, ``webhook-timestamp`` (s),
+  ``webhook-signature: v1,<base64 HMAC-SHA256(key=base64decode(secret without "whsec_"),
+  msg="{id}.{timestamp}.{body}")>``; any 2xx is success.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from urllib.parse import quote_plus
+
+# Provider error codes that mean "slow down / try later" rather than "this will never work".
+TRANSIENT_CODES = {
+    "wecom": {-1, 45009, 45033},
+    "dingtalk": {-1, 130101, 130102},
+    "feishu": {9499, 11232, 11233, 11247},
+}
+
+
+class DeliveryError(Exception):
+    """A failed delivery; ``permanent`` failures are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+# --- signatures ------------------------------------------------------------------------------
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    string_to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode(), string_to_sign, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def feishu_sign(secret: str, timestamp: int) -> str:
+    key = f"{timestamp}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def standard_webhook_key(secret: str) -> bytes:
+    raw = secret[len("whsec_") :] if secret.startswith("whsec_") else secret
+    try:
+        return base64.b64decode(raw, validate=True)
+    except ValueError:
+        return raw.encode()
+
+
+def standard_webhook_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(standard_webhook_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def standard_webhook_verify(secret: str, headers: dict, body: bytes, *, tolerance: int = 300) -> bool:
+    msg_id = headers.get("webhook-id", "")
+    try:
+        timestamp = int(headers.get("webhook-timestamp", ""))
+    except ValueError:
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = standard_webhook_signature(secret, msg_id, timestamp, body).split(",", 1)[1]
+    for candidate in headers.get("webhook-signature", "").split():
+        version, _, value = candidate.partition(",")
+        if version == "v1" and hmac.compare_digest(value, expected):
+            return True
+    return False
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+
+def build_request(
+    kind: str,
+    *,
+    url: str,
+    secret: str,
+    title: str,
+    text: str,
+    link: str = "",
+    msg_id: str = "",
+    data: dict | None = None,
+    now: float | None = None,
+):
+    """(url, body bytes, headers) for one message to a provider."""
+    now = time.time() if now is None else now
+    headers: dict[str, str] = {"Content-Type": "application/json"}
+    full = f"{text}\n\n{link}".strip() if link else text
+    if kind == "slack":
+        blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}] if title else []
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (full or title)[:3000]}})
+        payload: dict = {"text": f"{title}\n{full}".strip(), "blocks": blocks}
+    elif kind == "teams":
+        body = [{"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True}]
+        if text:
+            body.append({"type": "TextBlock", "text": text, "wrap": True})
+        card: dict = {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": body,
+        }
+        if link:
+            card["actions"] = [{"type": "Action.OpenUrl", "title": "Accord", "url": link}]
+        payload = {
+            "type": "message",
+            "attachments": [
+                {
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "contentUrl": None,
+                    "content": card,
+                }
+            ],
+        }
+    elif kind == "wecom":
+        content = f"**{title}**\n{full}".strip()
+        payload = {"msgtype": "markdown", "markdown": {"content": content[:4000]}}
+    elif kind == "dingtalk":
+        payload = {
+            "msgtype": "markdown",
+            "markdown": {"title": title[:100], "text": f"### {title}\n\n{full}"},
+        }
+        if secret:
+            ts = int(now * 1000)
+            sep = "&" if "?" in url else "?"
+            url = f"{url}{sep}timestamp={ts}&sign={quote_plus(dingtalk_sign(secret, ts))}"
+    elif kind == "feishu":
+        payload = {"msg_type": "text", "content": {"text": f"{title}\n{full}".strip()}}
+        if secret:
+            ts = int(now)
+            payload = {"timestamp": str(ts), "sign": feishu_sign(secret, ts), **payload}
+    elif kind == "webhook":
+        payload = data if data is not None else {"type": "message", "title": title, "text": text, "url": link}
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        ts = int(now)
+        headers.update(
+            {
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(ts),
+                "webhook-signature": standard_webhook_signature(secret, msg_id, ts, body),
+            }
+        )
+        return url, body, headers
+    else:
+        raise DeliveryError(f"Unknown channel kind {kind!r}", permanent=True)
+    return url, json.dumps(payload, ensure_ascii=False).encode(), headers
+
+
+def check_response(kind: str, status: int, body: bytes) -> None:
+    """Raise DeliveryError unless the provider's answer means success."""
+    text = body.decode("utf-8", "replace")[:500]
+    if status == 429 or status == 408 or status >= 500:
+        raise DeliveryError(f"HTTP {status}: {text}")
+    if status >= 300:
+        # Redirects are not followed: a moved webhook needs its new URL entered.
+        raise DeliveryError(f"HTTP {status}: {text}", permanent=True)
+    if kind in ("wecom", "dingtalk", "feishu"):
+        try:
+            answer = json.loads(text or "{}")
+        except ValueError:
+            raise DeliveryError(f"Unreadable answer: {text}") from None
+        if not isinstance(answer, dict):
+            raise DeliveryError(f"Unreadable answer: {text}")
+        if kind == "feishu":
+            code = answer.get("code", answer.get("StatusCode", 0))
+            message = answer.get("msg", answer.get("StatusMessage", ""))
+        else:
+            code = answer.get("errcode", 0)
+            message = answer.get("errmsg", "")
+        try:
+            code = int(code)
+        except (TypeError, ValueError):
+            code = -1
+        if code != 0:
+            raise DeliveryError(
+                f"{kind} error {code}: {message}", permanent=code not in TRANSIENT_CODES.get(kind, set())
+            )
+    elif kind == "slack" and text.strip() not in ("ok", ""):
+        raise DeliveryError(f"Slack answered: {text}", permanent=True)

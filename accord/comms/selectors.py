@@ -1,0 +1,120 @@
+"""List queries of the communication hub (constant query counts: select_related, prefetch)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from accord.lib.dates import week_bounds
+
+from .models import (
+    ChannelConfig,
+    InboundAttachment,
+    InboundMessage,
+    InboundStatus,
+    Obligation,
+    ObligationStatus,
+    OutboxMessage,
+    PlanItem,
+    Responsibility,
+    WebhookSubscription,
+)
+from .obligations import compliance_for_clients, compliance_for_projects  # noqa: F401 (selectors)
+
+
+def plan_items(project) -> QuerySet[PlanItem]:
+    return (
+        PlanItem.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("owner")
+        .prefetch_related("audience_contacts")
+        .annotate(open_count=Count("obligations", filter=models_q_open()))
+        .order_by("purpose", "id")
+    )
+
+
+def models_q_open():
+    from django.db.models import Q
+
+    return Q(obligations__status=ObligationStatus.OPEN)
+
+
+def responsibilities(project) -> QuerySet[Responsibility]:
+    return (
+        Responsibility.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("user", "contact")
+        .order_by("user__full_name", "contact__last_name", "id")
+    )
+
+
+def obligation_list(
+    projects: QuerySet, *, view: str = "week", project_id=None, client_id=None, today: dt.date | None = None
+) -> QuerySet[Obligation]:
+    """Obligations of ``projects`` (already scoped to what the caller may see).
+
+    ``view``: "week" (due this week), "overdue" (open and past due), "open", "all".
+    """
+    today = today or timezone.localdate()
+    qs = Obligation.objects.filter(project__in=projects).select_related(
+        "plan_item", "project__client", "owner", "met_by"
+    )
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    if client_id:
+        qs = qs.filter(project__client_id=client_id)
+    if view == "week":
+        start, end = week_bounds(today)
+        qs = qs.filter(due_date__gte=start, due_date__lte=end)
+    elif view == "overdue":
+        qs = qs.filter(status=ObligationStatus.OPEN, due_date__lt=today)
+    elif view == "open":
+        qs = qs.filter(status=ObligationStatus.OPEN)
+    return qs.order_by("due_date", "id")
+
+
+def outbox_list(organization_id: int, *, status: str = "") -> QuerySet[OutboxMessage]:
+    qs = OutboxMessage.objects.filter(organization_id=organization_id).defer("body_html", "body_text")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def channel_list(organization_id: int) -> QuerySet[ChannelConfig]:
+    return ChannelConfig.objects.filter(organization_id=organization_id).select_related("project")
+
+
+def subscription_list(organization_id: int) -> QuerySet[WebhookSubscription]:
+    return WebhookSubscription.objects.filter(organization_id=organization_id).order_by("-created_at", "-id")
+
+
+def inbound_list(organization_id: int, *, status: str = InboundStatus.TRIAGE) -> QuerySet[InboundMessage]:
+    qs = InboundMessage.objects.filter(organization_id=organization_id).select_related(
+        "client", "interaction"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(attachment_count=Count("attachments")).order_by("-received_at", "-id")
+
+
+def attachments_for_interaction(interaction) -> list[InboundAttachment]:
+    return list(
+        InboundAttachment.objects.filter(
+            organization_id=interaction.organization_id, message__interaction=interaction
+        ).order_by("id")
+    )
+
+
+__all__ = [
+    "Prefetch",
+    "attachments_for_interaction",
+    "channel_list",
+    "compliance_for_clients",
+    "compliance_for_projects",
+    "inbound_list",
+    "obligation_list",
+    "outbox_list",
+    "plan_items",
+    "responsibilities",
+    "subscription_list",
+]
