@@ -218,7 +218,7 @@ def _options(options) -> list[dict]:
     return [o.dict() for o in options or []]
 
 
-# --- templates ---------------------------------------------------------------------------------------
+# --- templates ------------------------------------------------------------------------------------
 
 
 @router.get("/survey-templates", response=TemplatePage)
@@ -265,7 +265,7 @@ def template_question_add(request, template_id: int, payload: QuestionIn):
     return Status(201, question)
 
 
-# --- surveys -------------------------------------------------------------------------------------------
+# --- surveys --------------------------------------------------------------------------------------
 
 
 @router.get("/surveys", response=SurveyPage)

@@ -63,7 +63,7 @@ DEFAULT_QUESTIONS = [
 ]
 
 
-# --- templates and questions ------------------------------------------------------------------
+# --- templates and questions ----------------------------------------------------------------------
 
 
 def _clean_name(value: str, field: str, message) -> str:
@@ -230,7 +230,7 @@ def question_delete(*, actor, question: Question) -> None:
         question.delete()
 
 
-# --- surveys -------------------------------------------------------------------------------------
+# --- surveys --------------------------------------------------------------------------------------
 
 
 def _clean_valid_days(valid_days) -> int:
@@ -612,7 +612,7 @@ def milestone_surveys_run() -> int:
     return sent
 
 
-# --- answering -------------------------------------------------------------------------------------
+# --- answering ------------------------------------------------------------------------------------
 
 
 class LinkProblem:

@@ -1,0 +1,363 @@
+"""The client health score: a weighted mean of eight parts, each scored 0–100.
+
+    score = round( Σ part.score × part.weight  /  Σ part.weight )   over the parts that have data
+
+| part        | weight | 100 when …                          | 0 when …                                  |
+|-------------|--------|-------------------------------------|-------------------------------------------|
+| cadence     | 20     | every due obligation met on time    | none met on time (rate × 100)             |
+| recency     | 15     | last interaction ≤ 7 days ago       | ≥ 60 days ago, or none (linear between)   |
+| sentiment   | 15     | recent interactions all positive    | all negative (positive 100, neutral 60)   |
+| surveys     | 20     | CSAT 5 and NPS +100                 | CSAT 1 and NPS −100 (mean of both)        |
+| risks       | 10     | no open high or critical risk       | 3 or more (−34 each)                      |
+| actions     | 10     | no overdue action item              | 4 or more (−25 each)                      |
+| changes     |  5     | no change request awaiting decision | 4 or more (−25 each)                      |
+| milestones  |  5     | no milestone late against baseline  | worst slip ≥ 30 days (linear)             |
+
+A part whose app is not installed (communication plan, risks, change requests) is shown as
+"not available"; a part without data yet (no survey answer, no obligation due) as "no data".
+Neither counts: the remaining weights are rescaled. "Recent" is the last 90 days (surveys: 365).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+WEIGHTS = {
+    "cadence": 20,
+    "recency": 15,
+    "sentiment": 15,
+    "surveys": 20,
+    "risks": 10,
+    "actions": 10,
+    "changes": 5,
+    "milestones": 5,
+}
+LABELS = {
+    "cadence": _("Communication cadence kept"),
+    "recency": _("Days since last interaction"),
+    "sentiment": _("Sentiment of recent interactions"),
+    "surveys": _("Survey scores"),
+    "risks": _("Open high risks"),
+    "actions": _("Overdue action items"),
+    "changes": _("Pending change requests"),
+    "milestones": _("Milestone slip"),
+}
+RECENT_DAYS = 90
+SURVEY_DAYS = 365
+GOOD_FROM = 70
+AT_RISK_BELOW = 50
+SENTIMENT_POINTS = {"positive": 100, "neutral": 60, "negative": 0}
+
+
+def optional_model(app_label: str, model_name: str):
+    """The model of an optional area, or None when that area has no such model (yet)."""
+    try:
+        return apps.get_model(app_label, model_name)
+    except LookupError:
+        return None
+
+
+def optional_callable(dotted: str):
+    module_name, _sep, attr = dotted.rpartition(".")
+    try:
+        module = __import__(module_name, fromlist=[attr])
+        return getattr(module, attr)
+    except (ImportError, AttributeError):
+        return None
+
+
+@dataclass
+class Part:
+    key: str
+    weight: int
+    score: int | None = None
+    available: bool = True
+    detail: str = ""
+
+    @property
+    def label(self):
+        return LABELS[self.key]
+
+    @property
+    def counted(self) -> bool:
+        return self.available and self.score is not None
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "weight": self.weight,
+            "score": self.score,
+            "available": self.available,
+            "detail": str(self.detail),
+        }
+
+
+@dataclass
+class Health:
+    score: int | None
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def level(self) -> str:
+        return level_for(self.score)
+
+
+def level_for(score: int | None) -> str:
+    if score is None:
+        return "unknown"
+    if score >= GOOD_FROM:
+        return "good"
+    if score >= AT_RISK_BELOW:
+        return "watch"
+    return "at_risk"
+
+
+def _clamp(value: float) -> int:
+    return int(max(0, min(100, round(value))))
+
+
+def _combine(parts: list[Part]) -> Health:
+    counted = [p for p in parts if p.counted]
+    total = sum(p.weight for p in counted)
+    score = _clamp(sum(p.score * p.weight for p in counted) / total) if total else None
+    return Health(score=score, parts=parts)
+
+
+class _Scope:
+    """Which rows count: one project, or every open project of a client (all when none is open)."""
+
+    def __init__(self, *, client, project=None):
+        from accord.projects.models import Project, ProjectStatus
+
+        self.client = client
+        self.project = project
+        self.organization_id = client.organization_id
+        if project is not None:
+            self.project_ids = [project.pk]
+        else:
+            projects = Project.objects.filter(organization_id=client.organization_id, client=client)
+            open_ids = list(
+                projects.exclude(status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED]).values_list(
+                    "pk", flat=True
+                )
+            )
+            self.project_ids = open_ids or list(projects.values_list("pk", flat=True))
+
+    def projects_q(self, prefix: str = "project") -> Q:
+        return Q(**{f"{prefix}__in": self.project_ids})
+
+
+def _cadence(scope: _Scope, today: dt.date) -> Part:
+    part = Part("cadence", WEIGHTS["cadence"])
+    if scope.project is not None:
+        selector = optional_callable("accord.comms.obligations.compliance_for_projects")
+        key = scope.project.pk
+    else:
+        selector = optional_callable("accord.comms.obligations.compliance_for_clients")
+        key = scope.client.pk
+    if selector is None or optional_model("comms", "Obligation") is None:
+        part.available = False
+        return part
+    row = selector([key], today=today).get(key)
+    if not row or row.get("rate") is None:
+        part.detail = _("No obligation was due yet.")
+        return part
+    part.score = _clamp(100 * row["rate"])
+    part.detail = _("%(met)s of %(due)s obligations met on time") % {
+        "met": row.get("met_on_time", 0),
+        "due": row.get("due", 0),
+    }
+    return part
+
+
+def _interactions(scope: _Scope):
+    from accord.crm.models import Interaction
+
+    qs = Interaction.objects.filter(organization_id=scope.organization_id, client=scope.client)
+    if scope.project is not None:
+        qs = qs.filter(project=scope.project)
+    return qs
+
+
+def _recency(scope: _Scope, now: dt.datetime) -> Part:
+    part = Part("recency", WEIGHTS["recency"])
+    last = _interactions(scope).filter(occurred_at__lte=now).aggregate(last=Max("occurred_at"))["last"]
+    if last is None:
+        part.score = 0
+        part.detail = _("No interaction logged yet.")
+        return part
+    days = max(0, (now - last).days)
+    part.score = 100 if days <= 7 else _clamp(100 * (60 - days) / 53)
+    part.detail = _("%(days)s days ago") % {"days": days}
+    return part
+
+
+def _sentiment(scope: _Scope, now: dt.datetime) -> Part:
+    part = Part("sentiment", WEIGHTS["sentiment"])
+    counts = (
+        _interactions(scope)
+        .filter(occurred_at__gte=now - dt.timedelta(days=RECENT_DAYS), occurred_at__lte=now)
+        .aggregate(
+            positive=Count("id", filter=Q(sentiment="positive")),
+            neutral=Count("id", filter=Q(sentiment="neutral")),
+            negative=Count("id", filter=Q(sentiment="negative")),
+        )
+    )
+    total = sum(counts.values())
+    if not total:
+        part.detail = _("No interaction in the last 90 days.")
+        return part
+    part.score = _clamp(sum(SENTIMENT_POINTS[k] * n for k, n in counts.items()) / total)
+    part.detail = _("%(positive)s positive, %(neutral)s neutral, %(negative)s negative") % counts
+    return part
+
+
+def _surveys(scope: _Scope, now: dt.datetime) -> Part:
+    from accord.feedback.models import Answer
+    from accord.feedback.selectors import nps_from_counts, score_aggregates
+
+    part = Part("surveys", WEIGHTS["surveys"])
+    agg = score_aggregates(
+        Answer.objects.filter(
+            organization_id=scope.organization_id,
+            response__survey__project_id__in=scope.project_ids,
+            response__submitted_at__gte=now - dt.timedelta(days=SURVEY_DAYS),
+        )
+    )
+    nps = nps_from_counts(agg["promoters"], agg["passives"], agg["detractors"])
+    scores = []
+    details = []
+    if agg["csat"] is not None:
+        scores.append((float(agg["csat"]) - 1) / 4 * 100)
+        details.append(_("CSAT %(value).1f") % {"value": float(agg["csat"])})
+    if nps is not None:
+        scores.append((nps + 100) / 2)
+        details.append(_("NPS %(value)s") % {"value": nps})
+    if not scores:
+        part.detail = _("No survey answered yet.")
+        return part
+    part.score = _clamp(sum(scores) / len(scores))
+    part.detail = ", ".join(str(d) for d in details)
+    return part
+
+
+def _count_part(key: str, count: int, step: int, detail) -> Part:
+    part = Part(key, WEIGHTS[key])
+    part.score = _clamp(100 - step * count)
+    part.detail = detail
+    return part
+
+
+def _risks(scope: _Scope) -> Part:
+    Risk = optional_model("risks", "Risk")  # noqa: N806
+    if Risk is None:
+        return Part("risks", WEIGHTS["risks"], available=False)
+    from accord.risks.models import ACTIVE_STATUSES
+
+    n = Risk.objects.filter(
+        scope.projects_q(), organization_id=scope.organization_id, status__in=ACTIVE_STATUSES, score__gte=10
+    ).count()
+    return _count_part("risks", n, 34, _("%(count)s open high or critical risks") % {"count": n})
+
+
+def _actions(scope: _Scope, today: dt.date) -> Part:
+    from accord.projects.models import Task, TaskKind, TaskStatus
+
+    n = (
+        Task.objects.filter(
+            scope.projects_q(),
+            organization_id=scope.organization_id,
+            kind=TaskKind.ACTION_ITEM,
+            due_date__lt=today,
+        )
+        .exclude(status=TaskStatus.DONE)
+        .count()
+    )
+    return _count_part("actions", n, 25, _("%(count)s overdue action items") % {"count": n})
+
+
+def _changes(scope: _Scope) -> Part:
+    ChangeRequest = optional_model("changes", "ChangeRequest")  # noqa: N806
+    if ChangeRequest is None:
+        return Part("changes", WEIGHTS["changes"], available=False)
+    n = ChangeRequest.objects.filter(
+        scope.projects_q(), organization_id=scope.organization_id, status__in=["submitted", "assessed"]
+    ).count()
+    return _count_part("changes", n, 25, _("%(count)s change requests awaiting a decision") % {"count": n})
+
+
+def milestone_slip_days(milestone, today: dt.date) -> int:
+    """How late a milestone is against its baseline: finished late, or still open past its date."""
+    base = milestone.baseline_due_date or milestone.due_date
+    if milestone.completed_on:
+        return max(0, (milestone.completed_on - base).days)
+    if milestone.status == "missed":
+        return max(0, (today - base).days)
+    return max(0, (today - base).days if base < today else (milestone.due_date - base).days)
+
+
+def _milestones(scope: _Scope, today: dt.date) -> Part:
+    from accord.projects.models import Milestone
+
+    part = Part("milestones", WEIGHTS["milestones"])
+    milestones = list(
+        Milestone.objects.filter(scope.projects_q(), organization_id=scope.organization_id).only(
+            "due_date", "baseline_due_date", "completed_on", "status"
+        )
+    )
+    if not milestones:
+        part.detail = _("No milestone yet.")
+        return part
+    worst = max(milestone_slip_days(m, today) for m in milestones)
+    part.score = _clamp(100 - worst * 100 / 30)
+    part.detail = _("worst slip %(days)s days") % {"days": worst}
+    return part
+
+
+def compute(*, client, project=None, now: dt.datetime | None = None) -> Health:
+    """The health of ``client`` (over its open projects) or of one of its projects, right now."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    scope = _Scope(client=client, project=project)
+    parts = [
+        _cadence(scope, today),
+        _recency(scope, now),
+        _sentiment(scope, now),
+        _surveys(scope, now),
+        _risks(scope),
+        _actions(scope, today),
+        _changes(scope),
+        _milestones(scope, today),
+    ]
+    return _combine(parts)
+
+
+def reasons(current: list[dict], previous: list[dict], limit: int = 3) -> list[dict]:
+    """The parts that moved the score most since ``previous`` (weighted change, largest first)."""
+    before = {p["key"]: p for p in previous or []}
+    moved = []
+    for part in current:
+        old = before.get(part["key"])
+        if old is None or old.get("score") is None or part.get("score") is None:
+            continue
+        change = part["score"] - old["score"]
+        if change:
+            moved.append(
+                {
+                    "key": part["key"],
+                    "label": LABELS.get(part["key"], part["key"]),
+                    "from": old["score"],
+                    "to": part["score"],
+                    "change": change,
+                    "impact": change * part["weight"],
+                    "detail": part.get("detail", ""),
+                }
+            )
+    moved.sort(key=lambda m: -abs(m["impact"]))
+    return moved[:limit]

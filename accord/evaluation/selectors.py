@@ -1,0 +1,138 @@
+"""Read side: client and project health with the reason it moved, clients at risk, lessons search.
+
+Other pages (the client page, the dashboard) show a client's health with::
+
+    from accord.evaluation.selectors import client_health
+    {% include "evaluation/partials/health_badge.html" with health=health %}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from . import health as health_mod
+from .models import HealthSnapshot, Lesson, Retrospective
+
+
+@dataclass
+class HealthView:
+    """What a page shows: the score now, its parts, and what moved since the last snapshot."""
+
+    score: int | None
+    level: str
+    parts: list[dict]
+    previous_score: int | None = None
+    previous_on: object = None
+    change: int | None = None
+    reasons: list[dict] = field(default_factory=list)
+    client: object = None
+    project: object = None
+
+
+def _view(*, client, project) -> HealthView:
+    result = health_mod.compute(client=client, project=project)
+    parts = [{**p.as_dict(), "label": p.label, "counted": p.counted} for p in result.parts]
+    previous = (
+        HealthSnapshot.objects.filter(
+            organization_id=client.organization_id,
+            client=client,
+            project=project,
+            taken_on__lt=timezone.localdate(),
+        )
+        .order_by("-taken_on", "-id")
+        .first()
+    )
+    view = HealthView(score=result.score, level=result.level, parts=parts, client=client, project=project)
+    if previous is not None:
+        view.previous_score = previous.score
+        view.previous_on = previous.taken_on
+        view.change = (result.score - previous.score) if result.score is not None else None
+        view.reasons = health_mod.reasons(parts, previous.parts)
+    return view
+
+
+def client_health(client) -> HealthView:
+    """A client's health now (over its open projects), with the parts that moved since the last snapshot."""
+    return _view(client=client, project=None)
+
+
+def project_health(project) -> HealthView:
+    return _view(client=project.client, project=project)
+
+
+def snapshot_history(*, client, project=None, limit: int = 30) -> list[HealthSnapshot]:
+    return list(
+        HealthSnapshot.objects.filter(
+            organization_id=client.organization_id, client=client, project=project
+        ).order_by("-taken_on", "-id")[:limit]
+    )
+
+
+def clients_at_risk(organization_id: int, *, below: int = health_mod.GOOD_FROM) -> QuerySet[HealthSnapshot]:
+    """Each client's latest snapshot when it scores below ``below``, lowest first (one query)."""
+    latest = (
+        HealthSnapshot.objects.filter(
+            organization_id=organization_id, client=OuterRef("client"), project__isnull=True
+        )
+        .order_by("-taken_on", "-id")
+        .values("pk")[:1]
+    )
+    return (
+        HealthSnapshot.objects.filter(organization_id=organization_id, project__isnull=True, score__lt=below)
+        .filter(pk=Subquery(latest))
+        .select_related("client", "client__owner")
+        .order_by("score", "client__name", "id")
+    )
+
+
+def lesson_search(
+    organization_id: int, *, q: str = "", industry: str = "", category: str = "", phase: str = ""
+) -> QuerySet[Lesson]:
+    """Lessons matching every word of ``q`` (title, text, recommendation, tags), in any language."""
+    qs = Lesson.objects.filter(organization_id=organization_id).select_related("project", "created_by")
+    for word in (q or "").split()[:8]:
+        qs = qs.filter(
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(recommendation__icontains=word)
+            | Q(tags__icontains=word)
+        )
+    if industry:
+        qs = qs.filter(industry=industry)
+    if category:
+        qs = qs.filter(category=category)
+    if phase:
+        qs = qs.filter(phase=phase)
+    return qs.order_by("-created_at", "-id")
+
+
+def project_industry(project) -> str:
+    return project.industry or getattr(project.client, "industry", "") or ""
+
+
+def relevant_lessons(project, *, limit: int = 30) -> list[Lesson]:
+    """Lessons from the organisation's other projects of the same industry (or for any industry)."""
+    industry = project_industry(project)
+    qs = (
+        Lesson.objects.filter(organization_id=project.organization_id)
+        .filter(Q(industry=industry) | Q(industry=""))
+        .exclude(project=project)
+        .select_related("project")
+    )
+    lessons = list(qs.order_by("-created_at", "-id")[: limit * 2])
+    lessons.sort(key=lambda lesson: (lesson.industry != industry, -lesson.created_at.timestamp()))
+    return lessons[:limit]
+
+
+def retrospective_list(project) -> QuerySet[Retrospective]:
+    return (
+        Retrospective.objects.filter(organization_id=project.organization_id, project=project)
+        .annotate(
+            actions_count=Count("actions", distinct=True),
+            actions_open=Count("actions", filter=Q(actions__done_at__isnull=True), distinct=True),
+        )
+        .order_by("-held_on", "-id")
+    )

@@ -1,0 +1,374 @@
+"""Health snapshots, close-out evaluations, retrospectives with improvement actions, lessons learned."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.comms.services import event_emit
+
+from . import closeout, health
+from .models import (
+    CloseoutEvaluation,
+    EvaluationStatus,
+    HealthSnapshot,
+    Lesson,
+    LessonCategory,
+    Phase,
+    RetroAction,
+    Retrospective,
+)
+
+# --- health snapshots -----------------------------------------------------------------------------
+
+
+def health_snapshot_take(*, client, project=None, now=None) -> HealthSnapshot:
+    """Compute and store today's health of a client (or one of its projects); replaces today's."""
+    now = now or timezone.now()
+    result = health.compute(client=client, project=project, now=now)
+    day = timezone.localdate(now)
+    values = {"score": result.score or 0, "parts": [p.as_dict() for p in result.parts]}
+    if result.score is None:
+        values["score"] = 0
+    snap, _created = HealthSnapshot.objects.update_or_create(
+        organization_id=client.organization_id,
+        client=client,
+        project=project,
+        taken_on=day,
+        defaults=values,
+    )
+    return snap
+
+
+def health_snapshots_run(now=None) -> int:
+    """Periodic (daily): a snapshot for every active client and each of their open projects."""
+    from accord.crm.models import Client, ClientStatus
+    from accord.projects.models import Project, ProjectStatus
+
+    count = 0
+    clients = Client.objects.exclude(status=ClientStatus.FORMER).filter(projects__isnull=False).distinct()
+    for client in clients.iterator():
+        with transaction.atomic():
+            health_snapshot_take(client=client, now=now)
+            count += 1
+            projects = Project.objects.filter(organization_id=client.organization_id, client=client).exclude(
+                status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED]
+            )
+            for project in projects:
+                health_snapshot_take(client=client, project=project, now=now)
+                count += 1
+    return count
+
+
+def health_snapshots_for_org(*, actor, organization) -> int:
+    """Take today's snapshots for one organisation now (instead of waiting for the daily job)."""
+    from accord.crm.models import Client, ClientStatus
+    from accord.projects.models import Project, ProjectStatus
+
+    count = 0
+    with transaction.atomic():
+        clients = Client.objects.filter(organization=organization, projects__isnull=False).exclude(
+            status=ClientStatus.FORMER
+        )
+        for client in clients.distinct():
+            health_snapshot_take(client=client)
+            count += 1
+        projects = Project.objects.filter(organization=organization).exclude(
+            status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED]
+        )
+        for project in projects.select_related("client"):
+            health_snapshot_take(client=project.client, project=project)
+            count += 1
+    return count
+
+
+# --- close-out evaluation ------------------------------------------------------------------------------
+
+
+def _clean_cost(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            {"actual_cost": _("Enter the actual cost as a number, e.g. 125000.00.")}
+        ) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise ValidationError({"actual_cost": _("Enter an actual cost of 0 or more.")})
+    return amount.quantize(Decimal("0.01"))
+
+
+def evaluation_start(*, actor, project) -> CloseoutEvaluation:
+    """The project's close-out evaluation, created as a draft the first time."""
+    with transaction.atomic():
+        evaluation, created = CloseoutEvaluation.objects.get_or_create(
+            project=project,
+            defaults={"organization_id": project.organization_id, "currency": project.currency},
+        )
+        if created:
+            audit_create(actor, evaluation)
+    return evaluation
+
+
+def evaluation_figures(evaluation: CloseoutEvaluation) -> dict:
+    """Frozen figures once final; computed from the project's data while a draft."""
+    if evaluation.is_final and evaluation.figures:
+        return evaluation.figures
+    return closeout.compute(evaluation.project, actual_cost=evaluation.actual_cost)
+
+
+def evaluation_update(
+    *, actor, evaluation: CloseoutEvaluation, commentary=None, actual_cost=""
+) -> CloseoutEvaluation:
+    if evaluation.is_final:
+        raise ValidationError(_("This evaluation is final and can no longer change."))
+    before = snapshot(evaluation)
+    with transaction.atomic():
+        if commentary is not None:
+            evaluation.commentary = commentary
+        if actual_cost != "":
+            evaluation.actual_cost = _clean_cost(actual_cost)
+        evaluation.save()
+        audit_update(actor, evaluation, before)
+    return evaluation
+
+
+def evaluation_finalise(*, actor, evaluation: CloseoutEvaluation) -> CloseoutEvaluation:
+    """Freeze the figures as they are now; the evaluation no longer changes."""
+    if evaluation.is_final:
+        raise ValidationError(_("This evaluation is already final."))
+    with transaction.atomic():
+        evaluation.figures = closeout.compute(evaluation.project, actual_cost=evaluation.actual_cost)
+        evaluation.status = EvaluationStatus.FINAL
+        evaluation.finalised_at = timezone.now()
+        evaluation.finalised_by = actor if getattr(actor, "pk", None) else None
+        evaluation.save()
+        audit_event(actor, evaluation, "finalised")
+        event_emit(
+            organization=evaluation.project.organization,
+            name="evaluation.finalised",
+            payload={
+                "project_id": evaluation.project_id,
+                "evaluation_id": evaluation.pk,
+                "spi": evaluation.figures["cost"]["spi"],
+                "cpi": evaluation.figures["cost"]["cpi"],
+                "csat": evaluation.figures["satisfaction"]["csat"],
+                "nps": evaluation.figures["satisfaction"]["nps"],
+            },
+        )
+    return evaluation
+
+
+# --- retrospectives -------------------------------------------------------------------------------
+
+
+def _title(value, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({"title": message})
+    return value[:300]
+
+
+def retrospective_create(
+    *, actor, project, title: str, held_on=None, went_well="", to_improve=""
+) -> Retrospective:
+    with transaction.atomic():
+        retro = Retrospective.objects.create(
+            organization_id=project.organization_id,
+            project=project,
+            title=_title(title, _("Give the retrospective a title."))[:200],
+            held_on=held_on or timezone.localdate(),
+            went_well=went_well or "",
+            to_improve=to_improve or "",
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit_create(actor, retro)
+    return retro
+
+
+def retrospective_update(*, actor, retro: Retrospective, **changes) -> Retrospective:
+    before = snapshot(retro)
+    if "title" in changes and changes["title"] is not None:
+        changes["title"] = _title(changes["title"], _("Give the retrospective a title."))[:200]
+    with transaction.atomic():
+        for key in ("title", "held_on", "went_well", "to_improve"):
+            if changes.get(key) is not None:
+                setattr(retro, key, changes[key])
+        retro.save()
+        audit_update(actor, retro, before)
+    return retro
+
+
+def retrospective_delete(*, actor, retro: Retrospective) -> None:
+    with transaction.atomic():
+        audit_delete(actor, retro)
+        retro.delete()
+
+
+def _check_owner(project, owner) -> None:
+    if owner is None:
+        return
+    from accord.tenancy.models import Membership, Role
+
+    if (
+        not Membership.objects.filter(organization_id=project.organization_id, user=owner, is_active=True)
+        .exclude(role=Role.CLIENT)
+        .exists()
+    ):
+        raise ValidationError({"owner_id": _("Choose a member of your team as the owner.")})
+
+
+def retro_action_add(*, actor, retro: Retrospective, title: str, owner=None, due_date=None) -> RetroAction:
+    _check_owner(retro.project, owner)
+    with transaction.atomic():
+        action = RetroAction.objects.create(
+            organization_id=retro.organization_id,
+            retrospective=retro,
+            title=_title(title, _("Describe the action.")),
+            owner=owner,
+            due_date=due_date,
+        )
+        audit_create(actor, action)
+    return action
+
+
+def retro_action_set_done(*, actor, action: RetroAction, done: bool = True) -> RetroAction:
+    before = snapshot(action)
+    with transaction.atomic():
+        action.done_at = timezone.now() if done else None
+        action.save(update_fields=["done_at", "updated_at"])
+        audit_update(actor, action, before)
+    return action
+
+
+def retro_action_delete(*, actor, action: RetroAction) -> None:
+    with transaction.atomic():
+        audit_delete(actor, action)
+        action.delete()
+
+
+def retro_action_apply_to_template(
+    *,
+    actor,
+    action: RetroAction,
+    template,
+    kind: str,
+    offset_days: int | None = None,
+    category: str = "other",
+) -> RetroAction:
+    """Carry an improvement into a project template: a new risk on its checklist, or a new milestone.
+
+    Goes through the project templates' own service, so their validation and audit apply.
+    """
+    from accord.evaluation.health import optional_callable
+
+    update = optional_callable("accord.playbooks.services.template_update")
+    if update is None:
+        raise ValidationError(_("Project templates are not available."))
+    if template.organization_id != action.organization_id:
+        raise ValidationError({"template": _("Choose one of your organisation's own templates.")})
+    lang = "zh-hans" if any("\u4e00" <= ch <= "\u9fff" for ch in action.title) else "en"
+    text = {lang: action.title}
+    with transaction.atomic():
+        if kind == "risk":
+            risks = list(template.risks) + [
+                {
+                    "category": category,
+                    "probability": 3,
+                    "impact": 3,
+                    "title": text,
+                    "mitigation": {},
+                    "triggers": {},
+                }
+            ]
+            update(actor=actor, template=template, risks=risks)
+        elif kind == "milestone":
+            if offset_days is None:
+                raise ValidationError(
+                    {"offset_days": _("Say how many days after the start the milestone falls.")}
+                )
+            milestones = list(template.milestones) + [{"offset_days": offset_days, "name": text}]
+            update(actor=actor, template=template, milestones=milestones)
+        else:
+            raise ValidationError({"kind": _("Choose to add a risk or a milestone.")})
+        before = snapshot(action)
+        action.applied_to_template = str(template)[:200]
+        action.save(update_fields=["applied_to_template", "updated_at"])
+        audit_update(actor, action, before)
+    return action
+
+
+# --- lessons learned ------------------------------------------------------------------------------
+
+
+def _lesson_fields(data: dict) -> dict:
+    out = {}
+    if "title" in data:
+        out["title"] = _title(data["title"], _("Give the lesson a short title."))
+    for key in ("description", "recommendation"):
+        if key in data and data[key] is not None:
+            out[key] = data[key]
+    if data.get("industry") is not None:
+        from accord.crm.models import Industry
+
+        if data["industry"] not in ("", *Industry.values):
+            raise ValidationError({"industry": _("Choose one of the listed industries.")})
+        out["industry"] = data["industry"]
+    if data.get("category") is not None:
+        if data["category"] not in LessonCategory.values:
+            raise ValidationError({"category": _("Choose one of the listed categories.")})
+        out["category"] = data["category"]
+    if data.get("phase") is not None:
+        if data["phase"] not in Phase.values:
+            raise ValidationError({"phase": _("Choose one of the listed phases.")})
+        out["phase"] = data["phase"]
+    if data.get("tags") is not None:
+        tags = [t.strip() for t in str(data["tags"]).replace("，", ",").split(",") if t.strip()]
+        out["tags"] = ", ".join(tags)[:300]
+    return out
+
+
+def lesson_create(*, actor, organization, project=None, retrospective=None, **data) -> Lesson:
+    fields = _lesson_fields({"title": data.get("title", ""), **data})
+    if project is not None and project.organization_id != organization.pk:
+        raise ValidationError({"project": _("Choose one of your organisation's projects.")})
+    if "industry" not in fields and project is not None:
+        fields["industry"] = project.industry or project.client.industry
+    with transaction.atomic():
+        lesson = Lesson.objects.create(
+            organization=organization,
+            project=project,
+            retrospective=retrospective,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            **fields,
+        )
+        audit_create(actor, lesson)
+    return lesson
+
+
+def lesson_update(*, actor, lesson: Lesson, **data) -> Lesson:
+    fields = _lesson_fields(data)
+    before = snapshot(lesson)
+    with transaction.atomic():
+        for key, value in fields.items():
+            setattr(lesson, key, value)
+        lesson.save()
+        audit_update(actor, lesson, before)
+    return lesson
+
+
+def lesson_delete(*, actor, lesson: Lesson) -> None:
+    with transaction.atomic():
+        audit_delete(actor, lesson)
+        lesson.delete()
+
+
+def today() -> dt.date:
+    return timezone.localdate()

@@ -1,0 +1,202 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accord.crm.models import Sentiment
+from accord.evaluation import health, selectors, services
+from accord.evaluation.models import HealthSnapshot
+from accord.feedback import services as feedback
+from accord.feedback.tests.helpers import answers_for, sent_survey
+from accord.projects.models import MilestoneStatus, TaskKind
+from accord.testing import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _parts(result):
+    return {p.key: p for p in result.parts}
+
+
+def test_weights_add_up_to_100():
+    assert sum(health.WEIGHTS.values()) == 100
+
+
+def test_empty_client_scores_recency_zero_and_counts_only_parts_with_data(world):
+    result = health.compute(client=world.client)
+    parts = _parts(result)
+    assert parts["recency"].score == 0
+    assert parts["sentiment"].score is None and parts["surveys"].score is None
+    assert parts["actions"].score == 100 and parts["milestones"].score is None
+    counted = [p for p in result.parts if p.counted]
+    expected = round(sum(p.score * p.weight for p in counted) / sum(p.weight for p in counted))
+    assert result.score == expected
+
+
+def test_each_part_from_data(world):
+    now = timezone.now()
+    today = timezone.localdate()
+    f.InteractionFactory(
+        client=world.client,
+        project=world.project,
+        occurred_at=now - dt.timedelta(days=2),
+        sentiment=Sentiment.POSITIVE,
+    )
+    f.InteractionFactory(
+        client=world.client,
+        project=world.project,
+        occurred_at=now - dt.timedelta(days=3),
+        sentiment=Sentiment.NEGATIVE,
+    )
+    f.TaskFactory(project=world.project, kind=TaskKind.ACTION_ITEM, due_date=today - dt.timedelta(days=1))
+    f.MilestoneFactory(
+        project=world.project,
+        due_date=today - dt.timedelta(days=15),
+        baseline_due_date=today - dt.timedelta(days=15),
+    )
+    survey, tokens = sent_survey(world)
+    recipient, _p = feedback.recipient_for_token(tokens[world.contact.pk])
+    feedback.response_submit(recipient=recipient, answers=answers_for(survey, csat=4, nps=10))
+    parts = _parts(health.compute(client=world.client, project=world.project))
+    assert parts["recency"].score == 100
+    assert parts["sentiment"].score == 50  # (100 + 0) / 2
+    assert parts["actions"].score == 75
+    assert parts["milestones"].score == 50  # 15 of 30 days late
+    # CSAT 4 → 75, NPS +100 → 100: mean 87.5 → 88.
+    assert parts["surveys"].score == 88
+
+
+def test_recency_is_linear_between_7_and_60_days(world):
+    f.InteractionFactory(client=world.client, occurred_at=timezone.now() - dt.timedelta(days=33, hours=12))
+    assert _parts(health.compute(client=world.client))["recency"].score == round(100 * (60 - 33) / 53)
+
+
+def test_optional_parts_included_when_their_apps_exist(world):
+    parts = _parts(health.compute(client=world.client, project=world.project))
+    for key in ("risks", "changes"):
+        expected = health.optional_model(
+            *{"risks": ("risks", "Risk"), "changes": ("changes", "ChangeRequest")}[key]
+        )
+        assert parts[key].available is (expected is not None)
+
+
+@pytest.mark.parametrize(
+    "missing", [("risks", "Risk"), ("changes", "ChangeRequest"), ("comms", "Obligation")]
+)
+def test_optional_part_not_available_without_its_app(world, monkeypatch, missing):
+    real = health.optional_model
+    monkeypatch.setattr(
+        health, "optional_model", lambda app, name: None if (app, name) == missing else real(app, name)
+    )
+    result = health.compute(client=world.client, project=world.project)
+    key = {"risks": "risks", "changes": "changes", "comms": "cadence"}[missing[0]]
+    part = _parts(result)[key]
+    assert part.available is False and part.counted is False
+    assert result.score is not None
+
+
+def test_all_optional_apps_missing_still_scores(world, monkeypatch):
+    monkeypatch.setattr(health, "optional_model", lambda app, name: None)
+    monkeypatch.setattr(health, "optional_callable", lambda dotted: None)
+    result = health.compute(client=world.client)
+    assert {p.key for p in result.parts if not p.available} == {"cadence", "risks", "changes"}
+    assert 0 <= result.score <= 100
+
+
+def test_open_high_risks_lower_the_risk_part(world):
+    Risk = health.optional_model("risks", "Risk")  # noqa: N806
+    if Risk is None:
+        pytest.skip("the risk register is not installed")
+    Risk.objects.create(
+        organization=world.org,
+        project=world.project,
+        title="Key user leaves",
+        probability=4,
+        impact=4,
+        score=16,
+    )
+    Risk.objects.create(
+        organization=world.org, project=world.project, title="Minor", probability=1, impact=2, score=2
+    )
+    assert _parts(health.compute(client=world.client, project=world.project))["risks"].score == 66
+
+
+def test_pending_change_requests_lower_the_changes_part(world):
+    ChangeRequest = health.optional_model("changes", "ChangeRequest")  # noqa: N806
+    if ChangeRequest is None:
+        pytest.skip("change requests are not installed")
+    ChangeRequest.objects.create(
+        organization=world.org,
+        project=world.project,
+        title="More reports",
+        requested_on=timezone.localdate(),
+        status="submitted",
+    )
+    assert _parts(health.compute(client=world.client, project=world.project))["changes"].score == 75
+
+
+def test_snapshot_and_the_reason_it_moved(world):
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    f.InteractionFactory(
+        client=world.client, occurred_at=yesterday - dt.timedelta(hours=1), sentiment=Sentiment.POSITIVE
+    )
+    services.health_snapshot_take(client=world.client, now=yesterday)
+    f.TaskFactory(
+        project=world.project, kind=TaskKind.ACTION_ITEM, due_date=timezone.localdate() - dt.timedelta(days=2)
+    )
+    f.TaskFactory(
+        project=world.project, kind=TaskKind.ACTION_ITEM, due_date=timezone.localdate() - dt.timedelta(days=2)
+    )
+    view = selectors.client_health(world.client)
+    assert view.previous_score is not None
+    assert view.change == view.score - view.previous_score
+    assert view.reasons[0]["key"] == "actions" and view.reasons[0]["change"] == -50
+
+
+def test_daily_job_stores_one_snapshot_per_client_and_project_per_day(world):
+    first = services.health_snapshots_run()
+    second = services.health_snapshots_run()
+    assert first == second
+    assert HealthSnapshot.objects.filter(client=world.client, project__isnull=True).count() == 1
+    assert HealthSnapshot.objects.filter(project=world.project).count() == 1
+
+
+def test_clients_at_risk_lists_latest_low_snapshots(world):
+    other = f.ClientFactory(organization=world.org, name="Fine client")
+    HealthSnapshot.objects.create(
+        organization=world.org,
+        client=world.client,
+        taken_on=timezone.localdate() - dt.timedelta(days=1),
+        score=80,
+        parts=[],
+    )
+    HealthSnapshot.objects.create(
+        organization=world.org, client=world.client, taken_on=timezone.localdate(), score=35, parts=[]
+    )
+    HealthSnapshot.objects.create(
+        organization=world.org, client=other, taken_on=timezone.localdate(), score=90, parts=[]
+    )
+    HealthSnapshot.objects.create(
+        organization=world.other_org,
+        client=world.foreign_client,
+        taken_on=timezone.localdate(),
+        score=10,
+        parts=[],
+    )
+    rows = list(selectors.clients_at_risk(world.org.pk))
+    assert [(r.client_id, r.score) for r in rows] == [(world.client.pk, 35)]
+
+
+def test_milestone_slip_days():
+    today = timezone.localdate()
+    m = f.MilestoneFactory.build(
+        due_date=today + dt.timedelta(days=5), baseline_due_date=today, status=MilestoneStatus.PLANNED
+    )
+    assert health.milestone_slip_days(m, today) == 5
+    m = f.MilestoneFactory.build(
+        due_date=today,
+        baseline_due_date=today - dt.timedelta(days=10),
+        completed_on=today - dt.timedelta(days=4),
+        status=MilestoneStatus.DONE,
+    )
+    assert health.milestone_slip_days(m, today) == 6

@@ -1,0 +1,126 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from accord.evaluation import health, selectors, services
+from accord.evaluation.models import Lesson, RetroAction
+
+from .factories import LessonFactory, RetrospectiveFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_in_chinese_and_english(world):
+    services.lesson_create(
+        actor=world.manager,
+        organization=world.org,
+        title="需求变更要书面确认",
+        description="客户口头提出的变更导致返工。",
+        recommendation="所有变更都走变更请求流程。",
+        category="requirements",
+        phase="execution",
+        tags="变更, 返工",
+    )
+    services.lesson_create(
+        actor=world.manager,
+        organization=world.org,
+        title="Book key users early",
+        description="UAT slipped two weeks.",
+        recommendation="Reserve key users in the plan.",
+        category="planning",
+        phase="planning",
+        tags="UAT",
+    )
+    LessonFactory(organization=world.other_org, title="需求 in another organisation")
+    org = world.org.pk
+    assert [lesson.title for lesson in selectors.lesson_search(org, q="需求")] == ["需求变更要书面确认"]
+    assert [lesson.title for lesson in selectors.lesson_search(org, q="返工")] == ["需求变更要书面确认"]
+    assert [lesson.title for lesson in selectors.lesson_search(org, q="uat")] == ["Book key users early"]
+    assert [lesson.title for lesson in selectors.lesson_search(org, q="变更 书面")] == ["需求变更要书面确认"]
+    assert selectors.lesson_search(org, q="变更 UAT").count() == 0
+    assert selectors.lesson_search(org, category="planning").count() == 1
+
+
+def test_tags_normalised_with_chinese_commas(world):
+    lesson = services.lesson_create(
+        actor=world.manager, organization=world.org, title="T", tags="变更，返工 , ,UAT"
+    )
+    assert lesson.tags == "变更, 返工, UAT" and lesson.tag_list == ["变更", "返工", "UAT"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("title", "  "), ("category", "nope"), ("phase", "x"), ("industry", "y")]
+)
+def test_bad_lesson_refused(world, field, value):
+    data = {"title": "Fine", field: value}
+    with pytest.raises(ValidationError) as exc:
+        services.lesson_create(actor=world.manager, organization=world.org, **data)
+    assert field in exc.value.message_dict
+    assert not Lesson.objects.exists()
+
+
+def test_relevant_lessons_for_the_projects_industry(world):
+    world.project.industry = "manufacturing"
+    world.project.save()
+    same = LessonFactory(organization=world.org, industry="manufacturing", title="Plant visits")
+    anyone = LessonFactory(organization=world.org, industry="", title="Weekly reports")
+    LessonFactory(organization=world.org, industry="finance", title="Audit trail")
+    LessonFactory(organization=world.org, industry="manufacturing", project=world.project, title="Own")
+    LessonFactory(organization=world.other_org, industry="manufacturing", title="Foreign")
+    assert selectors.relevant_lessons(world.project) == [same, anyone]
+
+
+def test_relevant_lessons_fall_back_to_client_industry(world):
+    world.client.industry = "finance"
+    world.client.save()
+    world.project.industry = ""
+    world.project.save()
+    audit = LessonFactory(organization=world.org, industry="finance")
+    assert selectors.relevant_lessons(world.project) == [audit]
+
+
+def test_retrospective_actions(world):
+    retro = services.retrospective_create(
+        actor=world.manager,
+        project=world.project,
+        title="Phase 1",
+        went_well="Fast answers",
+        to_improve="Late test data",
+    )
+    action = services.retro_action_add(
+        actor=world.manager, retro=retro, title="Ask for test data in week 1", owner=world.member
+    )
+    services.retro_action_set_done(actor=world.member, action=action)
+    assert action.done_at is not None
+    with pytest.raises(ValidationError):
+        services.retro_action_add(actor=world.manager, retro=retro, title="x", owner=world.outsider)
+    with pytest.raises(ValidationError):
+        services.retro_action_add(actor=world.manager, retro=retro, title="x", owner=world.client_user)
+    assert RetroAction.objects.count() == 1
+
+
+def test_apply_action_to_template(world):
+    ProjectTemplate = health.optional_model("playbooks", "ProjectTemplate")  # noqa: N806
+    if ProjectTemplate is None:
+        pytest.skip("project templates are not installed")
+    template = ProjectTemplate.objects.create(organization=world.org, key="erp", name={"en": "ERP"})
+    retro = RetrospectiveFactory(project=world.project)
+    action = services.retro_action_add(actor=world.manager, retro=retro, title="测试数据第一周到位")
+    services.retro_action_apply_to_template(
+        actor=world.manager, action=action, template=template, kind="risk", category="client_side"
+    )
+    template.refresh_from_db()
+    assert template.risks[-1]["title"] == {"zh-hans": "测试数据第一周到位"}
+    services.retro_action_apply_to_template(
+        actor=world.manager, action=action, template=template, kind="milestone", offset_days=7
+    )
+    template.refresh_from_db()
+    assert template.milestones[-1] == {"offset_days": 7, "name": {"zh-hans": "测试数据第一周到位"}}
+    with pytest.raises(ValidationError):
+        services.retro_action_apply_to_template(
+            actor=world.manager, action=action, template=template, kind="milestone"
+        )
+    foreign = ProjectTemplate.objects.create(organization=world.other_org, key="x", name={"en": "X"})
+    with pytest.raises(ValidationError):
+        services.retro_action_apply_to_template(
+            actor=world.manager, action=action, template=foreign, kind="risk"
+        )
