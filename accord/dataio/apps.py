@@ -6,3 +6,9 @@ class DataioConfig(AppConfig):
     name = "accord.dataio"
     label = "dataio"
     verbose_name = _("Import and export")
+
+    def ready(self):
+        from accord.web.nav import register_nav, register_project_tab
+
+        register_nav("dataio", _("Import / export"), "dataio:hub", order=80)
+        register_project_tab("feeds", _("Calendar and contacts"), "dataio:project_feeds", order=95)

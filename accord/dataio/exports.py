@@ -1,0 +1,252 @@
+"""Exports: CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX and vCard, streamed; ICS feeds.
+
+Rows are read with ``values_list(...).iterator(chunk_size=...)`` so memory stays flat for any
+number of rows, and every text cell goes through ``safe_cell`` against formula injection.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.lib.text import safe_cell
+
+from .kinds import KindSpec
+
+CHUNK = 2000
+FORMATS = ("csv", "xlsx", "vcf")
+
+
+def cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, int):
+        return value
+    return safe_cell(str(value))
+
+
+def export_rows(spec: KindSpec, queryset) -> Iterator[list]:
+    paths = [path for _header, path in spec.export_fields]
+    for row in queryset.values_list(*paths).iterator(chunk_size=CHUNK):
+        yield [cell(v) for v in row]
+
+
+def export_header(spec: KindSpec) -> list[str]:
+    return [header for header, _path in spec.export_fields]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)
+    buffer: list[str] = []
+    for row in rows:
+        buffer.append(writer.writerow(row))
+        if len(buffer) >= 500:
+            yield "".join(buffer)
+            buffer = []
+    if buffer:
+        yield "".join(buffer)
+
+
+def xlsx_tempfile(header: list[str], rows: Iterable[list]):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to FileResponse, which closes it
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def _vcard(contact_row: dict) -> str:
+    import vobject
+
+    card = vobject.vCard()
+    western = " ".join(p for p in (contact_row["first_name"], contact_row["last_name"]) if p)
+    card.add("n").value = vobject.vcard.Name(family=contact_row["last_name"], given=contact_row["first_name"])
+    card.add("fn").value = contact_row["name_local"] or western or contact_row["email"] or "-"
+    if contact_row["client__name"]:
+        card.add("org").value = [contact_row["client__name"]]
+    if contact_row["title"]:
+        card.add("title").value = contact_row["title"]
+    for key in ("email", "email_secondary"):
+        if contact_row[key]:
+            email = card.add("email")
+            email.value = contact_row[key]
+            email.type_param = "INTERNET"
+    if contact_row["phone"]:
+        tel = card.add("tel")
+        tel.value = contact_row["phone"]
+        tel.type_param = "WORK"
+    if contact_row["mobile"]:
+        tel = card.add("tel")
+        tel.value = contact_row["mobile"]
+        tel.type_param = "CELL"
+    if contact_row["wechat"]:
+        card.add("x-wechat").value = contact_row["wechat"]
+    if contact_row["notes"]:
+        card.add("note").value = contact_row["notes"]
+    return card.serialize()
+
+
+VCARD_FIELDS = (
+    "first_name",
+    "last_name",
+    "name_local",
+    "client__name",
+    "title",
+    "email",
+    "email_secondary",
+    "phone",
+    "mobile",
+    "wechat",
+    "notes",
+)
+
+
+def vcard_chunks(contacts_queryset) -> Iterator[str]:
+    buffer: list[str] = []
+    for row in contacts_queryset.values(*VCARD_FIELDS).iterator(chunk_size=CHUNK):
+        buffer.append(_vcard(row))
+        if len(buffer) >= 200:
+            yield "".join(buffer)
+            buffer = []
+    if buffer:
+        yield "".join(buffer)
+
+
+def _filename(kind: str, ext: str) -> str:
+    return f"{kind}-{timezone.localdate().isoformat()}.{ext}"
+
+
+def export_response(spec: KindSpec, queryset, file_format: str) -> HttpResponse:
+    """The file download for a kind's rows in ``file_format``."""
+    if file_format not in FORMATS:
+        raise ValidationError({"format": _("Choose csv, xlsx or vcf.")})
+    if file_format == "vcf":
+        if spec.key != "contacts":
+            raise ValidationError({"format": _("Only contacts can be exported as vCard.")})
+        response = StreamingHttpResponse(vcard_chunks(queryset), content_type="text/vcard; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{_filename(spec.key, "vcf")}"'
+        return response
+    header = export_header(spec)
+    if file_format == "xlsx":
+        handle = xlsx_tempfile(header, export_rows(spec, queryset))
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=_filename(spec.key, "xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = StreamingHttpResponse(
+        csv_chunks(header, export_rows(spec, queryset)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(spec.key, "csv")}"'
+    return response
+
+
+# --- calendar feed ------------------------------------------------------------------------------
+
+
+def project_calendar(project) -> bytes:
+    """Milestones (all-day) and meetings of a project as an iCalendar document."""
+    from django.conf import settings
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Accord//Project calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{project.code} · {project.name}")
+    host = settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0] or "accord"
+    now = timezone.now()
+    for milestone in project.milestones.all().order_by("due_date", "id"):
+        event = Event()
+        event.add("uid", f"milestone-{milestone.pk}@{host}")
+        event.add("dtstamp", now)
+        event.add("summary", f"◆ {milestone.name}")
+        event.add("dtstart", milestone.due_date)
+        event.add("dtend", milestone.due_date + dt.timedelta(days=1))
+        if milestone.description:
+            event.add("description", milestone.description)
+        event.add("categories", ["milestone"])
+        cal.add_component(event)
+    for meeting in _meetings(project):
+        event = Event()
+        event.add("uid", f"meeting-{meeting['pk']}@{host}")
+        event.add("dtstamp", now)
+        event.add("summary", meeting["title"])
+        event.add("dtstart", meeting["start"])
+        if meeting.get("end"):
+            event.add("dtend", meeting["end"])
+        if meeting.get("location"):
+            event.add("location", meeting["location"])
+        if meeting.get("description"):
+            event.add("description", meeting["description"])
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def _meetings(project) -> list[dict]:
+    """Meetings of the project, once the meetings area's model exists (read defensively)."""
+    from django.apps import apps
+
+    try:
+        meeting_model = apps.get_model("meetings", "Meeting")
+    except LookupError:
+        return []
+    names = {f.name for f in meeting_model._meta.get_fields()}
+    if "project" not in names:
+        return []
+    start_field = next(
+        (n for n in ("starts_at", "start", "scheduled_at", "start_at", "when") if n in names), None
+    )
+    if start_field is None:
+        return []
+    end_field = next((n for n in ("ends_at", "end", "end_at") if n in names), None)
+    title_field = next((n for n in ("title", "subject", "name") if n in names), None)
+    location_field = next((n for n in ("location", "video_link", "link") if n in names), None)
+    meetings = []
+    for meeting in meeting_model.objects.filter(
+        organization_id=project.organization_id, project=project
+    ).order_by(start_field)[:1000]:
+        start = getattr(meeting, start_field)
+        if start is None:
+            continue
+        end = getattr(meeting, end_field) if end_field else None
+        if end is None and "duration_minutes" in names and getattr(meeting, "duration_minutes", None):
+            end = start + dt.timedelta(minutes=meeting.duration_minutes)
+        meetings.append(
+            {
+                "pk": meeting.pk,
+                "title": str(getattr(meeting, title_field) if title_field else meeting),
+                "start": start,
+                "end": end,
+                "location": str(getattr(meeting, location_field) or "") if location_field else "",
+            }
+        )
+    return meetings

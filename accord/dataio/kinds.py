@@ -1,0 +1,1037 @@
+"""What each importable kind looks like: its columns (with the header names other tools use),
+how a row is checked (the same rules as the CRM and project forms), how duplicates are found,
+and how it is exported.
+
+A ``Batch`` holds lookups fetched once per run (clients by name, existing e-mails and phones,
+projects by code …) so that checking a row never queries the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from dateutil import parser as dateparser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accord.crm.models import Client, Contact, Interaction
+from accord.lib.dates import validate_timezone
+from accord.lib.money import validate_currency
+from accord.projects.models import Milestone, Project, Task
+from accord.tenancy.models import TEAM_ROLES, Membership, Role
+
+from .readers import has_cjk
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    kind: str = "text"  # text, email, choice, currency, timezone, url, date, datetime, decimal, bool, ref
+
+
+def normalize_header(text: str) -> str:
+    text = (text or "").replace("\ufeff", "").strip().lower()
+    text = re.sub(r"[\s_*:：（）()\[\]]+", " ", text)
+    return text.strip()
+
+
+# --- value cleaning -------------------------------------------------------------------------------
+
+
+_CHOICE_MAPS: dict[tuple[str, str], dict[str, str]] = {}
+
+# Words people write in Chinese spreadsheets besides the exact labels of the choices.
+CHOICE_SYNONYMS: dict[tuple[str, str], dict[str, str]] = {
+    ("crm.Client", "status"): {
+        "潜在客户": "prospect",
+        "潜在": "prospect",
+        "活跃": "active",
+        "合作中": "active",
+        "现有客户": "active",
+        "前客户": "former",
+        "已流失": "former",
+        "过往客户": "former",
+    },
+    ("crm.Client", "industry"): {
+        "软件": "software",
+        "it": "software",
+        "制造": "manufacturing",
+        "制造业": "manufacturing",
+        "零售": "retail",
+        "电商": "retail",
+        "金融": "finance",
+        "医疗": "healthcare",
+        "建筑": "construction",
+        "政府": "government",
+        "教育": "education",
+        "营销": "marketing",
+        "咨询": "consulting",
+        "物流": "logistics",
+        "能源": "energy",
+        "其他": "other",
+    },
+    ("crm.Contact", "role"): {
+        "发起人": "sponsor",
+        "决策者": "decision_maker",
+        "关键用户": "key_user",
+        "其他": "other",
+    },
+    ("crm.Interaction", "kind"): {
+        "邮件": "email",
+        "电话": "call",
+        "会议": "meeting",
+        "即时消息": "im",
+        "拜访": "visit",
+        "备注": "note",
+    },
+    ("projects.Task", "status"): {
+        "待办": "todo",
+        "未开始": "todo",
+        "进行中": "doing",
+        "受阻": "blocked",
+        "阻塞": "blocked",
+        "已完成": "done",
+        "完成": "done",
+    },
+}
+
+
+def _choice_map(model_field) -> dict[str, str]:
+    """Accepted spellings of a choice: its value and its label in English and Chinese."""
+    cache_key = (model_field.model._meta.label, model_field.name)
+    if cache_key in _CHOICE_MAPS:
+        return _CHOICE_MAPS[cache_key]
+    mapping: dict[str, str] = {}
+    for value, label in model_field.choices:
+        mapping[str(value).lower()] = value
+        for lang in ("en", "zh-hans"):
+            with translation.override(lang):
+                mapping[str(label).strip().lower()] = value
+    mapping.update(CHOICE_SYNONYMS.get(cache_key, {}))
+    _CHOICE_MAPS[cache_key] = mapping
+    return mapping
+
+
+_TRUE = {"1", "true", "yes", "y", "x", "是", "对", "✓", "✔"}
+_FALSE = {"0", "false", "no", "n", "否", "不", ""}
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValidationError(_("“%(value)s” is not yes or no."), params={"value": raw})
+
+
+def parse_date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        pass
+    try:
+        return dateparser.parse(raw, yearfirst=True, dayfirst=False).date()
+    except (ValueError, OverflowError, TypeError):
+        raise ValidationError(
+            _("“%(value)s” is not a date (write it as 2026-03-31)."), params={"value": raw}
+        ) from None
+
+
+def parse_datetime(raw: str, tz) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        try:
+            value = dateparser.parse(raw, yearfirst=True, dayfirst=False)
+        except (ValueError, OverflowError, TypeError):
+            raise ValidationError(
+                _("“%(value)s” is not a date and time (write it as 2026-03-31 14:30)."), params={"value": raw}
+            ) from None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, tz)
+    return value
+
+
+def parse_decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.replace(",", "").replace(" ", ""))
+    except InvalidOperation:
+        raise ValidationError(_("“%(value)s” is not a number."), params={"value": raw}) from None
+    if not value.is_finite() or value < 0:
+        raise ValidationError(_("“%(value)s” must be zero or more."), params={"value": raw})
+    return value
+
+
+def phone_key(raw: str) -> str:
+    digits = re.sub(r"\D", "", raw or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if len(digits) >= 6 else ""
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+# --- the per-run context --------------------------------------------------------------------------
+
+
+@dataclass
+class RowResult:
+    number: int
+    values: dict
+    problems: list[str] = field(default_factory=list)
+    duplicate_of: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Batch:
+    """Lookups for one run, fetched once; and what the file has shown so far (in-file duplicates)."""
+
+    def __init__(self, spec: KindSpec, member: Membership, default_client: Client | None = None):
+        self.spec = spec
+        self.member = member
+        self.organization = member.organization
+        self.org_id = member.organization_id
+        self.tz = _org_zone(self.organization)
+        self.default_client = default_client
+        self.seen: dict[str, int] = {}
+        self.cache: dict = {}
+        spec.prepare(self)
+
+    # shared lookups
+    def clients_by_name(self) -> dict[str, int]:
+        if "clients" not in self.cache:
+            mapping: dict[str, int] = {}
+            for pk, name in (
+                Client.objects.filter(organization_id=self.org_id).order_by("-id").values_list("id", "name")
+            ):
+                mapping[name.strip().lower()] = pk
+            self.cache["clients"] = mapping
+        return self.cache["clients"]
+
+    def projects_by_code(self) -> dict[str, tuple[int, int, bool]]:
+        """code → (project id, client id, may the importer write to it)."""
+        if "projects" not in self.cache:
+            member = self.member
+            everything = member.role in (Role.OWNER, Role.ADMIN)
+            on_team = set(
+                Project.team.through.objects.filter(
+                    user_id=member.user_id, project__organization_id=self.org_id
+                ).values_list("project_id", flat=True)
+            )
+            mapping = {}
+            for pk, code, client_id, manager_id in Project.objects.filter(
+                organization_id=self.org_id
+            ).values_list("id", "code", "client_id", "manager_id"):
+                visible = (
+                    member.role in (Role.OWNER, Role.ADMIN, Role.MANAGER)
+                    or pk in on_team
+                    or (manager_id == member.user_id)
+                )
+                writable = everything or pk in on_team or manager_id == member.user_id
+                if visible:
+                    mapping[code.strip().lower()] = (pk, client_id, writable)
+            self.cache["projects"] = mapping
+        return self.cache["projects"]
+
+    def team_by_email(self) -> dict[str, int]:
+        if "team" not in self.cache:
+            self.cache["team"] = {
+                email.lower(): user_id
+                for user_id, email in Membership.objects.filter(
+                    organization_id=self.org_id, role__in=TEAM_ROLES, is_active=True
+                ).values_list("user_id", "user__email")
+            }
+        return self.cache["team"]
+
+    def check_file_duplicate(self, result: RowResult, keys: list[tuple[str, str]]) -> None:
+        for label, key in keys:
+            if key in self.seen:
+                result.problems.append(
+                    _("Duplicate of row %(row)s in this file (same %(what)s).")
+                    % {"row": self.seen[key], "what": label}
+                )
+                return
+
+    def remember(self, result: RowResult, keys: list[tuple[str, str]]) -> None:
+        for _label, key in keys:
+            self.seen.setdefault(key, result.number)
+
+
+def _org_zone(organization):
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(organization.default_timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+# --- kinds ---------------------------------------------------------------------------------------
+
+
+class KindSpec:
+    key = ""
+    label = ""
+    model: type[models.Model]
+    columns: tuple[Column, ...] = ()
+    # Export: (header, values_list path)
+    export_fields: tuple[tuple[str, str], ...] = ()
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def column_labels(self) -> dict[str, str]:
+        labels = {}
+        for col in self.columns:
+            try:
+                labels[col.key] = capfirst(str(self.model._meta.get_field(col.key).verbose_name))
+            except Exception:  # noqa: BLE001 - virtual columns (a full name, a client by name)
+                labels[col.key] = capfirst(str(VIRTUAL_LABELS.get(col.key, col.key)))
+        return labels
+
+    def prepare(self, batch: Batch) -> None:
+        pass
+
+    def suggest_mapping(self, headers: list[str]) -> dict[str, str]:
+        """Column index (as a string) → field key, from header names in English and Chinese."""
+        labels = self.column_labels()
+        best: dict[str, tuple[int, int]] = {}  # key → (rank, index)
+        for index, header in enumerate(headers):
+            norm = normalize_header(header)
+            if not norm:
+                continue
+            for col in self.columns:
+                names = [*col.aliases, col.key.replace("_", " "), labels[col.key].lower()]
+                with translation.override("zh-hans"):
+                    names.append(str(labels_zh(self, col.key)).lower())
+                names = [normalize_header(n) for n in names]
+                if norm in names:
+                    rank = names.index(norm)
+                    if col.key not in best or rank < best[col.key][0]:
+                        best[col.key] = (rank, index)
+        mapping: dict[str, str] = {}
+        taken: set[int] = set()
+        for key, (_rank, index) in sorted(best.items(), key=lambda item: item[1][0]):
+            if index in taken:
+                continue
+            taken.add(index)
+            mapping[str(index)] = key
+        return mapping
+
+    # cleaning ---------------------------------------------------------------------------------
+    def clean_value(self, col: Column, raw: str, batch: Batch):
+        if col.kind == "choice":
+            model_field = self.model._meta.get_field(col.key)
+            value = _choice_map(model_field).get(raw.strip().lower())
+            if value is None:
+                raise ValidationError(
+                    _("“%(value)s” is not one of: %(choices)s."),
+                    params={"value": raw, "choices": ", ".join(str(k) for k, _v in model_field.choices)},
+                )
+            return value
+        if col.kind == "currency":
+            value = raw.strip().upper()
+            validate_currency(value)
+            return value
+        if col.kind == "timezone":
+            value = raw.strip()
+            validate_timezone(value)
+            return value
+        if col.kind == "bool":
+            return parse_bool(raw)
+        if col.kind == "date":
+            return parse_date(raw)
+        if col.kind == "datetime":
+            return parse_datetime(raw, batch.tz)
+        if col.kind == "decimal":
+            return parse_decimal(raw)
+        if col.kind == "email":
+            raw = raw.strip().lower()
+        if col.kind == "url" and "://" not in raw:
+            raw = "https://" + raw
+        return self.model._meta.get_field(col.key).clean(raw, None)
+
+    def clean_row(self, number: int, raw: dict[str, str], batch: Batch) -> RowResult:
+        result = RowResult(number=number, values={})
+        labels = batch.cache.setdefault("labels", self.column_labels())
+        for col in self.columns:
+            value = raw.get(col.key, "")
+            if not value:
+                if col.required and not self.has_fallback(col.key, batch):
+                    result.problems.append(
+                        _("%(column)s: a value is required.") % {"column": labels[col.key]}
+                    )
+                continue
+            if col.kind == "ref":
+                result.values[col.key] = value.strip()
+                continue
+            try:
+                result.values[col.key] = self.clean_value(col, value, batch)
+            except ValidationError as exc:
+                result.problems.append(f"{labels[col.key]}: {_messages(exc)}")
+        self.check_row(result, batch)
+        return result
+
+    def has_fallback(self, key: str, batch: Batch) -> bool:
+        return False
+
+    def check_row(self, result: RowResult, batch: Batch) -> None:
+        """Kind-specific rules, references and duplicates."""
+
+    def build(self, result: RowResult, batch: Batch) -> models.Model:
+        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
+        return self.model(organization_id=batch.org_id, **values, **result.values.get("_refs", {}))
+
+    def apply(self, obj: models.Model, result: RowResult) -> list[str]:
+        changed = []
+        for key, value in {
+            **{k: v for k, v in result.values.items() if k in self.model_fields()},
+            **result.values.get("_refs", {}),
+        }.items():
+            if getattr(obj, key) != value:
+                setattr(obj, key, value)
+                changed.append(key)
+        return changed
+
+    def model_fields(self) -> frozenset[str]:
+        names = self.__dict__.get("_model_fields")
+        if names is None:
+            names = frozenset(f.name for f in self.model._meta.concrete_fields if not f.is_relation)
+            self.__dict__["_model_fields"] = names
+        return names
+
+    def after_create(self, objs: list, batch: Batch) -> None:
+        """Register created rows' keys for later rows (ids are known after bulk_create)."""
+
+    def export_queryset(self, member: Membership, params) -> models.QuerySet:
+        raise NotImplementedError
+
+
+VIRTUAL_LABELS = {
+    "name": gettext_lazy("full name"),
+    "client": gettext_lazy("client"),
+    "project": gettext_lazy("project"),
+    "assignee": gettext_lazy("assignee"),
+    "milestone": gettext_lazy("milestone"),
+    "owner": gettext_lazy("owner"),
+}
+
+
+def labels_zh(spec: KindSpec, key: str) -> str:
+    try:
+        return str(spec.model._meta.get_field(key).verbose_name)
+    except Exception:  # noqa: BLE001
+        return str(VIRTUAL_LABELS.get(key, key))
+
+
+class ClientSpec(KindSpec):
+    key = "clients"
+    label = gettext_lazy("Clients")
+    model = Client
+    columns = (
+        Column(
+            "name",
+            (
+                "client name",
+                "company",
+                "company name",
+                "client",
+                "organization",
+                "organisation",
+                "account name",
+                "客户名称",
+                "客户",
+                "公司名称",
+                "公司",
+                "单位",
+                "名称",
+            ),
+            required=True,
+        ),
+        Column("status", ("状态",), kind="choice"),
+        Column("industry", ("行业", "sector"), kind="choice"),
+        Column("size", ("company size", "规模", "公司规模", "人数"), kind="choice"),
+        Column("website", ("web page", "web site", "url", "网站", "网址", "官网"), kind="url"),
+        Column("address", ("business address", "地址", "公司地址")),
+        Column("language", ("语言",), kind="choice"),
+        Column("timezone", ("time zone", "时区"), kind="timezone"),
+        Column("currency", ("币种", "货币"), kind="currency"),
+        Column("tags", ("labels", "标签")),
+        Column("business", ("主营业务", "业务")),
+        Column("goals", ("目标",)),
+        Column("priorities", ("优先事项",)),
+        Column("preferred_channel", ("channel", "首选渠道", "沟通渠道"), kind="choice"),
+        Column("report_cadence", ("cadence", "汇报频率"), kind="choice"),
+        Column("notes", ("note", "备注", "说明")),
+    )
+    export_fields = tuple((c.key, c.key) for c in columns)
+
+    def prepare(self, batch):
+        batch.clients_by_name()
+
+    def check_row(self, result, batch):
+        from accord.crm.services import normalize_tags
+
+        name = result.values.get("name", "")
+        if "tags" in result.values:
+            result.values["tags"] = normalize_tags(result.values["tags"])
+        if not name:
+            return
+        key = "name:" + name.lower()
+        batch.check_file_duplicate(result, [(_("name"), key)])
+        result.duplicate_of = batch.clients_by_name().get(name.lower())
+        batch.remember(result, [(_("name"), key)])
+
+    def build(self, result, batch):
+        org = batch.organization
+        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
+        values.setdefault("currency", org.default_currency)
+        values.setdefault("timezone", org.default_timezone)
+        return Client(organization_id=batch.org_id, **values)
+
+    def after_create(self, objs, batch):
+        mapping = batch.clients_by_name()
+        for obj in objs:
+            mapping.setdefault(obj.name.lower(), obj.pk)
+
+    def export_queryset(self, member, params):
+        from .selectors import client_export_queryset
+
+        return client_export_queryset(member, params)
+
+
+class ContactSpec(KindSpec):
+    key = "contacts"
+    label = gettext_lazy("Contacts")
+    model = Contact
+    columns = (
+        Column(
+            "name",
+            ("full name", "display name", "file as", "姓名", "名字", "联系人", "联系人姓名"),
+            kind="ref",
+        ),
+        Column("first_name", ("first name", "given name", "名")),
+        Column("last_name", ("last name", "family name", "surname", "姓")),
+        Column("name_local", ("name in chinese", "chinese name", "local name", "中文名", "中文姓名")),
+        Column(
+            "client",
+            (
+                "company",
+                "organization name",
+                "organization 1 - name",
+                "organization",
+                "organisation",
+                "client name",
+                "account",
+                "公司",
+                "公司名称",
+                "客户",
+                "客户名称",
+                "单位",
+            ),
+            kind="ref",
+        ),
+        Column(
+            "title",
+            (
+                "job title",
+                "organization title",
+                "organization 1 - title",
+                "position",
+                "职位",
+                "职务",
+                "头衔",
+                "title",
+            ),
+        ),
+        Column("role", ("角色",), kind="choice"),
+        Column(
+            "email",
+            (
+                "e-mail",
+                "email address",
+                "e-mail address",
+                "e-mail 1 - value",
+                "email 1 - value",
+                "primary email",
+                "mail",
+                "邮箱",
+                "电子邮件",
+                "电子邮箱",
+                "邮件",
+                "邮箱地址",
+            ),
+            kind="email",
+        ),
+        Column(
+            "email_secondary",
+            (
+                "e-mail 2 address",
+                "e-mail 2 - value",
+                "email 2",
+                "secondary email",
+                "备用邮箱",
+                "邮箱2",
+                "第二邮箱",
+            ),
+            kind="email",
+        ),
+        Column(
+            "phone",
+            (
+                "business phone",
+                "work phone",
+                "telephone",
+                "phone 1 - value",
+                "phone number",
+                "电话",
+                "座机",
+                "办公电话",
+                "工作电话",
+                "电话号码",
+            ),
+        ),
+        Column(
+            "mobile",
+            (
+                "mobile phone",
+                "cell",
+                "cell phone",
+                "phone 2 - value",
+                "手机",
+                "手机号",
+                "手机号码",
+                "移动电话",
+            ),
+        ),
+        Column("wechat", ("wechat id", "weixin", "微信", "微信号")),
+        Column("wecom", ("企业微信",)),
+        Column("dingtalk", ("钉钉",)),
+        Column("feishu", ("lark", "飞书")),
+        Column("slack", ()),
+        Column("teams", ("microsoft teams",)),
+        Column("preferred_channel", ("channel", "首选渠道"), kind="choice"),
+        Column("language", ("语言",), kind="choice"),
+        Column("timezone", ("time zone", "时区"), kind="timezone"),
+        Column("notes", ("note", "备注", "说明")),
+    )
+    export_fields = (
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("name_local", "name_local"),
+        ("client", "client__name"),
+        ("title", "title"),
+        ("role", "role"),
+        ("email", "email"),
+        ("email_secondary", "email_secondary"),
+        ("phone", "phone"),
+        ("mobile", "mobile"),
+        ("wechat", "wechat"),
+        ("wecom", "wecom"),
+        ("dingtalk", "dingtalk"),
+        ("feishu", "feishu"),
+        ("slack", "slack"),
+        ("teams", "teams"),
+        ("preferred_channel", "preferred_channel"),
+        ("language", "language"),
+        ("timezone", "timezone"),
+        ("notes", "notes"),
+    )
+
+    def prepare(self, batch):
+        batch.clients_by_name()
+        emails: dict[str, int] = {}
+        phones: dict[str, int] = {}
+        for pk, email, phone, mobile in (
+            Contact.objects.filter(organization_id=batch.org_id)
+            .order_by("-id")
+            .values_list("id", "email", "phone", "mobile")
+        ):
+            if email:
+                emails[email.lower()] = pk
+            for number in (phone, mobile):
+                key = phone_key(number)
+                if key:
+                    phones[key] = pk
+        batch.cache["emails"], batch.cache["phones"] = emails, phones
+        batch.cache["new_clients"] = {}
+
+    def has_fallback(self, key, batch):
+        return key == "client" and batch.default_client is not None
+
+    def _keys(self, values):
+        keys = []
+        if values.get("email"):
+            keys.append((_("e-mail"), "email:" + values["email"].lower()))
+        for field_name in ("mobile", "phone"):
+            number = phone_key(values.get(field_name, ""))
+            if number:
+                keys.append((_("phone"), "phone:" + number))
+        return keys
+
+    def check_row(self, result, batch):
+        values = result.values
+        full = values.pop("name", "")
+        if full and not (values.get("first_name") or values.get("last_name") or values.get("name_local")):
+            if has_cjk(full):
+                values["name_local"] = full[:100]
+            else:
+                parts = full.rsplit(" ", 1)
+                values["first_name"], values["last_name"] = (
+                    (parts[0], parts[1]) if len(parts) == 2 else ("", full)
+                )
+                values["first_name"], values["last_name"] = (
+                    values["first_name"][:100],
+                    values["last_name"][:100],
+                )
+        client_name = values.pop("client", "")
+        refs = {}
+        if client_name:
+            client_id = batch.clients_by_name().get(client_name.lower())
+            if client_id is None:
+                if len(client_name) > 200:
+                    result.problems.append(_("The client’s name is longer than 200 characters."))
+                else:
+                    result.notes.append(_("New client “%(name)s” will be created.") % {"name": client_name})
+                    refs["_new_client"] = client_name
+            else:
+                refs["client_id"] = client_id
+        values["_refs"] = {k: v for k, v in refs.items() if k == "client_id"}
+        values["_new_client"] = refs.get("_new_client", "")
+        keys = self._keys(values)
+        batch.check_file_duplicate(result, keys)
+        for _label, key in keys:
+            kind, raw = key.split(":", 1)
+            existing = batch.cache["emails" if kind == "email" else "phones"].get(raw)
+            if existing:
+                result.duplicate_of = existing
+                break
+        if not result.duplicate_of:
+            # A new contact needs a name and a client; an update keeps the ones it has.
+            if not (values.get("first_name") or values.get("last_name") or values.get("name_local")):
+                result.problems.append(_("Enter a name: a first or last name, or the name in Chinese."))
+            if not client_name and batch.default_client is None:
+                result.problems.append(
+                    _("Client: a value is required (or choose a client for rows without one).")
+                )
+        if result.ok:
+            batch.remember(result, keys)
+
+    def build(self, result, batch):
+        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
+        obj = Contact(organization_id=batch.org_id, **values, **result.values["_refs"])
+        obj._new_client = result.values.get("_new_client", "")
+        if obj.client_id is None and not obj._new_client and batch.default_client is not None:
+            obj.client_id = batch.default_client.pk
+        return obj
+
+    def apply(self, obj, result):
+        changed = []
+        for key, value in {
+            **{k: v for k, v in result.values.items() if k in self.model_fields()},
+            **result.values["_refs"],
+        }.items():
+            if getattr(obj, key) != value:
+                setattr(obj, key, value)
+                changed.append(key)
+        obj._new_client = result.values.get("_new_client", "")
+        if obj._new_client and "client_id" not in changed:
+            changed.append("client_id")
+        return changed
+
+    def resolve_new_clients(self, objs, batch):
+        """Create the clients that rows name but that do not exist yet, in one insert."""
+        known = batch.clients_by_name()
+        wanted = {}
+        for obj in objs:
+            name = getattr(obj, "_new_client", "")
+            if name and name.lower() not in known:
+                wanted.setdefault(name.lower(), name)
+        if wanted:
+            org = batch.organization
+            created = Client.objects.bulk_create(
+                [
+                    Client(
+                        organization_id=batch.org_id,
+                        name=name,
+                        currency=org.default_currency,
+                        timezone=org.default_timezone,
+                    )
+                    for name in wanted.values()
+                ]
+            )
+            if any(c.pk is None for c in created):  # backends that do not return ids
+                for pk, name in Client.objects.filter(
+                    organization_id=batch.org_id, name__in=list(wanted.values())
+                ).values_list("id", "name"):
+                    known[name.lower()] = pk
+            else:
+                for client in created:
+                    known[client.name.lower()] = client.pk
+            batch.cache.setdefault("created_clients", 0)
+            batch.cache["created_clients"] += len(wanted)
+        for obj in objs:
+            name = getattr(obj, "_new_client", "")
+            if name:
+                obj.client_id = known[name.lower()]
+
+    def export_queryset(self, member, params):
+        from .selectors import contact_export_queryset
+
+        return contact_export_queryset(member, params)
+
+
+class InteractionSpec(KindSpec):
+    key = "interactions"
+    label = gettext_lazy("Interactions")
+    model = Interaction
+    columns = (
+        Column("client", ("company", "client name", "客户", "客户名称", "公司"), kind="ref", required=True),
+        Column("project", ("project code", "项目", "项目编号", "项目代码"), kind="ref"),
+        Column("kind", ("type", "类型", "方式"), kind="choice"),
+        Column("channel", ("渠道",), kind="choice"),
+        Column("direction", ("方向",), kind="choice"),
+        Column(
+            "occurred_at",
+            ("when", "date", "datetime", "occurred at", "time", "时间", "日期", "发生时间"),
+            required=True,
+            kind="datetime",
+        ),
+        Column("summary", ("subject", "title", "摘要", "主题", "标题"), required=True),
+        Column("body", ("details", "description", "notes", "详情", "内容", "正文")),
+        Column("sentiment", ("情绪", "态度"), kind="choice"),
+        Column("follow_up_on", ("follow up on", "follow-up date", "跟进日期"), kind="date"),
+        Column("external_id", ("external id", "id", "外部编号")),
+    )
+    export_fields = (
+        ("client", "client__name"),
+        ("project", "project__code"),
+        ("kind", "kind"),
+        ("channel", "channel"),
+        ("direction", "direction"),
+        ("occurred_at", "occurred_at"),
+        ("summary", "summary"),
+        ("body", "body"),
+        ("sentiment", "sentiment"),
+        ("follow_up_on", "follow_up_on"),
+        ("external_id", "external_id"),
+    )
+
+    def prepare(self, batch):
+        batch.clients_by_name()
+        batch.projects_by_code()
+        existing: dict[str, int] = {}
+        for pk, client_id, when, summary, external in Interaction.objects.filter(
+            organization_id=batch.org_id
+        ).values_list("id", "client_id", "occurred_at", "summary", "external_id"):
+            if external:
+                existing["ext:" + external] = pk
+            existing[f"row:{client_id}:{when.isoformat()}:{summary.lower()}"] = pk
+        batch.cache["interactions"] = existing
+
+    def has_fallback(self, key, batch):
+        return key == "client" and batch.default_client is not None
+
+    def check_row(self, result, batch):
+        values = result.values
+        if "summary" in values and not values["summary"].strip():
+            result.problems.append(_("Enter a one-line summary."))
+        refs = {}
+        client_name = values.pop("client", "")
+        client_id = None
+        if client_name:
+            client_id = batch.clients_by_name().get(client_name.lower())
+            if client_id is None:
+                result.problems.append(
+                    _("No client is named “%(name)s”: import the client first or correct the name.")
+                    % {"name": client_name}
+                )
+        elif batch.default_client is not None:
+            client_id = batch.default_client.pk
+        refs["client_id"] = client_id
+        code = values.pop("project", "")
+        if code:
+            project = batch.projects_by_code().get(code.lower())
+            if project is None or (client_id and project[1] != client_id):
+                result.problems.append(_("“%(code)s” is not one of this client’s projects.") % {"code": code})
+            else:
+                refs["project_id"] = project[0]
+        values["_refs"] = refs
+        keys = []
+        if values.get("external_id"):
+            keys.append((_("external ID"), "ext:" + values["external_id"]))
+        elif client_id and values.get("occurred_at") and values.get("summary"):
+            when = values["occurred_at"].astimezone(dt.UTC)
+            keys.append(
+                (
+                    _("client, time and summary"),
+                    f"row:{client_id}:{when.isoformat()}:{values['summary'].lower()}",
+                )
+            )
+        batch.check_file_duplicate(result, keys)
+        for _label, key in keys:
+            existing = batch.cache["interactions"].get(key)
+            if existing:
+                result.duplicate_of = existing
+        if result.ok:
+            batch.remember(result, keys)
+
+    def build(self, result, batch):
+        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
+        return Interaction(
+            organization_id=batch.org_id,
+            created_by_id=batch.member.user_id,
+            source="import",
+            **values,
+            **result.values["_refs"],
+        )
+
+    def export_queryset(self, member, params):
+        from .selectors import interaction_export_queryset
+
+        return interaction_export_queryset(member, params)
+
+
+class TaskSpec(KindSpec):
+    key = "tasks"
+    label = gettext_lazy("Tasks")
+    model = Task
+    columns = (
+        Column("project", ("project code", "项目", "项目编号", "项目代码"), kind="ref", required=True),
+        Column("title", ("task", "task name", "name", "subject", "标题", "任务", "任务名称"), required=True),
+        Column("description", ("details", "notes", "描述", "说明", "详情")),
+        Column("status", ("状态",), kind="choice"),
+        Column("kind", ("type", "类型"), kind="choice"),
+        Column("assignee", ("assigned to", "owner", "负责人", "执行人", "指派给"), kind="ref"),
+        Column("due_date", ("due", "due date", "deadline", "截止日期", "到期日", "截止时间"), kind="date"),
+        Column("estimate_hours", ("estimate", "estimated hours", "预估工时", "估计工时"), kind="decimal"),
+        Column("spent_hours", ("spent", "actual hours", "实际工时", "已用工时"), kind="decimal"),
+        Column("milestone", ("里程碑",), kind="ref"),
+        Column("client_visible", ("visible to the client", "client visible", "客户可见"), kind="bool"),
+    )
+    export_fields = (
+        ("project", "project__code"),
+        ("title", "title"),
+        ("description", "description"),
+        ("status", "status"),
+        ("kind", "kind"),
+        ("assignee", "assignee__email"),
+        ("due_date", "due_date"),
+        ("estimate_hours", "estimate_hours"),
+        ("spent_hours", "spent_hours"),
+        ("milestone", "milestone__name"),
+        ("client_visible", "client_visible"),
+    )
+
+    def prepare(self, batch):
+        projects = batch.projects_by_code()
+        batch.team_by_email()
+        ids = [p[0] for p in projects.values()]
+        batch.cache["milestones"] = {
+            (project_id, name.strip().lower()): pk
+            for pk, project_id, name in Milestone.objects.filter(
+                organization_id=batch.org_id, project_id__in=ids
+            ).values_list("id", "project_id", "name")
+        }
+        batch.cache["tasks"] = {
+            f"{project_id}:{title.strip().lower()}": pk
+            for pk, project_id, title in Task.objects.filter(organization_id=batch.org_id).values_list(
+                "id", "project_id", "title"
+            )
+        }
+
+    def check_row(self, result, batch):
+        values = result.values
+        refs = {}
+        code = values.pop("project", "")
+        project_id = None
+        if code:
+            project = batch.projects_by_code().get(code.lower())
+            if project is None:
+                result.problems.append(_("No project has the code “%(code)s”.") % {"code": code})
+            elif not project[2]:
+                result.problems.append(
+                    _("You may not add tasks to project “%(code)s”: you are not on its team.")
+                    % {"code": code}
+                )
+            else:
+                project_id = refs["project_id"] = project[0]
+        email = values.pop("assignee", "").lower()
+        if email:
+            user_id = batch.team_by_email().get(email)
+            if user_id is None:
+                result.problems.append(_("“%(email)s” is not a member of your team.") % {"email": email})
+            else:
+                refs["assignee_id"] = user_id
+        milestone = values.pop("milestone", "")
+        if milestone and project_id:
+            milestone_id = batch.cache["milestones"].get((project_id, milestone.lower()))
+            if milestone_id is None:
+                result.problems.append(
+                    _("Project “%(code)s” has no milestone “%(name)s”.") % {"code": code, "name": milestone}
+                )
+            else:
+                refs["milestone_id"] = milestone_id
+        if values.get("status") == "done" and "done_on" not in values:
+            values["done_on"] = timezone.localdate()
+        values["_refs"] = refs
+        keys = []
+        if project_id and values.get("title"):
+            keys.append((_("project and title"), f"{project_id}:{values['title'].lower()}"))
+        batch.check_file_duplicate(result, keys)
+        for _label, key in keys:
+            result.duplicate_of = batch.cache["tasks"].get(key)
+        if result.ok:
+            batch.remember(result, keys)
+
+    def build(self, result, batch):
+        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
+        return Task(organization_id=batch.org_id, **values, **result.values["_refs"])
+
+    def export_queryset(self, member, params):
+        from .selectors import task_export_queryset
+
+        return task_export_queryset(member, params)
+
+
+SPECS: dict[str, KindSpec] = {
+    spec.key: spec for spec in (ClientSpec(), ContactSpec(), InteractionSpec(), TaskSpec())
+}
+
+
+def register_risks() -> None:
+    """Risks join once their model exists (the risk register lands separately)."""
+    from .risk_kind import risk_spec
+
+    spec = risk_spec()
+    if spec is not None:
+        SPECS[spec.key] = spec
+
+
+def spec_for(kind: str) -> KindSpec:
+    from django.http import Http404
+
+    if kind not in SPECS:
+        register_risks()
+    try:
+        return SPECS[kind]
+    except KeyError:
+        raise Http404 from None

@@ -1,0 +1,146 @@
+"""Read-side queries: what an export holds (the list pages' filters) and the recent imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from accord.crm.models import (
+    Client,
+    ClientStatus,
+    Contact,
+    ContactRole,
+    Industry,
+    Interaction,
+    InteractionKind,
+)
+from accord.projects.models import Task, TaskStatus
+from accord.tenancy.access import projects_for_user
+from accord.tenancy.models import Membership
+
+from .models import ImportRun
+
+SEARCH_MAX_CHARS = 100
+
+
+def _int(params, name: str, message: str) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: message}) from None
+    if value <= 0:
+        raise ValidationError({name: message})
+    return value
+
+
+def _choice(params, name: str, choices) -> str:
+    raw = (params.get(name) or "").strip()
+    if raw and raw not in choices.values:
+        raise ValidationError(
+            {name: _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)}}
+        )
+    return raw
+
+
+def _date(params, name: str) -> dt.date | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: _("Write the date as 2026-03-31.")}) from None
+
+
+def _text(params, name: str) -> str:
+    return (params.get(name) or "").strip()[:SEARCH_MAX_CHARS]
+
+
+def client_export_queryset(member: Membership, params) -> QuerySet[Client]:
+    """Clients as the client list filters them: q, status, industry, tag."""
+    qs = Client.objects.filter(organization_id=member.organization_id)
+    status = _choice(params, "status", ClientStatus)
+    industry = _choice(params, "industry", Industry)
+    if status:
+        qs = qs.filter(status=status)
+    if industry:
+        qs = qs.filter(industry=industry)
+    if tag := _text(params, "tag"):
+        qs = qs.filter(tags__icontains=tag)
+    if q := _text(params, "q"):
+        matching = Contact.objects.filter(organization_id=member.organization_id).filter(
+            Q(name_local__icontains=q) | Q(last_name__icontains=q) | Q(first_name__icontains=q)
+        )
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(tags__icontains=q)
+            | Q(business__icontains=q)
+            | Q(pk__in=matching.values("client_id"))
+        )
+    return qs.order_by("name", "id")
+
+
+def contact_export_queryset(member: Membership, params) -> QuerySet[Contact]:
+    """Contacts as the contact list filters them: client, q, role."""
+    qs = Contact.objects.filter(organization_id=member.organization_id)
+    client_id = _int(params, "client", _("Choose a client from the list."))
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    role = _choice(params, "role", ContactRole)
+    if role:
+        qs = qs.filter(role=role)
+    if q := _text(params, "q"):
+        qs = qs.filter(
+            Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(name_local__icontains=q)
+            | Q(email__icontains=q)
+            | Q(title__icontains=q)
+        )
+    return qs.order_by("last_name", "first_name", "id")
+
+
+def interaction_export_queryset(member: Membership, params) -> QuerySet[Interaction]:
+    """Interactions as the timeline filters them: client, project, kind, since, until."""
+    qs = Interaction.objects.filter(organization_id=member.organization_id)
+    client_id = _int(params, "client", _("Choose a client from the list."))
+    project_id = _int(params, "project", _("Choose a project from the list."))
+    kind = _choice(params, "kind", InteractionKind)
+    since, until = _date(params, "since"), _date(params, "until")
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if since:
+        qs = qs.filter(occurred_at__date__gte=since)
+    if until:
+        qs = qs.filter(occurred_at__date__lte=until)
+    return qs.order_by("-occurred_at", "-id")
+
+
+def task_export_queryset(member: Membership, params) -> QuerySet[Task]:
+    """Tasks of the projects the member may see, filtered by project, status and assignee."""
+    visible = projects_for_user(member).values("pk")
+    qs = Task.objects.filter(organization_id=member.organization_id, project_id__in=visible)
+    project_id = _int(params, "project", _("Choose a project from the list."))
+    assignee = _int(params, "assignee", _("Choose a member of your team."))
+    status = _choice(params, "status", TaskStatus)
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    if assignee:
+        qs = qs.filter(assignee_id=assignee)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("project_id", "position", "id")
+
+
+def import_run_list(member: Membership) -> QuerySet[ImportRun]:
+    return ImportRun.objects.filter(organization_id=member.organization_id).select_related("created_by")

@@ -1,0 +1,479 @@
+"""Import and export: upload → detect → map → preview → run, and the exports and feeds.
+
+A run is all or nothing: every accepted row is written in one transaction in batches of
+``BATCH_SIZE`` with ``bulk_create``/``bulk_update``; rows with problems are left out and listed
+in a downloadable report. One summary audit event records each run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.audit.services import audit_event
+from accord.lib.text import safe_cell
+from accord.tenancy.access import require_project_manager
+from accord.tenancy.models import Membership
+
+from . import readers
+from .kinds import Batch, KindSpec, spec_for
+from .models import DuplicatePolicy, ImportRun, ImportStatus, ProjectFeed, new_feed_token
+
+logger = logging.getLogger("accord.dataio")
+
+BATCH_SIZE = 2000
+PREVIEW_ROWS = 200
+UPLOAD_CHUNK = 64 * 1024
+
+
+def sync_row_limit() -> int:
+    """Files up to this many rows import during the request; larger ones in the background."""
+    return getattr(settings, "ACCORD_IMPORT_SYNC_ROWS", 1000)
+
+
+def storage_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_path(run: ImportRun) -> Path:
+    return storage_dir() / run.stored_path
+
+
+def progress_path(run: ImportRun) -> Path:
+    return storage_dir() / f"{run.stored_path}.progress"
+
+
+def too_large_message() -> str:
+    return _("The file is larger than %(max)s MB: split it into smaller files.") % {
+        "max": settings.ACCORD_MAX_UPLOAD_BYTES // (1024 * 1024)
+    }
+
+
+# --- upload and detect --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_run_create(*, actor: Membership, kind: str, upload, default_client=None) -> ImportRun:
+    """Store an uploaded file, detect its format, encoding, delimiter and columns, and suggest a mapping."""
+    require_project_manager(actor)
+    spec = spec_for(kind)
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file to import.")})
+    name = (getattr(upload, "name", "") or "upload")[-255:]
+    if upload.size > settings.ACCORD_MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": too_large_message()})
+    if upload.size == 0:
+        raise ValidationError(
+            {"file": _("The file is empty: it needs a header row and at least one row of data.")}
+        )
+    try:
+        file_format = readers.format_for_name(name)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    if file_format == "vcf" and spec.key != "contacts":
+        raise ValidationError({"file": _("vCard files hold contacts: import them as contacts.")})
+    if default_client is not None and default_client.organization_id != actor.organization_id:
+        raise ValidationError({"default_client": _("Choose a client of your organisation.")})
+    org_dir = storage_dir() / str(actor.organization_id)
+    org_dir.mkdir(parents=True, exist_ok=True)
+    stored = f"{actor.organization_id}/{uuid.uuid4().hex}.{file_format}"
+    path = storage_dir() / stored
+    written = 0
+    with open(path, "wb") as out:
+        for chunk in upload.chunks(UPLOAD_CHUNK):
+            written += len(chunk)
+            if written > settings.ACCORD_MAX_UPLOAD_BYTES:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise ValidationError({"file": too_large_message()})
+            out.write(chunk)
+    try:
+        detected = readers.detect(path, file_format)
+    except ValidationError as exc:
+        path.unlink(missing_ok=True)
+        raise ValidationError({"file": exc.messages}) from None
+    return ImportRun.objects.create(
+        organization_id=actor.organization_id,
+        kind=spec.key,
+        file_format=file_format,
+        original_name=name,
+        stored_path=stored,
+        size_bytes=written,
+        encoding=detected.encoding,
+        delimiter=detected.delimiter,
+        headers=detected.headers,
+        mapping=spec.suggest_mapping(detected.headers),
+        total_rows=detected.total_rows,
+        default_client=default_client,
+        created_by=actor.user,
+    )
+
+
+@transaction.atomic
+def import_run_configure(
+    *, actor: Membership, run: ImportRun, mapping: dict, duplicates: str, default_client=None
+) -> ImportRun:
+    """Set which column holds which field and what to do with duplicates; required fields must be mapped."""
+    require_project_manager(actor)
+    _require_open(run)
+    spec = spec_for(run.kind)
+    keys = {c.key for c in spec.columns}
+    clean: dict[str, str] = {}
+    used: set[str] = set()
+    for index, key in (mapping or {}).items():
+        if not key:
+            continue
+        try:
+            position = int(index)
+        except (TypeError, ValueError):
+            raise ValidationError({"mapping": _("The column mapping is not valid.")}) from None
+        if key not in keys or not 0 <= position < len(run.headers):
+            raise ValidationError({"mapping": _("The column mapping is not valid.")})
+        if key in used:
+            raise ValidationError(
+                {
+                    "mapping": _("Two columns are mapped to “%(field)s”: keep one.")
+                    % {"field": spec.column_labels()[key]}
+                }
+            )
+        used.add(key)
+        clean[str(position)] = key
+    if duplicates not in DuplicatePolicy.values:
+        raise ValidationError({"duplicates": _("Choose to skip or to update duplicates.")})
+    if default_client is not None and default_client.organization_id != actor.organization_id:
+        raise ValidationError({"default_client": _("Choose a client of your organisation.")})
+    labels = spec.column_labels()
+    for col in spec.columns:
+        if col.required and col.key not in used:
+            fallback = col.key == "client" and default_client is not None
+            if not fallback:
+                raise ValidationError(
+                    {"mapping": _("Choose the column that holds “%(field)s”.") % {"field": labels[col.key]}}
+                )
+    run.mapping = clean
+    run.duplicates = duplicates
+    run.default_client = default_client
+    run.save(update_fields=["mapping", "duplicates", "default_client", "updated_at"])
+    return run
+
+
+def _require_open(run: ImportRun) -> None:
+    if run.status != ImportStatus.UPLOADED:
+        raise ValidationError(_("This import has already run: upload the file again to import it once more."))
+
+
+def _row_values(cells: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    values = {}
+    for index, key in mapping.items():
+        position = int(index)
+        values[key] = cells[position] if position < len(cells) else ""
+    return values
+
+
+def _member_of_run(run: ImportRun) -> Membership:
+    member = (
+        Membership.objects.select_related("organization", "user")
+        .filter(organization_id=run.organization_id, user_id=run.created_by_id, is_active=True)
+        .first()
+    )
+    if member is None or not member.can_manage_projects:
+        raise ValidationError(_("The person who started this import may no longer import data."))
+    return member
+
+
+# --- preview ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    total: int = 0
+    valid: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    new: int = 0
+    rows: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "total": self.total,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "duplicates": self.duplicates,
+            "new": self.new,
+            "rows": self.rows,
+        }
+
+
+def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_ROWS) -> Preview:
+    """Check every row without writing: counts, and the first rows with their problems."""
+    require_project_manager(actor)
+    spec = spec_for(run.kind)
+    batch = Batch(spec, actor, run.default_client)
+    preview = Preview()
+    labels = spec.column_labels()
+    shown_ok = 0
+    for number, cells in readers.iter_rows(run_path(run), run.file_format, run.encoding, run.delimiter):
+        raw = _row_values(cells, run.mapping)
+        result = spec.clean_row(number, raw, batch)
+        preview.total += 1
+        if not result.ok:
+            preview.invalid += 1
+        elif result.duplicate_of:
+            preview.duplicates += 1
+            preview.valid += 1
+        else:
+            preview.new += 1
+            preview.valid += 1
+        # Every row with a problem is shown (up to the limit); the first rows without one too.
+        if len(preview.rows) < limit and (not result.ok or shown_ok < 20):
+            if result.ok:
+                shown_ok += 1
+            preview.rows.append(
+                {
+                    "row": number,
+                    "values": {labels[k]: v for k, v in raw.items()},
+                    "problems": result.problems,
+                    "notes": result.notes if result.ok else [],
+                    "duplicate_of": result.duplicate_of,
+                }
+            )
+    return preview
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+class _Report:
+    """The rejected rows, as a CSV file people can fix in Excel and upload again."""
+
+    def __init__(self, run: ImportRun):
+        self.run = run
+        self.path = storage_dir() / f"{run.stored_path}.rejected.csv"
+        self.fh = None
+        self.writer = None
+
+    def write(self, number: int, cells: list[str], problems: list[str]) -> None:
+        if self.fh is None:
+            self.fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+            self.writer = csv.writer(self.fh)
+            self.writer.writerow([_("row"), _("problems"), *self.run.headers])
+        self.writer.writerow([number, " ".join(problems), *(safe_cell(c) for c in cells)])
+
+    def close(self) -> str:
+        if self.fh is None:
+            return ""
+        self.fh.close()
+        return f"{self.run.stored_path}.rejected.csv"
+
+
+@dataclass
+class Counts:
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    clients_created: int = 0
+
+
+def _flush_creates(spec: KindSpec, batch: Batch, objs: list, counts: Counts) -> None:
+    if not objs:
+        return
+    if hasattr(spec, "resolve_new_clients"):
+        spec.resolve_new_clients(objs, batch)
+    created = spec.model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+    spec.after_create(created, batch)
+    counts.created += len(objs)
+    objs.clear()
+
+
+def _flush_updates(spec: KindSpec, batch: Batch, results: list, counts: Counts) -> None:
+    if not results:
+        return
+    existing = spec.model.objects.filter(organization_id=batch.org_id).in_bulk(
+        [r.duplicate_of for r in results]
+    )
+    changed_objs, fields = [], set()
+    now = timezone.now()
+    for result in results:
+        obj = existing.get(result.duplicate_of)
+        if obj is None:
+            continue
+        changed = spec.apply(obj, result)
+        if changed:
+            obj.updated_at = now
+            changed_objs.append(obj)
+            fields.update(changed)
+    if changed_objs:
+        if hasattr(spec, "resolve_new_clients"):
+            spec.resolve_new_clients(changed_objs, batch)
+        spec.model.objects.bulk_update(changed_objs, sorted(fields | {"updated_at"}), batch_size=BATCH_SIZE)
+    counts.updated += len(changed_objs)
+    counts.skipped += len(results) - len(changed_objs)
+    results.clear()
+
+
+def _write_progress(run: ImportRun, processed: int) -> None:
+    try:
+        progress_path(run).write_text(json.dumps({"processed": processed, "total": run.total_rows}))
+    except OSError:
+        logger.warning("Could not write the progress of import %s", run.pk)
+
+
+def read_progress(run: ImportRun) -> int:
+    if run.status != ImportStatus.RUNNING:
+        return run.processed_rows
+    try:
+        return int(json.loads(progress_path(run).read_text()).get("processed", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts, str]:
+    spec = spec_for(run.kind)
+    batch = Batch(spec, member, run.default_client)
+    update = run.duplicates == DuplicatePolicy.UPDATE
+    counts = Counts()
+    creates: list = []
+    updates: list = []
+    report = _Report(run)
+    try:
+        for number, cells in readers.iter_rows(run_path(run), run.file_format, run.encoding, run.delimiter):
+            result = spec.clean_row(number, _row_values(cells, run.mapping), batch)
+            counts.processed += 1
+            if not result.ok:
+                counts.rejected += 1
+                report.write(number, cells, result.problems)
+            elif result.duplicate_of:
+                if update:
+                    updates.append(result)
+                else:
+                    counts.skipped += 1
+            else:
+                creates.append(spec.build(result, batch))
+            if len(creates) >= BATCH_SIZE:
+                _flush_creates(spec, batch, creates, counts)
+            if len(updates) >= BATCH_SIZE:
+                _flush_updates(spec, batch, updates, counts)
+            if counts.processed % BATCH_SIZE == 0:
+                _write_progress(run, counts.processed)
+                if progress:
+                    progress(counts.processed, run.total_rows)
+        _flush_creates(spec, batch, creates, counts)
+        _flush_updates(spec, batch, updates, counts)
+    finally:
+        report_path = report.close()
+    counts.clients_created = batch.cache.get("created_clients", 0)
+    if progress:
+        progress(counts.processed, run.total_rows)
+    return counts, report_path
+
+
+def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> ImportRun:
+    """Run a configured import (claimed once); all rows are written, or none on failure."""
+    claimed = ImportRun.objects.filter(
+        pk=run_id, status__in=[ImportStatus.UPLOADED, ImportStatus.QUEUED]
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0)
+    run = ImportRun.objects.select_related("organization", "created_by", "default_client").get(pk=run_id)
+    if not claimed:
+        return run
+    counts, report_path, error = Counts(), "", ""
+    try:
+        member = _member_of_run(run)
+        with transaction.atomic():
+            counts, report_path = _execute(run, member, progress)
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                audit_event(
+                    member.user,
+                    run,
+                    "import.completed",
+                    {
+                        "kind": run.kind,
+                        "file": run.original_name,
+                        "rows": counts.processed,
+                        "created": counts.created,
+                        "updated": counts.updated,
+                        "skipped": counts.skipped,
+                        "rejected": counts.rejected,
+                        "clients_created": counts.clients_created,
+                    },
+                )
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except DatabaseError as exc:
+        logger.exception("Import %s failed", run_id)
+        error = _("The import failed and nothing was saved: %(error)s") % {"error": str(exc)[:300]}
+    if error:
+        counts = Counts(processed=counts.processed)
+    run.status = ImportStatus.FAILED if error else ImportStatus.DONE
+    run.error = error
+    run.processed_rows = min(counts.processed, run.total_rows)
+    run.created_count = counts.created
+    run.updated_count = counts.updated
+    run.skipped_count = counts.skipped
+    run.rejected_count = counts.rejected
+    run.report_path = "" if error else report_path
+    run.finished_at = timezone.now()
+    run.save()
+    progress_path(run).unlink(missing_ok=True)
+    if not error and not dry_run:
+        run_path(run).unlink(missing_ok=True)  # the source is no longer needed; the report stays
+    return run
+
+
+def import_run_start(*, actor: Membership, run: ImportRun) -> ImportRun:
+    """Run now when the file is small, otherwise queue it for the worker (after commit)."""
+    require_project_manager(actor)
+    _require_open(run)
+    if run.total_rows <= sync_row_limit():
+        return import_run_execute(run_id=run.pk)
+    from .tasks import import_run_task
+
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.QUEUED)
+        run_id = run.pk
+        transaction.on_commit(lambda: import_run_task.enqueue(run_id))
+    run.refresh_from_db()
+    return run
+
+
+def import_report_path(run: ImportRun) -> Path | None:
+    if not run.report_path:
+        return None
+    path = storage_dir() / run.report_path
+    return path if path.exists() else None
+
+
+# --- feeds --------------------------------------------------------------------------------------
+
+
+def project_feed_get(*, project) -> ProjectFeed:
+    feed, _created = ProjectFeed.objects.get_or_create(
+        project=project, defaults={"organization_id": project.organization_id}
+    )
+    return feed
+
+
+@transaction.atomic
+def project_feed_rotate(*, actor: Membership, project) -> ProjectFeed:
+    """A new secret calendar address for the project; the old one stops working at once."""
+    feed = project_feed_get(project=project)
+    feed.token = new_feed_token()
+    feed.rotated_at = timezone.now()
+    feed.save(update_fields=["token", "rotated_at", "updated_at"])
+    audit_event(actor.user, project, "calendar_feed.rotated", {})
+    return feed
