@@ -12,3 +12,6 @@ class ProjectsConfig(AppConfig):
 
         register_nav("projects", _("Projects"), "projects:list", order=30)
         register_project_tab("overview", _("Overview"), "projects:detail", order=10)
+        register_project_tab("milestones", _("Milestones"), "projects:milestones", order=20)
+        register_project_tab("tasks", _("Tasks"), "projects:tasks", order=30)
+        register_project_tab("board", _("Board"), "projects:board", order=35)

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
-from .models import Project, Task, TaskStatus
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import Milestone, MilestoneStatus, Project, Task, TaskStatus
 
 
 def project_list(queryset: QuerySet[Project]) -> QuerySet[Project]:
-    """Projects with client, manager and task counts (for progress) in one query."""
+    """Projects with client, manager and task counts (for progress) in one query.
+
+    Counts come from subqueries so that filters joining the team table do not inflate them.
+    """
+    today = timezone.localdate()
+    tasks = Task.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    milestones = Milestone.objects.filter(project=OuterRef("pk")).order_by().values("project")
+
+    def count(qs):
+        return Coalesce(Subquery(qs.annotate(c=Count("pk")).values("c")[:1], output_field=IntegerField()), 0)
+
     return queryset.select_related("client", "manager").annotate(
-        tasks_total=Count("tasks", distinct=True),
-        tasks_done=Count("tasks", filter=Q(tasks__status=TaskStatus.DONE), distinct=True),
+        tasks_total=count(tasks),
+        tasks_done=count(tasks.filter(status=TaskStatus.DONE)),
+        tasks_overdue=count(tasks.exclude(status=TaskStatus.DONE).filter(due_date__lt=today)),
+        milestones_total=count(milestones),
+        milestones_done=count(milestones.filter(status=MilestoneStatus.DONE)),
     )
 
 
@@ -22,5 +40,144 @@ def progress_percent(tasks_done: int, tasks_total: int) -> int:
     return round(100 * tasks_done / tasks_total)
 
 
+def with_progress(projects):
+    """Set ``progress`` (tasks) and ``milestone_progress`` on annotated projects; returns a list."""
+    projects = list(projects)
+    today = timezone.localdate()
+    for project in projects:
+        project.progress = progress_percent(project.tasks_done, project.tasks_total)
+        project.milestone_progress = progress_percent(project.milestones_done, project.milestones_total)
+        project.is_late = project.is_open and project.end_date < today
+    return projects
+
+
+def project_filter(queryset: QuerySet[Project], *, status="", client_id=None, manager_id=None, rag="", q=""):
+    """Apply the list filters; unknown values simply match nothing."""
+    if status == "open":
+        queryset = queryset.filter(status__in=["planned", "active", "on_hold"])
+    elif status:
+        queryset = queryset.filter(status=status)
+    if client_id:
+        queryset = queryset.filter(client_id=client_id)
+    if manager_id:
+        queryset = queryset.filter(manager_id=manager_id)
+    if rag:
+        queryset = queryset.filter(rag=rag)
+    if q:
+        q = q.strip()
+        queryset = queryset.filter(
+            Q(name__icontains=q)
+            | Q(code__icontains=q)
+            | Q(client__name__icontains=q)
+            | Q(description__icontains=q)
+        )
+    return queryset
+
+
 def task_list(queryset: QuerySet[Task]) -> QuerySet[Task]:
     return queryset.select_related("project", "assignee", "milestone")
+
+
+def task_filter(
+    queryset: QuerySet[Task],
+    *,
+    status="",
+    assignee_id=None,
+    milestone_id=None,
+    overdue=False,
+    due_before=None,
+    q="",
+):
+    if status == "open":
+        queryset = queryset.exclude(status=TaskStatus.DONE)
+    elif status:
+        queryset = queryset.filter(status=status)
+    if assignee_id == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee_id:
+        queryset = queryset.filter(assignee_id=assignee_id)
+    if milestone_id == "none":
+        queryset = queryset.filter(milestone__isnull=True)
+    elif milestone_id:
+        queryset = queryset.filter(milestone_id=milestone_id)
+    if overdue:
+        queryset = queryset.exclude(status=TaskStatus.DONE).filter(due_date__lt=timezone.localdate())
+    if due_before:
+        queryset = queryset.filter(due_date__lt=due_before)
+    if q:
+        q = q.strip()
+        queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    return queryset
+
+
+def milestone_list(project: Project) -> QuerySet[Milestone]:
+    """A project's milestones with their task counts."""
+    return (
+        Milestone.objects.filter(organization_id=project.organization_id, project=project)
+        .annotate(
+            tasks_total=Count("tasks"),
+            tasks_done=Count("tasks", filter=Q(tasks__status=TaskStatus.DONE)),
+        )
+        .order_by("due_date", "id")
+    )
+
+
+@dataclass
+class ProjectStats:
+    tasks_total: int
+    tasks_done: int
+    tasks_open: int
+    tasks_blocked: int
+    tasks_overdue: int
+    hours_estimated: object
+    hours_spent: object
+    milestones_total: int
+    milestones_done: int
+
+    @property
+    def progress(self) -> int:
+        return progress_percent(self.tasks_done, self.tasks_total)
+
+    @property
+    def milestone_progress(self) -> int:
+        return progress_percent(self.milestones_done, self.milestones_total)
+
+
+def project_stats(project: Project) -> ProjectStats:
+    """Task and milestone figures of one project (two queries)."""
+    today = timezone.localdate()
+    tasks = Task.objects.filter(organization_id=project.organization_id, project=project).aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=TaskStatus.DONE)),
+        blocked=Count("pk", filter=Q(status=TaskStatus.BLOCKED)),
+        overdue=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(due_date__lt=today)),
+        est=Sum("estimate_hours"),
+        spent=Sum("spent_hours"),
+    )
+    ms = Milestone.objects.filter(organization_id=project.organization_id, project=project).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(status=MilestoneStatus.DONE))
+    )
+    return ProjectStats(
+        tasks_total=tasks["total"],
+        tasks_done=tasks["done"],
+        tasks_open=tasks["total"] - tasks["done"],
+        tasks_blocked=tasks["blocked"],
+        tasks_overdue=tasks["overdue"],
+        hours_estimated=tasks["est"],
+        hours_spent=tasks["spent"],
+        milestones_total=ms["total"],
+        milestones_done=ms["done"],
+    )
+
+
+def milestones_due_soon(projects: QuerySet[Project], days: int = 14) -> QuerySet[Milestone]:
+    today = timezone.localdate()
+    return (
+        Milestone.objects.filter(
+            Exists(projects.filter(pk=OuterRef("project_id"))),
+            status=MilestoneStatus.PLANNED,
+            due_date__lte=today + dt.timedelta(days=days),
+        )
+        .select_related("project")
+        .order_by("due_date", "id")
+    )

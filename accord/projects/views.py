@@ -1,26 +1,547 @@
-from django.shortcuts import render
+"""Project pages: list, overview, milestones, task list, board. Thin: access → form → service → page."""
 
-from accord.tenancy.access import project_for_user, project_object_for_user, projects_for_user, team_required
+from __future__ import annotations
 
-from .models import Task
-from .selectors import progress_percent, project_list
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accord.audit.services import audit_for
+from accord.crm.models import Client, Interaction
+from accord.tenancy.access import (
+    can_manage_project,
+    can_write_project,
+    project_for_user,
+    project_object_for_user,
+    projects_for_user,
+    require_project_manager,
+    team_required,
+)
+
+from . import selectors, services
+from .forms import (
+    MilestoneForm,
+    ProjectFilterForm,
+    ProjectForm,
+    TaskFilterForm,
+    TaskForm,
+    add_service_errors,
+)
+from .models import Milestone, MilestoneStatus, Task, TaskStatus
+
+LIST_LIMIT = 200
+HISTORY_LIMIT = 30
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _next_url(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def _rights(member, project) -> dict:
+    return {
+        "can_write": can_write_project(member, project),
+        "can_manage": can_manage_project(member, project),
+    }
+
+
+# --- projects ---------------------------------------------------------------------------------
 
 
 @team_required
 def project_list_view(request):
-    projects = list(project_list(projects_for_user(request.membership)).order_by("-start_date", "-id")[:200])
-    for project in projects:
-        project.progress = progress_percent(project.tasks_done, project.tasks_total)
-    return render(request, "projects/list.html", {"projects": projects, "nav_active": "projects"})
+    member = request.membership
+    filters = ProjectFilterForm(request.GET or None, organization_id=member.organization_id)
+    qs = selectors.project_filter(projects_for_user(member), **filters.filters())
+    projects = selectors.with_progress(
+        selectors.project_list(qs).order_by("-start_date", "-id")[: LIST_LIMIT + 1]
+    )
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "projects": projects[:LIST_LIMIT],
+            "truncated": len(projects) > LIST_LIMIT,
+            "filters": filters,
+            "filtered": any(v for v in filters.filters().values()),
+            "today": timezone.localdate(),
+            "nav_active": "projects",
+        },
+    )
+
+
+def _project_form_page(request, form, title, back_url, submit_label=None):
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "back_url": back_url,
+            "submit_label": submit_label,
+            "nav_active": "projects",
+        },
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def project_create(request):
+    member = require_project_manager(request.membership)
+    initial = {"manager": request.user.pk, "start_date": timezone.localdate()}
+    if request.GET.get("client"):
+        client = Client.objects.filter(
+            organization_id=member.organization_id, pk=request.GET["client"]
+        ).first()
+        if client:
+            initial["client"] = client.pk
+    form = ProjectForm(request.POST or None, initial=initial, organization_id=member.organization_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(actor=member, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
+            return redirect("projects:detail", project.pk)
+    return _project_form_page(request, form, _("New project"), reverse("projects:list"), _("Create project"))
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk):
+    member = request.membership
+    project = project_for_user(member, pk, manage=True)
+    initial = {
+        "client": project.client_id,
+        "code": project.code,
+        "name": project.name,
+        "manager": project.manager_id,
+        "start_date": project.start_date,
+        "end_date": project.end_date,
+        "budget_amount": project.budget_amount,
+        "currency": project.currency,
+        "status": project.status,
+        "rag": project.rag,
+        "team": list(project.team.values_list("pk", flat=True)),
+        "contacts": list(project.contacts.values_list("pk", flat=True)),
+        "description": project.description,
+    }
+    form = ProjectForm(request.POST or None, initial=initial, organization_id=member.organization_id)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["currency"] = data.get("currency") or project.currency
+        try:
+            services.project_update(actor=member, project=project, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Project saved."))
+            return redirect("projects:detail", project.pk)
+    return _project_form_page(
+        request,
+        form,
+        _("Edit %(name)s") % {"name": project.name},
+        reverse("projects:detail", args=[project.pk]),
+    )
 
 
 @team_required
 def project_detail(request, pk):
-    project = project_for_user(request.membership, pk)
-    return render(request, "projects/detail.html", {"project": project, "tab": "overview"})
+    member = request.membership
+    project = project_for_user(member, pk)
+    today = timezone.localdate()
+    stats = selectors.project_stats(project)
+    milestones = list(selectors.milestone_list(project))
+    overdue_tasks = (
+        selectors.task_list(Task.objects.filter(organization_id=project.organization_id, project=project))
+        .exclude(status=TaskStatus.DONE)
+        .filter(due_date__lt=today)
+        .order_by("due_date", "id")[:10]
+    )
+    interactions = (
+        Interaction.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("created_by")
+        .order_by("-occurred_at", "-id")[:8]
+    )
+    days_total = max((project.end_date - project.start_date).days, 1)
+    days_gone = min(max((today - project.start_date).days, 0), days_total)
+    return render(
+        request,
+        "projects/overview.html",
+        {
+            "project": project,
+            "tab": "overview",
+            "stats": stats,
+            "milestones": milestones,
+            "overdue_tasks": overdue_tasks,
+            "team": project.team.order_by("full_name", "email"),
+            "contacts": project.contacts.order_by("last_name", "first_name"),
+            "interactions": interactions,
+            "history": audit_for(project)[:HISTORY_LIMIT],
+            "time_percent": round(100 * days_gone / days_total),
+            "today": today,
+            "nav_active": "projects",
+            **_rights(member, project),
+        },
+    )
+
+
+@team_required
+@require_POST
+def project_close(request, pk):
+    project = project_for_user(request.membership, pk, manage=True)
+    services.project_close(actor=request.membership, project=project)
+    messages.success(request, _("Project closed."))
+    return redirect("projects:detail", project.pk)
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def project_delete(request, pk):
+    project = project_for_user(request.membership, pk, manage=True)
+    back = reverse("projects:detail", args=[project.pk])
+    if request.method == "POST":
+        try:
+            services.project_delete(actor=request.membership, project=project)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(back)
+        messages.success(request, _("Project deleted."))
+        return redirect("projects:list")
+    return render(
+        request,
+        "web/confirm_delete.html",
+        {
+            "object": project,
+            "back_url": back,
+            "warning": _("Its milestones, tasks and everything recorded on it are deleted too."),
+        },
+    )
+
+
+# --- milestones -------------------------------------------------------------------------------
+
+
+@team_required
+def milestone_list_view(request, pk):
+    member = request.membership
+    project = project_for_user(member, pk)
+    milestones = list(selectors.milestone_list(project))
+    for ms in milestones:
+        ms.progress = selectors.progress_percent(ms.tasks_done, ms.tasks_total)
+    rights = _rights(member, project)
+    return render(
+        request,
+        "projects/milestones.html",
+        {
+            "project": project,
+            "tab": "milestones",
+            "milestones": milestones,
+            "form": MilestoneForm() if rights["can_write"] else None,
+            "today": timezone.localdate(),
+            "nav_active": "projects",
+            **rights,
+        },
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def milestone_create(request, pk):
+    member = request.membership
+    project = project_for_user(member, pk, write=True)
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_create(actor=member, project=project, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Milestone added."))
+            return redirect("projects:milestones", project.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": _("New milestone"),
+            "back_url": reverse("projects:milestones", args=[project.pk]),
+            "nav_active": "projects",
+        },
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request, pk):
+    member = request.membership
+    milestone = project_object_for_user(member, Milestone.objects.all(), pk, write=True)
+    initial = {
+        "name": milestone.name,
+        "due_date": milestone.due_date,
+        "status": milestone.status,
+        "completed_on": milestone.completed_on,
+        "client_visible": milestone.client_visible,
+        "description": milestone.description,
+    }
+    form = MilestoneForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_update(actor=member, milestone=milestone, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Milestone saved."))
+            return redirect("projects:milestones", milestone.project_id)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": _("Edit milestone"),
+            "back_url": reverse("projects:milestones", args=[milestone.project_id]),
+            "nav_active": "projects",
+        },
+    )
+
+
+@team_required
+@require_POST
+def milestone_complete(request, pk):
+    milestone = project_object_for_user(request.membership, Milestone.objects.all(), pk, write=True)
+    if milestone.status != MilestoneStatus.DONE:
+        services.milestone_complete(actor=request.membership, milestone=milestone)
+        messages.success(request, _("Milestone “%(name)s” reached.") % {"name": milestone.name})
+    return redirect(_next_url(request, reverse("projects:milestones", args=[milestone.project_id])))
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def milestone_delete(request, pk):
+    milestone = project_object_for_user(request.membership, Milestone.objects.all(), pk, write=True)
+    back = reverse("projects:milestones", args=[milestone.project_id])
+    if request.method == "POST":
+        services.milestone_delete(actor=request.membership, milestone=milestone)
+        messages.success(request, _("Milestone deleted."))
+        return redirect(back)
+    return render(
+        request,
+        "web/confirm_delete.html",
+        {"object": milestone, "back_url": back, "warning": _("Its tasks are kept, without a milestone.")},
+    )
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+@team_required
+def task_list_view(request, pk):
+    member = request.membership
+    project = project_for_user(member, pk)
+    filters = TaskFilterForm(request.GET or None, project=project)
+    qs = selectors.task_filter(
+        selectors.task_list(Task.objects.filter(organization_id=project.organization_id, project=project)),
+        **filters.filters(),
+    )
+    sort = filters.cleaned_data.get("sort") if filters.is_valid() else ""
+    if sort == "due":
+        qs = qs.order_by("due_date", "id")
+    elif sort == "-due":
+        qs = qs.order_by("-due_date", "-id")
+    else:
+        qs = qs.order_by("status", "position", "id")
+    tasks = list(qs[: LIST_LIMIT + 1])
+    return render(
+        request,
+        "projects/tasks.html",
+        {
+            "project": project,
+            "tab": "tasks",
+            "tasks": tasks[:LIST_LIMIT],
+            "truncated": len(tasks) > LIST_LIMIT,
+            "filters": filters,
+            "today": timezone.localdate(),
+            "nav_active": "projects",
+            **_rights(member, project),
+        },
+    )
+
+
+def _board_context(member, project) -> dict:
+    tasks = selectors.task_list(
+        Task.objects.filter(organization_id=project.organization_id, project=project)
+    ).order_by("position", "id")
+    columns = {status: [] for status in TaskStatus.values}
+    for task in tasks:
+        columns[task.status].append(task)
+    total = sum(len(c) for c in columns.values())
+    done = len(columns[TaskStatus.DONE])
+    return {
+        "tasks_total": total,
+        "tasks_done": done,
+        "progress": selectors.progress_percent(done, total),
+        "project": project,
+        "columns": [
+            {"status": value, "label": label, "tasks": columns[value]} for value, label in TaskStatus.choices
+        ],
+        "statuses": TaskStatus.choices,
+        "today": timezone.localdate(),
+        **_rights(member, project),
+    }
+
+
+@team_required
+def board(request, pk):
+    member = request.membership
+    project = project_for_user(member, pk)
+    context = _board_context(member, project)
+    return render(request, "projects/board.html", {**context, "tab": "board", "nav_active": "projects"})
 
 
 @team_required
 def task_detail(request, pk):
-    task = project_object_for_user(request.membership, Task.objects.all(), pk)
-    return render(request, "projects/task_detail.html", {"task": task, "project": task.project})
+    member = request.membership
+    task = project_object_for_user(
+        member, Task.objects.select_related("assignee", "milestone", "project__client"), pk
+    )
+    return render(
+        request,
+        "projects/task_detail.html",
+        {
+            "task": task,
+            "project": task.project,
+            "statuses": TaskStatus.choices,
+            "history": audit_for(task)[:HISTORY_LIMIT],
+            "today": timezone.localdate(),
+            "nav_active": "projects",
+            **_rights(member, task.project),
+        },
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def task_create(request, pk):
+    member = request.membership
+    project = project_for_user(member, pk, write=True)
+    initial = {
+        "status": request.GET.get("status") or TaskStatus.TODO,
+        "milestone": request.GET.get("milestone"),
+    }
+    form = TaskForm(request.POST or None, initial=initial, project=project)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("spent_hours", None)
+        try:
+            task = services.task_create(actor=member, project=project, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Task “%(title)s” added.") % {"title": task.title})
+            if "add_another" in request.POST:
+                return redirect(f"{reverse('projects:task_create', args=[project.pk])}?status={task.status}")
+            return redirect(_next_url(request, reverse("projects:tasks", args=[project.pk])))
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": _("New task"),
+            "back_url": reverse("projects:tasks", args=[project.pk]),
+            "nav_active": "projects",
+        },
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def task_edit(request, pk):
+    member = request.membership
+    task = project_object_for_user(member, Task.objects.all(), pk, write=True)
+    initial = {
+        "title": task.title,
+        "status": task.status,
+        "assignee": task.assignee_id,
+        "due_date": task.due_date,
+        "milestone": task.milestone_id,
+        "kind": task.kind,
+        "estimate_hours": task.estimate_hours,
+        "spent_hours": task.spent_hours,
+        "client_visible": task.client_visible,
+        "description": task.description,
+    }
+    form = TaskForm(request.POST or None, initial=initial, project=task.project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_update(actor=member, task=task, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Task saved."))
+            return redirect("projects:task_detail", task.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": _("Edit task"),
+            "back_url": reverse("projects:task_detail", args=[task.pk]),
+            "nav_active": "projects",
+        },
+    )
+
+
+@team_required
+@require_POST
+def task_move(request, pk):
+    """Move a card: HTMX gets the re-rendered board, a plain form post is redirected back."""
+    member = request.membership
+    task = project_object_for_user(member, Task.objects.all(), pk, write=True)
+    status = 200
+    try:
+        services.task_move(
+            actor=member,
+            task=task,
+            status=request.POST.get("status", ""),
+            position=request.POST.get("position") or None,
+        )
+    except ValidationError as exc:
+        if not _is_htmx(request):
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_next_url(request, reverse("projects:board", args=[task.project_id])))
+        status = 422
+    if _is_htmx(request):
+        project = project_for_user(member, task.project_id)
+        context = _board_context(member, project)
+        response = render(request, "projects/partials/board.html", context, status=status)
+        response["HX-Trigger"] = "taskMoved"
+        return response
+    return redirect(_next_url(request, reverse("projects:board", args=[task.project_id])))
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def task_delete(request, pk):
+    task = project_object_for_user(request.membership, Task.objects.all(), pk, write=True)
+    back = reverse("projects:tasks", args=[task.project_id])
+    if request.method == "POST":
+        services.task_delete(actor=request.membership, task=task)
+        messages.success(request, _("Task deleted."))
+        return redirect(back)
+    return render(
+        request,
+        "web/confirm_delete.html",
+        {"object": task, "back_url": reverse("projects:task_detail", args=[task.pk])},
+    )
