@@ -14,6 +14,14 @@ import pytest
 from aiosmtpd.controller import Controller
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class _Sink:
     def __init__(self):
         self.messages = []
@@ -32,7 +40,7 @@ class _Sink:
 @pytest.fixture
 def smtp_server(settings):
     sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0)
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

@@ -31,7 +31,10 @@ def test_build_rrule_choices():
     assert services.build_rrule(cadence="monthly", start_date=dt.date(2026, 1, 15)) == (
         "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=15"
     )
-    assert services.build_rrule(cadence="monthly", start_date=dt.date(2026, 1, 31)) == "FREQ=MONTHLY;BYMONTHDAY=-1"
+    assert (
+        services.build_rrule(cadence="monthly", start_date=dt.date(2026, 1, 31))
+        == "FREQ=MONTHLY;BYMONTHDAY=-1"
+    )
     assert services.build_rrule(cadence="once") == "FREQ=DAILY;COUNT=1"
     assert services.build_rrule(cadence="milestone") == ""
     with pytest.raises(ValidationError):
@@ -40,7 +43,9 @@ def test_build_rrule_choices():
         services.build_rrule(cadence="weeks", weekday=1, interval=0)
 
 
-@pytest.mark.parametrize("bad", ["FREQ=SOMETIMES", "BYDAY=XX;FREQ=WEEKLY", "nonsense", "FREQ=WEEKLY;INTERVAL=abc"])
+@pytest.mark.parametrize(
+    "bad", ["FREQ=SOMETIMES", "BYDAY=XX;FREQ=WEEKLY", "nonsense", "FREQ=WEEKLY;INTERVAL=abc"]
+)
 def test_bad_rrule_is_a_clear_error(bad):
     with pytest.raises(ValidationError) as exc:
         services.validate_rrule(bad)
@@ -112,8 +117,11 @@ def test_validation_rejects_contacts_of_another_client_and_bad_dates(world):
 def test_copy_plan_from_another_project(world):
     _create(world)
     services.responsibility_create(
-        actor=world.memberships[world.manager.pk], project=world.project, user=world.member,
-        contact=world.contact, channel="email",
+        actor=world.memberships[world.manager.pk],
+        project=world.project,
+        user=world.member,
+        contact=world.contact,
+        channel="email",
     )
     copied = services.plan_copy(
         actor=world.memberships[world.manager.pk], source=world.project, target=world.other_project
@@ -124,4 +132,6 @@ def test_copy_plan_from_another_project(world):
     assert list(new.audience_contacts.all()) == [world.contact]
     assert world.other_project.responsibilities.count() == 1
     with pytest.raises(ValidationError):
-        services.plan_copy(actor=world.memberships[world.manager.pk], source=world.project, target=world.project)
+        services.plan_copy(
+            actor=world.memberships[world.manager.pk], source=world.project, target=world.project
+        )
