@@ -1,0 +1,314 @@
+"""Writes to the CRM: clients, contacts and interactions.
+
+Every function validates, writes, audits and (for interactions) tells the communication
+plan, all in one transaction. ``actor`` is the caller's :class:`Membership`; the objects
+passed in were fetched through ``accord.tenancy.access`` and so belong to its organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.comms.services import interaction_logged
+from accord.tenancy.models import TEAM_ROLES, Membership
+
+from .models import Client, Contact, Interaction
+
+CLIENT_FIELDS = frozenset(
+    {
+        "name",
+        "status",
+        "industry",
+        "size",
+        "website",
+        "address",
+        "language",
+        "timezone",
+        "currency",
+        "tags",
+        "owner",
+        "business",
+        "goals",
+        "priorities",
+        "preferred_channel",
+        "report_cadence",
+        "notes",
+    }
+)
+CONTACT_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "name_local",
+        "title",
+        "role",
+        "email",
+        "email_secondary",
+        "phone",
+        "mobile",
+        "wechat",
+        "wecom",
+        "dingtalk",
+        "feishu",
+        "slack",
+        "teams",
+        "preferred_channel",
+        "language",
+        "timezone",
+        "notes",
+        "is_active",
+    }
+)
+INTERACTION_FIELDS = frozenset(
+    {
+        "project",
+        "kind",
+        "channel",
+        "direction",
+        "occurred_at",
+        "summary",
+        "body",
+        "sentiment",
+        "follow_up_on",
+        "follow_up_owner",
+    }
+)
+
+
+def _check_fields(fields: dict, allowed: frozenset[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        # A programming error, not user input: callers pass only known fields.
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _strip(fields: dict) -> dict:
+    return {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+
+
+def _check_team_user(actor: Membership, user, field: str) -> None:
+    """``user`` (may be None) must be a team member of the actor's organisation."""
+    if user is None:
+        return
+    ok = Membership.objects.filter(
+        organization_id=actor.organization_id, user_id=user.pk, role__in=TEAM_ROLES, is_active=True
+    ).exists()
+    if not ok:
+        raise ValidationError({field: _("Choose a member of your team.")})
+
+
+def normalize_tags(tags: str) -> str:
+    """Comma-separated, trimmed, without duplicates (case-insensitive), in the order given."""
+    seen: dict[str, str] = {}
+    for tag in (tags or "").replace("，", ",").split(","):
+        tag = tag.strip()
+        if tag and tag.lower() not in seen:
+            seen[tag.lower()] = tag
+    return ", ".join(seen.values())
+
+
+# --- clients ------------------------------------------------------------------------------------
+
+
+def _client_validate(actor: Membership, client: Client) -> None:
+    client.tags = normalize_tags(client.tags)
+    client.full_clean()
+    if client.owner_id is not None:
+        _check_team_user(actor, client.owner, "owner")
+
+
+@transaction.atomic
+def client_create(*, actor: Membership, **fields) -> Client:
+    """A new client of the actor's organisation."""
+    _check_fields(fields, CLIENT_FIELDS)
+    client = Client(organization_id=actor.organization_id, **_strip(fields))
+    _client_validate(actor, client)
+    client.save()
+    audit_create(actor.user, client)
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor: Membership, client: Client, **fields) -> Client:
+    """Change the given fields of ``client``; the rest stay as they are."""
+    _check_fields(fields, CLIENT_FIELDS)
+    before = snapshot(client)
+    for key, value in _strip(fields).items():
+        setattr(client, key, value)
+    _client_validate(actor, client)
+    client.save()
+    audit_update(actor.user, client, before)
+    return client
+
+
+@transaction.atomic
+def client_delete(*, actor: Membership, client: Client) -> None:
+    """Delete a client with its contacts and interactions; refused while it has projects."""
+    projects = client.projects.count()
+    if projects:
+        raise ValidationError(
+            ngettext(
+                "“%(name)s” has %(count)d project, so it cannot be deleted. "
+                "Delete the project first, or set the client’s status to “Former”.",
+                "“%(name)s” has %(count)d projects, so it cannot be deleted. "
+                "Delete the projects first, or set the client’s status to “Former”.",
+                projects,
+            )
+            % {"name": client.name, "count": projects},
+            code="protected",
+        )
+    audit_delete(actor.user, client)
+    client.delete()
+
+
+# --- contacts -----------------------------------------------------------------------------------
+
+
+def _contact_validate(contact: Contact) -> None:
+    if not (contact.first_name or contact.last_name or contact.name_local):
+        raise ValidationError({"last_name": _("Enter a name: a first or last name, or the name in Chinese.")})
+    contact.full_clean()
+
+
+@transaction.atomic
+def contact_create(*, actor: Membership, client: Client, **fields) -> Contact:
+    """A new contact person at ``client``."""
+    _check_fields(fields, CONTACT_FIELDS)
+    if client.organization_id != actor.organization_id:
+        raise ValidationError({"client": _("Choose a client of your organisation.")})
+    contact = Contact(organization_id=actor.organization_id, client=client, **_strip(fields))
+    if "email" in fields:
+        contact.email = (contact.email or "").lower()
+    _contact_validate(contact)
+    contact.save()
+    audit_create(actor.user, contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: Membership, contact: Contact, **fields) -> Contact:
+    _check_fields(fields, CONTACT_FIELDS)
+    before = snapshot(contact)
+    for key, value in _strip(fields).items():
+        setattr(contact, key, value)
+    if "email" in fields:
+        contact.email = (contact.email or "").lower()
+    _contact_validate(contact)
+    contact.save()
+    audit_update(actor.user, contact, before)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: Membership, contact: Contact) -> None:
+    """Delete a contact; interactions with them stay on the client's timeline."""
+    audit_delete(actor.user, contact)
+    contact.delete()
+
+
+# --- interactions -------------------------------------------------------------------------------
+
+
+def _interaction_validate(
+    actor: Membership, interaction: Interaction, contacts: list[Contact] | None
+) -> None:
+    from accord.tenancy.access import projects_for_user
+
+    if interaction.occurred_at is None:
+        raise ValidationError({"occurred_at": _("Enter when it happened.")})
+    interaction.full_clean(exclude=["contacts"])
+    if interaction.project_id is not None:
+        visible = projects_for_user(actor).filter(pk=interaction.project_id, client_id=interaction.client_id)
+        if not visible.exists():
+            raise ValidationError({"project": _("Choose one of this client’s projects.")})
+    if contacts is not None:
+        for contact in contacts:
+            if contact.organization_id != actor.organization_id or contact.client_id != interaction.client_id:
+                raise ValidationError({"contacts": _("Choose contacts of this client only.")})
+    if interaction.follow_up_on is None:
+        # No follow-up: nobody owns one and nothing is done.
+        interaction.follow_up_owner = None
+        interaction.follow_up_done_at = None
+    elif interaction.follow_up_owner_id is not None:
+        _check_team_user(actor, interaction.follow_up_owner, "follow_up_owner")
+
+
+@transaction.atomic
+def interaction_create(
+    *, actor: Membership, client: Client, contacts: Iterable[Contact] = (), source: str = "manual", **fields
+) -> Interaction:
+    """Log a call, meeting, message, visit or note with ``client``; meets plan obligations."""
+    _check_fields(fields, INTERACTION_FIELDS)
+    if client.organization_id != actor.organization_id:
+        raise ValidationError({"client": _("Choose a client of your organisation.")})
+    contacts = list(contacts)
+    fields = _strip(fields)
+    fields.setdefault("occurred_at", timezone.now())
+    interaction = Interaction(
+        organization_id=actor.organization_id,
+        client=client,
+        created_by=actor.user,
+        source=source,
+        **fields,
+    )
+    _interaction_validate(actor, interaction, contacts)
+    interaction.save()
+    interaction.contacts.set(contacts)
+    audit_create(actor.user, interaction)
+    if contacts:
+        audit_event(actor.user, interaction, "contacts", {"contacts": [c.display_name for c in contacts]})
+    interaction_logged(interaction)
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(
+    *, actor: Membership, interaction: Interaction, contacts: Iterable[Contact] | None = None, **fields
+) -> Interaction:
+    """Change an interaction; ``contacts=None`` keeps who took part as it is."""
+    _check_fields(fields, INTERACTION_FIELDS)
+    before = snapshot(interaction)
+    for key, value in _strip(fields).items():
+        setattr(interaction, key, value)
+    if "follow_up_on" in fields:
+        new = interaction.follow_up_on
+        if (new.isoformat() if hasattr(new, "isoformat") else new) != before["follow_up_on"]:
+            interaction.follow_up_done_at = None  # a rescheduled follow-up is open again
+    contacts = list(contacts) if contacts is not None else None
+    _interaction_validate(actor, interaction, contacts)
+    interaction.save()
+    audit_update(actor.user, interaction, before)
+    if contacts is not None:
+        old = set(interaction.contacts.values_list("pk", flat=True))
+        if old != {c.pk for c in contacts}:
+            interaction.contacts.set(contacts)
+            audit_event(actor.user, interaction, "contacts", {"contacts": [c.display_name for c in contacts]})
+    interaction_logged(interaction)
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, actor: Membership, interaction: Interaction) -> None:
+    audit_delete(actor.user, interaction)
+    interaction.delete()
+
+
+@transaction.atomic
+def interaction_follow_up_done(*, actor: Membership, interaction: Interaction) -> Interaction:
+    """Mark the interaction's follow-up done (once; doing it again changes nothing)."""
+    if interaction.follow_up_on is None:
+        raise ValidationError({"follow_up_on": _("This interaction has no follow-up to mark done.")})
+    if interaction.follow_up_done_at is not None:
+        return interaction
+    before = snapshot(interaction)
+    interaction.follow_up_done_at = timezone.now()
+    interaction.save(update_fields=["follow_up_done_at", "updated_at"])
+    audit_update(actor.user, interaction, before)
+    return interaction
