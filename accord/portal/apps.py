@@ -6,3 +6,8 @@ class PortalConfig(AppConfig):
     name = "accord.portal"
     label = "portal"
     verbose_name = _("Client portal")
+
+    def ready(self):
+        from accord.web.nav import register_portal_tab
+
+        register_portal_tab("overview", _("Overview"), "portal:project", order=10)

@@ -1,16 +1,208 @@
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
-from accord.tenancy.access import portal_projects
+from accord.projects.models import TaskStatus
+from accord.projects.selectors import progress_percent, project_list
+from accord.tenancy.access import (
+    contact_for_user,
+    portal_contact,
+    portal_project_for_user,
+    portal_projects,
+    team_required,
+)
+from accord.tenancy.middleware import SESSION_ORG_KEY
+from accord.tenancy.models import Invitation, Membership
+
+from . import services
+from .models import SignInLink
 
 
-@login_required
+def activate_portal_language(request, contact) -> None:
+    """The contact's language, unless the person chose one with the language switcher."""
+    if not request.user.language and contact.language:
+        translation.activate(contact.language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+def portal_required(view):
+    """A signed-in client contact; team members go to their dashboard.
+
+    Puts the contact on ``request.portal_contact`` and switches to the contact's language.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        member = getattr(request, "membership", None)
+        if member is None:
+            raise PermissionDenied
+        if member.is_team:
+            return redirect("web:dashboard")
+        request.portal_contact = portal_contact(member)
+        activate_portal_language(request, request.portal_contact)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@portal_required
 def home(request):
-    member = getattr(request, "membership", None)
-    if member is None:
-        raise PermissionDenied
-    if member.is_team:
-        return redirect("web:dashboard")
-    projects = portal_projects(member).select_related("client").order_by("-start_date", "id")
+    projects = list(project_list(portal_projects(request.membership)).order_by("-start_date", "id")[:100])
+    for project in projects:
+        project.progress = progress_percent(project.tasks_done, project.tasks_total)
     return render(request, "portal/home.html", {"projects": projects})
+
+
+@portal_required
+def project(request, pk):
+    project = portal_project_for_user(request.membership, pk)
+    counts = project_list(portal_projects(request.membership).filter(pk=project.pk)).values(
+        "tasks_done", "tasks_total"
+    )[0]
+    milestones = project.milestones.filter(client_visible=True).order_by("due_date", "id")
+    tasks = project.tasks.filter(client_visible=True).order_by("status", "due_date", "id")
+    return render(
+        request,
+        "portal/project.html",
+        {
+            "project": project,
+            "portal_tab": "overview",
+            "progress": progress_percent(counts["tasks_done"], counts["tasks_total"]),
+            "milestones": milestones,
+            "tasks": tasks,
+            "task_done": TaskStatus.DONE,
+        },
+    )
+
+
+@portal_required
+def logo(request):
+    organization = request.membership.organization
+    if not organization.logo:
+        raise Http404
+    try:
+        handle = organization.logo.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- one-time sign-in links ------------------------------------------------------------------
+
+
+class LinkRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def link_request(request):
+    form = LinkRequestForm(request.POST or None)
+    context = {"form": form, "minutes": services.LINK_MINUTES}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signin_link_request(email=form.cleaned_data["email"], ip=_client_ip(request))
+        except services.RateLimited:
+            return render(request, "portal/link_request.html", {**context, "limited": True}, status=429)
+        # The same answer whether or not the address has an account.
+        return render(request, "portal/link_request.html", {**context, "sent": True})
+    return render(
+        request, "portal/link_request.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+def _refused(request, message: str, status: int):
+    return render(request, "portal/link_refused.html", {"message": message}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def link_signin(request, token):
+    link: SignInLink | None = services.signin_link_by_token(token)
+    if link is None:
+        return _refused(request, _("This sign-in link is not valid. Ask for a new one."), 404)
+    if request.method == "GET" and link.is_usable:
+        # A confirmation step: mail scanners that open links must not use them up.
+        return render(
+            request, "portal/link_signin.html", {"link": link, "brand_name": link.organization.name}
+        )
+    try:
+        link = services.signin_link_use(raw=token, ip=_client_ip(request))
+    except ValidationError as exc:
+        return _refused(request, " ".join(exc.messages), 410)
+    login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SESSION_ORG_KEY] = link.organization_id
+    return redirect("portal:home")
+
+
+# --- inviting contacts (team side) -----------------------------------------------------------
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+def invite_contact(request, pk):
+    member = request.membership
+    contact = contact_for_user(member, pk, write=True)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    has_account = bool(
+        contact.portal_user_id
+        and Membership.objects.filter(
+            organization_id=contact.organization_id, user_id=contact.portal_user_id, is_active=True
+        ).exists()
+    )
+    pending = (
+        Invitation.objects.filter(
+            organization_id=member.organization_id, contact=contact, accepted_at__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            services.contact_invite(actor=member, contact=contact)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": contact.email})
+            return redirect(next_url or request.path)
+    return render(
+        request,
+        "portal/invite_contact.html",
+        {
+            "contact": contact,
+            "has_account": has_account,
+            "pending": pending,
+            "error": error,
+            "next": next_url,
+        },
+        status=400 if error else 200,
+    )

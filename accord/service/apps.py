@@ -6,3 +6,11 @@ class ServiceConfig(AppConfig):
     name = "accord.service"
     label = "service"
     verbose_name = _("Support and training")
+
+    def ready(self):
+        from accord.web.nav import register_nav, register_portal_tab, register_project_tab
+
+        register_nav("support", _("Support"), "service:queue", order=70)
+        register_project_tab("support", _("Support"), "service:project_support", order=80)
+        register_portal_tab("support", _("Support"), "service:portal_requests", order=60)
+        register_portal_tab("training", _("Training"), "service:portal_training", order=70)

@@ -1,1 +1,272 @@
+"""Service after delivery: support requests with a response-time target, and training sessions."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accord.lib.models import TenantModel
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+# Hours until the first response is due, per priority.
+RESPONSE_HOURS = {
+    Priority.URGENT: 4,
+    Priority.HIGH: 8,
+    Priority.NORMAL: 24,
+    Priority.LOW: 72,
+}
+
+
+class RequestStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on client")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (RequestStatus.NEW, RequestStatus.OPEN, RequestStatus.WAITING)
+
+
+class SupportRequest(TenantModel):
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="support_requests",
+        verbose_name=_("project"),
+    )
+    title = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), help_text=_("Markdown."))
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.NEW
+    )
+    contact = models.ForeignKey(
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="support_requests",
+        verbose_name=_("requested by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assignee"),
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"))
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("support request")
+        verbose_name_plural = _("support requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "project", "status"], name="support_org_proj_status_idx"),
+            models.Index(
+                fields=["organization", "status", "first_response_due_at"], name="support_org_status_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @staticmethod
+    def response_due(priority: str, start: dt.datetime) -> dt.datetime:
+        return start + dt.timedelta(hours=RESPONSE_HOURS.get(priority, RESPONSE_HOURS[Priority.NORMAL]))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def sla_breached(self) -> bool:
+        """The first response came late, or has not come and is overdue."""
+        if self.first_response_at is not None:
+            return self.first_response_at > self.first_response_due_at
+        return timezone.now() > self.first_response_due_at
+
+
+class SupportReply(TenantModel):
+    request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="replies", verbose_name=_("support request")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    from_client = models.BooleanField(_("from the client"), default=False)
+    body = models.TextField(_("reply"))
+    internal = models.BooleanField(
+        _("internal note"), default=False, help_text=_("Internal notes are never shown to the client.")
+    )
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "request", "created_at"], name="supportreply_org_req_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_client=True, internal=True), name="supportreply_client_not_internal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+def _upload_path(instance, filename: str) -> str:
+    return f"service/{instance.organization_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class SupportAttachment(TenantModel):
+    request = models.ForeignKey(
+        SupportRequest,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("support request"),
+    )
+    reply = models.ForeignKey(
+        SupportReply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_upload_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "request"], name="supportatt_org_req_idx")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TrainingSession(TenantModel):
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="training_sessions",
+        verbose_name=_("project"),
+    )
+    topic = models.CharField(_("topic"), max_length=200)
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
+    location = models.CharField(_("place or meeting link"), max_length=300, blank=True)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("trainer"),
+    )
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    attendees = models.ManyToManyField(
+        "crm.Contact", blank=True, related_name="training_sessions", verbose_name=_("attendees")
+    )
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "project", "starts_at"], name="training_org_proj_start_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1, duration_minutes__lte=24 * 60),
+                name="training_duration_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class TrainingMaterial(TenantModel):
+    session = models.ForeignKey(
+        TrainingSession,
+        on_delete=models.CASCADE,
+        related_name="materials",
+        verbose_name=_("training session"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"), blank=True)
+    file = models.FileField(_("file"), upload_to=_upload_path, max_length=300, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+
+    class Meta:
+        verbose_name = _("training material")
+        verbose_name_plural = _("training materials")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "session"], name="trainingmat_org_session_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(url="", file=""), name="trainingmat_link_or_file")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TrainingFeedback(TenantModel):
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("training session")
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", on_delete=models.CASCADE, related_name="training_feedback", verbose_name=_("attendee")
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("training feedback")
+        verbose_name_plural = _("training feedback")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "session"], name="trainingfb_org_session_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "contact"], name="trainingfb_session_contact_unique"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="trainingfb_rating_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.rating}"

@@ -1,0 +1,447 @@
+"""Support requests and training sessions: every write validated, audited and told to the right people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.comms.services import event_emit, outbox_email
+from accord.crm.models import Contact
+from accord.portal.services import team_notify
+from accord.tenancy.access import can_write_project, portal_contact
+from accord.tenancy.models import TEAM_ROLES, Membership
+
+from .models import (
+    Priority,
+    RequestStatus,
+    SupportAttachment,
+    SupportReply,
+    SupportRequest,
+    TrainingFeedback,
+    TrainingMaterial,
+    TrainingSession,
+)
+from .uploads import check_upload
+
+MAX_FILES = 5
+
+
+def _check_files(files: Iterable, field: str = "files") -> list[tuple[object, str, str]]:
+    """Validate every upload before anything is written; returns (upload, name, content type)."""
+    files = [f for f in files if f]
+    if len(files) > MAX_FILES:
+        raise ValidationError({field: _("Attach at most %(n)s files at a time.") % {"n": MAX_FILES}})
+    return [(upload, *check_upload(upload, field)) for upload in files]
+
+
+def _save_attachments(request: SupportRequest, checked, *, user, reply=None) -> list[SupportAttachment]:
+    saved = []
+    for upload, name, content_type in checked:
+        attachment = SupportAttachment(
+            organization_id=request.organization_id,
+            request=request,
+            reply=reply,
+            filename=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=user,
+        )
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        audit_create(user, attachment)
+        saved.append(attachment)
+    return saved
+
+
+def _require_writer(actor: Membership, project) -> None:
+    if actor.is_client:
+        return
+    if not actor.is_team or not can_write_project(actor, project):
+        raise PermissionDenied
+
+
+def _team_url(request: SupportRequest) -> str:
+    return reverse("service:request_detail", args=[request.pk])
+
+
+def _email_contact(request: SupportRequest, subject_text, template: str, context: dict) -> None:
+    """Tell the requesting contact, in their language, by e-mail (when they have an address)."""
+    contact = request.contact
+    if contact is None or not (contact.email or contact.portal_user_id):
+        return
+    to = contact.portal_user.email if contact.portal_user_id else contact.email
+    language = (contact.portal_user.language if contact.portal_user_id else "") or contact.language
+    with translation.override(language or request.organization.default_language):
+        url = settings.BASE_URL + reverse("service:portal_request_detail", args=[request.pk])
+        full = {"request": request, "url": url, "contact": contact, **context}
+        outbox_email(
+            organization=request.organization,
+            to=to,
+            subject=str(subject_text),
+            text=render_to_string(template, full),
+            related=request,
+            project=request.project,
+        )
+
+
+def _clean_text(value: str, field: str, message, max_length: int | None = None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    if max_length and len(value) > max_length:
+        raise ValidationError({field: _("Keep it to %(n)s characters or fewer.") % {"n": max_length}})
+    return value
+
+
+def _clean_priority(priority: str) -> str:
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Choose a priority: low, normal, high or urgent.")})
+    return priority
+
+
+# --- support requests ------------------------------------------------------------------------
+
+
+def support_request_create(
+    *,
+    actor: Membership,
+    project,
+    title: str,
+    description: str,
+    priority: str = Priority.NORMAL,
+    contact: Contact | None = None,
+    files: Iterable = (),
+) -> SupportRequest:
+    """Raise a support request on a project: by the client in the portal, or by the team on their behalf."""
+    _require_writer(actor, project)
+    title = _clean_text(title, "title", _("Say in a few words what you need help with."), 200)
+    description = _clean_text(description, "description", _("Describe the problem or the request."))
+    priority = _clean_priority(priority)
+    if actor.is_client:
+        contact = portal_contact(actor)
+    elif contact is not None and (
+        contact.organization_id != project.organization_id or contact.client_id != project.client_id
+    ):
+        raise ValidationError({"contact": _("Choose a contact of this project's client.")})
+    checked = _check_files(files)
+    with transaction.atomic():
+        now = timezone.now()
+        request = SupportRequest.objects.create(
+            organization_id=project.organization_id,
+            project=project,
+            title=title,
+            description=description,
+            priority=priority,
+            contact=contact,
+            created_by=actor.user,
+            first_response_due_at=SupportRequest.response_due(priority, now),
+        )
+        audit_create(actor.user, request)
+        _save_attachments(request, checked, user=actor.user)
+        team_notify(
+            project=project,
+            title=format_lazy(gettext_lazy("Support request raised: {}"), request.title),
+            body=format_lazy(
+                "{} · {} · {}", project.code, request.get_priority_display(), request.description[:200]
+            ),
+            url=_team_url(request),
+        )
+        event_emit(
+            organization=project.organization,
+            name="support.requested",
+            payload={"id": request.pk, "project": project.pk, "priority": priority, "title": title},
+        )
+    return request
+
+
+def support_reply_add(
+    *, actor: Membership, request: SupportRequest, body: str, internal: bool = False, files: Iterable = ()
+) -> SupportReply:
+    """A reply on the thread. The team's first public reply is the first response; a client reply
+    on a request waiting on them (or resolved) opens it again."""
+    _require_writer(actor, request.project)
+    body = _clean_text(body, "body", _("Write a reply before sending."))
+    from_client = actor.is_client
+    if from_client and internal:
+        raise PermissionDenied
+    if request.status == RequestStatus.CLOSED:
+        raise ValidationError({"body": _("This request is closed. Raise a new request instead.")})
+    checked = _check_files(files)
+    with transaction.atomic():
+        request = (
+            SupportRequest.objects.select_for_update().select_related("project", "contact").get(pk=request.pk)
+        )
+        reply = SupportReply.objects.create(
+            organization_id=request.organization_id,
+            request=request,
+            author=actor.user,
+            from_client=from_client,
+            body=body,
+            internal=internal,
+        )
+        audit_create(actor.user, reply)
+        _save_attachments(request, checked, user=actor.user, reply=reply)
+        before = snapshot(request)
+        if from_client:
+            if request.status in (RequestStatus.WAITING, RequestStatus.RESOLVED):
+                request.status = RequestStatus.OPEN
+                request.resolved_at = None
+        elif not internal:
+            if request.first_response_at is None:
+                request.first_response_at = reply.created_at
+            if request.status == RequestStatus.NEW:
+                request.status = RequestStatus.OPEN
+        request.save()
+        audit_update(actor.user, request, before)
+        if from_client:
+            team_notify(
+                project=request.project,
+                title=format_lazy(gettext_lazy("The client replied on support request {}"), request.title),
+                body=body[:300],
+                url=_team_url(request),
+            )
+        elif not internal:
+            subject = format_lazy(gettext_lazy("Reply on your support request: {}"), request.title)
+            _email_contact(request, subject, "service/email/reply.txt", {"reply": reply})
+    return reply
+
+
+def support_request_update(
+    *,
+    actor: Membership,
+    request: SupportRequest,
+    status: str | None = None,
+    priority: str | None = None,
+    assignee=None,
+    assignee_set: bool = False,
+) -> SupportRequest:
+    """Change status, priority or assignee (team only). A new priority moves the response target."""
+    if actor.is_client:
+        raise PermissionDenied
+    _require_writer(actor, request.project)
+    if status is not None and status not in RequestStatus.values:
+        raise ValidationError({"status": _("Choose a status from the list.")})
+    if priority is not None:
+        _clean_priority(priority)
+    if (
+        assignee_set
+        and assignee is not None
+        and not Membership.objects.filter(
+            organization_id=request.organization_id, user=assignee, is_active=True, role__in=TEAM_ROLES
+        ).exists()
+    ):
+        raise ValidationError({"assignee": _("Choose a team member of your organisation.")})
+    with transaction.atomic():
+        request = (
+            SupportRequest.objects.select_for_update().select_related("project", "contact").get(pk=request.pk)
+        )
+        before = snapshot(request)
+        old_status = request.status
+        if priority is not None and priority != request.priority:
+            request.priority = priority
+            request.first_response_due_at = SupportRequest.response_due(priority, request.created_at)
+        if assignee_set:
+            request.assignee = assignee
+        if status is not None and status != old_status:
+            request.status = status
+            if status in (RequestStatus.RESOLVED, RequestStatus.CLOSED):
+                request.resolved_at = request.resolved_at or timezone.now()
+            else:
+                request.resolved_at = None
+        request.save()
+        audit_update(actor.user, request, before)
+        if request.status != old_status:
+            event_emit(
+                organization=request.project.organization,
+                name="support.status_changed",
+                payload={
+                    "id": request.pk,
+                    "project": request.project_id,
+                    "from": old_status,
+                    "to": request.status,
+                },
+            )
+            if request.status in (RequestStatus.RESOLVED, RequestStatus.WAITING):
+                subject = format_lazy(
+                    gettext_lazy("Your support request “{}” is now: {}"),
+                    request.title,
+                    RequestStatus(request.status).label,
+                )
+                _email_contact(request, subject, "service/email/status.txt", {})
+    return request
+
+
+# --- training sessions -----------------------------------------------------------------------
+
+
+def _clean_attendees(project, attendees) -> list[Contact]:
+    attendees = list(attendees or [])
+    for contact in attendees:
+        if contact.organization_id != project.organization_id or contact.client_id != project.client_id:
+            raise ValidationError({"attendees": _("Attendees must be contacts of this project's client.")})
+    return attendees
+
+
+def _clean_trainer(project, trainer):
+    if (
+        trainer is not None
+        and not Membership.objects.filter(
+            organization_id=project.organization_id, user=trainer, is_active=True, role__in=TEAM_ROLES
+        ).exists()
+    ):
+        raise ValidationError({"trainer": _("Choose a team member of your organisation as the trainer.")})
+    return trainer
+
+
+def _clean_session_fields(fields: dict) -> dict:
+    if "topic" in fields:
+        fields["topic"] = _clean_text(fields["topic"], "topic", _("Give the session a topic."), 200)
+    if "starts_at" in fields:
+        starts_at = fields["starts_at"]
+        if not isinstance(starts_at, dt.datetime):
+            raise ValidationError({"starts_at": _("Give the date and time of the session.")})
+        if timezone.is_naive(starts_at):
+            fields["starts_at"] = timezone.make_aware(starts_at)
+    if "duration_minutes" in fields:
+        duration = fields["duration_minutes"]
+        if duration is None or not (1 <= int(duration) <= 24 * 60):
+            raise ValidationError({"duration_minutes": _("The duration is between 1 and 1440 minutes.")})
+    return fields
+
+
+@transaction.atomic
+def training_session_create(
+    *,
+    actor: Membership,
+    project,
+    topic: str,
+    starts_at,
+    duration_minutes: int = 60,
+    location: str = "",
+    trainer=None,
+    description: str = "",
+    attendees=(),
+) -> TrainingSession:
+    """Plan a training session for the client's people."""
+    if not actor.is_team or not can_write_project(actor, project):
+        raise PermissionDenied
+    fields = _clean_session_fields(
+        {"topic": topic, "starts_at": starts_at, "duration_minutes": duration_minutes}
+    )
+    attendees = _clean_attendees(project, attendees)
+    trainer = _clean_trainer(project, trainer)
+    session = TrainingSession.objects.create(
+        organization_id=project.organization_id,
+        project=project,
+        location=(location or "").strip()[:300],
+        trainer=trainer,
+        description=description or "",
+        **fields,
+    )
+    session.attendees.set(attendees)
+    audit_create(actor.user, session)
+    event_emit(
+        organization=project.organization,
+        name="training.planned",
+        payload={"id": session.pk, "project": project.pk, "topic": session.topic},
+    )
+    return session
+
+
+@transaction.atomic
+def training_session_update(*, actor: Membership, session: TrainingSession, attendees=None, **fields):
+    if not actor.is_team or not can_write_project(actor, session.project):
+        raise PermissionDenied
+    allowed = {"topic", "starts_at", "duration_minutes", "location", "trainer", "description"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not a training session field: {', '.join(sorted(unknown))}")
+    fields = _clean_session_fields(fields)
+    if "trainer" in fields:
+        _clean_trainer(session.project, fields["trainer"])
+    before = snapshot(session)
+    for key, value in fields.items():
+        setattr(session, key, value)
+    session.save()
+    if attendees is not None:
+        session.attendees.set(_clean_attendees(session.project, attendees))
+    audit_update(actor.user, session, before)
+    return session
+
+
+def training_material_add(
+    *, actor: Membership, session: TrainingSession, title: str, url: str = "", upload=None
+) -> TrainingMaterial:
+    """A handout, recording or slide deck: a link, a file, or both."""
+    if not actor.is_team or not can_write_project(actor, session.project):
+        raise PermissionDenied
+    title = _clean_text(title, "title", _("Give the material a title."), 200)
+    url = (url or "").strip()
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ValidationError({"url": _("Give a web address starting with https:// or http://.")})
+    if not url and upload is None:
+        raise ValidationError({"file": _("Attach a file or give a link.")})
+    checked = _check_files([upload], "file") if upload is not None else []
+    with transaction.atomic():
+        material = TrainingMaterial(
+            organization_id=session.organization_id, session=session, title=title, url=url[:200]
+        )
+        if checked:
+            upload, name, content_type = checked[0]
+            material.filename, material.content_type, material.size = name, content_type, upload.size
+            material.file.save(name, upload, save=False)
+        material.save()
+        audit_create(actor.user, material)
+    return material
+
+
+@transaction.atomic
+def training_feedback_give(
+    *, actor: Membership, session: TrainingSession, rating, comment: str = ""
+) -> TrainingFeedback:
+    """An attendee rates a session 1–5 (once; giving it again replaces the earlier rating)."""
+    contact = portal_contact(actor)
+    if not session.attendees.filter(pk=contact.pk).exists():
+        raise ValidationError(_("Only the people who attended this session can rate it."))
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Rate the session from 1 (poor) to 5 (excellent).")})
+    feedback = TrainingFeedback.objects.filter(session=session, contact=contact).first()
+    if feedback is None:
+        feedback = TrainingFeedback.objects.create(
+            organization_id=session.organization_id,
+            session=session,
+            contact=contact,
+            rating=rating,
+            comment=(comment or "").strip(),
+        )
+        audit_create(actor.user, feedback)
+    else:
+        before = snapshot(feedback)
+        feedback.rating, feedback.comment = rating, (comment or "").strip()
+        feedback.save()
+        audit_update(actor.user, feedback, before)
+    audit_event(actor.user, session, "feedback_given", {"rating": rating})
+    team_notify(
+        project=session.project,
+        title=format_lazy(
+            gettext_lazy("Training feedback: {} rated “{}” {}/5"), contact.display_name, session.topic, rating
+        ),
+        body=feedback.comment[:300],
+        url=reverse("service:training_detail", args=[session.pk]),
+    )
+    return feedback
