@@ -291,4 +291,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ACCORD_LOG_LEVEL", "WARNING")},
     "loggers": {"accord": {"level": env_str("ACCORD_LOG_LEVEL", "INFO")}},
 }
-FORMS_URLFIELD_ASSUME_HTTPS = True

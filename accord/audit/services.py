@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditAction, AuditEntry
 
@@ -27,7 +28,7 @@ def _plain(value: Any) -> Any:
         return value.pk
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+    if isinstance(value, FieldFile):
         return value.name or ""
     return value
 
@@ -54,6 +55,8 @@ def _project_id(obj: models.Model) -> int | None:
 
 def _record(actor, obj: models.Model, action: str, changes: dict, verb: str = "", organization_id=None):
     organization_id = organization_id or getattr(obj, "organization_id", None)
+    if organization_id is None and obj._meta.label_lower == "tenancy.organization":
+        organization_id = obj.pk
     return AuditEntry.objects.create(
         organization_id=organization_id,
         actor=actor if getattr(actor, "pk", None) else None,

@@ -1,0 +1,39 @@
+"""A new user's first minutes: sign in, see the dashboard, switch to Chinese, sign out."""
+
+from playwright.sync_api import expect
+
+
+def test_sign_in_switch_language_sign_out(page, admin, sign_in, shot):
+    page.goto("/")
+    expect(page.locator("h1")).to_contain_text("Sign in to Accord")
+    shot(page, "sign-in")
+    sign_in(page, *admin)
+    expect(page).to_have_url("/dashboard/")
+    expect(page.locator("h1")).to_contain_text("Hello")
+    shot(page, "dashboard-en")
+
+    page.click("button[name=language][value=zh-hans]")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("nav.nav")).to_contain_text("仪表板")
+    expect(page.locator("h1")).to_contain_text("您好")
+    expect(page.locator("button[type=submit]", has_text="退出登录")).to_be_visible()
+    shot(page, "dashboard-zh")
+
+    page.goto("/accounts/profile/")
+    expect(page.locator("h1")).to_contain_text("个人资料")
+    shot(page, "profile-zh")
+
+    page.click("button:has-text('退出登录')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_contain_text("登录 Accord")
+    page.goto("/dashboard/")
+    expect(page).to_have_url("/accounts/signin/?next=/dashboard/")
+
+
+def test_wrong_password_shows_the_reason(page, admin, shot):
+    page.goto("/accounts/signin/")
+    page.fill("input[name=username]", admin[0])
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit].primary")
+    expect(page.locator(".errorlist")).to_contain_text("do not match")
+    shot(page, "wrong-password")
