@@ -109,11 +109,13 @@ class ExportQuery(Schema):
     since: str | None = Field(None, max_length=10)
     until: str | None = Field(None, max_length=10)
     assignee: str | None = Field(None, max_length=20)
+    category: str | None = Field(None, max_length=20)
 
 
 def _run(member, run_id: int) -> ImportRun:
+    run = org_get(member, ImportRun.objects.select_related("default_client"), run_id)
     require_project_manager(member)
-    return org_get(member, ImportRun.objects.select_related("default_client"), run_id)
+    return run
 
 
 def _client(member, client_id):

@@ -144,3 +144,21 @@ def task_export_queryset(member: Membership, params) -> QuerySet[Task]:
 
 def import_run_list(member: Membership) -> QuerySet[ImportRun]:
     return ImportRun.objects.filter(organization_id=member.organization_id).select_related("created_by")
+
+
+def risk_export_queryset(member: Membership, params):
+    """Risks of the projects the member may see, filtered by project, status and category."""
+    from accord.risks.models import Risk, RiskCategory, RiskStatus
+
+    visible = projects_for_user(member).values("pk")
+    qs = Risk.objects.filter(organization_id=member.organization_id, project_id__in=visible)
+    project_id = _int(params, "project", _("Choose a project from the list."))
+    status = _choice(params, "status", RiskStatus)
+    category = _choice(params, "category", RiskCategory)
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    return qs.order_by("project_id", "-score", "id")

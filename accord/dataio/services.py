@@ -220,6 +220,8 @@ def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_RO
     """Check every row without writing: counts, and the first rows with their problems."""
     require_project_manager(actor)
     spec = spec_for(run.kind)
+    if not run_path(run).exists():
+        raise ValidationError(_("The uploaded file is no longer available: upload it again."))
     batch = Batch(spec, actor, run.default_client)
     preview = Preview()
     labels = spec.column_labels()
@@ -392,6 +394,8 @@ def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> 
     counts, report_path, error = Counts(), "", ""
     try:
         member = _member_of_run(run)
+        if not run_path(run).exists():
+            raise ValidationError(_("The uploaded file is no longer available: upload it again."))
         with transaction.atomic():
             counts, report_path = _execute(run, member, progress)
             if dry_run:
@@ -431,7 +435,9 @@ def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> 
     run.save()
     progress_path(run).unlink(missing_ok=True)
     if not error and not dry_run:
-        run_path(run).unlink(missing_ok=True)  # the source is no longer needed; the report stays
+        # The source is no longer needed once the run is committed; the report stays.
+        source = run_path(run)
+        transaction.on_commit(lambda: source.unlink(missing_ok=True))
     return run
 
 

@@ -26,8 +26,9 @@ def _kinds():
 
 
 def _run_for(request, pk) -> ImportRun:
+    run = org_get(request.membership, ImportRun.objects.select_related("default_client", "created_by"), pk)
     require_project_manager(request.membership)
-    return org_get(request.membership, ImportRun.objects.select_related("default_client", "created_by"), pk)
+    return run
 
 
 @team_required
