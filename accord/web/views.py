@@ -9,8 +9,10 @@ from accord.comms.models import Notification
 from accord.crm.models import Interaction
 from accord.lib.dates import week_bounds
 from accord.projects.models import ProjectStatus, Task, TaskStatus
-from accord.projects.selectors import progress_percent, project_list
+from accord.projects.selectors import milestones_due_soon, project_list, with_progress
 from accord.tenancy.access import projects_for_user, team_required
+
+MILESTONE_DAYS = 14
 
 
 def home(request):
@@ -29,15 +31,15 @@ def dashboard(request):
     mine = projects_for_user(member).filter(Q(manager=request.user) | Q(team=request.user)).distinct()
     if not mine.exists() and member.can_manage_projects:
         mine = projects_for_user(member)
-    projects = list(
-        project_list(mine.exclude(status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED])).order_by(
-            "end_date", "id"
-        )[:20]
-    )
-    for project in projects:
-        project.progress = progress_percent(project.tasks_done, project.tasks_total)
+    open_projects = mine.exclude(status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED])
+    projects = with_progress(project_list(open_projects).order_by("end_date", "id")[:20])
     overdue_tasks = (
-        Task.objects.filter(organization_id=member.organization_id, assignee=request.user, due_date__lt=today)
+        Task.objects.filter(
+            organization_id=member.organization_id,
+            assignee=request.user,
+            due_date__lt=today,
+            project__in=projects_for_user(member).values("pk"),
+        )
         .exclude(status=TaskStatus.DONE)
         .select_related("project")
         .order_by("due_date", "id")[:20]
@@ -53,6 +55,7 @@ def dashboard(request):
         .select_related("client")
         .order_by("follow_up_on", "id")[:20]
     )
+    milestones = milestones_due_soon(open_projects, days=MILESTONE_DAYS)[:20]
     return render(
         request,
         "web/dashboard.html",
@@ -60,6 +63,8 @@ def dashboard(request):
             "projects": projects,
             "overdue_tasks": overdue_tasks,
             "follow_ups": follow_ups,
+            "milestones": milestones,
+            "milestone_days": MILESTONE_DAYS,
             "today": today,
             "week_end": week_end,
             "nav_active": "dashboard",

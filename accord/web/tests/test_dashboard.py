@@ -32,6 +32,30 @@ def test_dashboard_lists_my_projects_overdue_tasks_and_follow_ups(world):
     assert "Call back about invoices" in body
 
 
+def test_dashboard_lists_milestones_due_in_the_next_two_weeks(world):
+    today = timezone.localdate()
+    f.MilestoneFactory(
+        project=world.project, name="Blueprint sign-off", due_date=today + dt.timedelta(days=5)
+    )
+    f.MilestoneFactory(project=world.project, name="Go-live", due_date=today + dt.timedelta(days=40))
+    f.MilestoneFactory(project=world.other_project, name="Cut-over rehearsal", due_date=today)
+    f.MilestoneFactory(project=world.foreign_project, name="Rival milestone", due_date=today)
+    body = world.http(world.member).get("/dashboard/").content.decode()
+    assert "Blueprint sign-off" in body
+    assert "Go-live" not in body  # beyond 14 days
+    assert "Cut-over rehearsal" not in body  # not the member's project
+    assert "Rival milestone" not in body
+
+
+def test_dashboard_shows_progress_of_my_projects(world):
+    f.TaskFactory(project=world.project, status="done")
+    f.TaskFactory(project=world.project)
+    f.TaskFactory(project=world.project, status="done")
+    f.TaskFactory(project=world.project, status="done")
+    body = world.http(world.member).get("/dashboard/").content.decode()
+    assert "75% · 3/4" in body
+
+
 def test_client_contact_is_sent_to_the_portal(world):
     response = world.http(world.client_user).get("/dashboard/")
     assert response.status_code == 302
@@ -45,9 +69,10 @@ def test_dashboard_query_count_does_not_grow(world, rows, django_assert_num_quer
         f.TaskFactory(
             project=project, assignee=world.manager, due_date=timezone.localdate() - dt.timedelta(days=2)
         )
+        f.MilestoneFactory(project=project, due_date=timezone.localdate() + dt.timedelta(days=3))
     http = world.http(world.manager)
     http.get("/dashboard/")  # warm the session
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert http.get("/dashboard/").status_code == 200
 
 
