@@ -138,7 +138,7 @@ def server(mailbox):
         [python, "manage.py", "accord_worker"], cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
