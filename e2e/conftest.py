@@ -16,16 +16,12 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from accord.testing.live import LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "e2e" / "artifacts"
@@ -33,12 +29,6 @@ CHROMIUM = os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium")
 ADMIN_EMAIL = "e2e-owner@accord.example"
 ADMIN_PASSWORD = "E2e-owner-password-2026"
 DEMO_EMAIL = "demo@accord.example"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Mailbox:
@@ -65,7 +55,7 @@ def mailbox():
     from aiosmtpd.controller import Controller
 
     box = _Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     box.port = controller.port
     yield box
@@ -77,92 +67,22 @@ def server(mailbox):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    data_dir = Path(tempfile.mkdtemp(prefix="accord-e2e-"))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "ACCORD_DATA_DIR": str(data_dir),
-        "ACCORD_BASE_URL": base,
-        "ACCORD_SMTP_HOST": "127.0.0.1",
-        "ACCORD_SMTP_PORT": str(mailbox.port),
-        "ACCORD_TASKS_BACKEND": "database",
-        "ACCORD_WEBHOOK_ALLOWLIST": "127.0.0.1",
-        "ACCORD_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)  # the journeys run on a fresh SQLite database
-    env.pop("PYTEST_VERSION", None)
-    env.pop("REDIS_URL", None)
-    python = sys.executable
-    log = (data_dir / "setup.log").open("w")
-    for args in (
-        ["manage.py", "migrate", "--noinput"],
-        ["manage.py", "demo"],
-        [
-            "manage.py",
-            "createadmin",
-            ADMIN_EMAIL,
-            "--organization",
-            "E2E Consulting",
-            "--password",
-            ADMIN_PASSWORD,
-            "--name",
-            "Erika Example",
-        ],
-    ):
-        subprocess.run([python, *args], cwd=ROOT, env=env, check=True, stdout=log, stderr=subprocess.STDOUT)
-    web_log = (data_dir / "web.log").open("w")
-    worker_log = (data_dir / "worker.log").open("w")
-    web = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "gunicorn",
-            "accord.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=web_log,
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [python, "manage.py", "accord_worker"], cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT
+    live = LiveServer(smtp_port=mailbox.port)
+    live.start()
+    live.manage(
+        "createadmin",
+        ADMIN_EMAIL,
+        "--organization",
+        "E2E Consulting",
+        "--password",
+        ADMIN_PASSWORD,
+        "--name",
+        "Erika Example",
     )
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except OSError:
-                if web.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "the web server did not start:\n" + (data_dir / "web.log").read_text()
-                    ) from None
-                time.sleep(0.3)
-        yield base
+        yield live.url
     finally:
-        for proc in (web, worker):
-            proc.terminate()
-        for proc in (web, worker):
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if os.environ.get("ACCORD_E2E_KEEP"):
-            print(f"e2e data kept in {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        live.stop()
 
 
 @pytest.fixture(scope="session")
