@@ -171,9 +171,10 @@ def _survey(request, survey_id, *, write=False, manage=False) -> Survey:
 
 def _template(request, template_id, *, write=False) -> SurveyTemplate:
     require_team(request.auth)
+    template = org_get(request.auth, SurveyTemplate.objects.all(), template_id)
     if write:
         require_project_manager(request.auth)
-    return org_get(request.auth, SurveyTemplate.objects.all(), template_id)
+    return template
 
 
 def _annotated(survey: Survey) -> Survey:
@@ -327,7 +328,6 @@ def question_add(request, survey_id: int, payload: QuestionIn):
 
 
 def _question(request, question_id: int) -> Question:
-    require_team(request.auth)
     question = org_get(request.auth, Question.objects.select_related("survey"), question_id)
     if question.survey_id:
         _survey(request, question.survey_id, write=True)

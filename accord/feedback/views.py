@@ -32,9 +32,10 @@ def _survey(request, pk, *, write=False, manage=False) -> Survey:
 
 
 def _template(request, pk, *, write=False) -> SurveyTemplate:
+    template = org_get(request.membership, SurveyTemplate.objects.all(), pk)
     if write:
         require_project_manager(request.membership)
-    return org_get(request.membership, SurveyTemplate.objects.all(), pk)
+    return template
 
 
 def _language() -> str:
