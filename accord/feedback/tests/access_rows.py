@@ -31,7 +31,7 @@ API_DELETE = {**API_READ, "member": 204, "manager": 204, "admin": 204}
 API_TPL_WRITE = {**API_READ, "member": 403}
 API_TPL_CREATE = {**API_READ, "member": 403, "manager": 201, "admin": 201, "outsider": 201}
 API_TPL_DELETE = {**API_READ, "member": 403, "manager": 204, "admin": 204}
-PUBLIC = {role: 200 for role in ("anonymous", "client", "member", "manager", "admin", "outsider")}
+PUBLIC = dict.fromkeys(("anonymous", "client", "member", "manager", "admin", "outsider"), 200)
 CLIENT_FOREIGN_WEB = {"client": 302}  # the team-side redirect comes before any lookup
 CLIENT_FOREIGN_API = {"client": 403}  # a client token is refused team operations before any lookup
 
@@ -334,9 +334,9 @@ ROWS = [
         note="a guessed token",
         make=_link,
         path=lambda link: reverse("feedback:answer", args=["guessed" + link.token[7:][::-1]]),
-        expect={role: 404 for role in PUBLIC},
-        expect_other_project={role: 404 for role in PUBLIC},
-        expect_foreign={role: 404 for role in PUBLIC},
+        expect=dict.fromkeys(PUBLIC, 404),
+        expect_other_project=dict.fromkeys(PUBLIC, 404),
+        expect_foreign=dict.fromkeys(PUBLIC, 404),
     ),
     Row(
         "feedback:answer",
@@ -345,9 +345,9 @@ ROWS = [
         make=_expired_link,
         path=lambda link: reverse("feedback:answer", args=[link.token]),
         data=_answers,
-        expect={role: 410 for role in PUBLIC},
-        expect_other_project={role: 410 for role in PUBLIC},
-        expect_foreign={role: 410 for role in PUBLIC},
+        expect=dict.fromkeys(PUBLIC, 410),
+        expect_other_project=dict.fromkeys(PUBLIC, 410),
+        expect_foreign=dict.fromkeys(PUBLIC, 410),
         tables=("feedback.SurveyResponse", "feedback.Answer"),
     ),
     # --- API: templates
