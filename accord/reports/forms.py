@@ -1,0 +1,45 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accord.lib.dates import validate_range
+from accord.projects.models import Rag
+
+from .models import MAX_SECTION_CHARS, SECTIONS
+
+
+class PeriodForm(forms.Form):
+    period_start = forms.DateField(label=_("From"), required=False)
+    period_end = forms.DateField(label=_("To"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        validate_range(
+            data.get("period_start"),
+            data.get("period_end"),
+            start_field="period_start",
+            end_field="period_end",
+        )
+        return data
+
+
+class ReportForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    rag = forms.ChoiceField(label=_("RAG status"), choices=Rag.choices)
+    wide_fields = ("title",) + tuple(key for key, _label in SECTIONS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in SECTIONS:
+            self.fields[key] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 6}),
+                max_length=MAX_SECTION_CHARS,
+                error_messages={
+                    "max_length": _(
+                        "This section is too long (%(show_value)d characters; at most %(limit_value)d). "
+                        "Shorten it or link to a document."
+                    )
+                },
+            )
+        self.fields["title"].widget.attrs["maxlength"] = 200

@@ -1,0 +1,266 @@
+"""Read-side queries: the live project data a status report is drafted from, and report lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accord.projects.models import Milestone, MilestoneStatus, Project, Task, TaskStatus
+
+from .models import ReportStatus, StatusReport
+
+# Amber once spent hours pass this share of the estimate; red past the second.
+BUDGET_AMBER = Decimal("0.9")
+BUDGET_RED = Decimal("1.1")
+BURNUP_POINTS = 12
+
+
+def report_list(queryset: QuerySet[StatusReport]) -> QuerySet[StatusReport]:
+    return queryset.select_related("project", "created_by", "published_by")
+
+
+def last_report(project: Project, *, exclude_pk=None) -> StatusReport | None:
+    qs = StatusReport.objects.filter(organization_id=project.organization_id, project=project)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("-period_end", "-version").first()
+
+
+def last_published(project: Project, *, before: dt.date | None = None) -> StatusReport | None:
+    qs = StatusReport.objects.filter(
+        organization_id=project.organization_id, project=project, status=ReportStatus.PUBLISHED
+    )
+    if before:
+        qs = qs.filter(period_end__lt=before)
+    return qs.order_by("-period_end", "-version").first()
+
+
+def rag_history(project: Project, *, until: dt.date | None = None) -> list[dict]:
+    qs = StatusReport.objects.filter(
+        organization_id=project.organization_id, project=project, status=ReportStatus.PUBLISHED
+    )
+    if until:
+        qs = qs.filter(period_end__lte=until)
+    rows = qs.order_by("period_end", "version").values_list("period_end", "rag")[:24]
+    return [{"date": d.isoformat(), "rag": r} for d, r in rows]
+
+
+def _model(label: str):
+    """A model of an optional area, or None while that area is not there yet."""
+    app_label, model_name = label.split(".")
+    if not apps.is_installed(f"accord.{app_label}"):
+        return None
+    try:
+        return apps.get_model(app_label, model_name)
+    except LookupError:
+        return None
+
+
+def _task_row(task: Task) -> dict:
+    return {
+        "id": task.pk,
+        "title": task.title,
+        "due": task.due_date.isoformat() if task.due_date else None,
+        "done_on": task.done_on.isoformat() if task.done_on else None,
+        "assignee": str(task.assignee) if task.assignee_id else "",
+        "kind": task.kind,
+    }
+
+
+def _milestone_row(m: Milestone) -> dict:
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "due": m.due_date.isoformat(),
+        "baseline": (m.baseline_due_date or m.due_date).isoformat(),
+        "completed_on": m.completed_on.isoformat() if m.completed_on else None,
+        "status": m.status,
+        "slip_days": m.slip_days,
+    }
+
+
+def open_high_risks(project: Project) -> list[dict]:
+    Risk = _model("risks.Risk")
+    if Risk is None:
+        return []
+    try:
+        from accord.risks.models import ACTIVE_STATUSES, level_for
+    except ImportError:
+        return []
+    rows = Risk.objects.filter(
+        organization_id=project.organization_id,
+        project=project,
+        status__in=ACTIVE_STATUSES,
+        score__gte=10,
+    ).order_by("-score", "id")[:20]
+    return [{"id": r.pk, "title": r.title, "score": r.score, "level": level_for(r.score)} for r in rows]
+
+
+def pending_change_requests(project: Project) -> list[dict]:
+    ChangeRequest = _model("changes.ChangeRequest")
+    if ChangeRequest is None:
+        return []
+    rows = ChangeRequest.objects.filter(
+        organization_id=project.organization_id, project=project, status__in=["submitted", "assessed"]
+    ).order_by("id")[:20]
+    return [
+        {
+            "id": c.pk,
+            "title": c.title,
+            "status": c.status,
+            "schedule_days": getattr(c, "schedule_days", 0) or 0,
+        }
+        for c in rows
+    ]
+
+
+def burnup_series(project: Project, end: dt.date) -> list[dict]:
+    """Tasks in scope and tasks done at evenly spaced days from the project start to ``end``."""
+    rows = list(
+        Task.objects.filter(organization_id=project.organization_id, project=project).values_list(
+            "created_at", "done_on", "status"
+        )
+    )
+    start = min(
+        [project.start_date] + [c.date() for c, _d, _s in rows if c and c.date() < project.start_date]
+    )
+    end = max(end, start)
+    span = (end - start).days
+    points = min(BURNUP_POINTS, span + 1)
+    series = []
+    for i in range(points):
+        day = start + dt.timedelta(days=round(span * i / max(points - 1, 1)))
+        total = sum(1 for created, _d, _s in rows if created.date() <= day)
+        done = sum(
+            1 for _c, done_on, status in rows if status == TaskStatus.DONE and done_on and done_on <= day
+        )
+        series.append({"date": day.isoformat(), "total": total, "done": done})
+    return series
+
+
+def report_data(project: Project, start: dt.date, end: dt.date, *, today: dt.date) -> dict:
+    """Everything a report for ``start``–``end`` says, as plain JSON-able values."""
+    org = project.organization_id
+    tasks = Task.objects.filter(organization_id=org, project=project).select_related("assignee")
+    counts = tasks.aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(status=TaskStatus.DONE)),
+        done_before=Count("id", filter=Q(status=TaskStatus.DONE, done_on__lt=start)),
+        spent=Sum("spent_hours"),
+        estimate=Sum("estimate_hours"),
+    )
+    total = counts["total"] or 0
+    progress = round(100 * counts["done"] / total) if total else 0
+    next_end = end + (end - start) + dt.timedelta(days=1)
+
+    completed = [_task_row(t) for t in tasks.filter(status=TaskStatus.DONE, done_on__range=(start, end))[:50]]
+    open_tasks = tasks.exclude(status=TaskStatus.DONE)
+    overdue = [_task_row(t) for t in open_tasks.filter(due_date__lt=today).order_by("due_date", "id")[:30]]
+    blocked = [_task_row(t) for t in open_tasks.filter(status=TaskStatus.BLOCKED).order_by("id")[:30]]
+    upcoming_tasks = [
+        _task_row(t)
+        for t in open_tasks.filter(due_date__gt=end, due_date__lte=next_end).order_by("due_date")[:30]
+    ]
+
+    milestones = list(
+        Milestone.objects.filter(organization_id=org, project=project).order_by("due_date", "id")
+    )
+    hit = [_milestone_row(m) for m in milestones if m.completed_on and start <= m.completed_on <= end]
+    slipped = [
+        _milestone_row(m)
+        for m in milestones
+        if m.status == MilestoneStatus.MISSED
+        or (m.status == MilestoneStatus.PLANNED and m.due_date < today)
+        or (m.slip_days > 0 and not (m.completed_on and m.completed_on < start))
+    ]
+    upcoming = [
+        _milestone_row(m)
+        for m in milestones
+        if m.status == MilestoneStatus.PLANNED and end < m.due_date <= next_end + dt.timedelta(days=30)
+    ]
+
+    previous = last_published(project, before=end)
+    previous_progress = (previous.snapshot or {}).get("progress") if previous else None
+
+    budget = {
+        "amount": str(project.budget_amount) if project.budget_amount is not None else None,
+        "currency": project.currency,
+        "spent_hours": str(counts["spent"] or Decimal("0")),
+        "estimate_hours": str(counts["estimate"]) if counts["estimate"] else None,
+    }
+    data = {
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "next_period_end": next_end.isoformat(),
+        "progress": progress,
+        "previous_progress": previous_progress,
+        "progress_change": (progress - previous_progress) if previous_progress is not None else None,
+        "tasks_total": total,
+        "tasks_done": counts["done"] or 0,
+        "completed": completed,
+        "overdue": overdue,
+        "blocked": blocked,
+        "next_tasks": upcoming_tasks,
+        "milestones_hit": hit,
+        "milestones_slipped": slipped,
+        "milestones_upcoming": upcoming,
+        "timeline": [_milestone_row(m) for m in milestones[:20]],
+        "risks": open_high_risks(project),
+        "risks_tracked": _model("risks.Risk") is not None,
+        "changes": pending_change_requests(project),
+        "changes_tracked": _model("changes.ChangeRequest") is not None,
+        "budget": budget,
+        "burnup": burnup_series(project, end),
+    }
+    data["suggested_rag"], data["rag_reasons"] = suggest_rag(data, milestones, today=today)
+    data["has_activity"] = bool(completed or hit or counts["done"] - (counts["done_before"] or 0))
+    return data
+
+
+def suggest_rag(data: dict, milestones: list[Milestone], *, today: dt.date) -> tuple[str, list[dict]]:
+    """A RAG status and the reasons behind it (codes with numbers, translated when shown)."""
+    red: list[dict] = []
+    amber: list[dict] = []
+    overdue_ms = [m for m in milestones if m.status == MilestoneStatus.MISSED or m.is_overdue]
+    if overdue_ms:
+        red.append({"code": "milestones_overdue", "count": len(overdue_ms)})
+    open_count = data["tasks_total"] - data["tasks_done"]
+    overdue = len(data["overdue"])
+    if overdue and overdue >= 3 and open_count and overdue / open_count >= 0.25:
+        red.append({"code": "many_tasks_overdue", "count": overdue})
+    elif overdue:
+        amber.append({"code": "tasks_overdue", "count": overdue})
+    if data["blocked"]:
+        amber.append({"code": "tasks_blocked", "count": len(data["blocked"])})
+    critical = [r for r in data["risks"] if r["score"] >= 20]
+    if critical:
+        red.append({"code": "critical_risks", "count": len(critical)})
+    elif data["risks"]:
+        amber.append({"code": "high_risks", "count": len(data["risks"])})
+    if data["changes"]:
+        amber.append({"code": "pending_changes", "count": len(data["changes"])})
+    slipped = [m for m in milestones if m.status != MilestoneStatus.MISSED and m.slip_days > 0]
+    if slipped and not overdue_ms:
+        amber.append({"code": "milestones_slipped", "count": len(slipped)})
+    budget = data["budget"]
+    if budget["estimate_hours"]:
+        ratio = Decimal(budget["spent_hours"]) / Decimal(budget["estimate_hours"])
+        pct = round(ratio * 100)
+        if ratio > BUDGET_RED:
+            red.append({"code": "over_estimate", "count": pct})
+        elif ratio > BUDGET_AMBER:
+            amber.append({"code": "near_estimate", "count": pct})
+    if red:
+        return "red", red + amber
+    if amber:
+        return "amber", amber
+    return "green", [{"code": "on_track", "count": 0}]
+
+
+def published_for_portal(project: Project) -> QuerySet[StatusReport]:
+    return StatusReport.objects.filter(
+        organization_id=project.organization_id, project=project, status=ReportStatus.PUBLISHED
+    ).order_by("-published_at", "-id")

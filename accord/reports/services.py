@@ -1,0 +1,318 @@
+"""Status reports: draft from live data, edit, publish (PDF, e-mail, portal), revise."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
+from accord.crm.models import Cadence
+from accord.lib.dates import validate_range
+from accord.projects.models import Project, Rag
+
+from . import selectors
+from .models import MAX_SECTION_CHARS, SECTION_KEYS, ReportStatus, StatusReport
+from .pdf import pdf_filename, report_pdf
+from .texts import compose_sections
+
+MAX_PERIOD_DAYS = 366
+CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}
+# A scheduled report is drafted this many days before it is due.
+DRAFT_LEAD_DAYS = 2
+
+
+def default_period(project: Project, today: dt.date) -> tuple[dt.date, dt.date]:
+    last = selectors.last_report(project)
+    start = last.period_end + dt.timedelta(days=1) if last else project.start_date
+    end = today
+    if start > end:
+        start = end
+    return start, end
+
+
+def _check_period(start: dt.date, end: dt.date) -> None:
+    validate_range(start, end, start_field="period_start", end_field="period_end")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise ValidationError({"period_end": _("A report covers at most one year: choose a shorter period.")})
+
+
+def _next_version(project: Project) -> int:
+    top = StatusReport.objects.filter(project=project).aggregate(top=Max("version"))["top"]
+    return (top or 0) + 1
+
+
+def status_report_draft(
+    *,
+    actor,
+    project: Project,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    due_date: dt.date | None = None,
+    automatic: bool = False,
+) -> StatusReport:
+    """A new draft for the period (default: since the last report until today) from live data."""
+    today = timezone.localdate()
+    default_start, default_end = default_period(project, today)
+    start = period_start or (default_start if not period_end or default_start <= period_end else period_end)
+    end = period_end or max(default_end, start)
+    _check_period(start, end)
+    data = selectors.report_data(project, start, end, today=today)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    with transaction.atomic():
+        sections = compose_sections(data, project)
+        report = StatusReport.objects.create(
+            organization_id=project.organization_id,
+            project=project,
+            version=_next_version(project),
+            title=_("Status report %(start)s – %(end)s")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            period_start=start,
+            period_end=end,
+            due_date=due_date,
+            suggested_rag=data["suggested_rag"],
+            rag=data["suggested_rag"],
+            snapshot=data,
+            language=language,
+            drafted_automatically=automatic,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            **sections,
+        )
+        audit_create(actor, report)
+    return report
+
+
+def _refuse_if_published(report: StatusReport) -> None:
+    if report.is_published:
+        raise ValidationError(
+            _("This report is published and can no longer be edited. Revise it to make a new version.")
+        )
+
+
+def check_sections(data: dict) -> dict:
+    cleaned = {}
+    errors = {}
+    for key in SECTION_KEYS:
+        if key not in data or data[key] is None:
+            continue
+        text = str(data[key])
+        if len(text) > MAX_SECTION_CHARS:
+            errors[key] = _(
+                "This section is too long (%(size)s characters; at most %(max)s). "
+                "Shorten it or link to a document."
+            ) % {"size": f"{len(text):,}", "max": f"{MAX_SECTION_CHARS:,}"}
+        cleaned[key] = text
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def status_report_update(*, actor, report: StatusReport, data: dict) -> StatusReport:
+    """Change the sections, title or RAG of a draft; a published report is refused."""
+    _refuse_if_published(report)
+    changes = check_sections(data)
+    if "title" in data and data["title"] is not None:
+        title = str(data["title"]).strip()
+        if not title or len(title) > 200:
+            raise ValidationError({"title": _("Give the report a title of at most 200 characters.")})
+        changes["title"] = title
+    if data.get("rag"):
+        if data["rag"] not in Rag.values:
+            raise ValidationError({"rag": _("Choose green, amber or red.")})
+        changes["rag"] = data["rag"]
+    with transaction.atomic():
+        locked = StatusReport.objects.select_for_update().get(pk=report.pk)
+        _refuse_if_published(locked)
+        before = snapshot(locked)
+        for key, value in changes.items():
+            setattr(locked, key, value)
+        locked.save()
+        audit_update(actor, locked, before)
+    return locked
+
+
+def recipients(project: Project) -> list:
+    """The project's client stakeholders who have an e-mail address."""
+    return list(project.contacts.filter(is_active=True).exclude(email="").order_by("id"))
+
+
+def status_report_publish(*, actor, report: StatusReport, rag: str | None = None) -> StatusReport:
+    """Freeze the report, set the project's RAG, e-mail the PDF to the client stakeholders."""
+    if rag and rag not in Rag.values:
+        raise ValidationError({"rag": _("Choose green, amber or red.")})
+    with transaction.atomic():
+        report = (
+            StatusReport.objects.select_for_update().select_related("project__organization").get(pk=report.pk)
+        )
+        if report.is_published:
+            raise ValidationError(_("This report is already published."))
+        before = snapshot(report)
+        report.status = ReportStatus.PUBLISHED
+        report.rag = rag or report.rag
+        report.published_at = timezone.now()
+        report.published_by = actor if getattr(actor, "pk", None) else None
+        report.save()
+        audit_update(actor, report, before)
+        audit_event(actor, report, "published", {"rag": report.rag, "version": report.version})
+
+        project = Project.objects.select_for_update().get(pk=report.project_id)
+        if project.rag != report.rag:
+            project_before = snapshot(project)
+            project.rag = report.rag
+            project.save(update_fields=["rag", "updated_at"])
+            audit_update(actor, project, project_before)
+
+        contacts = recipients(project)
+        pdfs: dict[str, bytes] = {}
+        for contact in contacts:
+            language = contact.language or settings.LANGUAGE_CODE
+            if language not in pdfs:
+                pdfs[language] = report_pdf(report, language)
+            with translation.override(language):
+                context = {
+                    "report": report,
+                    "project": project,
+                    "contact": contact,
+                    "portal_url": settings.BASE_URL + reverse("reports:portal_detail", args=[report.pk]),
+                }
+                outbox_email(
+                    organization=project.organization,
+                    to=contact.email,
+                    subject=_("%(project)s: status report %(start)s – %(end)s")
+                    % {
+                        "project": project.name,
+                        "start": report.period_start.isoformat(),
+                        "end": report.period_end.isoformat(),
+                    },
+                    text=render_to_string("reports/email/published.txt", context),
+                    html=render_to_string("reports/email/published.html", context),
+                    attachments=[(pdf_filename(report, language), pdfs[language], "application/pdf")],
+                    related=report,
+                    project=project,
+                )
+        obligations_meet(project=project, channel="email", contacts=contacts, source=report)
+        event_emit(
+            organization=project.organization,
+            name="report.published",
+            payload={
+                "report_id": report.pk,
+                "project_id": project.pk,
+                "version": report.version,
+                "rag": report.rag,
+                "period_start": report.period_start.isoformat(),
+                "period_end": report.period_end.isoformat(),
+                "recipients": len(contacts),
+            },
+        )
+    return report
+
+
+def status_report_revise(*, actor, report: StatusReport) -> StatusReport:
+    """A new draft version of a published report, its sections copied; the published one stays."""
+    if not report.is_published:
+        raise ValidationError(_("Only a published report can be revised; edit this draft instead."))
+    with transaction.atomic():
+        fields = {key: getattr(report, key) for key in SECTION_KEYS}
+        revision = StatusReport.objects.create(
+            organization_id=report.organization_id,
+            project_id=report.project_id,
+            version=_next_version(report.project),
+            revised_from=report,
+            title=report.title,
+            period_start=report.period_start,
+            period_end=report.period_end,
+            due_date=report.due_date,
+            suggested_rag=report.suggested_rag,
+            rag=report.rag,
+            snapshot=report.snapshot,
+            language=report.language,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            **fields,
+        )
+        audit_create(actor, revision)
+        audit_event(actor, report, "revised", {"new_version": revision.version})
+    return revision
+
+
+def require_manager(member, project) -> None:
+    from accord.tenancy.access import can_manage_project
+
+    if not can_manage_project(member, project):
+        raise PermissionDenied
+
+
+# --- scheduled drafting --------------------------------------------------------------------
+
+
+def next_due_date(project: Project, today: dt.date) -> dt.date | None:
+    """When the client expects the next report, by their report cadence."""
+    cadence = project.client.report_cadence
+    last = selectors.last_report(project)
+    if cadence == Cadence.MILESTONE:
+        after = last.period_end if last else project.start_date - dt.timedelta(days=1)
+        upcoming = (
+            project.milestones.filter(due_date__gt=after, status="planned").order_by("due_date").first()
+        )
+        return upcoming.due_date if upcoming else None
+    days = CADENCE_DAYS.get(cadence)
+    if not days:
+        return None
+    if last:
+        return last.period_end + dt.timedelta(days=days)
+    due = project.start_date + dt.timedelta(days=days - 1)
+    while due < today:
+        due += dt.timedelta(days=days)
+    return due
+
+
+def draft_due_reports(today: dt.date | None = None) -> int:
+    """Draft the reports due within the lead time and ask each manager to review. Idempotent."""
+    today = today or timezone.localdate()
+    drafted = 0
+    projects = Project.objects.filter(status="active").select_related("client", "manager", "organization")
+    for project in projects:
+        due = next_due_date(project, today)
+        if due is None or due - today > dt.timedelta(days=DRAFT_LEAD_DAYS):
+            continue
+        if StatusReport.objects.filter(project=project, status=ReportStatus.DRAFT).exists():
+            continue
+        if StatusReport.objects.filter(project=project, due_date=due).exists():
+            continue
+        language = (
+            project.manager.language if project.manager else ""
+        ) or project.organization.default_language
+        with translation.override(language or settings.LANGUAGE_CODE):
+            last = selectors.last_report(project)
+            start = last.period_end + dt.timedelta(days=1) if last else project.start_date
+            end = max(min(due, today), start)
+            with transaction.atomic():
+                report = status_report_draft(
+                    actor=None,
+                    project=project,
+                    period_start=start,
+                    period_end=end,
+                    due_date=due,
+                    automatic=True,
+                )
+                if project.manager:
+                    notify(
+                        organization=project.organization,
+                        users=[project.manager],
+                        title=format_lazy(
+                            gettext_lazy("A status report for {} is ready to review"), project.name
+                        ),
+                        body=format_lazy(gettext_lazy("It is due on {}."), due.isoformat()),
+                        url=reverse("reports:detail", args=[report.pk]),
+                    )
+        drafted += 1
+    return drafted

@@ -1,0 +1,1 @@
+from .smtp import smtp  # noqa: F401

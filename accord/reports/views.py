@@ -1,0 +1,281 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.audit.services import audit_for
+from accord.projects.models import Rag
+from accord.tenancy.access import (
+    can_manage_project,
+    portal_project_for_user,
+    project_for_user,
+    project_object_for_user,
+    team_required,
+)
+
+from . import charts, selectors, services
+from .forms import PeriodForm, ReportForm
+from .models import SECTION_KEYS, SECTIONS, StatusReport
+from .pdf import pdf_filename, report_pdf
+from .texts import reason_text
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _body_context(report: StatusReport) -> dict:
+    snap = report.snapshot or {}
+    return {
+        "report": report,
+        "project": report.project,
+        "sections": report.sections(),
+        "charts": charts.charts_for(snap, selectors.rag_history(report.project, until=report.period_end)),
+        "reasons": [reason_text(r) for r in snap.get("rag_reasons", [])],
+    }
+
+
+@team_required
+def report_list(request, pk):
+    project = project_for_user(request.membership, pk)
+    return _render_list(request, project)
+
+
+def _render_list(request, project, errors=None, status=200):
+    reports = selectors.report_list(project.status_reports.all()).order_by("-period_end", "-version")[:200]
+    start, end = services.default_period(project, timezone.localdate())
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "project": project,
+            "tab": "reports",
+            "reports": reports,
+            "can_manage": can_manage_project(request.membership, project),
+            "default_start": start,
+            "default_end": end,
+            "form_errors": errors,
+        },
+        status=status,
+    )
+
+
+@team_required
+@require_POST
+def report_create(request, pk):
+    project = project_for_user(request.membership, pk, manage=True)
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        return _render_list(request, project, errors, status=400)
+    try:
+        report = services.status_report_draft(
+            actor=request.user,
+            project=project,
+            period_start=form.cleaned_data.get("period_start"),
+            period_end=form.cleaned_data.get("period_end"),
+        )
+    except ValidationError as exc:
+        return _render_list(request, project, _errors(exc), status=400)
+    messages.success(request, _("Draft report created from the project's live data."))
+    return redirect("reports:detail", report.pk)
+
+
+@team_required
+def report_detail(request, pk):
+    report = project_object_for_user(
+        request.membership, StatusReport.objects.select_related("revised_from"), pk
+    )
+    context = _body_context(report)
+    context.update(
+        tab="reports",
+        can_manage=can_manage_project(request.membership, report.project),
+        rag_choices=Rag.choices,
+        history=audit_for(report)[:50],
+    )
+    return render(request, "reports/detail.html", context)
+
+
+def _read_post(request):
+    """The POST data, or None when the body is over the upload limit (a huge paste)."""
+    try:
+        return request.POST
+    except RequestDataTooBig:
+        return None
+
+
+@team_required
+def report_edit(request, pk):
+    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
+    if report.is_published:
+        messages.error(
+            request,
+            _("This report is published and can no longer be edited. Revise it to make a new version."),
+        )
+        return redirect("reports:detail", report.pk)
+    initial = {"title": report.title, "rag": report.rag, **{k: getattr(report, k) for k in SECTION_KEYS}}
+    status = 200
+    if request.method == "POST":
+        data = _read_post(request)
+        if data is None:
+            form = ReportForm(initial)
+            form.full_clean()
+            form.add_error(
+                None, _("The text sent is too large (over 5 MB). Shorten it or link to a document.")
+            )
+            status = 413
+        else:
+            form = ReportForm(data)
+            if form.is_valid():
+                try:
+                    services.status_report_update(actor=request.user, report=report, data=form.cleaned_data)
+                except ValidationError as exc:
+                    for e in _errors(exc):
+                        form.add_error(None, e)
+                else:
+                    messages.success(request, _("Report saved."))
+                    return redirect("reports:detail", report.pk)
+            status = 400
+    else:
+        form = ReportForm(initial=initial)
+    sections = [{"key": k, "label": label, "text": getattr(report, k)} for k, label in SECTIONS]
+    return render(
+        request,
+        "reports/edit.html",
+        {"report": report, "project": report.project, "tab": "reports", "form": form, "sections": sections},
+        status=status,
+    )
+
+
+@team_required
+@require_POST
+def report_preview(request, pk):
+    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
+    data = _read_post(request)
+    if data is None:
+        return HttpResponse(
+            format_html(
+                '<p class="errorlist">{}</p>', _("The text sent is too large (over 5 MB). Shorten it.")
+            ),
+            status=413,
+        )
+    sections = [
+        {"key": k, "label": label, "text": data.get(k, getattr(report, k))[:50_000]} for k, label in SECTIONS
+    ]
+    return render(request, "reports/partials/preview.html", {"sections": sections})
+
+
+@team_required
+@require_POST
+def report_publish(request, pk):
+    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
+    try:
+        services.status_report_publish(actor=request.user, report=report, rag=request.POST.get("rag") or None)
+    except ValidationError as exc:
+        for e in _errors(exc):
+            messages.error(request, e)
+        return redirect("reports:detail", report.pk)
+    messages.success(request, _("Report published and sent to the client's stakeholders."))
+    return redirect("reports:detail", report.pk)
+
+
+@team_required
+@require_POST
+def report_revise(request, pk):
+    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
+    try:
+        revision = services.status_report_revise(actor=request.user, report=report)
+    except ValidationError as exc:
+        for e in _errors(exc):
+            messages.error(request, e)
+        return redirect("reports:detail", report.pk)
+    messages.success(request, _("A new draft version was created; the published report is kept."))
+    return redirect("reports:edit", revision.pk)
+
+
+def _language(request) -> str:
+    lang = request.GET.get("lang", "")
+    if lang in ("en", "zh-hans"):
+        return lang
+    return translation.get_language() or "en"
+
+
+def _pdf_response(report, language) -> HttpResponse:
+    pdf = report_pdf(report, language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(report, language)}"'
+    return response
+
+
+@team_required
+def report_pdf_view(request, pk):
+    report = project_object_for_user(
+        request.membership,
+        StatusReport.objects.select_related("project__client", "project__organization"),
+        pk,
+    )
+    return _pdf_response(report, _language(request))
+
+
+# --- client portal -------------------------------------------------------------------------
+
+
+def _portal_report(request, pk) -> StatusReport:
+    from django.http import Http404
+
+    report = StatusReport.objects.filter(
+        organization_id=getattr(request.membership, "organization_id", None), pk=pk, status="published"
+    ).first()
+    if report is None:
+        raise Http404
+    portal_project_for_user(request.membership, report.project_id)
+    return report
+
+
+def _portal_guard(request):
+    from django.core.exceptions import PermissionDenied
+
+    member = getattr(request, "membership", None)
+    if member is None:
+        raise PermissionDenied
+    return member
+
+
+@login_required
+def portal_list(request, pk):
+    member = _portal_guard(request)
+    if member.is_team:
+        project_for_user(member, pk)
+        return redirect("reports:list", pk)
+    project = portal_project_for_user(member, pk)
+    reports = selectors.published_for_portal(project)[:200]
+    return render(
+        request, "reports/portal_list.html", {"project": project, "reports": reports, "tab": "reports"}
+    )
+
+
+@login_required
+def portal_detail(request, pk):
+    member = _portal_guard(request)
+    if member.is_team:
+        project_object_for_user(member, StatusReport.objects.all(), pk)
+        return redirect("reports:detail", pk)
+    report = _portal_report(request, pk)
+    context = _body_context(report)
+    context["tab"] = "reports"
+    return render(request, "reports/portal_detail.html", context)
+
+
+@login_required
+def portal_pdf(request, pk):
+    member = _portal_guard(request)
+    if member.is_team:
+        project_object_for_user(member, StatusReport.objects.all(), pk)
+        return redirect("reports:pdf", pk)
+    report = _portal_report(request, pk)
+    return _pdf_response(report, _language(request))
