@@ -52,13 +52,13 @@ messages-check: setup
 
 test: setup lint messages-check
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:randomly -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q --ignore=tests/fuzz
 
 e2e: setup
 	$(BIN)/pytest e2e -q -p no:xdist
 
 fuzz: setup
-	$(BIN)/pytest tests/fuzz -q -p no:xdist
+	$(BIN)/pytest tests/fuzz -q -p no:xdist -s
 
 bench: setup
 	$(BIN)/python -m bench.run
