@@ -1,0 +1,338 @@
+"""Access matrix rows for support requests and training sessions (see tests/access/spec.py)."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+
+from accord.portal.tests.access_rows import PORTAL_PAGE, PORTAL_WRITE, portal_row
+from accord.service.models import SupportAttachment, TrainingMaterial
+from accord.service.tests.factories import SupportRequestFactory, TrainingSessionFactory
+from tests.access.spec import API_READ, TEAM_READ, TEAM_WRITE_FORM, Row
+
+SUPPORT = ("service.SupportRequest", "service.SupportReply", "service.SupportAttachment")
+TRAINING = ("service.TrainingSession", "service.TrainingMaterial", "service.TrainingFeedback")
+
+TEAM_FORM = {**TEAM_READ}
+API_CREATE = {"anonymous": 401, "client": 403, "member": 201, "manager": 201, "admin": 201, "outsider": 404}
+API_ONE = {**API_READ}
+# A client's token reaches no team operation: 403 before any lookup.
+CLIENT_403 = {"client": 403}
+
+
+def _project(world, project):
+    return project
+
+
+def _request(world, project):
+    return SupportRequestFactory(project=project, contact=project.contacts.first(), title="Matrix request")
+
+
+def _attachment(world, project):
+    request = _request(world, project)
+    attachment = SupportAttachment(
+        organization=project.organization,
+        request=request,
+        filename="matrix.txt",
+        content_type="text/plain; charset=utf-8",
+        size=6,
+    )
+    attachment.file.save("matrix.txt", ContentFile(b"matrix"), save=False)
+    attachment.save()
+    return attachment
+
+
+def _session(world, project):
+    session = TrainingSessionFactory(project=project, topic="Matrix training")
+    session.attendees.set(project.contacts.all())
+    return session
+
+
+def _session_with_client(world, project):
+    """A session the world's client contact attended (on any project: only their own is reachable)."""
+    session = TrainingSessionFactory(project=project, topic="Matrix training")
+    if world.contact.organization_id == project.organization_id:
+        session.attendees.add(world.contact)
+    return session
+
+
+def _material(world, project):
+    session = _session(world, project)
+    material = TrainingMaterial(
+        organization=project.organization,
+        session=session,
+        title="Slides",
+        filename="slides.pdf",
+        content_type="application/pdf",
+        size=9,
+    )
+    material.file.save("slides.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    material.save()
+    return material
+
+
+def _request_form(obj):
+    return {"title": "Matrix request", "description": "It broke", "priority": "high"}
+
+
+def _session_form(obj):
+    return {"topic": "Matrix training", "starts_at": "2026-12-01T10:00", "duration_minutes": "90"}
+
+
+def _team(rows):
+    for row in rows:
+        row.expect_foreign.setdefault("client", row.expect["client"])
+    return rows
+
+
+WEB = _team(
+    [
+        Row("service:queue", path=lambda w: "/support/", expect={**TEAM_READ, "outsider": 200}),
+        Row(
+            "service:project_support",
+            make=_project,
+            path=lambda p: f"/projects/{p.pk}/support/",
+            expect=TEAM_READ,
+        ),
+        Row(
+            "service:request_create",
+            make=_project,
+            path=lambda p: f"/projects/{p.pk}/support/new/",
+            expect=TEAM_FORM,
+        ),
+        Row(
+            "service:request_create",
+            method="POST",
+            make=_project,
+            path=lambda p: f"/projects/{p.pk}/support/new/",
+            data=_request_form,
+            expect=TEAM_WRITE_FORM,
+            tables=SUPPORT,
+        ),
+        Row("service:request_detail", make=_request, path=lambda r: f"/support/{r.pk}/", expect=TEAM_READ),
+        Row(
+            "service:request_reply",
+            method="POST",
+            make=_request,
+            path=lambda r: f"/support/{r.pk}/reply/",
+            data=lambda r: {"body": "On it"},
+            expect=TEAM_WRITE_FORM,
+            tables=SUPPORT,
+        ),
+        Row(
+            "service:request_update",
+            method="POST",
+            make=_request,
+            path=lambda r: f"/support/{r.pk}/update/",
+            data=lambda r: {"status": "open", "priority": "urgent", "assignee": ""},
+            expect=TEAM_WRITE_FORM,
+            tables=SUPPORT,
+        ),
+        Row(
+            "service:attachment_download",
+            make=_attachment,
+            path=lambda a: f"/support/attachments/{a.pk}/",
+            expect=TEAM_READ,
+        ),
+        Row(
+            "service:training_create",
+            make=_project,
+            path=lambda p: f"/projects/{p.pk}/training/new/",
+            expect=TEAM_FORM,
+        ),
+        Row(
+            "service:training_create",
+            method="POST",
+            make=_project,
+            path=lambda p: f"/projects/{p.pk}/training/new/",
+            data=_session_form,
+            expect=TEAM_WRITE_FORM,
+            tables=TRAINING,
+        ),
+        Row("service:training_detail", make=_session, path=lambda s: f"/training/{s.pk}/", expect=TEAM_READ),
+        Row(
+            "service:training_edit", make=_session, path=lambda s: f"/training/{s.pk}/edit/", expect=TEAM_FORM
+        ),
+        Row(
+            "service:training_edit",
+            method="POST",
+            make=_session,
+            path=lambda s: f"/training/{s.pk}/edit/",
+            data=_session_form,
+            expect=TEAM_WRITE_FORM,
+            tables=TRAINING,
+        ),
+        Row(
+            "service:training_material_add",
+            method="POST",
+            make=_session,
+            path=lambda s: f"/training/{s.pk}/materials/",
+            data=lambda s: {"title": "Recording", "url": "https://video.example/rec"},
+            expect=TEAM_WRITE_FORM,
+            tables=TRAINING,
+        ),
+        Row(
+            "service:material_download",
+            make=_material,
+            path=lambda m: f"/training/materials/{m.pk}/",
+            expect=TEAM_READ,
+        ),
+    ]
+)
+
+PORTAL = [
+    portal_row(
+        "service:portal_requests",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/support/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "service:portal_request_create",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/support/new/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "service:portal_request_create",
+        method="POST",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/support/new/",
+        data=_request_form,
+        expect=PORTAL_WRITE,
+        tables=SUPPORT,
+    ),
+    portal_row(
+        "service:portal_request_detail",
+        make=_request,
+        path=lambda r: f"/portal/support/{r.pk}/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "service:portal_request_detail",
+        method="POST",
+        make=_request,
+        path=lambda r: f"/portal/support/{r.pk}/",
+        data=lambda r: {"body": "More details"},
+        expect=PORTAL_WRITE,
+        tables=SUPPORT,
+    ),
+    portal_row(
+        "service:portal_attachment_download",
+        make=_attachment,
+        path=lambda a: f"/portal/support/attachments/{a.pk}/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "service:portal_training",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/training/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "service:portal_training_detail",
+        make=_session_with_client,
+        path=lambda s: f"/portal/training/{s.pk}/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "service:portal_training_detail",
+        method="POST",
+        make=_session_with_client,
+        path=lambda s: f"/portal/training/{s.pk}/",
+        data=lambda s: {"rating": "5", "comment": "Clear"},
+        expect=PORTAL_WRITE,
+        tables=TRAINING,
+    ),
+    portal_row(
+        "service:portal_material_download",
+        make=_material,
+        path=lambda m: f"/portal/training/materials/{m.pk}/",
+        expect=PORTAL_PAGE,
+    ),
+]
+
+
+def _api(route, **kwargs) -> Row:
+    kwargs.setdefault("expect_foreign", dict(CLIENT_403))
+    return Row(route, **kwargs)
+
+
+API = [
+    Row(
+        "GET /api/v1/support-requests",
+        path=lambda w: "/api/v1/support-requests",
+        expect={**API_READ, "outsider": 200},
+    ),
+    Row(
+        "POST /api/v1/support-requests",
+        path=lambda w: "/api/v1/support-requests",
+        data=lambda w: {
+            "project_id": w.project.pk,
+            "title": "API request",
+            "description": "Broken",
+            "priority": "low",
+        },
+        expect=API_CREATE,
+        tables=SUPPORT,
+    ),
+    _api(
+        "GET /api/v1/support-requests/{request_id}",
+        make=_request,
+        path=lambda r: f"/api/v1/support-requests/{r.pk}",
+        expect=API_ONE,
+    ),
+    _api(
+        "PATCH /api/v1/support-requests/{request_id}",
+        make=_request,
+        path=lambda r: f"/api/v1/support-requests/{r.pk}",
+        data=lambda r: {"status": "open", "priority": "high"},
+        expect=API_ONE,
+        tables=SUPPORT,
+    ),
+    _api(
+        "GET /api/v1/support-requests/{request_id}/replies",
+        make=_request,
+        path=lambda r: f"/api/v1/support-requests/{r.pk}/replies",
+        expect=API_ONE,
+    ),
+    _api(
+        "POST /api/v1/support-requests/{request_id}/replies",
+        make=_request,
+        path=lambda r: f"/api/v1/support-requests/{r.pk}/replies",
+        data=lambda r: {"body": "Fixed"},
+        expect={**API_CREATE},
+        tables=SUPPORT,
+    ),
+    Row(
+        "GET /api/v1/training-sessions",
+        path=lambda w: "/api/v1/training-sessions",
+        expect={**API_READ, "outsider": 200},
+    ),
+    Row(
+        "POST /api/v1/training-sessions",
+        path=lambda w: "/api/v1/training-sessions",
+        data=lambda w: {
+            "project_id": w.project.pk,
+            "topic": "API training",
+            "starts_at": "2026-12-01T10:00:00Z",
+        },
+        expect=API_CREATE,
+        tables=TRAINING,
+    ),
+    _api(
+        "GET /api/v1/training-sessions/{session_id}",
+        make=_session,
+        path=lambda s: f"/api/v1/training-sessions/{s.pk}",
+        expect=API_ONE,
+    ),
+    _api(
+        "PATCH /api/v1/training-sessions/{session_id}",
+        make=_session,
+        path=lambda s: f"/api/v1/training-sessions/{s.pk}",
+        data=lambda s: {"topic": "Renamed"},
+        expect=API_ONE,
+        tables=TRAINING,
+    ),
+]
+
+ROWS = [*WEB, *PORTAL, *API]
