@@ -14,7 +14,6 @@ class CommsConfig(AppConfig):
 
         register_nav("communication", _("Communication"), "comms:obligations", order=40)
         register_project_tab("plan", _("Communication plan"), "comms:plan", order=30)
-        register_periodic("comms.sweep_outbox", "accord.comms.delivery.sweep", every=60)
         register_periodic(
             "comms.regenerate_obligations", "accord.comms.obligations.regenerate_all", every=6 * 3600
         )

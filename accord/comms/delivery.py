@@ -283,26 +283,34 @@ def retry_now(message: OutboxMessage) -> None:
     transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
 
 
-def sweep(*, limit: int = 500, min_age_seconds: int = 30) -> int:
-    """Hand out again what is due but may not be queued: pending rows older than
-    ``min_age_seconds`` (an enqueue missed), failed rows whose retry time has come, and rows
-    stuck in "sending" past the lease (their worker died). Returns how many were enqueued."""
+def sweep(*, limit: int = 500, min_age_seconds: int = 60) -> int:
+    """Hand out again what is due but may not be queued, so nothing is lost if an enqueue was
+    missed or a worker died:
+
+    * rows stuck in "sending" past the lease (their worker died mid-send) become failed and due;
+    * pending rows older than ``min_age_seconds`` and failed rows due for that long are enqueued.
+
+    A row handed out is stamped (``next_attempt_at`` = now) so the next sweep leaves it alone for
+    ``min_age_seconds`` — a long queue is not flooded with copies. Returns how many were enqueued.
+    """
     from .tasks import deliver_message
 
     now = timezone.now()
+    settled = now - timedelta(seconds=min_age_seconds)
     stale = now - timedelta(seconds=lease_seconds())
     OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=stale).update(
-        status=OutboxStatus.FAILED, next_attempt_at=now, last_error="The worker stopped during delivery"
+        status=OutboxStatus.FAILED, next_attempt_at=settled, last_error="The worker stopped during delivery"
     )
     due = list(
         OutboxMessage.objects.filter(
-            Q(status=OutboxStatus.PENDING, created_at__lte=now - timedelta(seconds=min_age_seconds))
-            | Q(status=OutboxStatus.FAILED, next_attempt_at__lte=now)
-            | Q(status=OutboxStatus.FAILED, next_attempt_at__isnull=True)
+            status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED], created_at__lte=settled
         )
-        .order_by("next_attempt_at", "id")
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=settled))
+        .order_by("id")
         .values_list("pk", flat=True)[:limit]
     )
+    if due:
+        OutboxMessage.objects.filter(pk__in=due).update(next_attempt_at=now)
     for pk in due:
         deliver_message.enqueue(pk)
     return len(due)

@@ -22,7 +22,14 @@ ADMIN_POST = {**ADMIN_OBJ, "admin": 302}
 ORG_OBJ_OTHER = {"member": 403}
 TEAM_OBJ_OTHER = {"member": 200}
 API_MANAGE = {"anonymous": 401, "client": 403, "member": 403, "manager": 200, "admin": 200, "outsider": 404}
-API_ADMIN_LIST = {"anonymous": 401, "client": 403, "member": 403, "manager": 403, "admin": 200, "outsider": 200}
+API_ADMIN_LIST = {
+    "anonymous": 401,
+    "client": 403,
+    "member": 403,
+    "manager": 403,
+    "admin": 200,
+    "outsider": 200,
+}
 API_ADMIN_OBJ = {**API_ADMIN_LIST, "outsider": 404}
 TABLES = ("comms.PlanItem", "comms.Obligation", "comms.Responsibility")
 ADMIN_TABLES = ("comms.ChannelConfig", "comms.WebhookSubscription", "comms.OutboxMessage")
@@ -30,8 +37,14 @@ ADMIN_TABLES = ("comms.ChannelConfig", "comms.WebhookSubscription", "comms.Outbo
 
 def plan_item(world, project):
     return PlanItem.objects.create(
-        organization=project.organization, project=project, purpose="Weekly call", channel="phone",
-        cadence="weekly", weekday=0, rrule="FREQ=WEEKLY;BYDAY=MO", owner=project.manager,
+        organization=project.organization,
+        project=project,
+        purpose="Weekly call",
+        channel="phone",
+        cadence="weekly",
+        weekday=0,
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        owner=project.manager,
         start_date=project.start_date,
     )
 
@@ -51,20 +64,30 @@ def responsibility(world, project):
 
         contact = f.ContactFactory(client=project.client)
     return Responsibility.objects.create(
-        organization=project.organization, project=project, user=project.manager, contact=contact, channel="email"
+        organization=project.organization,
+        project=project,
+        user=project.manager,
+        contact=contact,
+        channel="email",
     )
 
 
 def channel(world, project):
     return ChannelConfig.objects.create(
-        organization=project.organization, kind="slack", name="Slack", url="https://hooks.slack.com/services/x",
-        inbound_token=f"tok{project.pk}x{ChannelConfig.objects.count()}", inbound_secret_encrypted=crypto.encrypt("s"),
+        organization=project.organization,
+        kind="slack",
+        name="Slack",
+        url="https://hooks.slack.com/services/x",
+        inbound_token=f"tok{project.pk}x{ChannelConfig.objects.count()}",
+        inbound_secret_encrypted=crypto.encrypt("s"),
     )
 
 
 def subscription(world, project):
     return WebhookSubscription.objects.create(
-        organization=project.organization, url="https://pm.example/hook", events=["task.done"],
+        organization=project.organization,
+        url="https://pm.example/hook",
+        events=["task.done"],
         secret_encrypted=crypto.encrypt("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
     )
 
@@ -79,8 +102,12 @@ def inbound_message(world, project):
     from django.utils import timezone
 
     return InboundMessage.objects.create(
-        organization=project.organization, message_id=f"<m{project.pk}@x>", sender="who@x.example",
-        received_at=timezone.now(), status="triage", subject="Hello",
+        organization=project.organization,
+        message_id=f"<m{project.pk}@x>",
+        sender="who@x.example",
+        received_at=timezone.now(),
+        status="triage",
+        subject="Hello",
     )
 
 
@@ -88,8 +115,11 @@ def attachment(world, project):
     from django.core.files.base import ContentFile
 
     att = InboundAttachment(
-        organization=project.organization, message=inbound_message(world, project), filename="a.txt",
-        mimetype="text/plain", size=2,
+        organization=project.organization,
+        message=inbound_message(world, project),
+        filename="a.txt",
+        mimetype="text/plain",
+        size=2,
     )
     att.file.save("a.txt", ContentFile(b"hi"), save=False)
     att.save()
@@ -102,8 +132,13 @@ def _url(name):
 
 def plan_data(project):
     return {
-        "purpose": "Monthly steering", "channel": "meeting", "cadence": "monthly", "interval": 1,
-        "owner": project.manager_id, "start_date": project.start_date.isoformat(), "is_active": "on",
+        "purpose": "Monthly steering",
+        "channel": "meeting",
+        "cadence": "monthly",
+        "interval": 1,
+        "owner": project.manager_id,
+        "start_date": project.start_date.isoformat(),
+        "is_active": "on",
     }
 
 
@@ -116,97 +151,266 @@ def assign_data(msg):
 ROWS = [
     # the plan (project tab)
     Row("comms:plan", make=lambda w, p: p, path=_url("comms:plan"), expect=TEAM_READ),
-    Row("comms:plan_item_create", make=lambda w, p: p, path=_url("comms:plan_item_create"), expect=MANAGE_READ),
-    Row("comms:plan_item_create", method="POST", make=lambda w, p: p, path=_url("comms:plan_item_create"),
-        data=plan_data, expect=MANAGE_POST, tables=TABLES),
+    Row(
+        "comms:plan_item_create", make=lambda w, p: p, path=_url("comms:plan_item_create"), expect=MANAGE_READ
+    ),
+    Row(
+        "comms:plan_item_create",
+        method="POST",
+        make=lambda w, p: p,
+        path=_url("comms:plan_item_create"),
+        data=plan_data,
+        expect=MANAGE_POST,
+        tables=TABLES,
+    ),
     Row("comms:plan_item_edit", make=plan_item, path=_url("comms:plan_item_edit"), expect=MANAGE_READ),
     Row("comms:plan_item_delete", make=plan_item, path=_url("comms:plan_item_delete"), expect=MANAGE_READ),
-    Row("comms:plan_item_delete", method="POST", make=plan_item, path=_url("comms:plan_item_delete"),
-        expect=MANAGE_POST, tables=TABLES),
-    Row("comms:responsibility_create", make=lambda w, p: p, path=_url("comms:responsibility_create"),
-        expect=MANAGE_READ),
-    Row("comms:responsibility_delete", method="POST", make=responsibility, path=_url("comms:responsibility_delete"),
-        expect=MANAGE_POST, tables=TABLES),
+    Row(
+        "comms:plan_item_delete",
+        method="POST",
+        make=plan_item,
+        path=_url("comms:plan_item_delete"),
+        expect=MANAGE_POST,
+        tables=TABLES,
+    ),
+    Row(
+        "comms:responsibility_create",
+        make=lambda w, p: p,
+        path=_url("comms:responsibility_create"),
+        expect=MANAGE_READ,
+    ),
+    Row(
+        "comms:responsibility_delete",
+        method="POST",
+        make=responsibility,
+        path=_url("comms:responsibility_delete"),
+        expect=MANAGE_POST,
+        tables=TABLES,
+    ),
     Row("comms:plan_copy", make=lambda w, p: p, path=_url("comms:plan_copy"), expect=MANAGE_READ),
     Row("comms:obligation_tick", make=obligation, path=_url("comms:obligation_tick"), expect=MANAGE_READ),
-    Row("comms:obligation_tick", method="POST", make=obligation, path=_url("comms:obligation_tick"),
-        data=lambda o: {"note": "Called them"}, expect=MANAGE_POST, tables=TABLES),
+    Row(
+        "comms:obligation_tick",
+        method="POST",
+        make=obligation,
+        path=_url("comms:obligation_tick"),
+        data=lambda o: {"note": "Called them"},
+        expect=MANAGE_POST,
+        tables=TABLES,
+    ),
     # organisation-wide pages
     Row("comms:obligations", expect=ORG_LIST),
-    Row("comms:client_obligations", make=lambda w, p: p.client, path=_url("comms:client_obligations"),
-        expect=TEAM_READ, expect_other_project=TEAM_OBJ_OTHER),
+    Row(
+        "comms:client_obligations",
+        make=lambda w, p: p.client,
+        path=_url("comms:client_obligations"),
+        expect=TEAM_READ,
+        expect_other_project=TEAM_OBJ_OTHER,
+    ),
     Row("comms:preferences", expect=ORG_LIST),
     Row("comms:inbox", expect=ORG_LIST),
-    Row("comms:inbox_detail", make=inbound_message, path=_url("comms:inbox_detail"), expect=TEAM_READ,
-        expect_other_project=TEAM_OBJ_OTHER),
-    Row("comms:inbox_detail", method="POST", make=inbound_message, path=_url("comms:inbox_detail"),
-        data=assign_data, expect={**TEAM_READ, "member": 302, "manager": 302, "admin": 302},
-        expect_other_project={"member": 302}, tables=("comms.InboundMessage", "crm.Interaction")),
-    Row("comms:inbox_discard", method="POST", make=inbound_message, path=_url("comms:inbox_discard"),
-        expect={**TEAM_READ, "member": 302, "manager": 302, "admin": 302}, expect_other_project={"member": 302},
-        tables=("comms.InboundMessage",)),
-    Row("comms:attachment_download", make=attachment, path=_url("comms:attachment_download"), expect=TEAM_READ,
-        expect_other_project=TEAM_OBJ_OTHER),
+    Row(
+        "comms:inbox_detail",
+        make=inbound_message,
+        path=_url("comms:inbox_detail"),
+        expect=TEAM_READ,
+        expect_other_project=TEAM_OBJ_OTHER,
+    ),
+    Row(
+        "comms:inbox_detail",
+        method="POST",
+        make=inbound_message,
+        path=_url("comms:inbox_detail"),
+        data=assign_data,
+        expect={**TEAM_READ, "member": 302, "manager": 302, "admin": 302},
+        expect_other_project={"member": 302},
+        tables=("comms.InboundMessage", "crm.Interaction"),
+    ),
+    Row(
+        "comms:inbox_discard",
+        method="POST",
+        make=inbound_message,
+        path=_url("comms:inbox_discard"),
+        expect={**TEAM_READ, "member": 302, "manager": 302, "admin": 302},
+        expect_other_project={"member": 302},
+        tables=("comms.InboundMessage",),
+    ),
+    Row(
+        "comms:attachment_download",
+        make=attachment,
+        path=_url("comms:attachment_download"),
+        expect=TEAM_READ,
+        expect_other_project=TEAM_OBJ_OTHER,
+    ),
     # admin pages
     Row("comms:channels", expect=ADMIN_LIST),
     Row("comms:channel_create", expect=ADMIN_LIST),
-    Row("comms:channel_edit", make=channel, path=_url("comms:channel_edit"), expect=ADMIN_OBJ,
-        expect_other_project=ORG_OBJ_OTHER),
-    Row("comms:channel_delete", make=channel, path=_url("comms:channel_delete"), expect=ADMIN_OBJ,
-        expect_other_project=ORG_OBJ_OTHER),
-    Row("comms:channel_delete", method="POST", make=channel, path=_url("comms:channel_delete"), expect=ADMIN_POST,
-        expect_other_project=ORG_OBJ_OTHER, tables=ADMIN_TABLES),
-    Row("comms:channel_test", method="POST", make=channel, path=_url("comms:channel_test"), expect=ADMIN_POST,
-        expect_other_project=ORG_OBJ_OTHER, tables=ADMIN_TABLES),
+    Row(
+        "comms:channel_edit",
+        make=channel,
+        path=_url("comms:channel_edit"),
+        expect=ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+    ),
+    Row(
+        "comms:channel_delete",
+        make=channel,
+        path=_url("comms:channel_delete"),
+        expect=ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+    ),
+    Row(
+        "comms:channel_delete",
+        method="POST",
+        make=channel,
+        path=_url("comms:channel_delete"),
+        expect=ADMIN_POST,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
+    Row(
+        "comms:channel_test",
+        method="POST",
+        make=channel,
+        path=_url("comms:channel_test"),
+        expect=ADMIN_POST,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
     Row("comms:settings", expect=ADMIN_LIST),
     Row("comms:outbox", expect=ADMIN_LIST),
-    Row("comms:outbox_detail", make=outbox_message, path=_url("comms:outbox_detail"), expect=ADMIN_OBJ,
-        expect_other_project=ORG_OBJ_OTHER),
-    Row("comms:outbox_retry", method="POST", make=outbox_message, path=_url("comms:outbox_retry"),
-        expect=ADMIN_POST, expect_other_project=ORG_OBJ_OTHER, tables=ADMIN_TABLES),
+    Row(
+        "comms:outbox_detail",
+        make=outbox_message,
+        path=_url("comms:outbox_detail"),
+        expect=ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+    ),
+    Row(
+        "comms:outbox_retry",
+        method="POST",
+        make=outbox_message,
+        path=_url("comms:outbox_retry"),
+        expect=ADMIN_POST,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
     Row("comms:webhooks", expect=ADMIN_LIST),
     Row("comms:webhook_create", expect=ADMIN_LIST),
-    Row("comms:webhook_edit", make=subscription, path=_url("comms:webhook_edit"), expect=ADMIN_OBJ,
-        expect_other_project=ORG_OBJ_OTHER),
-    Row("comms:webhook_delete", make=subscription, path=_url("comms:webhook_delete"), expect=ADMIN_OBJ,
-        expect_other_project=ORG_OBJ_OTHER),
-    Row("comms:webhook_delete", method="POST", make=subscription, path=_url("comms:webhook_delete"),
-        expect=ADMIN_POST, expect_other_project=ORG_OBJ_OTHER, tables=ADMIN_TABLES),
+    Row(
+        "comms:webhook_edit",
+        make=subscription,
+        path=_url("comms:webhook_edit"),
+        expect=ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+    ),
+    Row(
+        "comms:webhook_delete",
+        make=subscription,
+        path=_url("comms:webhook_delete"),
+        expect=ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+    ),
+    Row(
+        "comms:webhook_delete",
+        method="POST",
+        make=subscription,
+        path=_url("comms:webhook_delete"),
+        expect=ADMIN_POST,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
     # inbound callbacks: anyone may call, only a valid signature is accepted
-    Row("comms:inbound_hook", method="POST", make=channel,
+    Row(
+        "comms:inbound_hook",
+        method="POST",
+        make=channel,
         path=lambda c: reverse("comms:inbound_hook", args=[c.inbound_token]),
-        expect=dict.fromkeys(ROLES, 403), expect_other_project=dict.fromkeys(ROLES, 403),
-        expect_foreign=dict.fromkeys(ROLES, 403), tables=("comms.InboundMessage",),
-        note="no signature: refused for everyone"),
+        expect=dict.fromkeys(ROLES, 403),
+        expect_other_project=dict.fromkeys(ROLES, 403),
+        expect_foreign=dict.fromkeys(ROLES, 403),
+        tables=("comms.InboundMessage",),
+        note="no signature: refused for everyone",
+    ),
     # API
-    Row("GET /api/v1/projects/{project_id}/plan-items", make=lambda w, p: p,
-        path=lambda p: f"/api/v1/projects/{p.pk}/plan-items", expect=API_READ),
-    Row("POST /api/v1/projects/{project_id}/plan-items", make=lambda w, p: p,
+    Row(
+        "GET /api/v1/projects/{project_id}/plan-items",
+        make=lambda w, p: p,
         path=lambda p: f"/api/v1/projects/{p.pk}/plan-items",
-        data=lambda p: {"purpose": "Weekly call", "channel": "phone", "cadence": "weekly", "weekday": 1,
-                        "owner_id": p.manager_id},
-        expect={**API_MANAGE, "manager": 201, "admin": 201}, tables=TABLES),
-    Row("GET /api/v1/plan-items/{item_id}", make=plan_item, path=lambda i: f"/api/v1/plan-items/{i.pk}",
-        expect=API_READ),
-    Row("PATCH /api/v1/plan-items/{item_id}", make=plan_item, path=lambda i: f"/api/v1/plan-items/{i.pk}",
-        data=lambda i: {"purpose": "Renamed"}, expect=API_MANAGE, tables=TABLES),
-    Row("DELETE /api/v1/plan-items/{item_id}", make=plan_item, path=lambda i: f"/api/v1/plan-items/{i.pk}",
-        expect={**API_MANAGE, "manager": 204, "admin": 204}, tables=TABLES),
+        expect=API_READ,
+    ),
+    Row(
+        "POST /api/v1/projects/{project_id}/plan-items",
+        make=lambda w, p: p,
+        path=lambda p: f"/api/v1/projects/{p.pk}/plan-items",
+        data=lambda p: {
+            "purpose": "Weekly call",
+            "channel": "phone",
+            "cadence": "weekly",
+            "weekday": 1,
+            "owner_id": p.manager_id,
+        },
+        expect={**API_MANAGE, "manager": 201, "admin": 201},
+        tables=TABLES,
+    ),
+    Row(
+        "GET /api/v1/plan-items/{item_id}",
+        make=plan_item,
+        path=lambda i: f"/api/v1/plan-items/{i.pk}",
+        expect=API_READ,
+    ),
+    Row(
+        "PATCH /api/v1/plan-items/{item_id}",
+        make=plan_item,
+        path=lambda i: f"/api/v1/plan-items/{i.pk}",
+        data=lambda i: {"purpose": "Renamed"},
+        expect=API_MANAGE,
+        tables=TABLES,
+    ),
+    Row(
+        "DELETE /api/v1/plan-items/{item_id}",
+        make=plan_item,
+        path=lambda i: f"/api/v1/plan-items/{i.pk}",
+        expect={**API_MANAGE, "manager": 204, "admin": 204},
+        tables=TABLES,
+    ),
     Row("GET /api/v1/obligations", expect={**API_READ, "outsider": 200}),
-    Row("POST /api/v1/obligations/{obligation_id}/meet", make=obligation,
-        path=lambda o: f"/api/v1/obligations/{o.pk}/meet", data=lambda o: {"note": "Called"},
-        expect=API_MANAGE, tables=TABLES),
-    Row("GET /api/v1/projects/{project_id}/compliance", make=lambda w, p: p,
-        path=lambda p: f"/api/v1/projects/{p.pk}/compliance", expect=API_READ),
+    Row(
+        "POST /api/v1/obligations/{obligation_id}/meet",
+        make=obligation,
+        path=lambda o: f"/api/v1/obligations/{o.pk}/meet",
+        data=lambda o: {"note": "Called"},
+        expect=API_MANAGE,
+        tables=TABLES,
+    ),
+    Row(
+        "GET /api/v1/projects/{project_id}/compliance",
+        make=lambda w, p: p,
+        path=lambda p: f"/api/v1/projects/{p.pk}/compliance",
+        expect=API_READ,
+    ),
     Row("GET /api/v1/outbox", expect=API_ADMIN_LIST),
-    Row("POST /api/v1/outbox/{message_id}/retry", make=outbox_message,
-        path=lambda m: f"/api/v1/outbox/{m.pk}/retry", expect=API_ADMIN_OBJ, expect_other_project=ORG_OBJ_OTHER,
-        tables=ADMIN_TABLES),
+    Row(
+        "POST /api/v1/outbox/{message_id}/retry",
+        make=outbox_message,
+        path=lambda m: f"/api/v1/outbox/{m.pk}/retry",
+        expect=API_ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
     Row("GET /api/v1/webhook-subscriptions", expect=API_ADMIN_LIST),
-    Row("POST /api/v1/webhook-subscriptions",
+    Row(
+        "POST /api/v1/webhook-subscriptions",
         data=lambda w: {"url": "https://pm.example/hook", "events": ["task.done"]},
-        expect={**API_ADMIN_LIST, "admin": 201, "outsider": 201}, tables=ADMIN_TABLES),
-    Row("DELETE /api/v1/webhook-subscriptions/{subscription_id}", make=subscription,
-        path=lambda s: f"/api/v1/webhook-subscriptions/{s.pk}", expect={**API_ADMIN_OBJ, "admin": 204},
-        expect_other_project=ORG_OBJ_OTHER, tables=ADMIN_TABLES),
+        expect={**API_ADMIN_LIST, "admin": 201, "outsider": 201},
+        tables=ADMIN_TABLES,
+    ),
+    Row(
+        "DELETE /api/v1/webhook-subscriptions/{subscription_id}",
+        make=subscription,
+        path=lambda s: f"/api/v1/webhook-subscriptions/{s.pk}",
+        expect={**API_ADMIN_OBJ, "admin": 204},
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
 ]

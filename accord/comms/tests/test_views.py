@@ -16,9 +16,16 @@ def _plan_items(world, n, project=None):
     project = project or world.project
     for i in range(n):
         services.plan_item_create(
-            actor=world.memberships[world.manager.pk], project=project, contacts=[world.contact],
-            purpose=f"Item {i}", channel="email", cadence="weekly", weekday=i % 7, owner=world.manager,
-            start_date=timezone.localdate() - dt.timedelta(days=3), end_date=timezone.localdate() + dt.timedelta(days=3),
+            actor=world.memberships[world.manager.pk],
+            project=project,
+            contacts=[world.contact],
+            purpose=f"Item {i}",
+            channel="email",
+            cadence="weekly",
+            weekday=i % 7,
+            owner=world.manager,
+            start_date=timezone.localdate() - dt.timedelta(days=3),
+            end_date=timezone.localdate() + dt.timedelta(days=3),
         )
 
 
@@ -34,20 +41,41 @@ def _grow(world, kind, n):
         _plan_items(world, n)
     elif kind == "outbox":
         OutboxMessage.objects.bulk_create(
-            [OutboxMessage(organization=world.org, recipient=f"{i}@x.example", subject=f"s{i}",
-                           idempotency_key=f"k{kind}{n}{i}{PlanItem.objects.count()}{OutboxMessage.objects.count()}")
-             for i in range(n)]
+            [
+                OutboxMessage(
+                    organization=world.org,
+                    recipient=f"{i}@x.example",
+                    subject=f"s{i}",
+                    idempotency_key=f"k{kind}{n}{i}{PlanItem.objects.count()}{OutboxMessage.objects.count()}",
+                )
+                for i in range(n)
+            ]
         )
     elif kind == "inbox":
         start = InboundMessage.objects.count()
         InboundMessage.objects.bulk_create(
-            [InboundMessage(organization=world.org, message_id=f"<{start + i}@x>", sender="a@x.example",
-                            received_at=timezone.now(), status="triage") for i in range(n)]
+            [
+                InboundMessage(
+                    organization=world.org,
+                    message_id=f"<{start + i}@x>",
+                    sender="a@x.example",
+                    received_at=timezone.now(),
+                    status="triage",
+                )
+                for i in range(n)
+            ]
         )
     elif kind == "webhooks":
         WebhookSubscription.objects.bulk_create(
-            [WebhookSubscription(organization=world.org, url=f"https://h{i}.example/", events=["task.done"],
-                                 secret_encrypted=crypto.encrypt("whsec_x")) for i in range(n)]
+            [
+                WebhookSubscription(
+                    organization=world.org,
+                    url=f"https://h{i}.example/",
+                    events=["task.done"],
+                    secret_encrypted=crypto.encrypt("whsec_x"),
+                )
+                for i in range(n)
+            ]
         )
 
 
@@ -94,15 +122,29 @@ def test_plan_page_and_create_form(world):
     assert bad.status_code == 422 and PlanItem.objects.count() == 0
     no_day = http.post(
         f"/projects/{world.project.pk}/plan/items/new/",
-        {"purpose": "Call", "channel": "phone", "cadence": "weekly", "interval": 1, "owner": world.manager.pk,
-         "start_date": world.project.start_date.isoformat()},
+        {
+            "purpose": "Call",
+            "channel": "phone",
+            "cadence": "weekly",
+            "interval": 1,
+            "owner": world.manager.pk,
+            "start_date": world.project.start_date.isoformat(),
+        },
     )
     assert no_day.status_code == 422 and b"weekday" in no_day.content.lower()
     ok = http.post(
         f"/projects/{world.project.pk}/plan/items/new/",
-        {"purpose": "Call", "channel": "phone", "cadence": "weekly", "weekday": 1, "interval": 1,
-         "owner": world.manager.pk, "start_date": world.project.start_date.isoformat(),
-         "audience_contacts": [world.contact.pk], "is_active": "on"},
+        {
+            "purpose": "Call",
+            "channel": "phone",
+            "cadence": "weekly",
+            "weekday": 1,
+            "interval": 1,
+            "owner": world.manager.pk,
+            "start_date": world.project.start_date.isoformat(),
+            "audience_contacts": [world.contact.pk],
+            "is_active": "on",
+        },
     )
     assert ok.status_code == 302
     item = PlanItem.objects.get()
@@ -123,11 +165,19 @@ def test_tick_off_from_the_page(world):
 
 def test_channel_admin_and_test_button(world, http_receiver):
     http = world.http(world.admin)
-    bad = http.post("/communication/channels/new/", {"kind": "slack", "name": "S", "url": "http://169.254.169.254/"})
+    bad = http.post(
+        "/communication/channels/new/", {"kind": "slack", "name": "S", "url": "http://169.254.169.254/"}
+    )
     assert bad.status_code == 422
     ok = http.post(
         "/communication/channels/new/",
-        {"kind": "feishu", "name": "飞书群", "url": http_receiver.url + "/hook", "secret": "sek", "is_active": "on"},
+        {
+            "kind": "feishu",
+            "name": "飞书群",
+            "url": http_receiver.url + "/hook",
+            "secret": "sek",
+            "is_active": "on",
+        },
     )
     assert ok.status_code == 302
     from accord.comms.models import ChannelConfig
@@ -148,7 +198,9 @@ def test_channel_admin_and_test_button(world, http_receiver):
 
 
 def test_outbox_retry_button(world):
-    message = OutboxMessage.objects.create(organization=world.org, recipient="x@y.example", status="dead", attempts=8)
+    message = OutboxMessage.objects.create(
+        organization=world.org, recipient="x@y.example", status="dead", attempts=8
+    )
     http = world.http(world.admin)
     assert http.get(f"/communication/outbox/{message.pk}/").status_code == 200
     assert http.post(f"/communication/outbox/{message.pk}/retry/").status_code == 302
@@ -159,20 +211,34 @@ def test_outbox_retry_button(world):
 
 def test_api_plan_items_and_obligations(world):
     api = world.api(world.manager)
-    bad = api.post(f"/projects/{world.project.pk}/plan-items",
-                   {"purpose": "x", "channel": "phone", "cadence": "weekly", "owner_id": world.manager.pk})
+    bad = api.post(
+        f"/projects/{world.project.pk}/plan-items",
+        {"purpose": "x", "channel": "phone", "cadence": "weekly", "owner_id": world.manager.pk},
+    )
     assert bad.status_code == 422
     created = api.post(
         f"/projects/{world.project.pk}/plan-items",
-        {"purpose": "Weekly call", "channel": "phone", "cadence": "weekly", "weekday": 0,
-         "owner_id": world.manager.pk, "audience_contact_ids": [world.contact.pk]},
+        {
+            "purpose": "Weekly call",
+            "channel": "phone",
+            "cadence": "weekly",
+            "weekday": 0,
+            "owner_id": world.manager.pk,
+            "audience_contact_ids": [world.contact.pk],
+        },
     )
     assert created.status_code == 201, created.content
     item_id = created.json()["id"]
     assert created.json()["rrule"] == "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
     foreign = api.post(
         f"/projects/{world.project.pk}/plan-items",
-        {"purpose": "x", "channel": "phone", "cadence": "weekly", "weekday": 0, "owner_id": world.outsider.pk},
+        {
+            "purpose": "x",
+            "channel": "phone",
+            "cadence": "weekly",
+            "weekday": 0,
+            "owner_id": world.outsider.pk,
+        },
     )
     assert foreign.status_code == 422
     assert api.patch(f"/plan-items/{item_id}", {"weekday": 3}).json()["rrule"].endswith("BYDAY=TH")
@@ -190,7 +256,10 @@ def test_api_webhook_subscriptions(world):
     api = world.api(world.admin)
     created = api.post("/webhook-subscriptions", {"url": "https://pm.example/hook", "events": ["task.done"]})
     assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
-    assert api.post("/webhook-subscriptions", {"url": "http://10.0.0.1/", "events": ["task.done"]}).status_code == 422
+    assert (
+        api.post("/webhook-subscriptions", {"url": "http://10.0.0.1/", "events": ["task.done"]}).status_code
+        == 422
+    )
     assert world.api(world.manager).get("/webhook-subscriptions").status_code == 403
     sub_id = created.json()["id"]
     assert world.api(world.outsider).delete(f"/webhook-subscriptions/{sub_id}").status_code == 404

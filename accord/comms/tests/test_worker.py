@@ -25,10 +25,20 @@ def test_database_backend_worker_delivers(
 
     settings.TASKS = DB_TASKS
     with django_capture_on_commit_callbacks(execute=True):
-        message = services.outbox_email(organization=world.org, to="li.na@client.example", subject="Via db", text="t")
+        message = services.outbox_email(
+            organization=world.org, to="li.na@client.example", subject="Via db", text="t"
+        )
     assert DBTaskResult.objects.filter(status="READY").count() == 1
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-           max_tasks=None, worker_id="test", excluded_queue_names=[]).run()
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    ).run()
     message.refresh_from_db()
     assert message.status == "sent", message.last_error
     assert [m["message"]["Subject"] for m in smtp_server.messages] == ["Via db"]
@@ -50,7 +60,9 @@ def test_rq_backend_worker_delivers(world, smtp_server, settings, django_capture
     queue = django_rq.get_queue("default", job_class=Job)
     queue.empty()
     with django_capture_on_commit_callbacks(execute=True):
-        message = services.outbox_email(organization=world.org, to="li.na@client.example", subject="Via RQ", text="t")
+        message = services.outbox_email(
+            organization=world.org, to="li.na@client.example", subject="Via RQ", text="t"
+        )
     assert queue.count == 1
     worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
     worker.work(burst=True, with_scheduler=False)
@@ -68,7 +80,9 @@ def _job():
 
 
 def test_periodic_job_runs_once_per_period_whoever_ticks(db, monkeypatch):
-    monkeypatch.setitem(scheduler.PERIODIC, "test.job", scheduler.PeriodicJob("test.job", f"{__name__}._job", 60))
+    monkeypatch.setitem(
+        scheduler.PERIODIC, "test.job", scheduler.PeriodicJob("test.job", f"{__name__}._job", 60)
+    )
     CALLS.clear()
     now = timezone.now()
     assert "test.job" in scheduler.tick(now)
@@ -80,20 +94,25 @@ def test_periodic_job_runs_once_per_period_whoever_ticks(db, monkeypatch):
 
 
 def test_registered_jobs_include_comms_periodics():
-    assert {"comms.sweep_outbox", "comms.regenerate_obligations", "comms.reminders"} <= set(scheduler.PERIODIC)
+    assert {"comms.regenerate_obligations", "comms.reminders"} <= set(scheduler.PERIODIC)
 
 
 def test_broken_periodic_job_does_not_stop_others(db, monkeypatch):
-    monkeypatch.setitem(scheduler.PERIODIC, "a.broken", scheduler.PeriodicJob("a.broken", "no.such.module.fn", 60))
-    monkeypatch.setitem(scheduler.PERIODIC, "test.job", scheduler.PeriodicJob("test.job", f"{__name__}._job", 60))
+    monkeypatch.setitem(
+        scheduler.PERIODIC, "a.broken", scheduler.PeriodicJob("a.broken", "no.such.module.fn", 60)
+    )
+    monkeypatch.setitem(
+        scheduler.PERIODIC, "test.job", scheduler.PeriodicJob("test.job", f"{__name__}._job", 60)
+    )
     CALLS.clear()
     ran = scheduler.tick()
     assert "test.job" in ran and "a.broken" not in ran
 
 
 def test_sweeper_enqueues_missed_rows(world, settings, django_capture_on_commit_callbacks):
-    from accord.comms import delivery
     from django_tasks_db.models import DBTaskResult
+
+    from accord.comms import delivery
 
     settings.TASKS = DB_TASKS
     message = services.outbox_email(organization=world.org, to="a@b.example", subject="missed", text="t")

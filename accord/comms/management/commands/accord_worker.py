@@ -21,7 +21,9 @@ from django.db import close_old_connections
 logger = logging.getLogger("accord.comms.worker")
 
 
-def scheduler_loop(stop: threading.Event, *, tick_seconds: float, sweep_seconds: float) -> None:
+def scheduler_loop(
+    stop: threading.Event, *, tick_seconds: float, sweep_seconds: float, sweep_age: int
+) -> None:
     from accord.comms import delivery, scheduler
 
     last_sweep = 0.0
@@ -31,7 +33,7 @@ def scheduler_loop(stop: threading.Event, *, tick_seconds: float, sweep_seconds:
             scheduler.tick()
             if time.monotonic() - last_sweep >= sweep_seconds:
                 last_sweep = time.monotonic()
-                delivery.sweep(min_age_seconds=max(int(sweep_seconds), 5))
+                delivery.sweep(min_age_seconds=sweep_age)
         except Exception:  # the scheduler must outlive a database hiccup
             logger.exception("Scheduler tick failed")
         stop.wait(tick_seconds)
@@ -57,7 +59,11 @@ class Command(BaseCommand):
             thread = threading.Thread(
                 target=scheduler_loop,
                 args=(stop,),
-                kwargs={"tick_seconds": options["tick"], "sweep_seconds": options["sweep"]},
+                kwargs={
+                    "tick_seconds": options["tick"],
+                    "sweep_seconds": options["sweep"],
+                    "sweep_age": options["sweep_age"],
+                },
                 name="accord-scheduler",
                 daemon=True,
             )

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             conn.login(options["user"], options["password"])
             status, _data = conn.select(options["mailbox"])
             if status != "OK":
-                raise CommandError(f"Cannot open mailbox {options['mailbox']!r}")
+                raise CommandError(f"Cannot open mailbox {options['mailbox']!r}: {_data!r}")
             status, data = conn.uid("SEARCH", None, "UNSEEN")
             uids = data[0].split() if status == "OK" and data and data[0] else []
             for uid in uids:
