@@ -113,8 +113,8 @@ def save_from_project(request, pk):
 @require_http_methods(["GET", "POST"])
 def delete(request, pk):
     member = request.membership
-    require_project_manager(member)
     template = template_for_user(member, pk)
+    require_project_manager(member)
     if template.is_builtin:
         raise Http404
     if request.method == "POST":
