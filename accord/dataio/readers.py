@@ -135,7 +135,13 @@ def detect_delimiter(sample: str) -> str:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
 def _clean_cell(value: str) -> str:
+    """Trim a cell; undo the apostrophe our exports put before formula-like text (+86 …, =, @)."""
+    if value.startswith(_NEUTRALISED):
+        value = value[1:]
     return value.strip()
 
 
@@ -260,7 +266,7 @@ def _xlsx_text(value) -> str:
         return str(Decimal(repr(value)))
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value).strip()
+    return _clean_cell(str(value))
 
 
 def _open_sheet(path: Path):

@@ -67,15 +67,17 @@ def import_upload(request, kind):
     if request.method != "POST":
         return _upload_page(request, spec, UploadForm(organization_id=member.organization_id, kind=spec.key))
     upload, too_large = read_upload(request)
-    return _upload_post(request, spec, upload, too_large)
+    if too_large:
+        # Refused without reading the rest of the body (so without the CSRF check, which would).
+        form = UploadForm(organization_id=member.organization_id, kind=spec.key)
+        return _upload_page(request, spec, form, services.too_large_message(), status=413)
+    return _upload_post(request, spec, upload)
 
 
 @csrf_protect
-def _upload_post(request, spec, upload, too_large):
+def _upload_post(request, spec, upload):
     member = request.membership
     form = UploadForm(request.POST, organization_id=member.organization_id, kind=spec.key)
-    if too_large:
-        return _upload_page(request, spec, form, services.too_large_message(), status=413)
     if not form.is_valid():
         return _upload_page(request, spec, form, status=400)
     try:

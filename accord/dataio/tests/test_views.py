@@ -1,0 +1,227 @@
+"""The import pages end to end, the upload limits, and the hub's query count."""
+
+import io
+import os
+
+import pytest
+from django.urls import reverse
+
+from accord.crm.models import Client, Contact
+from accord.dataio.models import ImportRun, ImportStatus
+from accord.dataio.tests.access_rows import RewindingFile
+
+
+def test_upload_map_preview_run_and_report(world):
+    http = world.http(world.manager)
+    assert http.get(reverse("dataio:import_upload", args=["contacts"])).status_code == 200
+    text = "姓名,邮箱,公司\n王伟,wang.wei@example.cn,华信制造\n张三,bad-email,华信制造\n"
+    response = http.post(
+        reverse("dataio:import_upload", args=["contacts"]),
+        {"file": RewindingFile("contacts.csv", text.encode("gbk")), "default_client": world.client.pk},
+    )
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.organization_id == world.org.pk and run.default_client_id == world.client.pk
+    page = http.get(response["Location"])
+    assert page.status_code == 200
+    assert "姓名" in page.content.decode()
+    response = http.post(
+        reverse("dataio:import_map", args=[run.pk]),
+        {"col_0": "name", "col_1": "email", "col_2": "client", "duplicates": "skip"},
+    )
+    assert response["Location"] == reverse("dataio:import_preview", args=[run.pk])
+    preview = http.get(response["Location"]).content.decode()
+    assert "Enter a valid email address" in preview
+    assert "New client “华信制造” will be created." in preview
+    response = http.post(reverse("dataio:import_execute", args=[run.pk]))
+    assert response["Location"] == reverse("dataio:import_result", args=[run.pk])
+    result = http.get(response["Location"]).content.decode()
+    assert "1 record created" in result and "1 row rejected" in result
+    assert Contact.objects.filter(email="wang.wei@example.cn", client__name="华信制造").exists()
+    report = http.get(reverse("dataio:import_report", args=[run.pk]))
+    assert report.status_code == 200
+    body = b"".join(report.streaming_content).decode("utf-8-sig")
+    assert "bad-email" in body and "Enter a valid email address" in body
+
+
+def test_mapping_errors_are_shown(world):
+    http = world.http(world.admin)
+    http.post(
+        reverse("dataio:import_upload", args=["clients"]), {"file": RewindingFile("c.csv", b"a,b\nx,y\n")}
+    )
+    run = ImportRun.objects.get()
+    response = http.post(
+        reverse("dataio:import_map", args=[run.pk]), {"col_0": "status", "duplicates": "skip"}
+    )
+    assert response.status_code == 400
+    assert "Choose the column that holds" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary data"),
+        ("bad.csv", b"name\nAcme \xff\xfe\xfa\n", "not valid text"),
+        (
+            "wide.csv",
+            (",".join(f"c{i}" for i in range(1000)) + "\n" + "x," * 999 + "x\n").encode(),
+            "1000 columns",
+        ),
+        ("notes.pdf", b"%PDF-1.4", "Upload a CSV"),
+    ],
+)
+def test_bad_files_are_refused_with_a_message(world, name, content, message):
+    http = world.http(world.admin)
+    response = http.post(
+        reverse("dataio:import_upload", args=["clients"]), {"file": RewindingFile(name, content)}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+class SparseBody(io.RawIOBase):
+    """A multipart body around a sparse file on disk, read in chunks, never held in memory."""
+
+    def __init__(self, path, boundary: bytes):
+        self.parts = [
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="huge.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\n",
+            path,
+            b"\r\n--" + boundary + b"--\r\n",
+        ]
+        self.size = len(self.parts[0]) + os.path.getsize(path) + len(self.parts[2])
+        self.handle = open(path, "rb")  # noqa: SIM115
+        self.index = 0
+        self.offset = 0
+        self.served = 0
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        size = 64 * 1024 if size is None or size < 0 else size
+        while self.index < 3:
+            part = self.parts[self.index]
+            if isinstance(part, bytes):
+                chunk = part[self.offset : self.offset + size]
+                self.offset += len(chunk)
+                if self.offset >= len(part):
+                    self.index, self.offset = self.index + 1, 0
+            else:
+                chunk = self.handle.read(size)
+                if not chunk:
+                    self.index += 1
+                    continue
+            if chunk:
+                self.served += len(chunk)
+                return chunk
+        return b""
+
+
+def test_a_200_mb_upload_is_refused_before_the_body_is_read(world, tmp_path):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as fh:
+        fh.write(b"name\n")
+        fh.truncate(200 * 1024 * 1024)  # sparse: no 200 MB written or held
+    boundary = b"AccordBoundary"
+    body = SparseBody(path, boundary)
+    http = world.http(world.admin)
+    response = http.generic(
+        "POST",
+        reverse("dataio:import_upload", args=["clients"]),
+        **{
+            "wsgi.input": body,
+            "CONTENT_LENGTH": str(body.size),
+            "CONTENT_TYPE": f"multipart/form-data; boundary={boundary.decode()}",
+        },
+    )
+    assert response.status_code == 413
+    assert "larger than 25 MB" in response.content.decode()
+    assert body.served == 0
+    assert not ImportRun.objects.exists()
+
+
+def test_an_upload_growing_past_the_cap_is_stopped_while_read(world, settings, tmp_path):
+    settings.ACCORD_MAX_UPLOAD_BYTES = 100 * 1024
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"name\n" + b"Acme\n" * 22_000)  # 110 KB: within the envelope allowance
+    body = SparseBody(path, b"B")
+    http = world.http(world.admin)
+    response = http.generic(
+        "POST",
+        reverse("dataio:import_upload", args=["clients"]),
+        **{
+            "wsgi.input": body,
+            "CONTENT_LENGTH": str(body.size),
+            "CONTENT_TYPE": "multipart/form-data; boundary=B",
+        },
+    )
+    assert response.status_code == 413, response.content.decode()[-3000:]
+    assert body.served < body.size
+    assert not ImportRun.objects.exists()
+
+
+def test_other_organisations_run_is_404(world):
+    http = world.http(world.outsider)
+    http.post(
+        reverse("dataio:import_upload", args=["clients"]), {"file": RewindingFile("c.csv", b"name\nA\n")}
+    )
+    run = ImportRun.objects.get()
+    assert run.organization_id == world.other_org.pk
+    mine = world.http(world.admin)
+    for name in ("import_map", "import_preview", "import_result", "import_progress", "import_report"):
+        assert mine.get(reverse(f"dataio:{name}", args=[run.pk])).status_code == 404
+    assert mine.post(reverse("dataio:import_execute", args=[run.pk])).status_code == 404
+    run.refresh_from_db()
+    assert run.status == ImportStatus.UPLOADED
+
+
+def test_unknown_kind_is_404(world):
+    assert world.http(world.admin).get("/data/invoices/import/").status_code == 404
+    assert world.http(world.admin).get("/data/invoices/export/").status_code == 404
+
+
+def test_progress_of_a_queued_run(world, settings):
+    settings.ACCORD_IMPORT_SYNC_ROWS = 1
+    http = world.http(world.admin)
+    http.post(
+        reverse("dataio:import_upload", args=["clients"]),
+        {"file": RewindingFile("c.csv", b"name\nA\nB\nC\n")},
+    )
+    run = ImportRun.objects.get()
+    http.post(reverse("dataio:import_map", args=[run.pk]), {"col_0": "name", "duplicates": "skip"})
+    http.post(reverse("dataio:import_execute", args=[run.pk]))  # queued: the worker runs it after commit
+    run.refresh_from_db()
+    assert run.status == ImportStatus.QUEUED
+    page = http.get(reverse("dataio:import_progress", args=[run.pk]), headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 2s"' in page.content.decode()
+    assert not Client.objects.filter(name="B").exists()
+
+
+@pytest.mark.parametrize("runs", [2, 50])
+def test_hub_query_count_does_not_grow(world, runs, django_assert_num_queries):
+    ImportRun.objects.bulk_create(
+        [
+            ImportRun(
+                organization=world.org,
+                kind="clients",
+                file_format="csv",
+                original_name=f"f{i}.csv",
+                stored_path=f"x{i}",
+                created_by=world.admin,
+            )
+            for i in range(runs)
+        ]
+    )
+    http = world.http(world.admin)
+    http.get(reverse("dataio:hub"))  # warm the session
+    with django_assert_num_queries(5):
+        response = http.get(reverse("dataio:hub"))
+    assert response.status_code == 200
+
+
+def test_member_sees_exports_but_not_imports(world):
+    page = world.http(world.member).get(reverse("dataio:hub")).content.decode()
+    assert reverse("dataio:export", args=["contacts"]) in page
+    assert reverse("dataio:import_upload", args=["contacts"]) not in page
