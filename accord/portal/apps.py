@@ -11,3 +11,5 @@ class PortalConfig(AppConfig):
         from accord.web.nav import register_portal_tab
 
         register_portal_tab("overview", _("Overview"), "portal:project", order=10)
+        register_portal_tab("changes", _("Change requests"), "portal:changes", order=40)
+        register_portal_tab("risks", _("Risks"), "portal:risks", order=50)

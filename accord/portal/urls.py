@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import areas, views
 
 app_name = "portal"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("signin/link/", views.link_request, name="link_request"),
     path("signin/link/<str:token>/", views.link_signin, name="link_signin"),
     path("invite/contact/<int:pk>/", views.invite_contact, name="invite_contact"),
+    path("projects/<int:pk>/changes/", areas.changes, name="changes"),
+    path("projects/<int:pk>/changes/new/", areas.change_create, name="change_create"),
+    path("changes/<int:pk>/", areas.change_detail, name="change_detail"),
+    path("changes/<int:pk>/decide/", areas.change_decide, name="change_decide"),
+    path("projects/<int:pk>/risks/", areas.risks, name="risks"),
 ]

@@ -11,6 +11,7 @@ import secrets
 
 from django.utils import timezone
 
+from accord.changes.models import ChangeRequest, ChangeStatus
 from accord.portal.models import SignInLink
 from accord.tenancy.models import hash_token
 from accord.testing import factories as f
@@ -30,6 +31,19 @@ def portal_row(route, *, expect, **kwargs) -> Row:
 
 def _project(world, project):
     return project
+
+
+def _assessed_change(world, project):
+    return ChangeRequest.objects.create(
+        organization=project.organization,
+        project=project,
+        title="Matrix change",
+        status=ChangeStatus.ASSESSED,
+        requested_on=timezone.localdate(),
+        currency=project.currency,
+        schedule_days=3,
+        assessed_at=timezone.now(),
+    )
 
 
 def _contact(world, project):
@@ -109,5 +123,45 @@ ROWS = [
         expect_other_project=SHARED_POST,
         expect_foreign={"client": 302},
         tables=("tenancy.Invitation",),
+    ),
+    # --- pages for other areas: change requests and risks
+    portal_row(
+        "portal:changes",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/changes/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "portal:change_create",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/changes/new/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "portal:change_create",
+        method="POST",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/changes/new/",
+        data=lambda p: {"title": "Matrix change request", "reason": "Needed"},
+        expect=PORTAL_WRITE,
+        tables=("changes.ChangeRequest",),
+    ),
+    portal_row(
+        "portal:change_detail",
+        make=_assessed_change,
+        path=lambda c: f"/portal/changes/{c.pk}/",
+        expect=PORTAL_PAGE,
+    ),
+    portal_row(
+        "portal:change_decide",
+        method="POST",
+        make=_assessed_change,
+        path=lambda c: f"/portal/changes/{c.pk}/decide/",
+        data=lambda c: {"decision": "approve", "name": "Li Na", "comment": "OK"},
+        expect=PORTAL_WRITE,
+        tables=("changes.ChangeRequest",),
+    ),
+    portal_row(
+        "portal:risks", make=_project, path=lambda p: f"/portal/projects/{p.pk}/risks/", expect=PORTAL_PAGE
     ),
 ]
