@@ -609,6 +609,26 @@ def milestone_surveys_run() -> int:
         for milestone in milestones:
             if survey_send_for_milestone(milestone, template=setting.template):
                 sent += 1
+    sent += closeout_surveys_run()
+    return sent
+
+
+def closeout_surveys_run() -> int:
+    """Periodic: send the close-out survey of every closed project whose setting asks for one."""
+    from accord.projects.models import ProjectStatus
+
+    sent = 0
+    due = (
+        ProjectSurveySetting.objects.filter(on_closeout=True, project__status=ProjectStatus.CLOSED)
+        .exclude(project__surveys__trigger=SurveyTrigger.CLOSEOUT)
+        .select_related("project__client", "project__organization", "template")
+    )
+    for setting in due:
+        try:
+            if survey_send_for_closeout(setting.project, template=setting.template):
+                sent += 1
+        except ValidationError:
+            continue  # no contact with an e-mail address: nothing to send
     return sent
 
 

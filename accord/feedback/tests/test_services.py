@@ -245,3 +245,15 @@ def test_sent_survey_questions_are_frozen(world):
     survey, _tokens = sent_survey(world)
     with pytest.raises(ValidationError):
         services.question_add(actor=world.manager, survey=survey, kind="text", text="More?")
+
+
+def test_closeout_survey_sent_when_the_project_closes(world):
+    services.project_survey_setting_save(
+        actor=world.manager, project=world.project, on_milestone=False, on_closeout=True
+    )
+    assert services.milestone_surveys_run() == 0
+    world.project.status = "closed"
+    world.project.save()
+    assert services.milestone_surveys_run() == 1
+    assert services.milestone_surveys_run() == 0
+    assert Survey.objects.get(project=world.project).trigger == "closeout"
