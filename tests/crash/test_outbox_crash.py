@@ -116,7 +116,7 @@ def _manage(env, *args, **kwargs):
     )
 
 
-def _worker(env):
+def _worker(env, log):
     return subprocess.Popen(
         [
             sys.executable,
@@ -157,15 +157,18 @@ def test_sigkill_never_loses_a_message(tmp_path):
     rng = random.Random(int(os.environ.get("ACCORD_CRASH_SEED", "4")))
     kills = 0
     sent_at_kill = []
+    log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115
     for _ in range(KILLS):
-        worker = _worker(env)
+        worker = _worker(env, log)
         time.sleep(rng.uniform(0.8, 3.0))  # start-up takes part of this: kills land anywhere
+        if worker.poll() is not None:
+            pytest.fail("the worker exited by itself: " + (tmp_path / "worker.log").read_text()[-3000:])
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         kills += 1
         sent_at_kill.append(_status_counts(db).get("sent", 0))
 
-    final = _worker(env)
+    final = _worker(env, log)
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
@@ -199,6 +202,7 @@ def test_sigkill_never_loses_a_message(tmp_path):
     }
     print("\ncrash test:", json.dumps(report))
     receiver.server.shutdown()
+    log.close()
     assert counts == {"sent": MESSAGES}, report
     assert set(received) == keys, "every message reached the receiver, under its own key"
     assert "" not in received

@@ -48,6 +48,12 @@ class Command(BaseCommand):
         parser.add_argument("--tick", type=float, default=5.0, help="Seconds between scheduler ticks.")
         parser.add_argument("--sweep", type=float, default=60.0, help="Seconds between outbox sweeps.")
         parser.add_argument(
+            "--sweep-age",
+            type=int,
+            default=120,
+            help="Seconds a due outbox row may wait before it is re-queued.",
+        )
+        parser.add_argument(
             "--interval", type=float, default=0.5, help="Seconds between queue polls (database)."
         )
         parser.add_argument("--batch", action="store_true", help="Exit when the database queue is empty.")
