@@ -19,7 +19,7 @@ LESSONS = {
         {
             "title": "需求变更必须书面确认",
             "description": "客户在周会上口头提出报表格式变更，团队直接修改，导致两周返工和验收争议。",
-            "recommendation": "所有变更都走变更请求流程：评估工期和成本影响，由客户在客户门户中批准后再实施。",
+            "recommendation": "所有变更都走变更请求流程：评估工期和成本影响，由客户在客户门户中批准后再实施。",  # noqa: E501
             "industry": "manufacturing",
             "category": "requirements",
             "phase": "execution",
@@ -47,8 +47,8 @@ LESSONS = {
     "en": [
         {
             "title": "Freeze content before the design sprint",
-            "description": "Product copy kept changing during the design sprint; two screens were redesigned twice.",
-            "recommendation": "Agree a content freeze date in the communication plan and track it as a milestone.",
+            "description": "Product copy kept changing during the design sprint; two screens were redesigned twice.",  # noqa: E501
+            "recommendation": "Agree a content freeze date in the communication plan and track it as a milestone.",  # noqa: E501
             "industry": "retail",
             "category": "requirements",
             "phase": "planning",
@@ -56,7 +56,7 @@ LESSONS = {
         },
         {
             "title": "Report bad news early",
-            "description": "A two-week delay was reported only at the milestone; the client's NPS dropped to 5.",
+            "description": "A two-week delay was reported only at the milestone; the client's NPS dropped to 5.",  # noqa: E501
             "recommendation": "Raise a schedule risk as soon as a milestone is in doubt and say so in the next status report.",  # noqa: E501
             "industry": "",
             "category": "client",
