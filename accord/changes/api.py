@@ -373,6 +373,7 @@ def baselines_list(request, project_id: int):
 def change_log(request, project_id: int):
     project = project_for_user(request.auth, project_id)
     totals = selectors.change_log_totals(
-        ChangeRequest.objects.filter(organization_id=project.organization_id, project=project)
+        ChangeRequest.objects.filter(organization_id=project.organization_id, project=project),
+        project.currency,
     )
     return {**totals, "currency": project.currency}

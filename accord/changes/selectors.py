@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
+from accord.lib.money import quantize
+
 from .models import Baseline, ChangeRequest, ChangeStatus
 
 APPROVED = (ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED)
@@ -20,7 +22,7 @@ def change_list(queryset: QuerySet[ChangeRequest], *, status=None) -> QuerySet[C
     return qs
 
 
-def change_log_totals(queryset: QuerySet[ChangeRequest]) -> dict:
+def change_log_totals(queryset: QuerySet[ChangeRequest], currency: str) -> dict:
     """Days and cost added by approved (and implemented) requests; counts per state."""
     approved = queryset.filter(status__in=APPROVED).aggregate(
         days=Sum("schedule_days"), cost=Sum("cost_amount"), hours=Sum("effort_hours"), n=Count("id")
@@ -28,7 +30,7 @@ def change_log_totals(queryset: QuerySet[ChangeRequest]) -> dict:
     return {
         "approved": approved["n"] or 0,
         "days": approved["days"] or 0,
-        "cost": approved["cost"] or Decimal("0"),
+        "cost": quantize(approved["cost"] or Decimal("0"), currency),
         "hours": approved["hours"] or Decimal("0"),
         "pending": queryset.filter(status__in=(ChangeStatus.SUBMITTED, ChangeStatus.ASSESSED)).count(),
     }

@@ -42,7 +42,7 @@ def project_list(request, pk):
             "project": project,
             "tab": "changes",
             "changes": list(selectors.change_list(base, status=status).order_by("-id")[:LIST_LIMIT]),
-            "totals": selectors.change_log_totals(base),
+            "totals": selectors.change_log_totals(base, project.currency),
             "baselines": list(selectors.baseline_history(project)[:100]),
             "statuses": ChangeStatus.choices,
             "status": status,
@@ -66,7 +66,7 @@ def export_log(request, pk):
     project = project_for_user(request.membership, pk)
     base = ChangeRequest.objects.filter(organization_id=project.organization_id, project=project)
     changes = selectors.change_list(base).order_by("id")
-    totals = selectors.change_log_totals(base)
+    totals = selectors.change_log_totals(base, project.currency)
     rows = [
         [
             c.pk,

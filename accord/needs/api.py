@@ -84,10 +84,10 @@ class NeedStatusIn(Schema):
     status: NeedStatus
 
 
-def _ref(model, project, pk, field, **filters):
+def _ref(model, for_project, pk, field, **filters):
     if pk is None:
         return None
-    obj = model.objects.filter(organization_id=project.organization_id, pk=pk, **filters).first()
+    obj = model.objects.filter(organization_id=for_project.organization_id, pk=pk, **filters).first()
     if obj is None:
         raise ValidationError({field: _("No such record on this project.")})
     return obj
