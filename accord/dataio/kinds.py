@@ -38,6 +38,15 @@ class Column:
     kind: str = "text"  # text, email, choice, currency, timezone, url, date, datetime, decimal, bool, ref
 
 
+# What makes two rows the same record (lazy: translated only when a duplicate is reported).
+BY_NAME = gettext_lazy("name")
+BY_EMAIL = gettext_lazy("e-mail")
+BY_PHONE = gettext_lazy("phone")
+BY_EXTERNAL_ID = gettext_lazy("external ID")
+BY_PROJECT_TITLE = gettext_lazy("project and title")
+BY_CLIENT_TIME_SUMMARY = gettext_lazy("client, time and summary")
+
+
 def normalize_header(text: str) -> str:
     text = (text or "").replace("\ufeff", "").strip().lower()
     text = re.sub(r"[\s_*:：（）()\[\]]+", " ", text)
@@ -363,15 +372,24 @@ class KindSpec:
             return parse_datetime(raw, batch.tz)
         if col.kind == "decimal":
             return parse_decimal(raw)
+        model_field = self.model._meta.get_field(col.key)
+        if col.kind == "text":
+            # The common case, kept cheap: Django's own checks run only when a limit is broken.
+            limit = getattr(model_field, "max_length", None)
+            if (limit and len(raw) > limit) or "\x00" in raw:
+                return model_field.clean(raw, None)
+            return raw
         if col.kind == "email":
             raw = raw.strip().lower()
         if col.kind == "url" and "://" not in raw:
             raw = "https://" + raw
-        return self.model._meta.get_field(col.key).clean(raw, None)
+        return model_field.clean(raw, None)
 
     def clean_row(self, number: int, raw: dict[str, str], batch: Batch) -> RowResult:
         result = RowResult(number=number, values={})
-        labels = batch.cache.setdefault("labels", self.column_labels())
+        labels = batch.cache.get("labels")
+        if labels is None:
+            labels = batch.cache["labels"] = self.column_labels()
         for col in self.columns:
             value = raw.get(col.key, "")
             if not value:
@@ -496,9 +514,9 @@ class ClientSpec(KindSpec):
         if not name:
             return
         key = "name:" + name.lower()
-        batch.check_file_duplicate(result, [(_("name"), key)])
+        batch.check_file_duplicate(result, [(BY_NAME, key)])
         result.duplicate_of = batch.clients_by_name().get(name.lower())
-        batch.remember(result, [(_("name"), key)])
+        batch.remember(result, [(BY_NAME, key)])
 
     def build(self, result, batch):
         org = batch.organization
@@ -680,11 +698,11 @@ class ContactSpec(KindSpec):
     def _keys(self, values):
         keys = []
         if values.get("email"):
-            keys.append((_("e-mail"), "email:" + values["email"].lower()))
+            keys.append((BY_EMAIL, "email:" + values["email"].lower()))
         for field_name in ("mobile", "phone"):
             number = phone_key(values.get(field_name, ""))
             if number:
-                keys.append((_("phone"), "phone:" + number))
+                keys.append((BY_PHONE, "phone:" + number))
         return keys
 
     def check_row(self, result, batch):
@@ -877,12 +895,12 @@ class InteractionSpec(KindSpec):
         values["_refs"] = refs
         keys = []
         if values.get("external_id"):
-            keys.append((_("external ID"), "ext:" + values["external_id"]))
+            keys.append((BY_EXTERNAL_ID, "ext:" + values["external_id"]))
         elif client_id and values.get("occurred_at") and values.get("summary"):
             when = values["occurred_at"].astimezone(dt.UTC)
             keys.append(
                 (
-                    _("client, time and summary"),
+                    BY_CLIENT_TIME_SUMMARY,
                     f"row:{client_id}:{when.isoformat()}:{values['summary'].lower()}",
                 )
             )
@@ -995,7 +1013,7 @@ class TaskSpec(KindSpec):
         values["_refs"] = refs
         keys = []
         if project_id and values.get("title"):
-            keys.append((_("project and title"), f"{project_id}:{values['title'].lower()}"))
+            keys.append((BY_PROJECT_TITLE, f"{project_id}:{values['title'].lower()}"))
         batch.check_file_duplicate(result, keys)
         for _label, key in keys:
             result.duplicate_of = batch.cache["tasks"].get(key)

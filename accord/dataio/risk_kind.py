@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .kinds import Column, KindSpec
+from .kinds import BY_PROJECT_TITLE, Column, KindSpec
 
 _SPEC = None
 
@@ -98,7 +98,7 @@ def _risk_spec_class():
                 if not 1 <= number <= 5 or str(raw).strip() not in (str(number), f"{number}.0"):
                     result.problems.append(
                         _("%(field)s: “%(value)s” must be a whole number from 1 to 5.")
-                        % {"field": self.column_labels()[name], "value": raw}
+                        % {"field": self.column_labels()[name], "value": raw}  # only on a problem
                     )
                 else:
                     values[name] = number
@@ -112,7 +112,7 @@ def _risk_spec_class():
             values["_refs"] = refs
             keys = []
             if project_id and values.get("title"):
-                keys.append((_("project and title"), f"{project_id}:{values['title'].lower()}"))
+                keys.append((BY_PROJECT_TITLE, f"{project_id}:{values['title'].lower()}"))
             batch.check_file_duplicate(result, keys)
             for _label, key in keys:
                 result.duplicate_of = batch.cache["risks"].get(key)
