@@ -51,8 +51,8 @@ def _date_widget():
 
 
 class ClientForm(ServiceModelForm):
-    timezone = forms.ChoiceField(label=gettext_lazy("time zone"), choices=timezone_choices)
-    currency = forms.ChoiceField(label=gettext_lazy("currency"), choices=currency_choices)
+    timezone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=timezone_choices)
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=currency_choices)
     wide_fields = ("business", "goals", "priorities", "notes", "address")
 
     class Meta:
@@ -112,18 +112,18 @@ class ClientForm(ServiceModelForm):
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Text"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=gettext_lazy("status"),
+        label=gettext_lazy("Status"),
         required=False,
         choices=[("", gettext_lazy("Any status"))] + ClientStatus.choices,
     )
     industry = forms.ChoiceField(
-        label=gettext_lazy("industry"),
+        label=gettext_lazy("Industry"),
         required=False,
         choices=[("", gettext_lazy("Any industry"))] + Industry.choices,
     )
-    tag = forms.CharField(label=gettext_lazy("tag"), required=False, max_length=50)
+    tag = forms.CharField(label=gettext_lazy("Tag"), required=False, max_length=50)
     owner = forms.ModelChoiceField(
-        label=gettext_lazy("account owner"),
+        label=gettext_lazy("Account owner"),
         required=False,
         queryset=User.objects.none(),
         empty_label=gettext_lazy("Anyone"),
@@ -148,7 +148,7 @@ class ClientFilterForm(forms.Form):
 
 class ContactForm(ServiceModelForm):
     timezone = forms.ChoiceField(
-        label=gettext_lazy("time zone"),
+        label=gettext_lazy("Time zone"),
         required=False,
         choices=lambda: [("", gettext_lazy("Same as the client"))] + timezone_choices(),
     )
@@ -192,13 +192,13 @@ class ContactForm(ServiceModelForm):
 
 class InteractionForm(ServiceModelForm):
     occurred_at = forms.DateTimeField(
-        label=gettext_lazy("when"),
+        label=gettext_lazy("When"),
         widget=_datetime_widget(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
         help_text=gettext_lazy("In your time zone."),
     )
     contacts = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("contacts"),
+        label=gettext_lazy("Contacts"),
         required=False,
         queryset=Contact.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 5}),
@@ -233,7 +233,7 @@ class InteractionForm(ServiceModelForm):
         self.fields["body"].widget.attrs.update(
             {
                 "hx-post": reverse("crm:markdown_preview"),
-                "hx-trigger": "keyup changed delay:400ms, load",
+                "hx-trigger": "input changed delay:400ms",
                 "hx-target": "#body-preview",
                 "hx-swap": "innerHTML",
             }

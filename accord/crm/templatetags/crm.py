@@ -2,24 +2,45 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
+
+from accord.lib.text import render_markdown
 
 register = template.Library()
 
+# Line icons (24×24, stroked), one per interaction kind; drawn in the text colour.
+_KIND_PATHS = {
+    "email": '<path d="M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/>'
+    '<polyline points="22,6 12,13 2,6"/>',
+    "call": '<path d="M22 16.92v3a2 2 0 0 1-2.18 2 19.79 19.79 0 0 1-8.63-3.07 19.5 19.5 0 0 1-6-6 '
+    "19.79 19.79 0 0 1-3.07-8.67A2 2 0 0 1 4.11 2h3a2 2 0 0 1 2 1.72 12.84 12.84 0 0 0 .7 2.81 "
+    "2 2 0 0 1-.45 2.11L8.09 9.91a16 16 0 0 0 6 6l1.27-1.27a2 2 0 0 1 2.11-.45 12.84 12.84 0 0 0 "
+    '2.81.7A2 2 0 0 1 22 16.92z"/>',
+    "meeting": '<path d="M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2"/><circle cx="9" cy="7" r="4"/>'
+    '<path d="M23 21v-2a4 4 0 0 0-3-3.87"/><path d="M16 3.13a4 4 0 0 1 0 7.75"/>',
+    "im": '<path d="M21 11.5a8.38 8.38 0 0 1-.9 3.8 8.5 8.5 0 0 1-7.6 4.7 8.38 8.38 0 0 1-3.8-.9L3 21'
+    "l1.9-5.7a8.38 8.38 0 0 1-.9-3.8 8.5 8.5 0 0 1 4.7-7.6 8.38 8.38 0 0 1 3.8-.9h.5"
+    'a8.48 8.48 0 0 1 8 8v.5z"/>',
+    "visit": '<path d="M21 10c0 7-9 13-9 13s-9-6-9-13a9 9 0 0 1 18 0z"/><circle cx="12" cy="10" r="3"/>',
+    "note": '<path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z"/>'
+    '<polyline points="14 2 14 8 20 8"/><line x1="16" y1="13" x2="8" y2="13"/>'
+    '<line x1="16" y1="17" x2="8" y2="17"/>',
+}
 KIND_ICONS = {
-    "email": "✉️",
-    "call": "📞",
-    "meeting": "👥",
-    "im": "💬",
-    "visit": "🏢",
-    "note": "📝",
+    kind: mark_safe(  # noqa: S308 - constant markup above
+        '<svg class="icon" width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
+        'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" '
+        f'style="vertical-align:-3px">{paths}</svg>'
+    )
+    for kind, paths in _KIND_PATHS.items()
 }
 SENTIMENT_CLASSES = {"positive": "ok", "neutral": "", "negative": "bad"}
-SENTIMENT_ICONS = {"positive": "🙂", "neutral": "😐", "negative": "🙁"}
+SENTIMENT_ICONS = {"positive": "▲", "neutral": "●", "negative": "▼"}
 EXCERPT_CHARS = 160
 
 
@@ -65,3 +86,9 @@ def excerpt(text, query: str):
     start = max(0, at - EXCERPT_CHARS // 2)
     end = min(len(text), start + EXCERPT_CHARS)
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+@register.filter
+def plain(markdown_text) -> str:
+    """The text of a Markdown body without its markup (for excerpts)."""
+    return html.unescape(strip_tags(render_markdown(markdown_text)))

@@ -1,0 +1,80 @@
+"""The CRM journey: create a client and a contact, log an interaction with a Chinese word in
+it, then find it again through search."""
+
+from playwright.sync_api import expect
+
+
+def test_client_contact_interaction_search(page, demo_login, sign_in, shot):
+    sign_in(page, *demo_login)
+    page.click("nav.nav a[href='/clients/']")
+    expect(page.locator("h1")).to_contain_text("Clients")
+    expect(page.locator("table.table")).to_contain_text("苏州华信精密制造有限公司")
+    shot(page, "client-list")
+
+    page.click("text=New client")
+    page.fill("input[name=name]", "Elbe Analytics GmbH")
+    page.select_option("select[name=industry]", "software")
+    page.select_option("select[name=currency]", "EUR")
+    page.select_option("select[name=timezone]", "Europe/Berlin")
+    page.fill("input[name=tags]", "Data, Pilot")
+    page.fill("textarea[name=goals]", "A data platform for their logistics customers.")
+    shot(page, "client-form")
+    page.click("button[type=submit].primary")
+    expect(page.locator("h1")).to_contain_text("Elbe Analytics GmbH")
+    expect(page.locator(".messages")).to_contain_text("created")
+
+    page.click("text=+ Add contact")
+    page.fill("input[name=name_local]", "林晓")
+    page.fill("input[name=first_name]", "Xiao")
+    page.fill("input[name=last_name]", "Lin")
+    page.select_option("select[name=role]", "sponsor")
+    page.fill("input[name=email]", "not-an-email")
+    page.click("button[type=submit].primary")
+    expect(page.locator("#id_email_errors")).to_be_visible()
+    shot(page, "contact-form-error")
+    page.fill("input[name=email]", "xiao.lin@elbe.example")
+    page.fill("input[name=wecom]", "LinXiao")
+    page.click("button[type=submit].primary")
+    expect(page.locator("#contacts")).to_contain_text("林晓 (Xiao Lin)")
+
+    page.click("text=+ Log interaction")
+    page.select_option("select[name=kind]", "meeting")
+    page.fill("input[name=summary]", "Pilot kick-off: 数据平台 scope")
+    page.fill("textarea[name=body]", "**Agreed**: start with the 仓储 dashboard.")
+    expect(page.locator("#body-preview strong")).to_have_text("Agreed")
+    page.select_option("select[name=contacts]", label="林晓 (Xiao Lin)")
+    page.select_option("select[name=sentiment]", "positive")
+    shot(page, "interaction-form-preview")
+    page.click("button[type=submit].primary")
+    expect(page.locator("h1")).to_contain_text("Pilot kick-off")
+    expect(page.locator(".markdown strong")).to_have_text("Agreed")
+    shot(page, "interaction")
+
+    page.fill("form.search input[name=q]", "仓储")
+    page.press("form.search input[name=q]", "Enter")
+    page.wait_for_load_state("networkidle")
+    results = page.locator("#results-interactions")
+    expect(results).to_contain_text("Pilot kick-off")
+    expect(results.locator("mark").first).to_have_text("仓储")
+    shot(page, "search")
+    results.locator("a", has_text="Pilot kick-off").click()
+    expect(page.locator("h1")).to_contain_text("Pilot kick-off")
+
+    page.click("text=Elbe Analytics GmbH")
+    expect(page.locator("#timeline")).to_contain_text("Pilot kick-off")
+    shot(page, "client-page")
+
+
+def test_demo_client_page_in_chinese(page, demo_login, sign_in, shot):
+    sign_in(page, *demo_login)
+    page.goto("/clients/?q=华信")
+    page.click("text=苏州华信精密制造有限公司")
+    expect(page.locator("#timeline")).to_contain_text("项目启动会")
+    shot(page, "demo-client-en")
+    page.click("button[name=language][value=zh-hans]")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#timeline h2")).to_contain_text("时间线")
+    expect(page.locator("#profile")).to_contain_text("客户档案")
+    shot(page, "demo-client-zh")
+    page.click("button[name=language][value=en]")
+    page.wait_for_load_state("networkidle")
