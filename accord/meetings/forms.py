@@ -1,0 +1,132 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accord.crm.models import Contact
+from accord.lib.dates import validate_timezone
+from accord.tenancy.models import User
+
+from .models import MeetingKind, Recurrence
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=MeetingKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("Start"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=_("In the meeting's time zone."),
+    )
+    timezone = forms.CharField(label=_("Time zone"), max_length=64, help_text=_("For example Asia/Shanghai."))
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=5, max_value=1440, initial=60
+    )
+    location = forms.CharField(label=_("Location"), max_length=300, required=False)
+    video_url = forms.URLField(
+        label=_("Video link"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Zoom, Microsoft Teams or Tencent Meeting link."),
+    )
+    recurrence = forms.ChoiceField(label=_("Repeats"), choices=Recurrence.choices, required=False)
+    recurrence_count = forms.IntegerField(label=_("Occurrences"), min_value=1, max_value=104, required=False)
+    users = forms.ModelMultipleChoiceField(
+        label=_("Our attendees"), queryset=User.objects.none(), required=False
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("Client attendees"), queryset=Contact.objects.none(), required=False
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=50_000
+    )
+    wide_fields = ("title", "description")
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            self.fields["users"].queryset = (
+                User.objects.filter(
+                    memberships__organization_id=project.organization_id,
+                    memberships__is_active=True,
+                    memberships__role__in=["owner", "admin", "manager", "member"],
+                )
+                .distinct()
+                .order_by("full_name", "email")
+            )
+            self.fields["contacts"].queryset = Contact.objects.filter(
+                organization_id=project.organization_id, client_id=project.client_id, is_active=True
+            ).order_by("last_name", "first_name")
+
+    def clean_timezone(self):
+        value = self.cleaned_data["timezone"].strip()
+        validate_timezone(value)
+        return value
+
+    def clean_contacts(self):
+        contacts = self.cleaned_data["contacts"]
+        missing = [str(c) for c in contacts if not c.email]
+        if missing:
+            raise ValidationError(
+                _(
+                    "%(names)s has no e-mail address, so no invitation can reach them. Add an address to the "
+                    "contact or remove them from the attendees."
+                ),
+                params={"names": ", ".join(missing)},
+            )
+        return contacts
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Topic"), max_length=300)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    minutes_allotted = forms.IntegerField(label=_("Minutes allotted"), min_value=1, max_value=480, initial=10)
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            self.fields["owner"].queryset = (
+                User.objects.filter(
+                    memberships__organization_id=project.organization_id, memberships__is_active=True
+                )
+                .exclude(memberships__role="client")
+                .distinct()
+            )
+
+
+class DecisionForm(forms.Form):
+    title = forms.CharField(label=_("Decision"), max_length=300)
+    detail = forms.CharField(
+        label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=50_000
+    )
+    client_visible = forms.BooleanField(label=_("Visible to the client"), required=False, initial=True)
+
+
+class ActionItemForm(forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=300)
+    owner = forms.ChoiceField(label=_("Owner"))
+    due_date = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")]
+        if meeting is not None:
+            for a in meeting.attendees.all():
+                if a.user_id:
+                    choices.append((f"u{a.user_id}", str(a.user)))
+            for a in meeting.attendees.all():
+                if a.contact_id:
+                    choices.append((f"c{a.contact_id}", f"{a.contact} ({_('client')})"))
+        self.fields["owner"].choices = choices
+
+    def clean_owner(self):
+        value = self.cleaned_data["owner"]
+        if not value:
+            raise ValidationError(_("Choose who owns this action."))
+        return value
+
+    def owner_data(self) -> dict:
+        value = self.cleaned_data["owner"]
+        key = "owner_id" if value.startswith("u") else "owner_contact_id"
+        return {key: int(value[1:])}

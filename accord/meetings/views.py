@@ -1,0 +1,467 @@
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.audit.services import audit_event, audit_for
+from accord.tenancy.access import (
+    can_manage_project,
+    can_write_project,
+    portal_contact,
+    portal_project_for_user,
+    project_for_user,
+    project_object_for_user,
+    projects_for_user,
+    team_required,
+)
+
+from . import ics, selectors, services
+from .forms import ActionItemForm, AgendaItemForm, DecisionForm, MeetingForm
+from .models import ActionItem, AgendaItem, Meeting
+
+
+def _messages_from(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for e in errors:
+                form.add_error(target, e)
+    else:
+        for e in exc.messages:
+            form.add_error(None, e)
+
+
+@team_required
+def meeting_list(request, pk):
+    project = project_for_user(request.membership, pk)
+    meetings = selectors.meeting_list(project.meetings.all()).order_by("-starts_at", "-id")[:200]
+    return render(
+        request,
+        "meetings/list.html",
+        {
+            "project": project,
+            "tab": "meetings",
+            "meetings": meetings,
+            "can_write": can_write_project(request.membership, project),
+        },
+    )
+
+
+def _meeting_form_page(request, form, project, title, back_url, status=200):
+    return render(
+        request,
+        "meetings/form.html",
+        {"form": form, "project": project, "tab": "meetings", "title": title, "back_url": back_url},
+        status=status,
+    )
+
+
+@team_required
+def meeting_create(request, pk):
+    project = project_for_user(request.membership, pk, write=True)
+    if request.method == "POST":
+        form = MeetingForm(request.POST, project=project)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            users, contacts = data.pop("users"), data.pop("contacts")
+            try:
+                meeting = services.meeting_schedule(
+                    actor=request.user, project=project, data=data, users=users, contacts=contacts
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Meeting scheduled; invitations are on their way."))
+                return redirect("meetings:detail", meeting.pk)
+        return _meeting_form_page(request, form, project, _("Schedule a meeting"), "", status=400)
+    form = MeetingForm(
+        project=project,
+        initial={
+            "timezone": project.client.timezone or request.user.timezone,
+            "users": [project.manager_id] if project.manager_id else [],
+            "contacts": [c.pk for c in project.contacts.exclude(email="")],
+            "kind": "status",
+        },
+    )
+    return _meeting_form_page(request, form, project, _("Schedule a meeting"), "")
+
+
+@team_required
+def meeting_edit(request, pk):
+    meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk, write=True)
+    project = meeting.project
+    if meeting.is_cancelled:
+        messages.error(request, _("This meeting is cancelled and can no longer be changed."))
+        return redirect("meetings:detail", meeting.pk)
+    if request.method == "POST":
+        form = MeetingForm(request.POST, project=project)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            users, contacts = data.pop("users"), data.pop("contacts")
+            try:
+                services.meeting_update(
+                    actor=request.user, meeting=meeting, data=data, users=users, contacts=contacts
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Meeting changed; attendees get the updated invitation."))
+                return redirect("meetings:detail", meeting.pk)
+        return _meeting_form_page(request, form, project, _("Change the meeting"), "", status=400)
+    local = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)).replace(tzinfo=None)
+    form = MeetingForm(
+        project=project,
+        initial={
+            "kind": meeting.kind,
+            "title": meeting.title,
+            "starts_at": local,
+            "timezone": meeting.timezone,
+            "duration_minutes": meeting.duration_minutes,
+            "location": meeting.location,
+            "video_url": meeting.video_url,
+            "recurrence": meeting.recurrence,
+            "recurrence_count": meeting.recurrence_count,
+            "description": meeting.description,
+            "users": [a.user_id for a in meeting.attendees.all() if a.user_id],
+            "contacts": [a.contact_id for a in meeting.attendees.all() if a.contact_id],
+        },
+    )
+    return _meeting_form_page(request, form, project, _("Change the meeting"), "")
+
+
+@team_required
+def meeting_detail(request, pk):
+    meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk)
+    project = meeting.project
+    return render(
+        request,
+        "meetings/detail.html",
+        {
+            "meeting": meeting,
+            "project": project,
+            "tab": "meetings",
+            "local_start": meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)),
+            "can_write": can_write_project(request.membership, project),
+            "agenda_form": AgendaItemForm(project=project),
+            "decision_form": DecisionForm(),
+            "action_form": ActionItemForm(meeting=meeting),
+            "decisions": meeting.decisions.all().order_by("id"),
+            "actions": selectors.action_items_for(meeting),
+            "earlier": selectors.open_action_items(project, exclude_meeting=meeting)[:50],
+            "history": audit_for(meeting)[:30],
+        },
+    )
+
+
+@team_required
+@require_POST
+def meeting_cancel(request, pk):
+    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk, write=True)
+    try:
+        services.meeting_cancel(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, _("Meeting cancelled; attendees are told."))
+    return redirect("meetings:detail", meeting.pk)
+
+
+@team_required
+def meeting_ics(request, pk):
+    meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk)
+    method = "CANCEL" if meeting.is_cancelled else "REQUEST"
+    response = HttpResponse(
+        ics.meeting_ics(meeting, method=method), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
+
+
+@team_required
+@require_POST
+def agenda_add(request, pk):
+    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk, write=True)
+    form = AgendaItemForm(request.POST, project=meeting.project)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("meetings:detail", meeting.pk)
+    try:
+        services.agenda_item_add(actor=request.user, meeting=meeting, data=form.cleaned_data)
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    return redirect("meetings:detail", meeting.pk)
+
+
+@team_required
+@require_POST
+def agenda_delete(request, pk):
+    item = _agenda_item(request, pk)
+    meeting_id = item.meeting_id
+    services.agenda_item_delete(actor=request.user, item=item)
+    return redirect("meetings:detail", meeting_id)
+
+
+def _agenda_item(request, pk) -> AgendaItem:
+    from accord.tenancy.access import org_get
+
+    item = org_get(request.membership, AgendaItem.objects.select_related("meeting"), pk)
+    project_for_user(request.membership, item.meeting.project_id, write=True)
+    return item
+
+
+@team_required
+def minutes_edit(request, pk):
+    meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk, write=True)
+    if request.method == "POST":
+        notes = {
+            item.pk: request.POST.get(f"notes_{item.pk}", item.notes) for item in meeting.agenda_items.all()
+        }
+        try:
+            services.minutes_record(
+                actor=request.user, meeting=meeting, summary=request.POST.get("summary", ""), notes=notes
+            )
+        except ValidationError as exc:
+            _messages_from(request, exc)
+            return render(
+                request,
+                "meetings/minutes.html",
+                {"meeting": meeting, "project": meeting.project, "tab": "meetings"},
+                status=400,
+            )
+        messages.success(request, _("Minutes saved."))
+        return redirect("meetings:detail", meeting.pk)
+    if meeting.minutes_published:
+        messages.error(request, _("The minutes of this meeting are published and can no longer be changed."))
+        return redirect("meetings:detail", meeting.pk)
+    return render(
+        request, "meetings/minutes.html", {"meeting": meeting, "project": meeting.project, "tab": "meetings"}
+    )
+
+
+@team_required
+@require_POST
+def decision_add(request, pk):
+    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk, write=True)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_record(
+                actor=request.user, project=meeting.project, meeting=meeting, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            _messages_from(request, exc)
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect("meetings:detail", meeting.pk)
+
+
+@team_required
+@require_POST
+def action_add(request, pk):
+    meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk, write=True)
+    form = ActionItemForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        try:
+            services.action_item_create(
+                actor=request.user,
+                meeting=meeting,
+                data={
+                    "title": form.cleaned_data["title"],
+                    "due_date": form.cleaned_data["due_date"],
+                    **form.owner_data(),
+                },
+            )
+        except ValidationError as exc:
+            _messages_from(request, exc)
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect("meetings:detail", meeting.pk)
+
+
+def _action_item(member, pk, *, write: bool) -> ActionItem:
+    from accord.tenancy.access import org_get
+
+    item = org_get(member, ActionItem.objects.select_related("task", "meeting__project", "owner_contact"), pk)
+    project_for_user(member, item.meeting.project_id, write=write)
+    return item
+
+
+@team_required
+@require_POST
+def action_done(request, pk):
+    item = _action_item(request.membership, pk, write=True)
+    services.action_item_complete(actor=request.user, item=item)
+    messages.success(request, _("Action item marked done."))
+    return redirect("meetings:detail", item.meeting_id)
+
+
+@team_required
+@require_POST
+def minutes_publish(request, pk):
+    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk, write=True)
+    if (
+        not can_manage_project(request.membership, meeting.project)
+        and meeting.organizer_id != request.user.pk
+    ):
+        raise PermissionDenied
+    try:
+        services.minutes_publish(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, _("Minutes published and sent to the attendees."))
+    return redirect("meetings:detail", meeting.pk)
+
+
+@team_required
+def decision_log(request, pk):
+    project = project_for_user(request.membership, pk)
+    q = request.GET.get("q", "")
+    decisions = selectors.decision_list(project, q)[:300]
+    return render(
+        request,
+        "meetings/decisions.html",
+        {"project": project, "tab": "meetings", "decisions": decisions, "q": q},
+    )
+
+
+@team_required
+def my_meetings(request):
+    member = request.membership
+    meetings = selectors.meeting_list(
+        Meeting.objects.filter(
+            organization_id=member.organization_id,
+            project__in=projects_for_user(member),
+            starts_at__gte=timezone.now() - timezone.timedelta(days=1),
+        )
+    ).order_by("starts_at", "id")[:100]
+    return render(
+        request,
+        "meetings/mine.html",
+        {"meetings": meetings, "nav_active": "meetings", "has_token": bool(request.user.calendar_token)},
+    )
+
+
+@team_required
+@require_POST
+def calendar_rotate(request):
+    raw = services.calendar_token_rotate(user=request.user)
+    audit_event(request.user, request.membership, "calendar_token_rotated")
+    messages.success(request, _("A new calendar feed address was made; the old one no longer works."))
+    meetings = selectors.meeting_list(Meeting.objects.none())
+    return render(
+        request,
+        "meetings/mine.html",
+        {"meetings": meetings, "nav_active": "meetings", "has_token": True, "feed_url": ics.feed_url(raw)},
+    )
+
+
+def calendar_feed(request, token):
+    user = services.feed_user(token)
+    if user is None:
+        raise Http404
+    body = ics.feed_ics(services.feed_meetings(user), name=f"Accord · {user}")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- client portal -------------------------------------------------------------------------
+
+
+def _portal_member(request):
+    member = getattr(request, "membership", None)
+    if member is None:
+        raise PermissionDenied
+    return member
+
+
+@login_required
+def portal_list(request, pk):
+    member = _portal_member(request)
+    if member.is_team:
+        project_for_user(member, pk)
+        return redirect("meetings:list", pk)
+    project = portal_project_for_user(member, pk)
+    return render(
+        request,
+        "meetings/portal_list.html",
+        {"project": project, "tab": "meetings", "meetings": selectors.portal_meetings(project)[:200]},
+    )
+
+
+def _portal_meeting(member, pk) -> Meeting:
+    meeting = (
+        selectors.meeting_detail_queryset()
+        .filter(organization_id=member.organization_id, pk=pk, minutes_published_at__isnull=False)
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    portal_project_for_user(member, meeting.project_id)
+    return meeting
+
+
+@login_required
+def portal_detail(request, pk):
+    member = _portal_member(request)
+    if member.is_team:
+        project_object_for_user(member, Meeting.objects.all(), pk)
+        return redirect("meetings:detail", pk)
+    meeting = _portal_meeting(member, pk)
+    contact = portal_contact(member)
+    actions = [a for a in selectors.action_items_for(meeting) if a.task.client_visible]
+    return render(
+        request,
+        "meetings/portal_detail.html",
+        {
+            "meeting": meeting,
+            "project": meeting.project,
+            "tab": "meetings",
+            "local_start": meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)),
+            "decisions": meeting.decisions.filter(client_visible=True).order_by("id"),
+            "actions": actions,
+            "contact": contact,
+        },
+    )
+
+
+@login_required
+@require_POST
+def portal_action_done(request, pk):
+    member = _portal_member(request)
+    if member.is_team:
+        _action_item(member, pk, write=False)
+        raise PermissionDenied
+    contact = portal_contact(member)
+    item = (
+        ActionItem.objects.select_related("task", "meeting__project")
+        .filter(organization_id=member.organization_id, pk=pk, meeting__minutes_published_at__isnull=False)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    portal_project_for_user(member, item.meeting.project_id)
+    if item.owner_contact_id != contact.pk:
+        audit_event(request.user, item, "complete_refused", {"contact": contact.pk}, denied=True)
+        raise PermissionDenied
+    services.action_item_complete(actor=request.user, item=item, by_client=True)
+    messages.success(request, _("Thank you: the action item is marked done and the team is told."))
+    return redirect("meetings:portal_detail", item.meeting_id)
