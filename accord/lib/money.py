@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+# ISO 4217 codes that are not money one budgets in: metals, fund units, testing and "no currency".
+_NOT_MONEY = {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA"}
 CURRENCIES: frozenset[str] = frozenset(
-    code for code in list_currencies() if len(code) == 3 and code.isupper()
+    code for code in list_currencies() if len(code) == 3 and code.isupper() and code not in _NOT_MONEY
 )
 COMMON_CURRENCIES = ["CNY", "EUR", "USD", "GBP", "JPY", "HKD", "SGD", "CHF", "AUD", "CAD"]
 

@@ -11,3 +11,4 @@ class TenancyConfig(AppConfig):
         from accord.web.nav import register_nav
 
         register_nav("members", _("People"), "tenancy:members", order=90, admin_only=True)
+        register_nav("organization", _("Settings"), "tenancy:organization", order=95, admin_only=True)

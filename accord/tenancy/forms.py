@@ -4,8 +4,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accord.lib.dates import timezone_choices
+from accord.lib.money import currency_choices
 
-from .models import Role, User
+from .models import Organization, Role, User
+
+MAX_LOGO_BYTES = 1024 * 1024
 
 
 class SignInForm(AuthenticationForm):
@@ -57,3 +60,34 @@ class ApiTokenForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class OrganizationForm(forms.ModelForm):
+    default_language = forms.ChoiceField(
+        label=_("Default language"), choices=[("en", "English"), ("zh-hans", "简体中文")]
+    )
+    default_timezone = forms.ChoiceField(label=_("Default time zone"), choices=timezone_choices)
+    default_currency = forms.ChoiceField(label=_("Default currency"), choices=currency_choices)
+    brand_color = forms.RegexField(
+        label=_("Brand colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        widget=forms.TextInput(attrs={"type": "color"}),
+        error_messages={"invalid": _("Give a colour as #RRGGBB, for example #2952cc.")},
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["name", "default_language", "default_timezone", "default_currency", "brand_color", "logo"]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size") and logo.size > MAX_LOGO_BYTES:
+            raise forms.ValidationError(_("The logo must be at most 1 MB."))
+        if logo and getattr(logo, "content_type", "image/png") not in (
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+        ):
+            raise forms.ValidationError(_("Upload the logo as a PNG, JPEG, GIF or WebP image."))
+        return logo

@@ -157,6 +157,23 @@ def invitation_accept(
 
 
 @transaction.atomic
+def organization_update(*, actor: Membership, organization: Organization, **fields) -> Organization:
+    """Change the organisation's settings (admins only), audited."""
+    if not actor.is_admin or actor.organization_id != organization.pk:
+        raise ValidationError(_("Only administrators can change the organisation's settings."))
+    allowed = {"name", "default_language", "default_timezone", "default_currency", "brand_color", "logo"}
+    before = snapshot(organization)
+    for key, value in fields.items():
+        if key not in allowed:
+            raise ValueError(f"Not an organisation setting: {key}")
+        setattr(organization, key, value)
+    organization.full_clean()
+    organization.save()
+    audit_update(actor.user, organization, before)
+    return organization
+
+
+@transaction.atomic
 def membership_update_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": _("Choose one of the listed roles.")})

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +13,15 @@ from accord.audit.services import audit_for
 
 from . import services
 from .access import admin_required, org_get, team_required
-from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, MemberRoleForm, ProfileForm, SignInForm
+from .forms import (
+    AcceptInvitationForm,
+    ApiTokenForm,
+    InvitationForm,
+    MemberRoleForm,
+    OrganizationForm,
+    ProfileForm,
+    SignInForm,
+)
 from .middleware import SESSION_ORG_KEY
 from .models import ApiToken, Invitation, Membership
 
@@ -173,3 +181,38 @@ def accept_invitation(request, token):
         "tenancy/accept_invitation.html",
         {"invitation": invitation, "form": form, "signed_in_as_invitee": signed_in_as_invitee},
     )
+
+
+@admin_required
+def organization_settings(request):
+    organization = request.membership.organization
+    form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(
+                actor=request.membership, organization=organization, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The organisation's settings were saved."))
+            return redirect("tenancy:organization")
+    organization.refresh_from_db()
+    return render(
+        request,
+        "tenancy/organization.html",
+        {
+            "form": form,
+            "organization": organization,
+            "history": audit_for(organization),
+            "nav_active": "organization",
+        },
+    )
+
+
+def organization_logo(request):
+    """The logo of the signed-in person's organisation (team and portal), for pages and e-mails."""
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.organization.logo:
+        raise Http404
+    return FileResponse(membership.organization.logo.open("rb"))

@@ -125,3 +125,32 @@ ROWS = [
         },
     ),
 ]
+
+ROWS += [
+    Row("tenancy:organization", expect=ADMIN_ONLY),
+    Row(
+        "tenancy:organization",
+        method="POST",
+        data=lambda w: {
+            "name": "Renamed",
+            "default_language": "en",
+            "default_timezone": "Europe/Berlin",
+            "default_currency": "EUR",
+            "brand_color": "#112233",
+        },
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 403,
+            "manager": 403,
+            "admin": 302,
+            "outsider": 302,
+        },
+        tables=("tenancy.Organization",),
+    ),
+    Row(
+        "tenancy:organization_logo",
+        expect=dict.fromkeys(("anonymous", "client", "member", "manager", "admin", "outsider"), 404),
+        note="no logo uploaded in the shared fixture; a test covers the upload",
+    ),
+]

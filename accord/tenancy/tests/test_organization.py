@@ -1,0 +1,71 @@
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from accord.audit.models import AuditEntry
+
+
+def _png(size=(40, 20)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (41, 82, 204)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _form(**extra):
+    return {
+        "name": "Acme Delivery 交付",
+        "default_language": "zh-hans",
+        "default_timezone": "Asia/Shanghai",
+        "default_currency": "CNY",
+        "brand_color": "#aa3300",
+        **extra,
+    }
+
+
+def test_admin_changes_branding_with_a_logo_and_it_is_audited(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    http = world.http(world.admin)
+    logo = SimpleUploadedFile("logo.png", _png(), content_type="image/png")
+    response = http.post("/accounts/organization/", _form(logo=logo))
+    assert response.status_code == 302
+    world.org.refresh_from_db()
+    assert world.org.default_currency == "CNY" and world.org.brand_color == "#aa3300"
+    assert world.org.logo.name.startswith("logos/")
+    # every member (and client contact) of the organisation can load the logo; the colour brands pages
+    served = world.http(world.client_user).get("/accounts/organization/logo/")
+    assert served.status_code == 200 and b"".join(served.streaming_content).startswith(b"\x89PNG")
+    assert "--brand: #aa3300" in world.http(world.member).get("/dashboard/").content.decode()
+    assert AuditEntry.objects.filter(
+        organization=world.org, object_repr="Acme Delivery 交付", action="update"
+    ).exists()
+
+
+def test_bad_settings_are_refused_beside_their_fields(world):
+    http = world.http(world.admin)
+    response = http.post(
+        "/accounts/organization/",
+        _form(default_currency="ABC", default_timezone="Mars/Olympus", brand_color="blue"),
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    for field in ("default_currency", "default_timezone", "brand_color"):
+        assert f'id="id_{field}_errors"' in body
+    world.org.refresh_from_db()
+    assert world.org.name == "Acme Delivery"
+
+
+def test_a_file_that_is_not_an_image_is_refused(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    fake = SimpleUploadedFile("logo.png", b"MZ\x90\x00 not an image", content_type="image/png")
+    response = world.http(world.admin).post("/accounts/organization/", _form(logo=fake))
+    assert response.status_code == 200
+    assert 'id="id_logo_errors"' in response.content.decode()
+    world.org.refresh_from_db()
+    assert not world.org.logo
+
+
+def test_members_cannot_change_settings(world):
+    assert world.http(world.member).post("/accounts/organization/", _form()).status_code == 403
+    world.org.refresh_from_db()
+    assert world.org.default_currency == "EUR"
