@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
@@ -33,6 +34,7 @@ from .models import (
     OutboxStatus,
     PlanChannel,
     PlanItem,
+    Responsibility,
     WebhookSubscription,
 )
 
@@ -371,3 +373,99 @@ def subscriptions_delete(request, subscription_id: int):
     require_admin(member)
     services.webhook_subscription_delete(actor=member, sub=sub)
     return Status(204, None)
+
+
+# --- responsibility matrix and plan copy ----------------------------------------------------------
+
+
+class ResponsibilityOut(Schema):
+    id: int
+    project_id: int
+    user_id: int
+    contact_id: int
+    channel: str
+    note: str
+
+
+class ResponsibilityIn(Schema):
+    user_id: int
+    contact_id: int
+    channel: PlanChannel
+    note: str = Field("", max_length=300)
+
+
+class ResponsibilityPage(Schema):
+    items: list[ResponsibilityOut]
+    next_cursor: str | None
+
+
+class PlanCopyIn(Schema):
+    source_project_id: int
+
+
+class PlanCopyOut(Schema):
+    copied: int
+
+
+@router.get(
+    "/projects/{project_id}/responsibilities",
+    response={200: ResponsibilityPage, **ERRORS},
+    summary="A project's responsibility matrix",
+)
+def responsibilities_list(request, project_id: int, page: Query[PageQuery]):
+    project = project_for_user(request.auth, project_id)
+    return keyset_page(Responsibility.objects.filter(project=project), page)
+
+
+@router.post(
+    "/projects/{project_id}/responsibilities",
+    response={201: ResponsibilityOut, **ERRORS},
+    summary="Add a line to the responsibility matrix",
+)
+def responsibilities_create(request, project_id: int, payload: ResponsibilityIn):
+    member = request.auth
+    project = project_for_user(member, project_id, manage=True)
+    user = User.objects.filter(
+        pk=payload.user_id,
+        memberships__organization_id=member.organization_id,
+        memberships__role__in=TEAM_ROLES,
+    ).first()
+    if user is None:
+        raise ValidationError({"user_id": _("Choose someone on your team.")})
+    contact = Contact.objects.filter(organization_id=member.organization_id, pk=payload.contact_id).first()
+    if contact is None:
+        raise ValidationError({"contact_id": _("Choose a contact of this project's client.")})
+    row = services.responsibility_create(
+        actor=member,
+        project=project,
+        user=user,
+        contact=contact,
+        channel=str(payload.channel.value),
+        note=payload.note,
+    )
+    return Status(201, row)
+
+
+@router.delete(
+    "/responsibilities/{row_id}", response={204: None, **ERRORS}, summary="Remove a line of the matrix"
+)
+def responsibilities_delete(request, row_id: int):
+    member = request.auth
+    row = project_object_for_user(member, Responsibility.objects.all(), row_id, manage=True)
+    services.responsibility_delete(actor=member, row=row)
+    return Status(204, None)
+
+
+@router.post(
+    "/projects/{project_id}/plan-copy",
+    response={200: PlanCopyOut, **ERRORS},
+    summary="Copy another project's plan",
+)
+def plan_copy(request, project_id: int, payload: PlanCopyIn):
+    member = request.auth
+    target = project_for_user(member, project_id, manage=True)
+    try:
+        source = project_for_user(member, payload.source_project_id)
+    except Http404:
+        raise ValidationError({"source_project_id": _("Choose a project of your organisation.")}) from None
+    return {"copied": services.plan_copy(actor=member, source=source, target=target)}

@@ -279,8 +279,13 @@ def _plan_item_validate(actor, item: PlanItem, contacts) -> None:
 def _plan_item_schedule(item: PlanItem) -> None:
     if item.rrule and item.cadence not in CadenceKind.values:
         raise ValidationError({"cadence": _("Choose how often.")})
-    item.rrule = build_rrule(
-        cadence=item.cadence, weekday=item.weekday, interval=item.interval or 1, start_date=item.start_date
+    item.rrule = validate_rrule(
+        build_rrule(
+            cadence=item.cadence,
+            weekday=item.weekday,
+            interval=item.interval or 1,
+            start_date=item.start_date,
+        )
     )
 
 

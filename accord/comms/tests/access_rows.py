@@ -57,12 +57,17 @@ def obligation(world, project):
     return item.obligations.order_by("due_date").first()
 
 
-def responsibility(world, project):
+def responsibility_contact(project):
     contact = project.contacts.first() or project.client.contacts.first()
     if contact is None:
         from accord.testing import factories as f
 
         contact = f.ContactFactory(client=project.client)
+    return contact
+
+
+def responsibility(world, project):
+    contact = responsibility_contact(project)
     return Responsibility.objects.create(
         organization=project.organization,
         project=project,
@@ -412,5 +417,39 @@ ROWS = [
         expect={**API_ADMIN_OBJ, "admin": 204},
         expect_other_project=ORG_OBJ_OTHER,
         tables=ADMIN_TABLES,
+    ),
+    Row(
+        "GET /api/v1/projects/{project_id}/responsibilities",
+        make=lambda w, p: p,
+        path=lambda p: f"/api/v1/projects/{p.pk}/responsibilities",
+        expect=API_READ,
+    ),
+    Row(
+        "POST /api/v1/projects/{project_id}/responsibilities",
+        make=lambda w, p: p,
+        path=lambda p: f"/api/v1/projects/{p.pk}/responsibilities",
+        data=lambda p: {
+            "user_id": p.manager_id,
+            "contact_id": responsibility_contact(p).pk,
+            "channel": "email",
+        },
+        expect={**API_MANAGE, "manager": 201, "admin": 201},
+        tables=TABLES,
+    ),
+    Row(
+        "DELETE /api/v1/responsibilities/{row_id}",
+        make=responsibility,
+        path=lambda r: f"/api/v1/responsibilities/{r.pk}",
+        expect={**API_MANAGE, "manager": 204, "admin": 204},
+        tables=TABLES,
+    ),
+    Row(
+        "POST /api/v1/projects/{project_id}/plan-copy",
+        make=lambda w, p: p,
+        path=lambda p: f"/api/v1/projects/{p.pk}/plan-copy",
+        data=lambda p: {"source_project_id": p.pk},
+        expect={**API_MANAGE, "manager": 422, "admin": 422},
+        tables=TABLES,
+        note="copying a project onto itself is refused with 422 after the access checks",
     ),
 ]

@@ -38,7 +38,44 @@ def _count(http, url):
 
 def _grow(world, kind, n):
     if kind == "plan":
-        _plan_items(world, n)
+        today = timezone.localdate()
+        start = PlanItem.objects.count()
+        items = PlanItem.objects.bulk_create(
+            [
+                PlanItem(
+                    organization=world.org,
+                    project=world.project,
+                    purpose=f"Item {start + i}",
+                    channel="email",
+                    cadence="weekly",
+                    weekday=today.weekday(),
+                    rrule="FREQ=WEEKLY;BYDAY=MO",
+                    owner=world.manager,
+                    start_date=today,
+                )
+                for i in range(n)
+            ]
+        )
+        PlanItem.audience_contacts.through.objects.bulk_create(
+            [
+                PlanItem.audience_contacts.through(planitem_id=item.pk, contact_id=world.contact.pk)
+                for item in items
+            ]
+        )
+        Obligation.objects.bulk_create(
+            [
+                Obligation(
+                    organization=world.org,
+                    plan_item=item,
+                    project=world.project,
+                    owner=world.manager,
+                    channel="email",
+                    window_start=today - dt.timedelta(days=6),
+                    due_date=today,
+                )
+                for item in items
+            ]
+        )
     elif kind == "outbox":
         OutboxMessage.objects.bulk_create(
             [
@@ -112,6 +149,7 @@ def test_list_query_counts_are_pinned(world, kind, url_for, user):
     small = count()
     _grow(world, kind, 48)
     assert count() == small
+    print(f"queries {url.split('?')[0]}: {small} at 2 rows and at 50")
 
 
 def test_plan_page_and_create_form(world):
@@ -264,3 +302,35 @@ def test_api_webhook_subscriptions(world):
     sub_id = created.json()["id"]
     assert world.api(world.outsider).delete(f"/webhook-subscriptions/{sub_id}").status_code == 404
     assert api.delete(f"/webhook-subscriptions/{sub_id}").status_code == 204
+
+
+def test_api_responsibilities_and_plan_copy(world):
+    api = world.api(world.manager)
+    created = api.post(
+        f"/projects/{world.project.pk}/responsibilities",
+        {"user_id": world.member.pk, "contact_id": world.contact.pk, "channel": "wecom"},
+    )
+    assert created.status_code == 201, created.content
+    dup = api.post(
+        f"/projects/{world.project.pk}/responsibilities",
+        {"user_id": world.member.pk, "contact_id": world.contact.pk, "channel": "wecom"},
+    )
+    assert dup.status_code == 422
+    foreign = api.post(
+        f"/projects/{world.project.pk}/responsibilities",
+        {"user_id": world.member.pk, "contact_id": world.foreign_contact.pk, "channel": "email"},
+    )
+    assert foreign.status_code == 422
+    assert len(api.get(f"/projects/{world.project.pk}/responsibilities").json()["items"]) == 1
+    _plan_items(world, 2)
+    copied = api.post(
+        f"/projects/{world.other_project.pk}/plan-copy", {"source_project_id": world.project.pk}
+    )
+    assert copied.json() == {"copied": 2}
+    assert (
+        api.post(
+            f"/projects/{world.other_project.pk}/plan-copy", {"source_project_id": world.foreign_project.pk}
+        ).status_code
+        == 422
+    )
+    assert api.delete(f"/responsibilities/{created.json()['id']}").status_code == 204
