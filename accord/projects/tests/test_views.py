@@ -386,3 +386,13 @@ def test_close_and_delete_project(world):
     assert http.get(f"/projects/{world.project.pk}/delete/").status_code == 200
     assert http.post(f"/projects/{world.project.pk}/delete/").status_code == 302
     assert not Project.objects.filter(pk=world.project.pk).exists()
+
+
+def test_pages_in_chinese(world):
+    f.TaskFactory(project=world.project, title="导入物料主数据")
+    http = world.http(world.member)
+    http.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    body = http.get(f"/projects/{world.project.pk}/board/").content.decode()
+    assert "看板" in body and "待办" in body and "受阻" in body
+    body = http.get(f"/projects/{world.project.pk}/").content.decode()
+    assert "里程碑" in body and "客户干系人" in body
