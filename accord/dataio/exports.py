@@ -195,58 +195,23 @@ def project_calendar(project) -> bytes:
             event.add("description", milestone.description)
         event.add("categories", ["milestone"])
         cal.add_component(event)
-    for meeting in _meetings(project):
-        event = Event()
-        event.add("uid", f"meeting-{meeting['pk']}@{host}")
-        event.add("dtstamp", now)
-        event.add("summary", meeting["title"])
-        event.add("dtstart", meeting["start"])
-        if meeting.get("end"):
-            event.add("dtend", meeting["end"])
-        if meeting.get("location"):
-            event.add("location", meeting["location"])
-        if meeting.get("description"):
-            event.add("description", meeting["description"])
+    for event in _meeting_events(project):
         cal.add_component(event)
+    cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def _meetings(project) -> list[dict]:
-    """Meetings of the project, once the meetings area's model exists (read defensively)."""
-    from django.apps import apps
-
+def _meeting_events(project) -> list:
+    """The project's meetings as the meetings area writes them (time zone, recurrence, status)."""
     try:
-        meeting_model = apps.get_model("meetings", "Meeting")
-    except LookupError:
+        from accord.meetings.ics import meeting_event
+        from accord.meetings.models import Meeting
+    except ImportError:
         return []
-    names = {f.name for f in meeting_model._meta.get_fields()}
-    if "project" not in names:
-        return []
-    start_field = next(
-        (n for n in ("starts_at", "start", "scheduled_at", "start_at", "when") if n in names), None
+    meetings = (
+        Meeting.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("organizer")
+        .prefetch_related("agenda_items", "attendees")
+        .order_by("starts_at", "id")[:2000]
     )
-    if start_field is None:
-        return []
-    end_field = next((n for n in ("ends_at", "end", "end_at") if n in names), None)
-    title_field = next((n for n in ("title", "subject", "name") if n in names), None)
-    location_field = next((n for n in ("location", "video_link", "link") if n in names), None)
-    meetings = []
-    for meeting in meeting_model.objects.filter(
-        organization_id=project.organization_id, project=project
-    ).order_by(start_field)[:1000]:
-        start = getattr(meeting, start_field)
-        if start is None:
-            continue
-        end = getattr(meeting, end_field) if end_field else None
-        if end is None and "duration_minutes" in names and getattr(meeting, "duration_minutes", None):
-            end = start + dt.timedelta(minutes=meeting.duration_minutes)
-        meetings.append(
-            {
-                "pk": meeting.pk,
-                "title": str(getattr(meeting, title_field) if title_field else meeting),
-                "start": start,
-                "end": end,
-                "location": str(getattr(meeting, location_field) or "") if location_field else "",
-            }
-        )
-    return meetings
+    return [meeting_event(meeting) for meeting in meetings]

@@ -8,6 +8,7 @@ from icalendar import Calendar
 
 from accord.audit.models import AuditEntry
 from accord.dataio.models import ProjectFeed
+from accord.meetings.models import Meeting
 from accord.testing import factories as f
 
 
@@ -31,6 +32,21 @@ def test_member_not_on_the_project_gets_404(world):
 def test_ics_feed_with_milestones_at_a_secret_address(world, client):
     f.MilestoneFactory(project=world.project, name="Go-live 上线", due_date=dt.date(2026, 6, 1))
     f.MilestoneFactory(project=world.other_project, name="Elsewhere")
+    Meeting.objects.create(
+        organization=world.org,
+        project=world.project,
+        title="Weekly status 周例会",
+        starts_at=dt.datetime(2026, 5, 4, 10, 0, tzinfo=dt.UTC),
+        timezone="UTC",
+        recurrence="weekly",
+        organizer=world.manager,
+    )
+    Meeting.objects.create(
+        organization=world.org,
+        project=world.other_project,
+        title="Not this project",
+        starts_at=dt.datetime(2026, 5, 4, 10, 0, tzinfo=dt.UTC),
+    )
     page = world.http(world.member).get(reverse("dataio:project_feeds", args=[world.project.pk]))
     assert page.status_code == 200
     feed = ProjectFeed.objects.get(project=world.project)
@@ -42,8 +58,10 @@ def test_ics_feed_with_milestones_at_a_secret_address(world, client):
     assert response["Content-Type"].startswith("text/calendar")
     cal = Calendar.from_ical(response.content)
     events = list(cal.walk("VEVENT"))
-    assert [str(e["summary"]) for e in events] == ["◆ Go-live 上线"]
+    assert [str(e["summary"]) for e in events] == ["◆ Go-live 上线", "Weekly status 周例会"]
     assert events[0].decoded("dtstart") == dt.date(2026, 6, 1)
+    assert events[1].decoded("dtstart") == dt.datetime(2026, 5, 4, 10, 0, tzinfo=dt.UTC)
+    assert "RRULE" in events[1]
     assert client.get(reverse("dataio:project_ics", args=["guess" * 8])).status_code == 404
 
 

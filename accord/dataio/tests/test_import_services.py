@@ -303,3 +303,24 @@ def test_upload_over_the_cap_is_refused(admin, settings):
     with pytest.raises(ValidationError, match="larger than"):
         services.import_run_create(actor=admin, kind="clients", upload=upload("c.csv", "name\n" + "x" * 200))
     assert not ImportRun.objects.exists()
+
+
+def test_too_long_values_are_problems_not_truncations(world, admin):
+    text = "last name,job title\nLong,{}\n".format("x" * 151)
+    run, preview = run_import(admin, "contacts", "long.csv", text, default_client=world.client)
+    assert "at most 150 characters" in preview.rows[0]["problems"][0]
+    assert run.rejected_count == 1 and run.created_count == 0
+
+
+def test_messages_in_chinese(world, admin):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        run = services.import_run_create(
+            actor=admin,
+            kind="contacts",
+            upload=upload("c.csv", "姓名,邮箱\n王伟,bad\n"),
+            default_client=world.client,
+        )
+        preview = services.import_preview(actor=admin, run=run)
+    assert "有效的 Email 地址" in preview.rows[0]["problems"][0]

@@ -225,3 +225,9 @@ def test_member_sees_exports_but_not_imports(world):
     page = world.http(world.member).get(reverse("dataio:hub")).content.decode()
     assert reverse("dataio:export", args=["contacts"]) in page
     assert reverse("dataio:import_upload", args=["contacts"]) not in page
+
+
+def test_pages_in_chinese(world):
+    http = world.http(world.admin)
+    page = http.get(reverse("dataio:hub"), headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "导入 / 导出" in page and "最近的导入" in page
