@@ -27,6 +27,15 @@ class ProjectTab:
 
 
 MAIN_NAV: list[NavItem] = []
+# Menu entries shown inside a drop-down group rather than on the bar itself.
+NAV_GROUPS: dict[str, str] = {
+    "surveys": "insights",
+    "health": "insights",
+    "lessons": "insights",
+    "templates": "setup",
+    "members": "setup",
+    "organization": "setup",
+}
 PROJECT_TABS: list[ProjectTab] = []
 # Tabs of a project in the client portal (url_name reversed with the project's pk).
 PORTAL_TABS: list[ProjectTab] = []
