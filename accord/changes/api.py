@@ -137,6 +137,10 @@ class BaselineOut(Schema):
     change_request_id: int | None
     created_at: dt.datetime
 
+    @staticmethod
+    def resolve_reason(obj) -> str:
+        return str(obj.display_reason)
+
 
 class ChangeLogOut(Schema):
     approved: int
@@ -363,7 +367,9 @@ def changes_implement(request, change_id: int):
 def baselines_list(request, project_id: int):
     project = project_for_user(request.auth, project_id)
     return list(
-        Baseline.objects.filter(organization_id=project.organization_id, project=project).order_by("-version")
+        Baseline.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("change_request")
+        .order_by("-version")[:500]
     )
 
 

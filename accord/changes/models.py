@@ -207,3 +207,16 @@ class Baseline(TenantModel):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+    @property
+    def display_reason(self) -> str:
+        """Why this version exists, in the reader's language."""
+        if self.reason:
+            return self.reason
+        if self.change_request_id:
+            title = self.change_request.title if self.change_request else ""
+            return str(_("Change request #%(number)s: %(title)s")) % {
+                "number": self.change_request_id,
+                "title": title,
+            }
+        return str(_("Original baseline") if self.version == 1 else _("Baseline captured from the plan"))

@@ -359,7 +359,7 @@ def baseline_capture(*, actor, project: Project, reason: str = "") -> Baseline:
         milestone_dates={str(m.pk): m.due_date.isoformat() for m in milestones},
         budget_amount=project.budget_amount,
         currency=project.currency,
-        reason=(reason or _("Baseline captured from the plan"))[:300],
+        reason=(reason or "")[:300],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_create(actor, baseline)
@@ -367,9 +367,7 @@ def baseline_capture(*, actor, project: Project, reason: str = "") -> Baseline:
 
 
 def baseline_ensure(*, actor, project: Project) -> Baseline:
-    return baseline_current(project) or baseline_capture(
-        actor=actor, project=project, reason=_("Original baseline")
-    )
+    return baseline_current(project) or baseline_capture(actor=actor, project=project)
 
 
 def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
@@ -408,7 +406,7 @@ def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
         milestone_dates=milestone_dates,
         budget_amount=project.budget_amount,
         currency=project.currency,
-        reason=str(format_lazy(gettext_lazy("Change request #{}: {}"), change.pk, change.title))[:300],
+        reason="",  # shown in the reader's language from the change request (Baseline.display_reason)
         change_request=change,
         created_by=actor if getattr(actor, "pk", None) else None,
     )

@@ -127,7 +127,7 @@ def export_baselines(request, pk):
             b.end_date.isoformat(),
             "" if b.budget_amount is None else str(b.budget_amount),
             b.currency,
-            b.reason,
+            b.display_reason,
             b.change_request_id or "",
             "; ".join(f"{k}={v}" for k, v in sorted(b.milestone_dates.items())),
         ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from accord.api.pagination import PageQuery, keyset_page
-from accord.crm.models import Client
+from accord.crm.models import Client, Contact
 from accord.risks.api import ERRORS, call, short, team_user
 from accord.tenancy.access import project_for_user, require_project_manager, require_team
 
@@ -66,6 +66,7 @@ class ProjectFromTemplateIn(Schema):
     name: short(200)
     start_date: dt.date
     manager_id: int | None = None
+    contact_ids: list[int] = []
 
 
 class ProjectRef(Schema):
@@ -79,6 +80,15 @@ class ProjectRef(Schema):
 class SaveAsTemplateIn(Schema):
     name: short(200)
     description: short(2000) = ""
+
+
+def _contacts(member, client, ids: list[int]) -> list:
+    if len(ids) > 100:
+        raise ValidationError({"contact_ids": _("Name at most 100 contacts.")})
+    found = list(Contact.objects.filter(organization_id=member.organization_id, client=client, pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise ValidationError({"contact_ids": _("Choose contacts of the project's client.")})
+    return found
 
 
 def _template_for(member, template_id: int) -> ProjectTemplate:
@@ -155,6 +165,7 @@ def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
         name=payload.name,
         start_date=payload.start_date,
         manager=team_user(member, payload.manager_id, "manager_id"),
+        contacts=_contacts(member, client, payload.contact_ids),
     )
     return Status(201, project)
 

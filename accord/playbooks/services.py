@@ -159,6 +159,7 @@ def project_create_from_template(
     name: str,
     start_date: dt.date,
     manager=None,
+    contacts=(),
 ) -> Project:
     """A new project with the template's milestones, risks, needs and communication plan,
     texts in the current language; dates counted from ``start_date``."""
@@ -184,6 +185,9 @@ def project_create_from_template(
         errors["client"] = _("Choose one of your clients.")
     if not isinstance(start_date, dt.date):
         errors["start_date"] = _("Enter a valid date.")
+    contacts = list(contacts or [])
+    if client is not None and any(c.client_id != client.pk for c in contacts):
+        errors["contacts"] = _("Choose contacts of the project's client.")
     if errors:
         raise ValidationError(errors)
     check_team_user(organization.pk, manager, "manager")
@@ -202,6 +206,8 @@ def project_create_from_template(
                 currency=getattr(client, "currency", "") or organization.default_currency,
                 industry=template.industry,
             )
+            if contacts:
+                project.contacts.set(contacts)
             audit_create(actor, project)
             for item in template.milestones:
                 due = start_date + dt.timedelta(days=item["offset_days"])

@@ -49,6 +49,7 @@ API_FIELD = {
     "needs": "need_ids",
     "affected_milestones": "affected_milestone_ids",
     "new_risks": "new_risk_ids",
+    "contacts": "contact_ids",
 }
 
 

@@ -175,3 +175,29 @@ def test_template_content_is_validated(world, field, items):
     with pytest.raises(ValidationError) as exc:
         services.template_update(actor=world.manager, template=template, **{field: items})
     assert any(key.startswith(field) for key in exc.value.message_dict)
+
+
+def test_stakeholders_must_be_contacts_of_the_client(world):
+    with pytest.raises(ValidationError) as exc:
+        services.project_create_from_template(
+            actor=world.manager,
+            organization=world.org,
+            template=_builtin(),
+            client=world.client,
+            code="S-1",
+            name="S",
+            start_date=START,
+            contacts=[world.foreign_contact],
+        )
+    assert "contacts" in exc.value.message_dict
+    project = services.project_create_from_template(
+        actor=world.manager,
+        organization=world.org,
+        template=_builtin(),
+        client=world.client,
+        code="S-2",
+        name="S",
+        start_date=START,
+        contacts=[world.contact],
+    )
+    assert list(project.contacts.all()) == [world.contact]
