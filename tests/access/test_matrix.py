@@ -183,6 +183,8 @@ def test_access(row: Row, world):
     scopes = ("own",) if standalone else SCOPES
     projects = {"own": world.project, "other_project": world.other_project, "foreign": world.foreign_project}
     failures = []
+    for role in ROLES:  # sign in before the rolled-back transactions below, or the sessions vanish
+        callers.api(role) if _is_api(row) else callers.web(role)
     for scope in scopes:
         obj = row.make(world, projects[scope]) if row.make else world
         path = _path_for(row, obj)
