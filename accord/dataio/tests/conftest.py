@@ -13,3 +13,12 @@ def upload(name: str, content: bytes | str, encoding: str = "utf-8") -> SimpleUp
     if isinstance(content, str):
         content = content.encode(encoding)
     return SimpleUploadedFile(name, content)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; a request in Chinese earlier must not leak into the next test."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
