@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -32,6 +34,8 @@ from .forms import ClientFilterForm, ClientForm, ContactForm, InteractionForm
 from .models import Contact, InteractionKind
 
 CLIENTS_PER_PAGE = 25
+# An active client not heard from for this long is flagged on the list.
+STALE_AFTER_DAYS = 30
 HISTORY_LIMIT = 50
 PREVIEW_MAX_CHARS = 50_000
 
@@ -60,6 +64,8 @@ def client_list(request):
             "clients": page.object_list,
             "query": query.urlencode(),
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "stale_before": timezone.now() - dt.timedelta(days=STALE_AFTER_DAYS),
+            "stale_days": STALE_AFTER_DAYS,
             "nav_active": "clients",
         },
     )

@@ -31,3 +31,25 @@ def test_demo_loads_once_and_again_creates_nothing(capsys):
     assert Interaction.objects.filter(follow_up_owner=demo, follow_up_done_at__isnull=True).exists()
     assert set(Interaction.objects.values_list("sentiment", flat=True)) == {"positive", "neutral", "negative"}
     assert "demo@accord.example" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_client_demo_is_idempotent_on_its_own():
+    from accord.crm import demo as crm_demo
+    from accord.tenancy import demo as tenancy_demo
+    from accord.web.demo import DemoContext
+
+    def load():
+        ctx = DemoContext()
+        tenancy_demo.load(ctx)
+        crm_demo.load(ctx)
+        return ctx
+
+    ctx = load()
+    first = counts()
+    again = load()
+    assert counts() == first
+    assert set(ctx.clients) == {"huaxin", "lvyuan", "nordlicht", "havel"}
+    assert again.contacts["huaxin.zhou"] == ctx.contacts["huaxin.zhou"]
+    assert {"demo", "shanghai_owner", "berlin_member"} <= set(ctx.users)
+    assert ctx.orgs["shanghai"].default_currency == "CNY"

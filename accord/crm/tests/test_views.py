@@ -32,6 +32,16 @@ class TestClientPages:
         response = http.get("/clients/", {"status": "nonsense"})
         assert response.status_code == 200  # an invalid filter shows everything, never a 500
 
+    def test_list_flags_active_clients_not_heard_from(self, world):
+        quiet = f.ClientFactory(organization=world.org, name="Quiet Client")
+        f.InteractionFactory(client=quiet, occurred_at=timezone.now() - dt.timedelta(days=45))
+        f.InteractionFactory(client=world.client, occurred_at=timezone.now() - dt.timedelta(days=2))
+        page = world.http(world.member).get("/clients/").content.decode()
+        quiet_row = page[page.index("Quiet Client") :]
+        huaxin_row = page[page.index("华信制造") :]
+        assert 'class="overdue"' in quiet_row[: quiet_row.index("</tr>")]
+        assert 'class="overdue"' not in huaxin_row[: huaxin_row.index("</tr>")]
+
     def test_list_is_paginated(self, world):
         for n in range(30):
             f.ClientFactory(organization=world.org, name=f"Client {n:02d}")
