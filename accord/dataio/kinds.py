@@ -303,6 +303,8 @@ class KindSpec:
     columns: tuple[Column, ...] = ()
     # Export: (header, values_list path)
     export_fields: tuple[tuple[str, str], ...] = ()
+    # Whether created rows' ids are needed (after_create): then bulk_create, else a plain INSERT.
+    needs_ids = False
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -501,6 +503,7 @@ class ClientSpec(KindSpec):
         Column("notes", ("note", "备注", "说明")),
     )
     export_fields = tuple((c.key, c.key) for c in columns)
+    needs_ids = True
 
     def prepare(self, batch):
         batch.clients_by_name()

@@ -32,6 +32,7 @@ def _risk_spec_class():
         key = "risks"
         label = gettext_lazy("Risks")
         model = Risk
+        needs_ids = True
         columns = (
             Column("project", ("project code", "项目", "项目编号", "项目代码"), kind="ref", required=True),
             Column("title", ("risk", "name", "风险", "风险名称", "标题"), required=True),
