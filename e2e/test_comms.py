@@ -23,9 +23,8 @@ def test_plan_interaction_obligation_met(page, demo_login, sign_in, shot):
     page.select_option("select[name=cadence]", "weekly")
     page.select_option("select[name=weekday]", str(today.weekday()))
     page.fill("input[name=start_date]", (today - dt.timedelta(days=14)).isoformat())
-    first_contact = page.locator("input[name=audience_contacts]").first
-    first_contact.check()
-    contact_label = page.locator("label", has=first_contact).inner_text().strip()
+    page.locator("#id_audience_contacts_0").check()
+    contact_label = page.locator("label[for=id_audience_contacts_0]").inner_text().strip()
     shot(page, "plan-item-form")
     page.click("button[type=submit].primary")
     expect(page.locator("table")).to_contain_text("Weekly steering call 周例会")

@@ -283,6 +283,33 @@ def retry_now(message: OutboxMessage) -> None:
     transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
 
 
+def _queued_message_ids() -> set[int]:
+    """Outbox ids that already wait in the database task queue (the sweeper leaves them be).
+
+    Only the database backend can be asked cheaply; on RQ the stamp below keeps re-queuing rare
+    and RQ's own registries handle the jobs of a worker that died.
+    """
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - installed with Accord
+        return set()
+    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        return set()
+    from .tasks import deliver_message
+
+    ids = set()
+    for args_kwargs in DBTaskResult.objects.filter(
+        status="READY", task_path=deliver_message.module_path
+    ).values_list("args_kwargs", flat=True):
+        args = (args_kwargs or {}).get("args") or []
+        if args:
+            ids.add(args[0])
+    return ids
+
+
 def sweep(*, limit: int = 500, min_age_seconds: int = 60) -> int:
     """Hand out again what is due but may not be queued, so nothing is lost if an enqueue was
     missed or a worker died:
@@ -307,8 +334,10 @@ def sweep(*, limit: int = 500, min_age_seconds: int = 60) -> int:
         )
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=settled))
         .order_by("id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)[: limit * 4]
     )
+    queued = _queued_message_ids() if due else set()
+    due = [pk for pk in due if pk not in queued][:limit]
     if due:
         OutboxMessage.objects.filter(pk__in=due).update(next_attempt_at=now)
     for pk in due:

@@ -159,29 +159,37 @@ def test_sigkill_never_loses_a_message(tmp_path):
     sent_at_kill = []
     log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115
     for _ in range(KILLS):
+        before = _status_counts(db).get("sent", 0)
         worker = _worker(env, log)
-        time.sleep(rng.uniform(0.8, 3.0))  # start-up takes part of this: kills land anywhere
-        if worker.poll() is not None:
-            pytest.fail("the worker exited by itself: " + (tmp_path / "worker.log").read_text()[-3000:])
+        # Wait until this worker is delivering (start-up time varies a lot), then kill it at a
+        # random moment: between two messages, inside a delivery, or inside a commit.
+        deadline = time.monotonic() + 60
+        while _status_counts(db).get("sent", 0) == before and time.monotonic() < deadline:
+            if worker.poll() is not None:
+                pytest.fail("the worker exited by itself: " + (tmp_path / "worker.log").read_text()[-3000:])
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 1.5))
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         kills += 1
         sent_at_kill.append(_status_counts(db).get("sent", 0))
 
-    final = _worker(env, log)
+    # Two workers drain the rest side by side (they must not send a row twice either).
+    finals = [_worker(env, log), _worker(env, log)]
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + float(os.environ.get("ACCORD_CRASH_DRAIN_SECONDS", "300"))
         while time.monotonic() < deadline:
-            counts = _status_counts(db)
-            if counts.get("sent", 0) == MESSAGES:
+            if _status_counts(db).get("sent", 0) == MESSAGES:
                 break
-            time.sleep(1)
+            time.sleep(0.5)
     finally:
-        final.send_signal(signal.SIGTERM)
-        try:
-            final.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            final.kill()
+        for final in finals:
+            final.send_signal(signal.SIGTERM)
+        for final in finals:
+            try:
+                final.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                final.kill()
 
     counts = _status_counts(db)
     with sqlite3.connect(db) as conn:

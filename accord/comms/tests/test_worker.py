@@ -121,3 +121,16 @@ def test_sweeper_enqueues_missed_rows(world, settings, django_capture_on_commit_
     OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
     assert delivery.sweep() == 1
     assert DBTaskResult.objects.get().args_kwargs["args"] == [message.pk]
+
+
+def test_sweeper_leaves_queued_rows_alone(world, settings, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.comms import delivery
+
+    settings.TASKS = DB_TASKS
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.outbox_email(organization=world.org, to="a@b.example", subject="queued", text="t")
+    OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert delivery.sweep() == 0
+    assert DBTaskResult.objects.count() == 1
