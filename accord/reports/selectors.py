@@ -133,7 +133,10 @@ def burnup_series(project: Project, end: dt.date) -> list[dict]:
     series = []
     for i in range(points):
         day = start + dt.timedelta(days=round(span * i / max(points - 1, 1)))
-        total = sum(1 for created, _d, _s in rows if created.date() <= day)
+        # A task done by then was in scope by then, whatever its recorded creation date.
+        total = sum(
+            1 for created, done_on, _s in rows if created.date() <= day or (done_on and done_on <= day)
+        )
         done = sum(
             1 for _c, done_on, status in rows if status == TaskStatus.DONE and done_on and done_on <= day
         )
