@@ -231,3 +231,16 @@ def test_pages_in_chinese(world):
     http = world.http(world.admin)
     page = http.get(reverse("dataio:hub"), headers={"Accept-Language": "zh-hans"}).content.decode()
     assert "导入 / 导出" in page and "最近的导入" in page
+
+
+def test_export_buttons_carry_the_list_filters(world, rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/contacts/", {"role": "sponsor", "q": "王"})
+    request.user = world.manager
+    html = render_to_string(
+        "dataio/partials/export_buttons.html",
+        {"kind": "contacts", "request": request, "membership": world.memberships[world.manager.pk]},
+    )
+    assert "/data/contacts/export/?format=xlsx&amp;role=sponsor&amp;q=%E7%8E%8B" in html
+    assert "/data/contacts/import/" in html
