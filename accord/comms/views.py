@@ -579,6 +579,13 @@ def inbound_hook(request, token):
         return HttpResponseBadRequest("invalid JSON")
     if not isinstance(data, dict):
         return HttpResponseBadRequest("invalid JSON")
+    if config.kind == ChannelKind.FEISHU and isinstance(data.get("encrypt"), str):
+        try:
+            data = json.loads(webhooks.feishu_decrypt(secret, data["encrypt"]))
+        except (ValueError, TypeError):
+            return HttpResponseBadRequest("cannot decrypt")
+        if not isinstance(data, dict):
+            return HttpResponseBadRequest("invalid JSON")
     if data.get("type") == "url_verification" and "challenge" in data:
         return JsonResponse({"challenge": str(data["challenge"])})
     parsed = _im_fields(config.kind, data)

@@ -95,3 +95,17 @@ def verify_dingtalk(app_secret: str, headers, body: bytes) -> bool:
         return False
     digest = hmac.new(app_secret.encode(), f"{timestamp}\n{app_secret}".encode(), hashlib.sha256).digest()
     return hmac.compare_digest(base64.b64encode(digest).decode(), signature)
+
+
+def feishu_decrypt(encrypt_key: str, encrypted: str) -> bytes:
+    """Feishu/Lark encrypted events: AES-256-CBC, key = sha256(encrypt_key), the IV is the
+    first 16 bytes of the base64-decoded text, PKCS#7 padding."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    raw = base64.b64decode(encrypted)
+    key = hashlib.sha256(encrypt_key.encode()).digest()
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(raw[:16])).decryptor()
+    padded = decryptor.update(raw[16:]) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    return unpadder.update(padded) + unpadder.finalize()

@@ -173,3 +173,45 @@ def test_feishu_and_dingtalk_callbacks(world):
     texts = set(InboundMessage.objects.values_list("body_text", flat=True))
     assert texts == {"收到，谢谢", "好的"}
     assert all(m.interaction.client == world.client for m in InboundMessage.objects.all())
+
+
+def test_feishu_encrypted_event_is_decrypted(world):
+    import os as _os
+
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    world.contact.feishu = "ou_9"
+    world.contact.save()
+    config = services.channel_config_create(
+        actor=world.memberships[world.admin.pk],
+        kind="feishu",
+        name="fs",
+        url="https://open.feishu.cn/open-apis/bot/v2/hook/x",
+        inbound_secret="enc-key",
+        project=world.project,
+    )
+    event = {
+        "schema": "2.0",
+        "event": {
+            "sender": {"sender_id": {"open_id": "ou_9"}},
+            "message": {"message_id": "om_9", "content": json.dumps({"text": "加密消息"})},
+        },
+    }
+    padder = padding.PKCS7(128).padder()
+    plain = padder.update(json.dumps(event).encode()) + padder.finalize()
+    iv = _os.urandom(16)
+    enc = Cipher(algorithms.AES(hashlib.sha256(b"enc-key").digest()), modes.CBC(iv)).encryptor()
+    body = json.dumps(
+        {"encrypt": base64.b64encode(iv + enc.update(plain) + enc.finalize()).decode()}
+    ).encode()
+    ts, nonce = str(int(time.time())), "n9"
+    sig = hashlib.sha256((ts + nonce + "enc-key").encode() + body).hexdigest()
+    response = world.http(None).post(
+        f"/hooks/in/{config.inbound_token}/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Lark-Request-Timestamp": ts, "X-Lark-Request-Nonce": nonce, "X-Lark-Signature": sig},
+    )
+    assert response.status_code == 200
+    assert InboundMessage.objects.get().body_text == "加密消息"
