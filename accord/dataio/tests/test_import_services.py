@@ -324,3 +324,13 @@ def test_messages_in_chinese(world, admin):
         )
         preview = services.import_preview(actor=admin, run=run)
     assert "有效的 Email 地址" in preview.rows[0]["problems"][0]
+
+
+def test_extra_and_unknown_columns_are_ignored(world, admin):
+    text = "name;Favourite colour;industry\nExtra Columns Ltd;blue;retail;surplus;cells\nShort Row Ltd\n"
+    run, preview = run_import(admin, "clients", "semi.csv", text)
+    assert run.delimiter == ";"
+    assert run.mapping == {"0": "name", "2": "industry"}
+    assert (run.created_count, run.rejected_count) == (2, 0)
+    assert Client.objects.get(name="Extra Columns Ltd").industry == "retail"
+    assert Client.objects.get(name="Short Row Ltd").industry == "other"
