@@ -32,6 +32,13 @@ class MeetingForm(forms.Form):
     )
     recurrence = forms.ChoiceField(label=_("Repeats"), choices=Recurrence.choices, required=False)
     recurrence_count = forms.IntegerField(label=_("Occurrences"), min_value=1, max_value=104, required=False)
+    plan_item = forms.TypedChoiceField(
+        label=_("Communication plan item"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("The meeting fulfils this item of the plan and repeats at its cadence."),
+    )
     users = forms.ModelMultipleChoiceField(
         label=_("Our attendees"), queryset=User.objects.none(), required=False
     )
@@ -58,6 +65,7 @@ class MeetingForm(forms.Form):
             self.fields["contacts"].queryset = Contact.objects.filter(
                 organization_id=project.organization_id, client_id=project.client_id, is_active=True
             ).order_by("last_name", "first_name")
+            self.fields["plan_item"].choices = [("", "—"), *plan_item_choices(project)]
 
     def clean_timezone(self):
         value = self.cleaned_data["timezone"].strip()
@@ -76,6 +84,18 @@ class MeetingForm(forms.Form):
                 params={"names": ", ".join(missing)},
             )
         return contacts
+
+
+def plan_item_choices(project) -> list[tuple[int, str]]:
+    """The project's communication-plan items, when the plan exists."""
+    from django.apps import apps
+
+    try:
+        PlanItem = apps.get_model("comms", "PlanItem")
+    except LookupError:
+        return []
+    items = PlanItem.objects.filter(organization_id=project.organization_id, project=project)
+    return [(item.pk, str(item)) for item in items.order_by("id")[:100]]
 
 
 class AgendaItemForm(forms.Form):

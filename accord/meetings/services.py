@@ -243,8 +243,7 @@ def meeting_schedule(*, actor, project, data: dict, users=(), contacts=(), agend
     """Create a meeting, invite every attendee by e-mail with an ICS REQUEST, emit meeting.scheduled."""
     cleaned = _clean(data)
     if cleaned.get("plan_item_id"):
-        recurrence, count = recurrence_from_plan_item(project, cleaned["plan_item_id"])
-        cleaned.setdefault("recurrence", recurrence)
+        recurrence, _count = recurrence_from_plan_item(project, cleaned["plan_item_id"])
         if not cleaned.get("recurrence"):
             cleaned["recurrence"] = recurrence
     user_list, contact_list = _people(project, users, contacts)
@@ -290,6 +289,8 @@ def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=
     """Change a meeting; the SEQUENCE goes up and everyone gets the updated invitation."""
     _refuse_cancelled(meeting)
     cleaned = _clean(data, current=meeting)
+    if cleaned.get("plan_item_id"):
+        recurrence_from_plan_item(meeting.project, cleaned["plan_item_id"])
     if users is not None or contacts is not None:
         current_users = [a.user for a in meeting.attendees.all() if a.user_id]
         current_contacts = [a.contact for a in meeting.attendees.all() if a.contact_id]

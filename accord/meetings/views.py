@@ -75,6 +75,7 @@ def meeting_create(request, pk):
         if form.is_valid():
             data = dict(form.cleaned_data)
             users, contacts = data.pop("users"), data.pop("contacts")
+            data["plan_item_id"] = data.pop("plan_item", None)
             try:
                 meeting = services.meeting_schedule(
                     actor=request.user, project=project, data=data, users=users, contacts=contacts
@@ -109,6 +110,7 @@ def meeting_edit(request, pk):
         if form.is_valid():
             data = dict(form.cleaned_data)
             users, contacts = data.pop("users"), data.pop("contacts")
+            data["plan_item_id"] = data.pop("plan_item", None)
             try:
                 services.meeting_update(
                     actor=request.user, meeting=meeting, data=data, users=users, contacts=contacts
@@ -132,6 +134,7 @@ def meeting_edit(request, pk):
             "video_url": meeting.video_url,
             "recurrence": meeting.recurrence,
             "recurrence_count": meeting.recurrence_count,
+            "plan_item": meeting.plan_item_id,
             "description": meeting.description,
             "users": [a.user_id for a in meeting.attendees.all() if a.user_id],
             "contacts": [a.contact_id for a in meeting.attendees.all() if a.contact_id],

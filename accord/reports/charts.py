@@ -141,7 +141,7 @@ def rag_history(rows: list[dict], *, width: int = 560, height: int = 70) -> Safe
         body += [
             f'<rect x="{x}" y="6" width="{block}" height="30" rx="4" fill="{COLORS.get(r["rag"], "#999")}">'
             f"<title>{escape(labels.get(r['rag'], r['rag']))}</title></rect>",
-            f'<text x="{x + block / 2}" y="54" text-anchor="middle" fill="#6b7280" font-size="9" '
+            f'<text x="{x}" y="54" fill="#6b7280" font-size="9" '
             f'font-family="Noto Sans SC, Accord Sans SC, sans-serif">{escape(_short(_d(r["date"])))}</text>',
         ]
     return _svg(width, height, title, body)
