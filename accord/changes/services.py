@@ -152,7 +152,11 @@ def change_request_update(*, actor, change_request: ChangeRequest, needs=None, *
     if "requested_by" in values:
         _check_requested_by(change_request.project, values["requested_by"])
     with transaction.atomic():
-        change = ChangeRequest.objects.select_for_update().select_related("project").get(pk=change_request.pk)
+        change = (
+            ChangeRequest.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=change_request.pk)
+        )
         if change.status not in (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED):
             raise ValidationError(_("Only a draft or submitted change request can be edited."))
         before = snapshot(change)
@@ -167,7 +171,7 @@ def change_request_update(*, actor, change_request: ChangeRequest, needs=None, *
 
 def _locked(change_request: ChangeRequest) -> ChangeRequest:
     return (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("project", "project__organization", "project__manager")
         .get(pk=change_request.pk)
     )
@@ -372,7 +376,7 @@ def baseline_ensure(*, actor, project: Project) -> Baseline:
 
 def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
     """Apply an approved change to the project and record the new baseline version."""
-    project = Project.objects.select_for_update().get(pk=change.project_id)
+    project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
     previous = baseline_ensure(actor=actor, project=project)
     before = snapshot(project)
     days = dt.timedelta(days=change.schedule_days)
@@ -384,7 +388,7 @@ def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
     audit_update(actor, project, before)
     milestone_dates = dict(previous.milestone_dates)
     affected = set(change.milestone_links.values_list("milestone_id", flat=True))
-    for milestone in Milestone.objects.select_for_update().filter(project=project).order_by("id"):
+    for milestone in Milestone.objects.select_for_update(of=("self",)).filter(project=project).order_by("id"):
         key = str(milestone.pk)
         base_date = (
             dt.date.fromisoformat(milestone_dates[key]) if key in milestone_dates else milestone.due_date

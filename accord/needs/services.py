@@ -110,7 +110,7 @@ def need_set_status(*, actor, need: Need, status: str) -> Need:
     if status not in NeedStatus.values:
         raise ValidationError({"status": _("Choose one of the listed statuses.")})
     with transaction.atomic():
-        need = Need.objects.select_for_update().get(pk=need.pk)
+        need = Need.objects.select_for_update(of=("self",)).get(pk=need.pk)
         if need.status == status:
             return need
         if not need.can_move_to(status):

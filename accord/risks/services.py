@@ -142,7 +142,7 @@ def risk_update(*, actor, risk: Risk, note: str = "", **values) -> Risk:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = _clean(dict(values), risk.organization_id)
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().select_related("project").get(pk=risk.pk)
+        risk = Risk.objects.select_for_update(of=("self",)).select_related("project").get(pk=risk.pk)
         before = snapshot(risk)
         old = (risk.probability, risk.impact, risk.score)
         old_owner = risk.owner_id
@@ -169,7 +169,11 @@ def risk_set_status(*, actor, risk: Risk, status: str) -> Risk:
     if status not in RiskStatus.values:
         raise ValidationError({"status": _("Choose one of the listed statuses.")})
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().select_related("project", "project__manager").get(pk=risk.pk)
+        risk = (
+            Risk.objects.select_for_update(of=("self",))
+            .select_related("project", "project__manager")
+            .get(pk=risk.pk)
+        )
         if risk.status == status:
             return risk
         if not risk.can_move_to(status):
@@ -212,7 +216,7 @@ def risk_reviewed(*, actor, risk: Risk, next_review_on: dt.date | None, note: st
     if next_review_on is not None and next_review_on <= timezone.localdate():
         raise ValidationError({"next_review_on": _("Choose a date after today for the next review.")})
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        risk = Risk.objects.select_for_update(of=("self",)).get(pk=risk.pk)
         before = snapshot(risk)
         risk.next_review_on = next_review_on
         risk.review_reminded_on = None
