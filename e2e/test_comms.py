@@ -27,7 +27,7 @@ def test_plan_interaction_obligation_met(page, demo_login, sign_in, shot):
     contact_label = page.locator("label[for=id_audience_contacts_0]").inner_text().strip()
     shot(page, "plan-item-form")
     page.click("button[type=submit].primary")
-    expect(page.locator("table")).to_contain_text("Weekly steering call 周例会")
+    expect(page.locator("table.table").first).to_contain_text("Weekly steering call 周例会")
     expect(page.locator(".messages")).to_be_visible()
     shot(page, "plan-with-item")
 
