@@ -148,6 +148,45 @@ def templates_visible(organization_id):
 
 # --- create a project from a template --------------------------------------------------------
 
+# Template cadences (crm.Cadence) → the communication plan's schedule (comms.CadenceKind).
+_CADENCE = {
+    "weekly": {"cadence": "weekly"},
+    "biweekly": {"cadence": "weeks", "interval": 2},
+    "monthly": {"cadence": "monthly"},
+    "milestone": {"cadence": "milestone"},
+}
+_PLAN_CHANNEL_FALLBACK = {"wechat": "wecom"}
+
+
+def _plan_items_create(*, actor, project, owner, items: list[dict]) -> bool:
+    """Turn the template's plan into real communication-plan items (with their obligations).
+
+    Returns False when there is nobody to own them (the data stays on the TemplateUse)."""
+    from accord.comms.models import PlanChannel
+    from accord.comms.services import plan_item_create
+    from accord.tenancy.models import Membership
+
+    member = Membership.objects.filter(
+        organization_id=project.organization_id, user_id=getattr(actor, "pk", None), is_active=True
+    ).first()
+    if member is None or owner is None or not items:
+        return False
+    for item in items:
+        channel = _PLAN_CHANNEL_FALLBACK.get(item["channel"], item["channel"])
+        schedule = dict(_CADENCE.get(item["cadence"], {"cadence": "monthly"}))
+        if schedule["cadence"] == "weekly":
+            schedule["weekday"] = project.start_date.weekday()
+        plan_item_create(
+            actor=member,
+            project=project,
+            purpose=item["purpose"][:200] or item["audience"],
+            channel=channel if channel in PlanChannel.values else PlanChannel.EMAIL,
+            audience_roles=[item["audience"]],
+            owner=owner,
+            **schedule,
+        )
+    return True
+
 
 def project_create_from_template(
     *,
@@ -240,12 +279,15 @@ def project_create_from_template(
                     priority=item["priority"],
                     acceptance_criteria=localized(item.get("acceptance_criteria")),
                 )
+            plan = [{**item, "purpose": localized(item["purpose"])} for item in template.comms_plan]
+            created = _plan_items_create(actor=actor, project=project, owner=manager or actor, items=plan)
             use = TemplateUse.objects.create(
                 organization=organization,
                 project=project,
                 template=template,
                 template_name=template.display_name[:200],
-                comms_plan=[{**item, "purpose": localized(item["purpose"])} for item in template.comms_plan],
+                comms_plan=plan,
+                comms_plan_created=created,
                 created_by=actor if getattr(actor, "pk", None) else None,
             )
             audit_event(actor, project, "created_from_template", {"template": template.key, "use": use.pk})
@@ -291,8 +333,7 @@ def template_save_from_project(
         }
         for n in project.needs.exclude(status="dropped").order_by("id")[:MAX_ITEMS]
     ]
-    use = TemplateUse.objects.filter(project=project).first()
-    comms = [{**item, "purpose": {lang: item.get("purpose", "")}} for item in (use.comms_plan if use else [])]
+    comms = _plan_items_read(project, lang)
     content = validate_content(milestones=milestones, comms_plan=comms, risks=risks, needs=needs)
     base = slugify(name)[:50] or "template"
     with transaction.atomic():
@@ -313,6 +354,33 @@ def template_save_from_project(
         )
         audit_create(actor, template)
     return template
+
+
+def _plan_items_read(project, lang: str) -> list[dict]:
+    """The project's communication plan as template items (falls back to the template's data)."""
+    from accord.comms.models import PlanItem
+
+    back = {"weekly": "weekly", "monthly": "monthly", "milestone": "milestone"}
+    items = []
+    for plan in PlanItem.objects.filter(organization_id=project.organization_id, project=project).order_by(
+        "id"
+    )[:MAX_ITEMS]:
+        cadence = "biweekly" if plan.cadence == "weeks" and plan.interval == 2 else back.get(plan.cadence)
+        if cadence is None:
+            cadence = "weekly" if plan.cadence == "weeks" and plan.interval == 1 else "monthly"
+        roles = [r for r in (plan.audience_roles or []) if r]
+        items.append(
+            {
+                "audience": roles[0] if roles else "other",
+                "channel": plan.channel,
+                "cadence": cadence,
+                "purpose": {lang: plan.purpose[:500]},
+            }
+        )
+    if items:
+        return items
+    use = TemplateUse.objects.filter(project=project).first()
+    return [{**item, "purpose": {lang: item.get("purpose", "")}} for item in (use.comms_plan if use else [])]
 
 
 def template_update(*, actor, template: ProjectTemplate, **values) -> ProjectTemplate:
