@@ -13,3 +13,4 @@ class PortalConfig(AppConfig):
         register_portal_tab("overview", _("Overview"), "portal:project", order=10)
         register_portal_tab("changes", _("Change requests"), "portal:changes", order=40)
         register_portal_tab("risks", _("Risks"), "portal:risks", order=50)
+        register_portal_tab("decisions", _("Decisions"), "portal:decisions", order=35)

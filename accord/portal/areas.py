@@ -1,5 +1,5 @@
-"""Portal pages for what other areas own: change requests (submit, approve or reject) and the
-client-visible risks. They call those areas' services; nothing here writes on its own."""
+"""Portal pages for what other areas own: change requests (submit, approve or reject), the
+client-visible risks and the decision log. They call those areas' services; nothing here writes on its own."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.changes import services as change_services
 from accord.changes.models import ChangeRequest, ChangeStatus
+from accord.meetings.selectors import decision_list
 from accord.risks.models import ACTIVE_STATUSES, Risk
 from accord.tenancy.access import portal_project_for_user
 
@@ -178,4 +179,19 @@ def risks(request, pk):
         request,
         "portal/risks.html",
         {"project": project, "portal_tab": "risks", "risks": rows, "active": ACTIVE_STATUSES},
+    )
+
+
+# --- decision log ----------------------------------------------------------------------------
+
+
+@portal_required
+def decisions(request, pk):
+    project = portal_project_for_user(request.membership, pk)
+    q = (request.GET.get("q") or "").strip()[:200]
+    rows = list(decision_list(project, q, client_only=True).order_by("-decided_on", "-id")[:LIST_LIMIT])
+    return render(
+        request,
+        "portal/decisions.html",
+        {"project": project, "portal_tab": "decisions", "decisions": rows, "q": q},
     )

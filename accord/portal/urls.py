@@ -16,4 +16,5 @@ urlpatterns = [
     path("changes/<int:pk>/", areas.change_detail, name="change_detail"),
     path("changes/<int:pk>/decide/", areas.change_decide, name="change_decide"),
     path("projects/<int:pk>/risks/", areas.risks, name="risks"),
+    path("projects/<int:pk>/decisions/", areas.decisions, name="decisions"),
 ]

@@ -164,4 +164,10 @@ ROWS = [
     portal_row(
         "portal:risks", make=_project, path=lambda p: f"/portal/projects/{p.pk}/risks/", expect=PORTAL_PAGE
     ),
+    portal_row(
+        "portal:decisions",
+        make=_project,
+        path=lambda p: f"/portal/projects/{p.pk}/decisions/",
+        expect=PORTAL_PAGE,
+    ),
 ]

@@ -5,6 +5,7 @@ from django.utils import timezone
 from accord.audit.models import AuditEntry
 from accord.changes.models import ChangeRequest, ChangeStatus
 from accord.comms.models import Notification
+from accord.meetings.models import Decision
 from accord.risks.models import Risk
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +156,29 @@ def test_area_lists_query_counts(world, rows, django_assert_num_queries):
         http.get(reverse("portal:changes", args=[world.project.pk]))
     with django_assert_num_queries(6):
         http.get(reverse("portal:risks", args=[world.project.pk]))
+
+
+def test_decision_log_shows_client_visible_decisions_and_searches(world):
+    def decision(project, title, visible=True):
+        return Decision.objects.create(
+            organization=project.organization,
+            project=project,
+            title=title,
+            decided_on=timezone.localdate(),
+            client_visible=visible,
+        )
+
+    decision(world.project, "Go live on 1 March")
+    decision(world.project, "Go with the cheaper hosting")
+    decision(world.project, "Internal: replace the vendor", visible=False)
+    decision(world.other_project, "Other project go decision")
+    http = world.http(world.client_user)
+    url = reverse("portal:decisions", args=[world.project.pk])
+    html = http.get(url).content.decode()
+    assert "Go live on 1 March" in html and "cheaper hosting" in html
+    assert "replace the vendor" not in html and "Other project" not in html
+    found = http.get(url, {"q": "go"}).content.decode()
+    assert "Go live" in found and "replace the vendor" not in found and "Other project" not in found
+    assert "cheaper hosting" in http.get(url, {"q": "hosting"}).content.decode()
+    assert "Go live" not in http.get(url, {"q": "hosting"}).content.decode()
+    assert http.get(reverse("portal:decisions", args=[world.other_project.pk])).status_code == 404
