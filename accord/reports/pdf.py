@@ -46,11 +46,29 @@ def _logo_uri(organization) -> str:
     return path.as_uri() if path.exists() else ""
 
 
+def _fetcher(allowed: set[str]):
+    """Only the bundled font and the organisation's logo are read: a report's Markdown may name
+    images anywhere, and the server must not fetch them (internal addresses, local files)."""
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.split("?")[0] not in allowed:
+                raise ValueError("Only bundled resources are loaded into report PDFs.")
+            return super().fetch(url, headers)
+
+    return LocalOnly(allowed_protocols=("file",))
+
+
 def report_pdf(report, language: str) -> bytes:
     from weasyprint import HTML
 
     html = report_html(report, language)
-    return HTML(string=html, base_url=str(FONTS_DIR)).write_pdf()
+    allowed = {(FONTS_DIR / "NotoSansSC-Regular-GB2312.ttf").as_uri()}
+    logo = _logo_uri(report.project.organization)
+    if logo:
+        allowed.add(logo)
+    return HTML(string=html, base_url=str(FONTS_DIR), url_fetcher=_fetcher(allowed)).write_pdf()
 
 
 def pdf_filename(report, language: str) -> str:

@@ -209,3 +209,36 @@ def test_scheduled_drafting_skips_far_due_dates(world):
     world.project.save()
     services.draft_due_reports(TODAY())
     assert not StatusReport.objects.filter(project=world.project).exists()
+
+
+def test_pdf_never_fetches_images_named_in_markdown(world):
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        report = services.status_report_draft(actor=world.manager, project=world.project)
+        report = services.status_report_update(
+            actor=world.manager,
+            report=report,
+            data={
+                "summary": f"![x](http://127.0.0.1:{server.server_port}/secret.png) ![y](file:///etc/passwd)"
+            },
+        )
+        assert report_pdf(report, "en").startswith(b"%PDF")
+    finally:
+        server.shutdown()
+    assert hits == []
