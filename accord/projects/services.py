@@ -491,7 +491,9 @@ def milestone_create(
 def milestone_update(*, actor: Membership, milestone: Milestone, **fields) -> Milestone:
     """Change a milestone; moving its due date keeps the baseline, so the slip shows."""
     _check_unknown(fields, MILESTONE_FIELDS)
-    milestone = Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",)).select_related("project").get(pk=milestone.pk)
+    )
     before = snapshot(milestone)
     was_done = milestone.status == MilestoneStatus.DONE
     _apply_milestone(milestone, fields)
@@ -691,7 +693,9 @@ def _place(task: Task, position: int | None) -> None:
 def task_update(*, actor: Membership, task: Task, **fields) -> Task:
     """Change a task; a status change moves it to the end of the new column."""
     _check_unknown(fields, TASK_FIELDS)
-    task = Task.objects.select_for_update().select_related("project__organization").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",)).select_related("project__organization").get(pk=task.pk)
+    )
     before = snapshot(task)
     old_assignee = task.assignee_id
     _apply_task(task, fields)
@@ -724,7 +728,9 @@ def task_move(*, actor: Membership, task: Task, status: str, position: int | Non
         if position < 0:
             raise ValidationError({"position": _("Give the position as a whole number.")})
     task = (
-        Task.objects.select_for_update().select_related("project__organization", "milestone").get(pk=task.pk)
+        Task.objects.select_for_update(of=("self",))
+        .select_related("project__organization", "milestone")
+        .get(pk=task.pk)
     )
     before = snapshot(task)
     if status == task.status and position is None:
