@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact, Interaction
+from accord.meetings.models import Meeting
 from accord.projects.models import Milestone, Task
 from accord.risks.api import ERRORS, call, short
 from accord.tenancy.access import project_for_user, project_object_for_user
@@ -30,6 +31,7 @@ class NeedOut(Schema):
     acceptance_criteria: str
     source_contact_id: int | None
     source_interaction_id: int | None
+    source_meeting_id: int | None
     milestone_id: int | None
     status: NeedStatus
     task_ids: list[int]
@@ -63,6 +65,7 @@ class NeedFields(Schema):
     acceptance_criteria: short(20000) | None = None
     source_contact_id: int | None = None
     source_interaction_id: int | None = None
+    source_meeting_id: int | None = None
     milestone_id: int | None = None
     task_ids: list[int] | None = None
 
@@ -113,6 +116,10 @@ def _values(project, payload: Schema) -> tuple[dict, list | None]:
             data.pop("source_interaction_id"),
             "source_interaction_id",
             client_id=project.client_id,
+        )
+    if "source_meeting_id" in data:
+        data["source_meeting"] = _ref(
+            Meeting, project, data.pop("source_meeting_id"), "source_meeting_id", project=project
         )
     if "milestone_id" in data:
         data["milestone"] = _ref(

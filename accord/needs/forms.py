@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Contact, Interaction
+from accord.meetings.models import Meeting
 from accord.projects.models import Milestone, Task
 
 from .models import Need, NeedStatus, Priority
@@ -23,6 +24,7 @@ class NeedForm(forms.ModelForm):
             "milestone",
             "source_contact",
             "source_interaction",
+            "source_meeting",
             "business_goal",
             "description",
             "acceptance_criteria",
@@ -46,6 +48,7 @@ class NeedForm(forms.ModelForm):
         self.fields["source_interaction"].queryset = Interaction.objects.filter(
             organization_id=org, client_id=project.client_id
         ).order_by("-occurred_at")
+        self.fields["source_meeting"].queryset = Meeting.objects.filter(organization_id=org, project=project)
         self.fields["tasks"].queryset = Task.objects.filter(organization_id=org, project=project)
         if self.instance.pk:
             self.initial["tasks"] = [link.task_id for link in self.instance.task_links.all()]

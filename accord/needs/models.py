@@ -74,6 +74,14 @@ class Need(TenantModel):
         related_name="needs",
         verbose_name=_("source interaction"),
     )
+    source_meeting = models.ForeignKey(
+        "meetings.Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs",
+        verbose_name=_("source meeting"),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=NeedStatus.choices, default=NeedStatus.PROPOSED
     )

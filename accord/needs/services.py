@@ -19,6 +19,7 @@ NEED_FIELDS = (
     "acceptance_criteria",
     "source_contact",
     "source_interaction",
+    "source_meeting",
     "milestone",
 )
 
@@ -43,6 +44,9 @@ def _clean(values: dict, project) -> dict:
         interaction.organization_id != project.organization_id or interaction.client_id != project.client_id
     ):
         errors["source_interaction"] = _("Choose an interaction with this project's client.")
+    meeting = values.get("source_meeting")
+    if meeting is not None and meeting.project_id != project.pk:
+        errors["source_meeting"] = _("Choose a meeting of this project.")
     milestone = values.get("milestone")
     if milestone is not None and milestone.project_id != project.pk:
         errors["milestone"] = _("Choose a milestone of this project.")

@@ -83,7 +83,9 @@ def create(request, pk):
 def detail(request, pk):
     need = project_object_for_user(
         request.membership,
-        Need.objects.select_related("source_contact", "source_interaction", "milestone", "project__client"),
+        Need.objects.select_related(
+            "source_contact", "source_interaction", "source_meeting", "milestone", "project__client"
+        ),
         pk,
     )
     return render(

@@ -45,6 +45,7 @@ API_FIELD = {
     "requested_by": "requested_by_id",
     "source_contact": "source_contact_id",
     "source_interaction": "source_interaction_id",
+    "source_meeting": "source_meeting_id",
     "tasks": "task_ids",
     "needs": "need_ids",
     "affected_milestones": "affected_milestone_ids",

@@ -93,3 +93,21 @@ def test_update_replaces_task_links(world):
     need = services.need_create(actor=world.manager, project=world.project, title="X", tasks=[t1])
     services.need_update(actor=world.manager, need=need, tasks=[t2])
     assert list(need.tasks.all()) == [t2]
+
+
+def test_source_meeting_must_be_of_the_project(world):
+    from accord.meetings.tests.factories import MeetingFactory
+
+    own = MeetingFactory(project=world.project)
+    need = services.need_create(
+        actor=world.manager, project=world.project, title="From the kick-off", source_meeting=own
+    )
+    assert need.source_meeting == own
+    with pytest.raises(ValidationError) as exc:
+        services.need_create(
+            actor=world.manager,
+            project=world.project,
+            title="X",
+            source_meeting=MeetingFactory(project=world.other_project),
+        )
+    assert "source_meeting" in exc.value.message_dict
