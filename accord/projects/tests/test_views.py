@@ -226,6 +226,10 @@ def test_milestones_page_add_edit_complete_delete(world):
     assert http.post(f"/milestones/{ms.pk}/complete/").status_code == 302
     ms.refresh_from_db()
     assert ms.status == MilestoneStatus.DONE
+    f.TaskFactory(project=world.project, milestone=ms, status=TaskStatus.DONE)
+    ms.status = MilestoneStatus.PLANNED
+    ms.save()
+    assert "Ready to mark reached" in http.get(url).content.decode()
     assert http.get(f"/milestones/{ms.pk}/delete/").status_code == 200
     assert http.post(f"/milestones/{ms.pk}/delete/").status_code == 302
     assert not Milestone.objects.filter(pk=ms.pk).exists()
