@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -62,6 +63,14 @@ def install(api) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):
         return api.create_response(request, {"message": _("The request body is too large.")}, status=413)
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request, exc):
+        return api.create_response(
+            request,
+            {"message": _("The upload could not be read: send it as multipart/form-data with a file field.")},
+            status=400,
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

@@ -1,0 +1,32 @@
+"""The published schema is what clients generate code from: it must be valid and unambiguous."""
+
+
+def test_openapi_document_lists_every_router(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"]["title"] == "Accord API"
+    paths = schema["paths"]
+    for path in ("/api/v1/clients", "/api/v1/projects", "/api/v1/me"):
+        assert path in paths
+    assert "BearerAuth" in str(schema["components"].get("securitySchemes", {})) or schema["components"].get(
+        "securitySchemes"
+    )
+
+
+def test_docs_page_is_served(client):
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_a_malformed_multipart_body_is_a_400_not_a_500(world):
+    api_client = world.api(world.admin)
+    response = api_client.http.post(
+        "/api/v1/imports", content_type="multipart/form-data", data=b"--x\r\n", headers=api_client.headers
+    )
+    assert response.status_code == 400, response.content
+    assert "multipart" in response.json()["message"]
+
+
+def test_unknown_path_is_a_json_404(world):
+    response = world.api(world.admin).get("/api/v1/no-such-thing")
+    assert response.status_code == 404
