@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 def test_client_contact_interaction_search(page, demo_login, sign_in, shot):
     sign_in(page, *demo_login)
-    page.click("nav.nav a[href='/clients/']")
+    expect(page).to_have_url("/dashboard/")
+    page.goto("/clients/")
     expect(page.locator("h1")).to_contain_text("Clients")
     expect(page.locator("table.table")).to_contain_text("苏州华信精密制造有限公司")
     shot(page, "client-list")
