@@ -149,8 +149,12 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("open", _("Open")), *ProjectStatus.choices],
     )
-    client = forms.ModelChoiceField(label=_("Client"), required=False, queryset=Client.objects.none())
-    manager = UserChoiceField(label=_("Project manager"), required=False, queryset=User.objects.none())
+    client = forms.ModelChoiceField(
+        label=_("Client"), required=False, queryset=Client.objects.none(), empty_label=_("All")
+    )
+    manager = UserChoiceField(
+        label=_("Project manager"), required=False, queryset=User.objects.none(), empty_label=_("Anyone")
+    )
     rag = forms.ChoiceField(label=_("RAG status"), required=False, choices=[("", _("All")), *Rag.choices])
 
     def __init__(self, *args, organization_id: int, **kwargs):
