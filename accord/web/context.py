@@ -27,9 +27,9 @@ def accord(request):
             nav.append(entry)
             continue
         if group not in groups:
-            groups[group] = {"key": group, "label": GROUP_LABELS[group], "items": []}
+            groups[group] = {"key": group, "label": GROUP_LABELS[group], "children": []}
             nav.append(groups[group])
-        groups[group]["items"].append(entry)
+        groups[group]["children"].append(entry)
     unread = Notification.objects.filter(
         organization_id=membership.organization_id, user_id=membership.user_id, read_at__isnull=True
     ).count()

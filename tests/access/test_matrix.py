@@ -179,12 +179,17 @@ def _path_for(row: Row, obj) -> str:
 @pytest.mark.parametrize("row", ROWS, ids=[_row_id(r) for r in ROWS])
 def test_access(row: Row, world):
     callers = Callers(world)
+    # Sign everyone in (sessions, tokens) before any request: each request's writes are rolled
+    # back, and a session created inside that transaction would vanish with them.
+    for role in ROLES:
+        if _is_api(row):
+            callers.api(role)
+        else:
+            callers.web(role)
     standalone = row.make is None
     scopes = ("own",) if standalone else SCOPES
     projects = {"own": world.project, "other_project": world.other_project, "foreign": world.foreign_project}
     failures = []
-    for role in ROLES:  # sign in before the rolled-back transactions below, or the sessions vanish
-        callers.api(role) if _is_api(row) else callers.web(role)
     for scope in scopes:
         obj = row.make(world, projects[scope]) if row.make else world
         path = _path_for(row, obj)

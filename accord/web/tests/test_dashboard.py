@@ -82,3 +82,10 @@ def test_switching_language_is_kept_on_the_user(world):
     assert response.status_code == 302
     world.member.refresh_from_db()
     assert world.member.language == "zh-hans"
+
+
+def test_main_menu_shows_plain_links_and_groups(world):
+    body = world.http(world.admin).get("/dashboard/").content.decode()
+    assert '<a href="/clients/"' in body  # a plain entry is a link on the bar
+    assert '<details class="navgroup"><summary>Setup</summary>' in body  # admin pages are grouped
+    assert body.count('<details class="navgroup">') == 2
