@@ -180,7 +180,9 @@ def support_reply_add(
     checked = _check_files(files)
     with transaction.atomic():
         request = (
-            SupportRequest.objects.select_for_update().select_related("project", "contact").get(pk=request.pk)
+            SupportRequest.objects.select_for_update(of=("self",))
+            .select_related("project", "contact")
+            .get(pk=request.pk)
         )
         reply = SupportReply.objects.create(
             organization_id=request.organization_id,
@@ -244,7 +246,9 @@ def support_request_update(
         raise ValidationError({"assignee": _("Choose a team member of your organisation.")})
     with transaction.atomic():
         request = (
-            SupportRequest.objects.select_for_update().select_related("project", "contact").get(pk=request.pk)
+            SupportRequest.objects.select_for_update(of=("self",))
+            .select_related("project", "contact")
+            .get(pk=request.pk)
         )
         before = snapshot(request)
         old_status = request.status
