@@ -115,13 +115,13 @@ class AssessmentIn(Schema):
     notes: short(20000) = ""
 
 
-class DecisionIn(Schema):
+class ChangeDecisionIn(Schema):
     approve: bool
     name: short(200) = Field(..., description="The decider's name as signed.")
     comment: short(5000) = ""
 
 
-class RecordDecisionIn(DecisionIn):
+class RecordDecisionIn(ChangeDecisionIn):
     contact_id: int
     name: short(200) = ""
 
@@ -306,7 +306,7 @@ def changes_assess(request, change_id: int, payload: AssessmentIn):
     response={200: ChangeOut, **ERRORS},
     summary="The client approves or rejects (client contact of the project only)",
 )
-def changes_decide(request, change_id: int, payload: DecisionIn):
+def changes_decide(request, change_id: int, payload: ChangeDecisionIn):
     member = request.auth
     change = _change_for(member, change_id)
     if not member.is_client:

@@ -172,7 +172,7 @@ def evaluation_finalise(request, project_id: int):
 # --- retrospectives -------------------------------------------------------------------------------
 
 
-class ActionOut(Schema):
+class RetroActionOut(Schema):
     id: int
     title: str
     owner_id: int | None
@@ -205,7 +205,7 @@ class RetroOut(Schema):
 
 
 class RetroDetail(RetroOut):
-    actions: list[ActionOut]
+    actions: list[RetroActionOut]
 
 
 class RetroPage(Schema):
@@ -213,13 +213,13 @@ class RetroPage(Schema):
     next_cursor: str | None
 
 
-class ActionIn(Schema):
+class RetroActionIn(Schema):
     title: str = Field(..., min_length=1, max_length=300)
     owner_id: int | None = None
     due_date: dt.date | None = None
 
 
-class ActionPatch(Schema):
+class RetroActionPatch(Schema):
     done: bool
 
 
@@ -265,8 +265,8 @@ def retro_delete(request, retro_id: int):
     return Status(204, None)
 
 
-@router.post("/retrospectives/{retro_id}/actions", response={201: ActionOut})
-def action_add(request, retro_id: int, payload: ActionIn):
+@router.post("/retrospectives/{retro_id}/actions", response={201: RetroActionOut})
+def action_add(request, retro_id: int, payload: RetroActionIn):
     retro = _retro(request, retro_id, write=True)
     owner = None
     if payload.owner_id is not None:
@@ -285,8 +285,8 @@ def _action(request, action_id: int) -> RetroAction:
     return action
 
 
-@router.patch("/retro-actions/{action_id}", response=ActionOut)
-def action_update(request, action_id: int, payload: ActionPatch):
+@router.patch("/retro-actions/{action_id}", response=RetroActionOut)
+def action_update(request, action_id: int, payload: RetroActionPatch):
     action = _action(request, action_id)
     return services.retro_action_set_done(actor=request.user, action=action, done=payload.done)
 

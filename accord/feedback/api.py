@@ -68,19 +68,19 @@ class TemplateIn(Schema):
     is_active: bool = True
 
 
-class TemplateOut(Schema):
+class SurveyTemplateOut(Schema):
     id: int
     name: str
     description: str
     is_active: bool
 
 
-class TemplateDetail(TemplateOut):
+class TemplateDetail(SurveyTemplateOut):
     questions: list[QuestionOut]
 
 
-class TemplatePage(Schema):
-    items: list[TemplateOut]
+class SurveyTemplatePage(Schema):
+    items: list[SurveyTemplateOut]
     next_cursor: str | None
 
 
@@ -222,7 +222,7 @@ def _options(options) -> list[dict]:
 # --- templates ------------------------------------------------------------------------------------
 
 
-@router.get("/survey-templates", response=TemplatePage)
+@router.get("/survey-templates", response=SurveyTemplatePage)
 def template_list(request, page: Query[PageQuery]):
     member = require_team(request.auth)
     return keyset_page(SurveyTemplate.objects.filter(organization_id=member.organization_id), page)
@@ -234,20 +234,20 @@ def template_create(request, payload: TemplateIn):
     template = services.survey_template_create(
         actor=request.user, organization=member.organization, **payload.dict()
     )
-    return Status(201, {**TemplateOut.from_orm(template).dict(), "questions": []})
+    return Status(201, {**SurveyTemplateOut.from_orm(template).dict(), "questions": []})
 
 
 @router.get("/survey-templates/{template_id}", response=TemplateDetail)
 def template_get(request, template_id: int):
     template = _template(request, template_id)
-    return {**TemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
+    return {**SurveyTemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
 
 
 @router.patch("/survey-templates/{template_id}", response=TemplateDetail)
 def template_update(request, template_id: int, payload: TemplateIn):
     template = _template(request, template_id, write=True)
     services.survey_template_update(actor=request.user, template=template, **payload.dict())
-    return {**TemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
+    return {**SurveyTemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
 
 
 @router.delete("/survey-templates/{template_id}", response={204: None})

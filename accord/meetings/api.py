@@ -126,7 +126,7 @@ class MinutesIn(Schema):
     notes: dict[int, str] = Field(default_factory=dict)
 
 
-class DecisionIn(Schema):
+class MeetingDecisionIn(Schema):
     title: str = Field(..., max_length=300)
     detail: str = Field("", max_length=50_000)
     decided_on: dt.date | None = None
@@ -325,7 +325,7 @@ def list_decisions(request, project_id: int, query: Query[DecisionQuery]):
 @router.post(
     "/meetings/{meeting_id}/decisions", response={201: DecisionOut, 403: Error, 404: Error, 422: Error}
 )
-def add_decision(request, meeting_id: int, payload: DecisionIn):
+def add_decision(request, meeting_id: int, payload: MeetingDecisionIn):
     meeting = _meeting(request, meeting_id, write=True)
     return Status(
         201,

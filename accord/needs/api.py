@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -16,7 +17,11 @@ from accord.risks.api import ERRORS, call, short
 from accord.tenancy.access import project_for_user, project_object_for_user
 
 from . import selectors, services
-from .models import Need, NeedStatus, Priority
+from .models import Need, NeedStatus
+
+# MoSCoW as an inline literal: a named enum would share its OpenAPI name ("Priority") with
+# support requests' priority.
+MoSCoW = Literal["must", "should", "could", "wont"]
 
 router = Router(tags=["needs"])
 
@@ -27,7 +32,7 @@ class NeedOut(Schema):
     title: str
     description: str
     business_goal: str
-    priority: Priority
+    priority: MoSCoW
     acceptance_criteria: str
     source_contact_id: int | None
     source_interaction_id: int | None
@@ -61,7 +66,7 @@ class NeedPage(Schema):
 class NeedFields(Schema):
     description: short(20000) | None = None
     business_goal: short(5000) | None = None
-    priority: Priority | None = None
+    priority: MoSCoW | None = None
     acceptance_criteria: short(20000) | None = None
     source_contact_id: int | None = None
     source_interaction_id: int | None = None
@@ -80,7 +85,7 @@ class NeedPatch(NeedFields):
 
 class NeedFilters(Schema):
     status: NeedStatus | None = None
-    priority: Priority | None = None
+    priority: MoSCoW | None = None
 
 
 class NeedStatusIn(Schema):

@@ -21,7 +21,7 @@ from .models import ProjectTemplate
 router = Router(tags=["playbooks"])
 
 
-class TemplateOut(Schema):
+class ProjectTemplateOut(Schema):
     id: int
     key: str
     builtin: bool
@@ -39,8 +39,8 @@ class TemplateOut(Schema):
         return obj.is_builtin
 
 
-class TemplatePage(Schema):
-    items: list[TemplateOut]
+class ProjectTemplatePage(Schema):
+    items: list[ProjectTemplateOut]
     next_cursor: str | None
 
 
@@ -100,7 +100,7 @@ def _template_for(member, template_id: int) -> ProjectTemplate:
 
 
 @router.get(
-    "/project-templates", response={200: TemplatePage, **ERRORS}, summary="Built-in and own templates"
+    "/project-templates", response={200: ProjectTemplatePage, **ERRORS}, summary="Built-in and own templates"
 )
 def templates_list(request, filters: Query[TemplateFilters], page: Query[PageQuery]):
     member = require_team(request.auth)
@@ -112,14 +112,16 @@ def templates_list(request, filters: Query[TemplateFilters], page: Query[PageQue
     return keyset_page(qs, page)
 
 
-@router.get("/project-templates/{template_id}", response={200: TemplateOut, **ERRORS}, summary="One template")
+@router.get(
+    "/project-templates/{template_id}", response={200: ProjectTemplateOut, **ERRORS}, summary="One template"
+)
 def templates_get(request, template_id: int):
     return _template_for(request.auth, template_id)
 
 
 @router.patch(
     "/project-templates/{template_id}",
-    response={200: TemplateOut, **ERRORS},
+    response={200: ProjectTemplateOut, **ERRORS},
     summary="Change an own template",
 )
 def templates_patch(request, template_id: int, payload: TemplatePatch):
@@ -172,7 +174,7 @@ def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
 
 @router.post(
     "/projects/{project_id}/save-as-template",
-    response={201: TemplateOut, **ERRORS},
+    response={201: ProjectTemplateOut, **ERRORS},
     summary="Save a project's plan as an own template",
 )
 def templates_save_from_project(request, project_id: int, payload: SaveAsTemplateIn):

@@ -81,7 +81,7 @@ def team_user(member, user_id: int | None, field: str):
 # --- schemas --------------------------------------------------------------------------------
 
 
-class ActionOut(Schema):
+class ContingencyActionOut(Schema):
     id: int
     description: str
     owner_id: int | None
@@ -112,7 +112,7 @@ class RiskOut(Schema):
 
 
 class RiskDetailOut(RiskOut):
-    actions: list[ActionOut]
+    actions: list[ContingencyActionOut]
 
     @staticmethod
     def resolve_actions(obj) -> list:
@@ -163,13 +163,13 @@ class ReviewIn(Schema):
     note: short(500) = ""
 
 
-class ActionIn(Schema):
+class ContingencyActionIn(Schema):
     description: short(500)
     owner_id: int | None = None
     due_date: dt.date | None = None
 
 
-class ActionPatch(Schema):
+class ContingencyActionPatch(Schema):
     description: short(500) | None = None
     owner_id: int | None = None
     due_date: dt.date | None = None
@@ -361,9 +361,11 @@ def _action_for(member, action_id: int) -> ContingencyAction:
 
 
 @router.post(
-    "/risks/{risk_id}/actions", response={201: ActionOut, **ERRORS}, summary="Add a contingency action"
+    "/risks/{risk_id}/actions",
+    response={201: ContingencyActionOut, **ERRORS},
+    summary="Add a contingency action",
 )
-def actions_create(request, risk_id: int, payload: ActionIn):
+def actions_create(request, risk_id: int, payload: ContingencyActionIn):
     member = request.auth
     risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
     return Status(
@@ -380,9 +382,11 @@ def actions_create(request, risk_id: int, payload: ActionIn):
 
 
 @router.patch(
-    "/risk-actions/{action_id}", response={200: ActionOut, **ERRORS}, summary="Change a contingency action"
+    "/risk-actions/{action_id}",
+    response={200: ContingencyActionOut, **ERRORS},
+    summary="Change a contingency action",
 )
-def actions_patch(request, action_id: int, payload: ActionPatch):
+def actions_patch(request, action_id: int, payload: ContingencyActionPatch):
     member = request.auth
     action = _action_for(member, action_id)
     data = payload.dict(exclude_unset=True)
