@@ -19,6 +19,7 @@ from accord.tenancy.access import (
     admin_required,
     can_manage_project,
     org_get,
+    org_get_for_admin,
     project_for_user,
     project_object_for_user,
     projects_for_user,
@@ -329,9 +330,9 @@ def channel_create(request):
     return _form_page(request, form, title=_("New channel"), back_url=reverse("comms:channels"))
 
 
-@admin_required
+@team_required
 def channel_edit(request, pk):
-    config = org_get(request.membership, ChannelConfig.objects.all(), pk)
+    config = org_get_for_admin(request.membership, ChannelConfig.objects.all(), pk)
     form = ChannelConfigForm(
         request.POST or None,
         organization=request.membership.organization,
@@ -348,9 +349,9 @@ def channel_edit(request, pk):
     return _form_page(request, form, title=config.name, back_url=reverse("comms:channels"))
 
 
-@admin_required
+@team_required
 def channel_delete(request, pk):
-    config = org_get(request.membership, ChannelConfig.objects.all(), pk)
+    config = org_get_for_admin(request.membership, ChannelConfig.objects.all(), pk)
     if request.method == "POST":
         services.channel_config_delete(actor=request.membership, config=config)
         return redirect("comms:channels")
@@ -359,10 +360,10 @@ def channel_delete(request, pk):
     )
 
 
-@admin_required
+@team_required
 @require_POST
 def channel_test(request, pk):
-    config = org_get(request.membership, ChannelConfig.objects.all(), pk)
+    config = org_get_for_admin(request.membership, ChannelConfig.objects.all(), pk)
     message = services.channel_config_test(actor=request.membership, config=config)
     messages.success(request, _("A test message was queued; its delivery shows in the outbox."))
     return redirect("comms:outbox_detail", message.pk)
@@ -399,16 +400,16 @@ def outbox(request):
     )
 
 
-@admin_required
+@team_required
 def outbox_detail(request, pk):
-    message = org_get(request.membership, OutboxMessage.objects.all(), pk)
+    message = org_get_for_admin(request.membership, OutboxMessage.objects.all(), pk)
     return render(request, "comms/outbox_detail.html", {"message": message, "nav_active": "communication"})
 
 
-@admin_required
+@team_required
 @require_POST
 def outbox_retry(request, pk):
-    message = org_get(request.membership, OutboxMessage.objects.all(), pk)
+    message = org_get_for_admin(request.membership, OutboxMessage.objects.all(), pk)
     try:
         services.outbox_retry(actor=request.membership, message=message)
     except ValidationError as exc:
@@ -446,9 +447,9 @@ def webhook_create(request):
     return _form_page(request, form, title=_("New webhook subscription"), back_url=reverse("comms:webhooks"))
 
 
-@admin_required
+@team_required
 def webhook_edit(request, pk):
-    sub = org_get(request.membership, WebhookSubscription.objects.all(), pk)
+    sub = org_get_for_admin(request.membership, WebhookSubscription.objects.all(), pk)
     form = WebhookSubscriptionForm(
         request.POST or None,
         initial={
@@ -468,9 +469,9 @@ def webhook_edit(request, pk):
     return _form_page(request, form, title=sub.url, back_url=reverse("comms:webhooks"))
 
 
-@admin_required
+@team_required
 def webhook_delete(request, pk):
-    sub = org_get(request.membership, WebhookSubscription.objects.all(), pk)
+    sub = org_get_for_admin(request.membership, WebhookSubscription.objects.all(), pk)
     if request.method == "POST":
         services.webhook_subscription_delete(actor=request.membership, sub=sub)
         return redirect("comms:webhooks")

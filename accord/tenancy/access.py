@@ -90,6 +90,14 @@ def org_get(member: Membership, queryset: QuerySet[M], pk) -> M:
         raise Http404 from None
 
 
+def org_get_for_admin(member: Membership, queryset: QuerySet[M], pk) -> M:
+    """Like :func:`org_get` for admin-only objects: another organisation's id is a 404 for
+    everyone, and only then is a non-admin refused (403)."""
+    obj = org_get(member, queryset, pk)
+    require_admin(member)
+    return obj
+
+
 def org_filter(member: Membership, queryset: QuerySet[M]) -> QuerySet[M]:
     return queryset.filter(organization_id=member.organization_id)
 

@@ -16,8 +16,9 @@ outsider (admin of the other organisation).
 ``expect`` gives the status each role gets on the ``own`` object. Unless the row says
 otherwise: on ``other_project`` the member gets 404 and the client gets 404 on portal routes
 (their team-side redirect stays), everyone else what they got on ``own``; on ``foreign``
-every signed-in role gets 404 except the outsider, who gets what ``admin`` gets on ``own``,
-and anonymous gets what it gets on ``own``.
+every signed-in role gets 404 except the outsider, who gets what ``admin`` gets on ``own``;
+anonymous, and the client on team-side web pages, get what they get on ``own`` (they are turned
+away to the sign-in page or the portal before anything is looked up, so nothing is revealed).
 
 Each request runs inside a transaction that is rolled back afterwards, so the rows do not
 disturb each other. For a write that is denied, the runner compares the row counts and

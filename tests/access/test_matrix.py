@@ -103,8 +103,8 @@ def expected_status(row: Row, role: str, scope: str, standalone: bool):
         return base
     if role in row.expect_foreign:
         return row.expect_foreign[role]
-    if role == "anonymous":
-        return base
+    if role == "anonymous" or (role == "client" and not row.portal and not _is_api(row)):
+        return base  # turned away (to sign-in or to the portal) before anything is looked up
     if role == "outsider":
         return row.expect.get("admin")
     return 404

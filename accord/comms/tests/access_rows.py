@@ -453,3 +453,19 @@ ROWS = [
         note="copying a project onto itself is refused with 422 after the access checks",
     ),
 ]
+
+# A client contact's token is refused on the team API before any lookup: the same 403 for
+# every id, whichever organisation it belongs to, so nothing is revealed.
+_CLIENT_REFUSED_BEFORE_LOOKUP = {
+    "GET /api/v1/projects/{project_id}/plan-items",
+    "POST /api/v1/projects/{project_id}/plan-items",
+    "GET /api/v1/projects/{project_id}/compliance",
+    "POST /api/v1/outbox/{message_id}/retry",
+    "DELETE /api/v1/webhook-subscriptions/{subscription_id}",
+    "GET /api/v1/projects/{project_id}/responsibilities",
+    "POST /api/v1/projects/{project_id}/responsibilities",
+    "POST /api/v1/projects/{project_id}/plan-copy",
+}
+for _row in ROWS:
+    if _row.route in _CLIENT_REFUSED_BEFORE_LOOKUP:
+        _row.expect_foreign = {**_row.expect_foreign, "client": 403}
