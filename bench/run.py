@@ -397,9 +397,7 @@ def main(argv: list[str] | None = None) -> int:
             if not url:
                 started = _start_postgres(workdir)
                 if started is None:
-                    print(
-                        "== PostgreSQL: skipped (no server binaries, or not root to start a cluster)"
-                    )
+                    print("== PostgreSQL: skipped (no server binaries, or not root to start a cluster)")
                 else:
                     url, stop = started
             if url:

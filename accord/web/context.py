@@ -1,8 +1,7 @@
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from accord.comms.models import Notification
-
-from django.utils.translation import gettext_lazy as _
 
 from .nav import MAIN_NAV, NAV_GROUPS
 
