@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import interaction_logged
+from accord.lib.dates import validate_plausible
 from accord.tenancy.models import TEAM_ROLES, Membership
 
 from .models import Client, Contact, Interaction
@@ -223,6 +224,8 @@ def _interaction_validate(
 
     if interaction.occurred_at is None:
         raise ValidationError({"occurred_at": _("Enter when it happened.")})
+    validate_plausible(interaction.occurred_at, "occurred_at")
+    validate_plausible(interaction.follow_up_on, "follow_up_on")
     interaction.full_clean(exclude=["contacts"])
     if interaction.project_id is not None:
         visible = projects_for_user(actor).filter(pk=interaction.project_id, client_id=interaction.client_id)

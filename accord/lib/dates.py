@@ -44,3 +44,20 @@ def week_bounds(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
     day = day or today()
     start = day - dt.timedelta(days=day.weekday())
     return start, start + dt.timedelta(days=6)
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+def validate_plausible(value, field: str) -> None:
+    """Refuse dates a project could not have (year 1130, 9999 …): they break time-zone arithmetic."""
+    if value is None:
+        return
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(
+            {
+                field: _("Enter a date between %(start)s and %(end)s.")
+                % {"start": EARLIEST_YEAR, "end": LATEST_YEAR}
+            },
+            code="implausible",
+        )
