@@ -153,7 +153,9 @@ class ChangeLogOut(Schema):
 
 def _change_for(member, change_id: int, **kwargs) -> ChangeRequest:
     if member is not None and member.is_client:
-        change = org_get(member, ChangeRequest.objects.select_related("project"), change_id)
+        # The team's drafts are internal: a client contact sees requests once submitted.
+        visible = ChangeRequest.objects.select_related("project").exclude(status=ChangeStatus.DRAFT)
+        change = org_get(member, visible, change_id)
         portal_project_for_user(member, change.project_id)
         return change
     return project_object_for_user(member, ChangeRequest.objects.all(), change_id, **kwargs)
@@ -199,6 +201,8 @@ def changes_list(request, filters: Query[ChangeFilters], page: Query[PageQuery])
     qs = ChangeRequest.objects.filter(
         organization_id=member.organization_id, project__in=projects.values("pk")
     )
+    if member.is_client:
+        qs = qs.exclude(status=ChangeStatus.DRAFT)
     if filters.project_id is not None:
         qs = qs.filter(project_id=filters.project_id)
     qs = selectors.change_list(qs, status=filters.status).prefetch_related(*PREFETCH)
