@@ -241,3 +241,13 @@ ROWS = [
 for _row in ROWS:
     if " /" not in _row.route and _row.expect.get("client") == 302:
         _row.expect_foreign.setdefault("client", 302)
+
+# The rows above act on a draft: a client contact does not see the team's drafts at all.
+_ON_A_DRAFT = {
+    "GET /api/v1/change-requests/{change_id}",
+    "POST /api/v1/change-requests/{change_id}/submit",
+    "PATCH /api/v1/change-requests/{change_id}",
+}
+for _row in ROWS:
+    if _row.route in _ON_A_DRAFT:
+        _row.expect = {**_row.expect, "client": 404}
