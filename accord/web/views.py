@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accord.comms.models import Notification
 from accord.crm.models import Interaction
 from accord.lib.dates import week_bounds
+from accord.meetings.selectors import overdue_action_items
 from accord.projects.models import ProjectStatus, Task, TaskStatus
 from accord.projects.selectors import milestones_due_soon, project_list, with_progress
 from accord.tenancy.access import projects_for_user, team_required
@@ -56,6 +57,8 @@ def dashboard(request):
         .order_by("follow_up_on", "id")[:20]
     )
     milestones = milestones_due_soon(open_projects, days=MILESTONE_DAYS)[:20]
+    # What was agreed in meetings and is now late, on my open projects.
+    action_items = overdue_action_items(member).filter(project__in=open_projects.values("pk"))[:20]
     return render(
         request,
         "web/dashboard.html",
@@ -64,6 +67,7 @@ def dashboard(request):
             "overdue_tasks": overdue_tasks,
             "follow_ups": follow_ups,
             "milestones": milestones,
+            "action_items": action_items,
             "milestone_days": MILESTONE_DAYS,
             "today": today,
             "week_end": week_end,

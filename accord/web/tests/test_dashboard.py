@@ -72,7 +72,7 @@ def test_dashboard_query_count_does_not_grow(world, rows, django_assert_num_quer
         f.MilestoneFactory(project=project, due_date=timezone.localdate() + dt.timedelta(days=3))
     http = world.http(world.manager)
     http.get("/dashboard/")  # warm the session
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert http.get("/dashboard/").status_code == 200
 
 
@@ -89,3 +89,19 @@ def test_main_menu_shows_plain_links_and_groups(world):
     assert '<a href="/clients/"' in body  # a plain entry is a link on the bar
     assert '<details class="navgroup"><summary>Setup</summary>' in body  # admin pages are grouped
     assert body.count('<details class="navgroup">') == 2
+
+
+def test_overdue_action_items_from_meetings_are_on_the_dashboard(world):
+    from accord.meetings.tests.factories import ActionItemFactory, MeetingFactory
+    from accord.projects.models import TaskKind
+
+    meeting = MeetingFactory(project=world.project, title="Steering committee")
+    late = f.TaskFactory(
+        project=world.project,
+        kind=TaskKind.ACTION_ITEM,
+        title="Send the data mapping sheet",
+        due_date=timezone.localdate() - dt.timedelta(days=3),
+    )
+    ActionItemFactory(meeting=meeting, task=late, owner_contact=world.contact)
+    body = world.http(world.manager).get("/dashboard/").content.decode()
+    assert "Send the data mapping sheet" in body and "Steering committee" in body
