@@ -124,7 +124,8 @@ def invitation_accept(
 ) -> Membership:
     """Turn a valid invitation into a membership, creating the user if needed."""
     invitation = (
-        Invitation.objects.select_for_update()
+        # Lock only the invitation: PostgreSQL cannot lock the nullable side of the contact join.
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organization", "contact")
         .filter(token_hash=hash_token(raw))
         .first()

@@ -164,7 +164,7 @@ def test_api_team_flow_and_bad_input(world):
     early = world.api(world.client_user).post(
         f"/change-requests/{cid}/decision", {"approve": True, "name": "Li Na"}
     )
-    assert early.status_code == 422  # a draft cannot be decided
+    assert early.status_code == 404  # a draft is internal: the client cannot see it, let alone decide it
     assert api.post(f"/change-requests/{cid}/submit").json()["status"] == "submitted"
     for body, field in [
         ({"schedule_days": 1, "effort_hours": "1", "cost_amount": "-100"}, "cost_amount"),
