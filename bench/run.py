@@ -220,7 +220,11 @@ def measure(db: str, scale: float, n: int) -> dict:
         print(f"  bare view (/healthz, one SELECT 1): {bare:,.0f} requests/s over 4 connections")
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
     dataio = {}
     try:
