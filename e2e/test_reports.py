@@ -10,9 +10,12 @@ from playwright.sync_api import expect
 
 def _first_project(page) -> str:
     page.goto("/projects/")
-    link = page.locator("a[href^='/projects/']").filter(has_not_text="New").first
-    href = link.get_attribute("href")
-    return re.search(r"/projects/(\d+)/", href).group(1)
+    hrefs = page.locator("main a[href^='/projects/']").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    return next(
+        re.match(r"^/projects/(\d+)/$", h).group(1) for h in hrefs if re.match(r"^/projects/\d+/$", h)
+    )
 
 
 def test_draft_edit_publish_download(page, mailbox, demo_login, sign_in, shot, tmp_path):
