@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -70,6 +71,17 @@ def install(api) -> None:
             request,
             {"message": _("The upload could not be read: send it as multipart/form-data with a file field.")},
             status=400,
+        )
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request, exc):
+        # An id or number beyond what the database stores (e.g. 10**30 in a list of ids): the
+        # request is wrong, not the server.
+        return api.create_response(
+            request,
+            {"message": _("A number in the request is out of range: use the ids and amounts Accord gave you.")},
+            status=422,
         )
 
     @api.exception_handler(HttpError)

@@ -30,3 +30,12 @@ def test_a_malformed_multipart_body_is_a_400_not_a_500(world):
 def test_unknown_path_is_a_json_404(world):
     response = world.api(world.admin).get("/api/v1/no-such-thing")
     assert response.status_code == 404
+
+
+def test_ids_beyond_the_database_range_are_a_422(world):
+    from accord.needs.models import Need
+
+    need = Need.objects.create(organization=world.org, project=world.project, title="Export to Excel")
+    response = world.api(world.manager).patch(f"/needs/{need.pk}", {"task_ids": [10**30, -(10**25), -183]})
+    assert response.status_code == 422, response.content
+    assert "out of range" in response.json()["message"]
