@@ -80,7 +80,11 @@ def install(api) -> None:
         # request is wrong, not the server.
         return api.create_response(
             request,
-            {"message": _("A number in the request is out of range: use the ids and amounts Accord gave you.")},
+            {
+                "message": _(
+                    "A number in the request is out of range: use the ids and amounts Accord gave you."
+                )
+            },
             status=422,
         )
 
