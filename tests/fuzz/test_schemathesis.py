@@ -2,7 +2,8 @@
 and sends them, with a valid token, to a live Accord holding the demo data.
 
 Passes when no response is a 5xx and every documented response matches its schema.
-ACCORD_FUZZ_EXAMPLES sets the cases per operation (100 in CI)."""
+ACCORD_FUZZ_EXAMPLES sets the cases per operation (100 in CI); ACCORD_FUZZ_PATHS (a regular
+expression) limits the run to matching paths, for reproducing one finding."""
 
 from __future__ import annotations
 
