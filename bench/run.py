@@ -27,6 +27,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from accord.testing.live import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PGBIN = Path("/usr/lib/postgresql/15/bin")
@@ -166,7 +168,7 @@ def measure(db: str, scale: float, n: int) -> dict:
         targets.append((name, path + "?limit=50", "api"))
         targets.append((name + " (deep page)", path + "?limit=50&cursor=" + deep_cursor(model), "api"))
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
@@ -252,14 +254,6 @@ def measure(db: str, scale: float, n: int) -> dict:
     }
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_for(url: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -316,7 +310,7 @@ def _start_postgres(workdir: Path) -> tuple[str, callable] | None:
     shutil.chown(pgroot, "postgres", "postgres")
     os.chmod(workdir, 0o755)
     data = pgroot / "data"
-    port = _free_port()
+    port = free_port()
 
     def pg(*args):
         subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, stdout=subprocess.DEVNULL)
