@@ -13,6 +13,7 @@ api = NinjaAPI(
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    parser=errors.BoundedJSONParser(),
 )
 errors.install(api)
 

@@ -38,4 +38,17 @@ def test_ids_beyond_the_database_range_are_a_422(world):
     need = Need.objects.create(organization=world.org, project=world.project, title="Export to Excel")
     response = world.api(world.manager).patch(f"/needs/{need.pk}", {"task_ids": [10**30, -(10**25), -183]})
     assert response.status_code == 422, response.content
-    assert "out of range" in response.json()["message"]
+    body = response.json()
+    assert {"field": "task_ids.0", "message": "This number is out of range."} in body["errors"]
+    assert {"field": "task_ids.1", "message": "This number is out of range."} in body["errors"]
+    need.refresh_from_db()
+    assert need.tasks.count() == 0
+
+
+def test_validation_messages_are_translated(world):
+    response = world.api(world.manager).post(
+        "/projects", {"name": "x" * 500, "client_id": "abc"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 422, response.content
+    messages = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert messages["client_id"] == "请输入整数。"
