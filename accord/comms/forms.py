@@ -285,3 +285,32 @@ class ReminderPreferenceForm(ServiceForm):
         self.fields["channel_config"].queryset = ChannelConfig.objects.filter(
             organization_id=organization_id, is_active=True
         ).exclude(kind=ChannelKind.EMAIL)
+
+
+class ObligationSendForm(ServiceForm):
+    """What an obligation asks to send: recipients (e-mail) or a channel (IM), subject and text."""
+
+    contacts = forms.MultipleChoiceField(
+        label=gettext_lazy("to"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    channel_config = forms.ModelChoiceField(
+        label=gettext_lazy("channel"), queryset=ChannelConfig.objects.none(), required=False
+    )
+    subject = forms.CharField(label=gettext_lazy("subject"), max_length=300)
+    body = forms.CharField(
+        label=gettext_lazy("message"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=gettext_lazy("Markdown. Drafted from the plan item's content; edit it as you like."),
+    )
+    wide_fields = ("contacts", "body")
+
+    def __init__(self, *args, obligation, audience, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        if obligation.channel == "email":
+            del self.fields["channel_config"]
+            self.fields["contacts"].choices = [(str(c.pk), f"{c} <{c.email}>") for c in audience if c.email]
+        else:
+            del self.fields["contacts"]
+            self.fields["channel_config"].queryset = channels
+            self.fields["channel_config"].required = True

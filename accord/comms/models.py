@@ -116,6 +116,10 @@ class Event(TenantModel):
 # --- communication plan ------------------------------------------------------------------
 
 
+# The plan channels Accord can send on itself (the others are met by logging an interaction).
+SENDABLE_CHANNELS = frozenset({"email", "slack", "teams", "wecom", "dingtalk", "feishu"})
+
+
 class PlanChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SLACK = "slack", _("Slack")
@@ -276,6 +280,11 @@ class Obligation(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.plan_item_id} @ {self.due_date}"
+
+    @property
+    def is_sendable(self) -> bool:
+        """E-mail and IM obligations can be met by sending from Accord; calls and meetings are logged."""
+        return self.channel in SENDABLE_CHANNELS
 
 
 # --- channels out ------------------------------------------------------------------------

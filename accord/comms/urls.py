@@ -13,6 +13,7 @@ urlpatterns = [
     path("plan-items/<int:pk>/delete/", views.plan_item_delete, name="plan_item_delete"),
     path("responsibilities/<int:pk>/delete/", views.responsibility_delete, name="responsibility_delete"),
     path("obligations/<int:pk>/tick/", views.obligation_tick, name="obligation_tick"),
+    path("obligations/<int:pk>/send/", views.obligation_send, name="obligation_send"),
     path("communication/", views.obligations, name="obligations"),
     path("communication/clients/<int:pk>/", views.client_obligations, name="client_obligations"),
     path("communication/preferences/", views.preferences, name="preferences"),

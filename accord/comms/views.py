@@ -26,10 +26,11 @@ from accord.tenancy.access import (
     team_required,
 )
 
-from . import inbound, selectors, services, webhooks
+from . import compose, inbound, selectors, services, webhooks
 from .forms import (
     ChannelConfigForm,
     CommsSettingsForm,
+    ObligationSendForm,
     PlanCopyForm,
     PlanItemForm,
     ReminderPreferenceForm,
@@ -275,6 +276,56 @@ def obligation_tick(request, pk):
     }
     return _form_page(
         request, form, title=title, back_url=reverse("comms:plan", args=[obligation.project_id])
+    )
+
+
+@team_required
+def obligation_send(request, pk):
+    """Send what the obligation asks for, drafted from its plan item; met on delivery."""
+    obligation = project_object_for_user(
+        request.membership, Obligation.objects.select_related("plan_item", "project__client"), pk, write=True
+    )
+    back_url = reverse("comms:plan", args=[obligation.project_id])
+    if obligation.channel not in compose.SENDABLE_CHANNELS:
+        messages.info(request, _("Log the call or meeting as an interaction: it meets the obligation."))
+        return redirect(back_url)
+    audience = compose.audience(obligation)
+    channels = compose.channel_choices(obligation)
+    form = ObligationSendForm(
+        request.POST or None,
+        obligation=obligation,
+        audience=audience,
+        channels=channels,
+        initial={**compose.draft(obligation), "contacts": [str(c.pk) for c in audience if c.email]},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            compose.obligation_send(
+                actor=request.membership,
+                obligation=obligation,
+                subject=data["subject"],
+                body=data["body"],
+                contact_ids=data.get("contacts") or (),
+                channel_config=data.get("channel_config"),
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Queued for sending. The obligation is met once it is delivered."))
+            return redirect(back_url)
+    return render(
+        request,
+        "comms/obligation_send.html",
+        {
+            "form": form,
+            "obligation": obligation,
+            "without_email": [c for c in audience if not c.email],
+            "no_channel": obligation.channel != "email" and not channels.exists(),
+            "back_url": back_url,
+            "nav_active": "communication",
+        },
+        status=422 if form.is_bound and form.errors else 200,
     )
 
 

@@ -5,8 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.comms.models import Notification
+from accord.comms.models import Notification, Obligation, ObligationStatus
 from accord.crm.models import Interaction
+from accord.evaluation.health import level_for
+from accord.evaluation.selectors import clients_at_risk
 from accord.lib.dates import week_bounds
 from accord.meetings.selectors import overdue_action_items
 from accord.projects.models import ProjectStatus, Task, TaskStatus
@@ -14,6 +16,7 @@ from accord.projects.selectors import milestones_due_soon, project_list, with_pr
 from accord.tenancy.access import projects_for_user, team_required
 
 MILESTONE_DAYS = 14
+AT_RISK_SHOWN = 5
 
 
 def home(request):
@@ -59,6 +62,22 @@ def dashboard(request):
     milestones = milestones_due_soon(open_projects, days=MILESTONE_DAYS)[:20]
     # What was agreed in meetings and is now late, on my open projects.
     action_items = overdue_action_items(member).filter(project__in=open_projects.values("pk"))[:20]
+    # What the communication plans ask of me this week (and what I let slip).
+    client_updates = (
+        Obligation.objects.filter(
+            organization_id=member.organization_id,
+            owner=request.user,
+            status=ObligationStatus.OPEN,
+            due_date__lte=week_end,
+            project__in=open_projects.values("pk"),
+        )
+        .select_related("plan_item", "project")
+        .order_by("due_date", "id")[:20]
+    )
+    # The clients whose latest health score is below "good", lowest first.
+    at_risk = list(clients_at_risk(member.organization_id)[:AT_RISK_SHOWN])
+    for snap in at_risk:
+        snap.level = level_for(snap.score)
     return render(
         request,
         "web/dashboard.html",
@@ -68,6 +87,8 @@ def dashboard(request):
             "follow_ups": follow_ups,
             "milestones": milestones,
             "action_items": action_items,
+            "client_updates": client_updates,
+            "at_risk": at_risk,
             "milestone_days": MILESTONE_DAYS,
             "today": today,
             "week_end": week_end,

@@ -10,7 +10,7 @@ from accord.comms.models import (
     WebhookSubscription,
 )
 from accord.lib import crypto
-from tests.access.spec import API_READ, TEAM_READ, Row
+from tests.access.spec import API_READ, TEAM_READ, TEAM_WRITE_FORM, Row
 
 ROLES = ("anonymous", "client", "member", "manager", "admin", "outsider")
 MANAGE_READ = {**TEAM_READ, "member": 403}
@@ -55,6 +55,27 @@ def obligation(world, project):
     item = plan_item(world, project)
     obligations.generate(item)
     return item.obligations.order_by("due_date").first()
+
+
+def email_obligation(world, project):
+    """An e-mail obligation whose audience is a contact with an address (sendable from Accord)."""
+    from accord.comms import obligations
+
+    item = plan_item(world, project)
+    item.channel = "email"
+    item.save(update_fields=["channel"])
+    contact = responsibility_contact(project)
+    if not contact.email:
+        contact.email = f"contact{contact.pk}@client.example"
+        contact.save(update_fields=["email"])
+    item.audience_contacts.add(contact)
+    obligations.generate(item)
+    return item.obligations.order_by("due_date").first()
+
+
+def send_form(obligation):
+    contacts = obligation.plan_item.audience_contacts.values_list("pk", flat=True)
+    return {"contacts": [str(pk) for pk in contacts], "subject": "This week", "body": "All green"}
 
 
 def responsibility_contact(project):
@@ -202,6 +223,16 @@ ROWS = [
         data=lambda o: {"note": "Called them"},
         expect=MANAGE_POST,
         tables=TABLES,
+    ),
+    Row("comms:obligation_send", make=email_obligation, path=_url("comms:obligation_send"), expect=TEAM_READ),
+    Row(
+        "comms:obligation_send",
+        method="POST",
+        make=email_obligation,
+        path=_url("comms:obligation_send"),
+        data=send_form,
+        expect=TEAM_WRITE_FORM,
+        tables=("comms.OutboxMessage",),
     ),
     # organisation-wide pages
     Row("comms:obligations", expect=ORG_LIST),
