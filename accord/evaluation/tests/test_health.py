@@ -200,3 +200,38 @@ def test_milestone_slip_days():
         status=MilestoneStatus.DONE,
     )
     assert health.milestone_slip_days(m, today) == 6
+
+
+def test_client_page_shows_health_with_why_it_moved_and_weakest_parts(world):
+    from accord.evaluation.models import HealthSnapshot
+
+    today = timezone.localdate()
+    parts_before = [
+        {"key": "recency", "score": 90, "weight": 15, "detail": "3 days"},
+        {"key": "sentiment", "score": 80, "weight": 15, "detail": ""},
+    ]
+    parts_now = [
+        {"key": "recency", "score": 40, "weight": 15, "detail": "35 days"},
+        {"key": "sentiment", "score": 80, "weight": 15, "detail": ""},
+    ]
+    HealthSnapshot.objects.create(
+        organization=world.org,
+        client=world.client,
+        taken_on=today - dt.timedelta(days=7),
+        score=85,
+        parts=parts_before,
+    )
+    HealthSnapshot.objects.create(
+        organization=world.org, client=world.client, taken_on=today, score=60, parts=parts_now
+    )
+    body = world.http(world.member).get(f"/clients/{world.client.pk}/").content.decode()
+    card = body[body.index('data-testid="health-card"') :]
+    card = card[: card.index("</section>")]
+    assert 'data-testid="health-score">60<' in card and "▼ -25" in card
+    assert "Days since last interaction: 90 → 40" in card  # why it moved
+    assert "35 days" in card  # the weakest part's detail
+
+
+def test_client_page_without_snapshot_says_so(world):
+    body = world.http(world.member).get(f"/clients/{world.client.pk}/").content.decode()
+    assert "No health snapshot yet: it is taken daily." in body
