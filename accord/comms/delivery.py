@@ -111,6 +111,22 @@ def message_id_header(message: OutboxMessage) -> str:
     return f"<{message.idempotency_key}@{domain}>"
 
 
+class _Mail(EmailMultiAlternatives):
+    """Django takes a part's type as "main/sub"; parameters given with it (``text/calendar;
+    method=REQUEST``) become real Content-Type parameters here, next to the charset."""
+
+    def _create_mime_attachment(self, content, mimetype):
+        main, _sep, params = mimetype.partition(";")
+        part = super()._create_mime_attachment(content, main.strip())
+        for param in params.split(";"):
+            key, _eq, value = param.partition("=")
+            key = key.strip().lower()
+            if key and key != "charset":
+                # Unquoted, as calendar clients write it themselves (method=REQUEST).
+                part.set_param(key, value.strip().strip('"'), requote=False)
+        return part
+
+
 def send_email(message: OutboxMessage) -> None:
     config = message.channel_config if message.channel_config_id else org_smtp(message.organization_id)
     headers = dict(message.headers)
@@ -119,7 +135,7 @@ def send_email(message: OutboxMessage) -> None:
     recipients = [addr.strip() for addr in message.recipient.split(",") if addr.strip()]
     if not recipients:
         raise DeliveryError("No recipient address", permanent=True)
-    mail = EmailMultiAlternatives(
+    mail = _Mail(
         subject=message.subject,
         body=message.body_text,
         from_email=(config.from_email if config and config.from_email else None),
@@ -130,6 +146,8 @@ def send_email(message: OutboxMessage) -> None:
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
+    for alternative in (message.payload or {}).get("alternatives", []):
+        mail.attach_alternative(alternative["content"], alternative["mimetype"])
     for att in message.attachments.all():
         mail.attach(att.filename, bytes(att.content), att.mimetype)
     try:

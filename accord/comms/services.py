@@ -61,15 +61,19 @@ def outbox_email(
     reply_to: str = "",
     related: models.Model | None = None,
     project=None,
+    alternatives: Iterable[tuple[str, str]] = (),
 ) -> OutboxMessage:
     """Queue one e-mail (to one or more addresses) for delivery after the current transaction commits.
 
-    ``attachments`` are ``(filename, content, mimetype)``. Returns the outbox row.
+    ``attachments`` are ``(filename, content, mimetype)``; ``alternatives`` are further text
+    parts ``(content, mimetype)`` next to the plain text and HTML in the multipart/alternative
+    (a calendar invitation: ``text/calendar; method=REQUEST``). Returns the outbox row.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     message_headers = dict(headers or {})
     if reply_to:
         message_headers["Reply-To"] = reply_to
+    parts = [{"content": content, "mimetype": mimetype} for content, mimetype in alternatives]
     message = OutboxMessage.objects.create(
         organization=organization,
         channel="email",
@@ -81,6 +85,7 @@ def outbox_email(
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
         project=project,
+        payload={"alternatives": parts} if parts else {},
     )
     for filename, content, mimetype in attachments:
         OutboxAttachment.objects.create(

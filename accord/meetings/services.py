@@ -182,7 +182,11 @@ def _language(attendee: Attendee, organization) -> str:
 
 
 def _send_calendar(meeting: Meeting, attendees, *, method: str) -> int:
+    """Each attendee (not the organiser) gets the iTIP message the way calendar clients look for
+    it: a ``text/calendar; method=…`` part inside multipart/alternative next to the text and
+    HTML, and the same file attached as invite.ics for clients that only read attachments."""
     payload = ics.meeting_ics(meeting, method=method)
+    calendar = payload.decode("utf-8")
     organization = meeting.project.organization
     sent = 0
     for attendee in attendees:
@@ -207,7 +211,8 @@ def _send_calendar(meeting: Meeting, attendees, *, method: str) -> int:
                 subject=subject,
                 text=render_to_string("meetings/email/invitation.txt", context),
                 html=render_to_string("meetings/email/invitation.html", context),
-                attachments=[("invite.ics", payload, f"text/calendar; method={method}")],
+                alternatives=[(calendar, f"text/calendar; method={method}; charset=UTF-8")],
+                attachments=[("invite.ics", payload, "application/ics")],
                 related=meeting,
                 project=meeting.project,
             )
