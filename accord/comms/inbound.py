@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_event
@@ -319,10 +320,25 @@ def _store(route: Route, parsed: ParsedMail) -> InboundMessage | None:
         return inbound
 
 
+# Other apps take some mail themselves (support requests sent to a support address): a handler,
+# registered in ``AppConfig.ready()``, is called as ``handler(parsed, raw)`` and returns the rows
+# it filed (empty for a duplicate), or None to leave the message to the routing below.
+MAIL_HANDLERS: list[str] = []
+
+
+def register_mail_handler(dotted: str) -> None:
+    if dotted not in MAIL_HANDLERS:
+        MAIL_HANDLERS.append(dotted)
+
+
 def mail_ingest(raw: bytes, *, default_org=None) -> list[InboundMessage]:
     """Take one raw message: file it on the right client(s) or in triage. Returns the rows
     created (empty when it was a duplicate)."""
     parsed = parse_mail(raw)
+    for dotted in MAIL_HANDLERS:
+        handled = import_string(dotted)(parsed, raw)
+        if handled is not None:
+            return handled
     created = []
     for route in route_mail(parsed, default_org):
         inbound = _store(route, parsed)

@@ -8,9 +8,15 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Support and training")
 
     def ready(self):
+        from accord.comms.inbound import register_mail_handler
+        from accord.comms.scheduler import register_periodic
         from accord.web.nav import register_nav, register_portal_tab, register_project_tab
 
         register_nav("support", _("Support"), "service:queue", order=70)
         register_project_tab("support", _("Support"), "service:project_support", order=80)
         register_portal_tab("support", _("Support"), "service:portal_requests", order=60)
         register_portal_tab("training", _("Training"), "service:portal_training", order=70)
+        register_mail_handler("accord.service.mail.support_mail_ingest")
+        register_periodic(
+            "service.response_reminders", "accord.service.services.support_response_reminders", every=600
+        )

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Contact
+from accord.projects.models import Project
 from accord.tenancy.models import TEAM_ROLES, User
 
 from .models import Priority, RequestStatus, TrainingSession
@@ -138,3 +139,54 @@ class TrainingFeedbackForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea, required=False)
+
+
+# --- support by e-mail -----------------------------------------------------------------------
+
+
+class MailOpenForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects.select_related("client").order_by("code", "id")
+
+
+class MailAddForm(forms.Form):
+    request = forms.IntegerField(
+        label=_("Support request number"), min_value=1, help_text=_("The number after # on the request.")
+    )
+
+
+class MoveForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("Move to project"), queryset=Project.objects.none())
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = (
+            Project.objects.filter(
+                organization_id=request.organization_id, client_id=request.project.client_id
+            )
+            .exclude(pk=request.project_id)
+            .order_by("-start_date", "-id")
+        )
+
+
+class SupportMailboxForm(forms.Form):
+    address = forms.EmailField(label=_("Address"), help_text=_("Mail sent to it opens support requests."))
+    project = forms.ModelChoiceField(
+        label=_("Project"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_("All projects (the sender's, or support+CODE@…)"),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority of new requests"), choices=Priority.choices, initial="normal"
+    )
+
+    def __init__(self, *args, organization_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(organization_id=organization_id).order_by(
+            "code"
+        )

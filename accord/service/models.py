@@ -38,6 +38,14 @@ class RequestStatus(models.TextChoices):
 
 OPEN_STATUSES = (RequestStatus.NEW, RequestStatus.OPEN, RequestStatus.WAITING)
 
+# Share of the response target after which the assignee is reminded that it is near.
+NEAR_TARGET_SHARE = 0.8
+
+
+class RequestSource(models.TextChoices):
+    WEB = "web", _("Web")
+    EMAIL = "email", _("E-mail")
+
 
 class SupportRequest(TenantModel):
     project = models.ForeignKey(
@@ -80,6 +88,12 @@ class SupportRequest(TenantModel):
     first_response_due_at = models.DateTimeField(_("first response due"))
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    source = models.CharField(
+        _("raised through"), max_length=10, choices=RequestSource.choices, default=RequestSource.WEB
+    )
+    # When the "near its response target" and "missed its response target" reminders went out.
+    reminded_near_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_breach_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("support request")
@@ -109,6 +123,10 @@ class SupportRequest(TenantModel):
         if self.first_response_at is not None:
             return self.first_response_at > self.first_response_due_at
         return timezone.now() > self.first_response_due_at
+
+    def near_target_at(self) -> dt.datetime:
+        """When the reminder that the first response is nearly due goes out."""
+        return self.created_at + (self.first_response_due_at - self.created_at) * NEAR_TARGET_SHARE
 
 
 class SupportReply(TenantModel):
@@ -270,3 +288,121 @@ class TrainingFeedback(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.contact_id}: {self.rating}"
+
+
+# --- support by e-mail -----------------------------------------------------------------------
+
+
+class SupportMailbox(TenantModel):
+    """An address that opens support requests: ``support@…`` for the organisation (the project
+    comes from a ``support+CODE@…`` tag or the sender's most recent project), or one project's."""
+
+    address = models.EmailField(_("address"), max_length=254)
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="support_mailboxes",
+        verbose_name=_("project"),
+        help_text=_("Empty: for all projects; a tag picks the project (support+CODE@…)."),
+    )
+    priority = models.CharField(
+        _("priority of new requests"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("support address")
+        verbose_name_plural = _("support addresses")
+        ordering = ["address", "id"]
+        constraints = [models.UniqueConstraint(fields=["address"], name="supportmailbox_address_unique")]
+        indexes = [models.Index(fields=["organization", "project"], name="supportmailbox_org_proj_idx")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class MailDirection(models.TextChoices):
+    IN = "in", _("In")
+    OUT = "out", _("Out")
+
+
+class MailState(models.TextChoices):
+    OPENED = "opened", _("Opened a request")
+    REPLIED = "replied", _("Added as a reply")
+    UNMATCHED = "unmatched", _("Waiting for the team")
+    ASSIGNED = "assigned", _("Assigned by the team")
+    DISCARDED = "discarded", _("Discarded")
+    SENT = "sent", _("Sent")
+
+
+class UnmatchedReason(models.TextChoices):
+    UNKNOWN_SENDER = "unknown_sender", _("The sender is not a known contact")
+    NO_PROJECT = "no_project", _("No project of the sender's client")
+    OTHER_CLIENT = "other_client", _("The sender is not a contact of this project's client")
+    CLOSED = "closed", _("The request it answers is closed")
+    AUTOMATIC = "automatic", _("An automatic reply (out of office, delivery report)")
+
+
+class SupportMail(TenantModel):
+    """One e-mail of a support conversation, in or out: its Message-ID threads the replies.
+
+    Mail in is also kept as a comms ``InboundMessage`` (duplicates, the triage list, the
+    client's timeline); mail that matched nothing waits here until the team assigns it.
+    """
+
+    direction = models.CharField(max_length=3, choices=MailDirection.choices)
+    message_id = models.CharField(_("message ID"), max_length=300)
+    state = models.CharField(_("state"), max_length=10, choices=MailState.choices)
+    request = models.ForeignKey(
+        SupportRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mails",
+        verbose_name=_("support request"),
+    )
+    reply = models.ForeignKey(
+        SupportReply, null=True, blank=True, on_delete=models.SET_NULL, related_name="mails"
+    )
+    inbound = models.OneToOneField(
+        "comms.InboundMessage", null=True, blank=True, on_delete=models.CASCADE, related_name="support_mail"
+    )
+    mailbox = models.ForeignKey(
+        SupportMailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="mails"
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("suggested project"),
+    )
+    refers_to = models.ForeignKey(
+        SupportRequest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("answers request"),
+    )
+    reason = models.CharField(_("why it waits"), max_length=20, choices=UnmatchedReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("support e-mail")
+        verbose_name_plural = _("support e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "state", "created_at"], name="supportmail_org_state_idx"),
+            models.Index(fields=["organization", "request", "created_at"], name="supportmail_org_req_idx"),
+            # Replies are threaded by the Message-IDs they cite, before their organisation is known.
+            models.Index(fields=["message_id"], name="supportmail_msgid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id

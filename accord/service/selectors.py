@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Avg, Count, Q, QuerySet
 
-from .models import SupportReply, SupportRequest, TrainingSession
+from .models import MailDirection, MailState, SupportMail, SupportReply, SupportRequest, TrainingSession
 
 
 def support_request_list(queryset: QuerySet[SupportRequest], *, client_view: bool = False):
@@ -34,4 +34,28 @@ def training_session_list(queryset: QuerySet[TrainingSession]):
         attendee_count=Count("attendees", distinct=True),
         feedback_count=Count("feedback", distinct=True),
         rating_avg=Avg("feedback__rating"),
+    )
+
+
+def unmatched_mail_list(organization_id: int) -> QuerySet[SupportMail]:
+    """Support mail waiting for the team (still in triage on the comms side too), oldest first."""
+    return (
+        SupportMail.objects.filter(
+            organization_id=organization_id,
+            direction=MailDirection.IN,
+            state=MailState.UNMATCHED,
+            inbound__status="triage",
+        )
+        .select_related("inbound", "mailbox", "project", "refers_to")
+        .annotate(attachment_count=Count("inbound__attachments"))
+        .order_by("created_at", "id")
+    )
+
+
+def support_mails(request: SupportRequest) -> list[SupportMail]:
+    """The request's conversation by e-mail, in order."""
+    return list(
+        SupportMail.objects.filter(organization_id=request.organization_id, request=request)
+        .select_related("inbound")
+        .order_by("created_at", "id")
     )

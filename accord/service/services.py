@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,17 +17,26 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot
-from accord.comms.services import event_emit, outbox_email
+from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.comms.delivery import message_id_header
+from accord.comms.services import event_emit, notify, outbox_email
 from accord.crm.models import Contact
 from accord.portal.services import team_notify
 from accord.tenancy.access import can_write_project, portal_contact
 from accord.tenancy.models import TEAM_ROLES, Membership
 
 from .models import (
+    NEAR_TARGET_SHARE,
+    OPEN_STATUSES,
+    RESPONSE_HOURS,
+    MailDirection,
+    MailState,
     Priority,
+    RequestSource,
     RequestStatus,
     SupportAttachment,
+    SupportMail,
+    SupportMailbox,
     SupportReply,
     SupportRequest,
     TrainingFeedback,
@@ -75,24 +86,86 @@ def _team_url(request: SupportRequest) -> str:
     return reverse("service:request_detail", args=[request.pk])
 
 
-def _email_contact(request: SupportRequest, subject_text, template: str, context: dict) -> None:
-    """Tell the requesting contact, in their language, by e-mail (when they have an address)."""
+def support_address(project) -> str:
+    """Where the client writes about ``project``: its own support address, else the organisation's."""
+    boxes = SupportMailbox.objects.filter(organization_id=project.organization_id, is_active=True).filter(
+        Q(project=project) | Q(project__isnull=True)
+    )
+    box = min(boxes, key=lambda b: (b.project_id is None, b.pk), default=None)
+    return box.address if box else ""
+
+
+THREAD_DEPTH = 10
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _thread_headers(request: SupportRequest) -> dict[str, str]:
+    """``In-Reply-To`` and ``References`` citing the latest mails of the request's conversation."""
+    ids = list(
+        SupportMail.objects.filter(organization_id=request.organization_id, request=request)
+        .order_by("-created_at", "-id")
+        .values_list("message_id", flat=True)[:THREAD_DEPTH]
+    )
+    if not ids:
+        return {}
+    return {"In-Reply-To": ids[0], "References": " ".join(reversed(ids))}
+
+
+def _email_contact(
+    request: SupportRequest, subject_text, template: str, context: dict, *, automatic: bool = False
+) -> None:
+    """Tell the requesting contact, in their language, by e-mail (when they have an address).
+
+    The subject carries ``[#id]`` and the headers thread it into the conversation, so that the
+    contact's answer by mail comes back onto the request.
+    """
     contact = request.contact
     if contact is None or not (contact.email or contact.portal_user_id):
         return
     to = contact.portal_user.email if contact.portal_user_id else contact.email
     language = (contact.portal_user.language if contact.portal_user_id else "") or contact.language
-    with translation.override(language or request.organization.default_language):
-        url = settings.BASE_URL + reverse("service:portal_request_detail", args=[request.pk])
-        full = {"request": request, "url": url, "contact": contact, **context}
-        outbox_email(
+    reply_to = support_address(request.project)
+    headers = _thread_headers(request)
+    if automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+    zone = _zone(contact.timezone or contact.client.timezone or request.organization.default_timezone)
+    with translation.override(language or request.organization.default_language), timezone.override(zone):
+        url = (
+            settings.BASE_URL + reverse("service:portal_request_detail", args=[request.pk])
+            if contact.portal_user_id
+            else ""
+        )
+        full = {
+            "request": request,
+            "url": url,
+            "contact": contact,
+            "reply_by_mail": bool(reply_to),
+            **context,
+        }
+        message = outbox_email(
             organization=request.organization,
             to=to,
-            subject=str(subject_text),
+            subject=f"[#{request.pk}] {subject_text}",
             text=render_to_string(template, full),
+            headers=headers,
+            reply_to=reply_to,
             related=request,
             project=request.project,
         )
+    SupportMail.objects.create(
+        organization_id=request.organization_id,
+        direction=MailDirection.OUT,
+        message_id=message_id_header(message),
+        state=MailState.SENT,
+        request=request,
+        reply=context.get("reply"),
+    )
 
 
 def _clean_text(value: str, field: str, message, max_length: int | None = None) -> str:
@@ -136,32 +209,57 @@ def support_request_create(
         raise ValidationError({"contact": _("Choose a contact of this project's client.")})
     checked = _check_files(files)
     with transaction.atomic():
-        now = timezone.now()
-        request = SupportRequest.objects.create(
-            organization_id=project.organization_id,
+        return _request_open(
             project=project,
             title=title,
             description=description,
             priority=priority,
             contact=contact,
             created_by=actor.user,
-            first_response_due_at=SupportRequest.response_due(priority, now),
+            checked=checked,
         )
-        audit_create(actor.user, request)
-        _save_attachments(request, checked, user=actor.user)
-        team_notify(
-            project=project,
-            title=format_lazy(gettext_lazy("Support request raised: {}"), request.title),
-            body=format_lazy(
-                "{} · {} · {}", project.code, request.get_priority_display(), request.description[:200]
-            ),
-            url=_team_url(request),
-        )
-        event_emit(
-            organization=project.organization,
-            name="support.requested",
-            payload={"id": request.pk, "project": project.pk, "priority": priority, "title": title},
-        )
+
+
+def _request_open(
+    *,
+    project,
+    title: str,
+    description: str,
+    priority: str,
+    contact,
+    created_by,
+    checked,
+    source: str = RequestSource.WEB,
+    now=None,
+) -> SupportRequest:
+    """Write a validated request with its attachments; the team is told. Inside the caller's transaction."""
+    now = now or timezone.now()
+    request = SupportRequest.objects.create(
+        organization_id=project.organization_id,
+        project=project,
+        title=title,
+        description=description,
+        priority=priority,
+        contact=contact,
+        created_by=created_by,
+        source=source,
+        first_response_due_at=SupportRequest.response_due(priority, now),
+    )
+    audit_create(created_by, request)
+    _save_attachments(request, checked, user=created_by)
+    team_notify(
+        project=project,
+        title=format_lazy(gettext_lazy("Support request raised: {}"), request.title),
+        body=format_lazy(
+            "{} · {} · {}", project.code, request.get_priority_display(), request.description[:200]
+        ),
+        url=_team_url(request),
+    )
+    event_emit(
+        organization=project.organization,
+        name="support.requested",
+        payload={"id": request.pk, "project": project.pk, "priority": priority, "title": title},
+    )
     return request
 
 
@@ -179,43 +277,52 @@ def support_reply_add(
         raise ValidationError({"body": _("This request is closed. Raise a new request instead.")})
     checked = _check_files(files)
     with transaction.atomic():
-        request = (
-            SupportRequest.objects.select_for_update(of=("self",))
-            .select_related("project", "contact")
-            .get(pk=request.pk)
+        return _reply_write(
+            request, author=actor.user, from_client=from_client, body=body, internal=internal, checked=checked
         )
-        reply = SupportReply.objects.create(
-            organization_id=request.organization_id,
-            request=request,
-            author=actor.user,
-            from_client=from_client,
-            body=body,
-            internal=internal,
+
+
+def _reply_write(
+    request: SupportRequest, *, author, from_client: bool, body: str, internal: bool, checked
+) -> SupportReply:
+    """Write a reply and move the request on; the other side is told. Inside the caller's transaction."""
+    request = (
+        SupportRequest.objects.select_for_update(of=("self",))
+        .select_related("project", "contact")
+        .get(pk=request.pk)
+    )
+    reply = SupportReply.objects.create(
+        organization_id=request.organization_id,
+        request=request,
+        author=author,
+        from_client=from_client,
+        body=body,
+        internal=internal,
+    )
+    audit_create(author, reply)
+    _save_attachments(request, checked, user=author, reply=reply)
+    before = snapshot(request)
+    if from_client:
+        if request.status in (RequestStatus.WAITING, RequestStatus.RESOLVED):
+            request.status = RequestStatus.OPEN
+            request.resolved_at = None
+    elif not internal:
+        if request.first_response_at is None:
+            request.first_response_at = reply.created_at
+        if request.status == RequestStatus.NEW:
+            request.status = RequestStatus.OPEN
+    request.save()
+    audit_update(author, request, before)
+    if from_client:
+        team_notify(
+            project=request.project,
+            title=format_lazy(gettext_lazy("The client replied on support request {}"), request.title),
+            body=body[:300],
+            url=_team_url(request),
         )
-        audit_create(actor.user, reply)
-        _save_attachments(request, checked, user=actor.user, reply=reply)
-        before = snapshot(request)
-        if from_client:
-            if request.status in (RequestStatus.WAITING, RequestStatus.RESOLVED):
-                request.status = RequestStatus.OPEN
-                request.resolved_at = None
-        elif not internal:
-            if request.first_response_at is None:
-                request.first_response_at = reply.created_at
-            if request.status == RequestStatus.NEW:
-                request.status = RequestStatus.OPEN
-        request.save()
-        audit_update(actor.user, request, before)
-        if from_client:
-            team_notify(
-                project=request.project,
-                title=format_lazy(gettext_lazy("The client replied on support request {}"), request.title),
-                body=body[:300],
-                url=_team_url(request),
-            )
-        elif not internal:
-            subject = format_lazy(gettext_lazy("Reply on your support request: {}"), request.title)
-            _email_contact(request, subject, "service/email/reply.txt", {"reply": reply})
+    elif not internal:
+        subject = format_lazy(gettext_lazy("Reply on your support request: {}"), request.title)
+        _email_contact(request, subject, "service/email/reply.txt", {"reply": reply})
     return reply
 
 
@@ -284,6 +391,157 @@ def support_request_update(
                 )
                 _email_contact(request, subject, "service/email/status.txt", {})
     return request
+
+
+def support_request_move(*, actor: Membership, request: SupportRequest, project) -> SupportRequest:
+    """Move a request to another project of the same client (a mail filed under the wrong one)."""
+    if actor.is_client:
+        raise PermissionDenied
+    _require_writer(actor, request.project)
+    if project.organization_id != request.organization_id:
+        raise ValidationError({"project": _("Choose a project of your organisation.")})
+    _require_writer(actor, project)
+    if project.client_id != request.project.client_id:
+        raise ValidationError({"project": _("Choose another project of the same client.")})
+    with transaction.atomic():
+        request = SupportRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
+        if request.project_id == project.pk:
+            return request
+        before = snapshot(request)
+        request.project = project
+        request.save(update_fields=["project", "updated_at"])
+        audit_update(actor.user, request, before)
+        SupportMail.objects.filter(organization_id=request.organization_id, request=request).update(
+            project=project
+        )
+    return request
+
+
+# --- response-target reminders ---------------------------------------------------------------
+
+
+def _reminder_recipients(request: SupportRequest) -> list:
+    """The assignee; else the project's manager; else the organisation's admins."""
+    from accord.tenancy.models import ADMIN_ROLES, User
+
+    for user in (request.assignee, request.project.manager):
+        if user is not None and user.is_active:
+            return [user]
+    return list(
+        User.objects.filter(
+            memberships__organization_id=request.organization_id,
+            memberships__role__in=ADMIN_ROLES,
+            memberships__is_active=True,
+            is_active=True,
+        ).order_by("id")
+    )
+
+
+def support_response_reminders(*, now: dt.datetime | None = None) -> int:
+    """Remind once when an unanswered request has used most of its response target and once when
+    it has missed it. Each stage is claimed with a conditional UPDATE, so it goes out once however
+    many workers run this. Returns the reminders sent."""
+    now = now or timezone.now()
+    # A request can only be near its target this close to it (the longest target's last part).
+    horizon = dt.timedelta(hours=max(RESPONSE_HOURS.values()) * (1 - NEAR_TARGET_SHARE))
+    due = (
+        SupportRequest.objects.filter(
+            status__in=OPEN_STATUSES,
+            first_response_at__isnull=True,
+            reminded_breach_at__isnull=True,
+            first_response_due_at__lte=now + horizon,
+        )
+        .select_related("organization", "project", "project__manager", "assignee")
+        .order_by("first_response_due_at", "id")
+    )
+    sent = 0
+    for request in due:
+        if now >= request.first_response_due_at:
+            stamp = "reminded_breach_at"
+            title = format_lazy(
+                gettext_lazy("Support request #{} missed its response target: {}"), request.pk, request.title
+            )
+        elif request.reminded_near_at is None and now >= request.near_target_at():
+            stamp = "reminded_near_at"
+            title = format_lazy(
+                gettext_lazy("Support request #{} is near its response target: {}"), request.pk, request.title
+            )
+        else:
+            continue
+        with transaction.atomic():
+            claimed = SupportRequest.objects.filter(
+                pk=request.pk, first_response_at__isnull=True, **{f"{stamp}__isnull": True}
+            ).update(**{stamp: now})
+            if not claimed:
+                continue
+            due_at = timezone.localtime(
+                request.first_response_due_at, _zone(request.organization.default_timezone)
+            )
+            notify(
+                organization=request.organization,
+                users=_reminder_recipients(request),
+                title=title,
+                body=format_lazy(
+                    gettext_lazy("{} · {} · first response due {}"),
+                    request.project.code,
+                    request.get_priority_display(),
+                    f"{due_at:%Y-%m-%d %H:%M} ({request.organization.default_timezone})",
+                ),
+                url=_team_url(request),
+                related=request,
+            )
+            sent += 1
+    return sent
+
+
+# --- support addresses -----------------------------------------------------------------------
+
+
+def _clean_address(address: str) -> str:
+    from django.core.validators import validate_email
+
+    address = (address or "").strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError({"address": _("Enter an e-mail address, e.g. support@example.com.")}) from None
+    if "+" in address.split("@", 1)[0]:
+        raise ValidationError(
+            {"address": _("Leave out the +tag: support+CODE@… reaches a project by its code on its own.")}
+        )
+    return address
+
+
+@transaction.atomic
+def support_mailbox_create(
+    *, actor: Membership, address: str, project=None, priority: str = Priority.NORMAL
+) -> SupportMailbox:
+    """A support address of the organisation (or of one project). Admins only."""
+    if not actor.is_admin:
+        raise PermissionDenied
+    address = _clean_address(address)
+    priority = _clean_priority(priority)
+    if project is not None and project.organization_id != actor.organization_id:
+        raise ValidationError({"project": _("Choose a project of your organisation.")})
+    if SupportMailbox.objects.filter(address=address).exists():
+        raise ValidationError({"address": _("This address is already in use.")})
+    box = SupportMailbox.objects.create(
+        organization_id=actor.organization_id,
+        address=address,
+        project=project,
+        priority=priority,
+        created_by=actor.user,
+    )
+    audit_create(actor.user, box)
+    return box
+
+
+@transaction.atomic
+def support_mailbox_delete(*, actor: Membership, mailbox: SupportMailbox) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied
+    audit_delete(actor.user, mailbox)
+    mailbox.delete()
 
 
 # --- training sessions -----------------------------------------------------------------------

@@ -13,7 +13,10 @@ from accord.audit.services import audit_for
 from accord.portal.access import portal_object_for_user
 from accord.portal.views import portal_required
 from accord.tenancy.access import (
+    admin_required,
     can_write_project,
+    org_get,
+    org_get_for_admin,
     portal_project_for_user,
     project_for_user,
     project_object_for_user,
@@ -21,10 +24,15 @@ from accord.tenancy.access import (
     team_required,
 )
 
+from . import mail as support_mail
 from . import selectors, services
 from .forms import (
+    MailAddForm,
+    MailOpenForm,
+    MoveForm,
     PortalSupportRequestForm,
     ReplyForm,
+    SupportMailboxForm,
     SupportRequestForm,
     SupportUpdateForm,
     TeamReplyForm,
@@ -34,9 +42,12 @@ from .forms import (
 )
 from .models import (
     OPEN_STATUSES,
+    MailState,
     Priority,
     RequestStatus,
     SupportAttachment,
+    SupportMail,
+    SupportMailbox,
     SupportRequest,
     TrainingMaterial,
     TrainingSession,
@@ -179,7 +190,7 @@ def request_detail(request, pk):
     return _team_detail(request, support, TeamReplyForm(), None)
 
 
-def _team_detail(request, support, reply_form, update_form, status=200):
+def _team_detail(request, support, reply_form, update_form, status=200, move_form=None):
     member = request.membership
     if update_form is None:
         update_form = SupportUpdateForm(
@@ -196,6 +207,8 @@ def _team_detail(request, support, reply_form, update_form, status=200):
             "attachments": selectors.support_attachments(support),
             "reply_form": reply_form,
             "update_form": update_form,
+            "move_form": move_form or MoveForm(request=support),
+            "mails": selectors.support_mails(support),
             "can_write": can_write_project(member, support.project),
             "history": audit_for(support)[:50],
         },
@@ -248,6 +261,189 @@ def request_update(request, pk):
             messages.success(request, _("The support request was updated."))
             return redirect("service:request_detail", support.pk)
     return _team_detail(request, support, TeamReplyForm(), form, status=400)
+
+
+@team_required
+@require_POST
+def request_move(request, pk):
+    member = request.membership
+    support = project_object_for_user(
+        member, SupportRequest.objects.select_related("project"), pk, write=True
+    )
+    form = MoveForm(request.POST, request=support)
+    if form.is_valid():
+        target = form.cleaned_data["project"]
+        if not projects_for_user(member).filter(pk=target.pk).exists() or not can_write_project(
+            member, target
+        ):
+            form.add_error("project", _("You are not on that project."))
+        else:
+            try:
+                services.support_request_move(actor=member, request=support, project=target)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("The request is now on %(project)s.") % {"project": target})
+                return redirect("service:request_detail", support.pk)
+    return _team_detail(request, support, TeamReplyForm(), None, status=400, move_form=form)
+
+
+# --- team: support by e-mail -----------------------------------------------------------------
+
+
+def _writable_projects(member):
+    projects = projects_for_user(member)
+    if member.is_admin:
+        return projects
+    return projects.filter(Q(manager_id=member.user_id) | Q(team=member.user_id)).distinct()
+
+
+@team_required
+def mail_queue(request):
+    member = request.membership
+    rows = list(selectors.unmatched_mail_list(member.organization_id)[:LIST_LIMIT])
+    return render(
+        request,
+        "service/mail_queue.html",
+        {
+            "rows": rows,
+            "mailboxes": list(
+                SupportMailbox.objects.filter(organization_id=member.organization_id, is_active=True)
+            ),
+            "nav_active": "support",
+        },
+    )
+
+
+def _mail_for(member, pk) -> SupportMail:
+    return org_get(
+        member,
+        SupportMail.objects.filter(direction="in").select_related(
+            "inbound", "mailbox", "project", "refers_to"
+        ),
+        pk,
+    )
+
+
+def _mail_page(request, mail, open_form=None, add_form=None, status=200):
+    member = request.membership
+    initial_open = {"project": mail.project_id}
+    if mail.mailbox_id:
+        initial_open["priority"] = mail.mailbox.priority
+    return render(
+        request,
+        "service/mail_detail.html",
+        {
+            "mail": mail,
+            "inbound": mail.inbound,
+            "attachments": list(mail.inbound.attachments.all()) if mail.inbound_id else [],
+            "open_form": open_form or MailOpenForm(projects=_writable_projects(member), initial=initial_open),
+            "add_form": add_form or MailAddForm(initial={"request": mail.refers_to_id}),
+            "waiting": mail.state == MailState.UNMATCHED,
+            "nav_active": "support",
+        },
+        status=status,
+    )
+
+
+@team_required
+def mail_detail(request, pk):
+    return _mail_page(request, _mail_for(request.membership, pk))
+
+
+@team_required
+@require_POST
+def mail_open(request, pk):
+    member = request.membership
+    mail = _mail_for(member, pk)
+    form = MailOpenForm(request.POST, projects=_writable_projects(member))
+    if form.is_valid():
+        project = project_for_user(member, form.cleaned_data["project"].pk, write=True)
+        try:
+            created = support_mail.support_mail_open_request(
+                actor=member, mail=mail, project=project, priority=form.cleaned_data["priority"]
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Support request #%(n)s opened from the e-mail.") % {"n": created.pk})
+            return redirect("service:request_detail", created.pk)
+    return _mail_page(request, mail, open_form=form, status=400)
+
+
+@team_required
+@require_POST
+def mail_add(request, pk):
+    member = request.membership
+    mail = _mail_for(member, pk)
+    form = MailAddForm(request.POST)
+    if form.is_valid():
+        target = (
+            SupportRequest.objects.filter(
+                organization_id=member.organization_id, pk=form.cleaned_data["request"]
+            )
+            .select_related("project", "contact")
+            .first()
+        )
+        if target is None or not projects_for_user(member).filter(pk=target.project_id).exists():
+            form.add_error("request", _("There is no support request with this number that you can see."))
+        elif not can_write_project(member, target.project):
+            form.add_error("request", _("You are not on this request's project."))
+        else:
+            try:
+                support_mail.support_mail_add_to_request(actor=member, mail=mail, request=target)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("The e-mail was added to the request."))
+                return redirect("service:request_detail", target.pk)
+    return _mail_page(request, mail, add_form=form, status=400)
+
+
+@team_required
+@require_POST
+def mail_discard(request, pk):
+    member = request.membership
+    mail = _mail_for(member, pk)
+    try:
+        support_mail.support_mail_discard(actor=member, mail=mail)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("E-mail discarded."))
+    return redirect("service:mail_queue")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def mailboxes(request):
+    member = request.membership
+    form = SupportMailboxForm(request.POST or None, organization_id=member.organization_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.support_mailbox_create(actor=member, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Support address added."))
+            return redirect("service:mailboxes")
+    rows = SupportMailbox.objects.filter(organization_id=member.organization_id).select_related("project")
+    return render(
+        request,
+        "service/mailboxes.html",
+        {"form": form, "rows": list(rows), "nav_active": "support"},
+        status=400 if form.errors else 200,
+    )
+
+
+@team_required
+@require_POST
+def mailbox_delete(request, pk):
+    member = request.membership
+    box = org_get_for_admin(member, SupportMailbox.objects.all(), pk)
+    services.support_mailbox_delete(actor=member, mailbox=box)
+    messages.success(request, _("Support address removed."))
+    return redirect("service:mailboxes")
 
 
 @team_required

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 
+from accord.comms.models import InboundMessage
 from accord.portal.tests.access_rows import PORTAL_PAGE, PORTAL_WRITE, portal_row
-from accord.service.models import SupportAttachment, TrainingMaterial
+from accord.service.models import SupportAttachment, SupportMail, SupportMailbox, TrainingMaterial
 from accord.service.tests.factories import SupportRequestFactory, TrainingSessionFactory
+from accord.testing.factories import ProjectFactory
 from tests.access.spec import API_READ, TEAM_READ, TEAM_WRITE_FORM, Row
 
 SUPPORT = ("service.SupportRequest", "service.SupportReply", "service.SupportAttachment")
+SUPPORT_MAIL = (*SUPPORT, "service.SupportMail", "service.SupportMailbox", "comms.InboundMessage")
+ADMIN_PAGE = {"anonymous": 302, "client": 302, "member": 403, "manager": 403, "admin": 200, "outsider": 200}
+ADMIN_POST = {**ADMIN_PAGE, "admin": 302, "outsider": 302}
+ORG_WIDE = {"member": 200}
 TRAINING = ("service.TrainingSession", "service.TrainingMaterial", "service.TrainingFeedback")
 
 TEAM_FORM = {**TEAM_READ}
@@ -70,6 +76,45 @@ def _material(world, project):
     return material
 
 
+def _request_and_sibling(world, project):
+    """A request and another project of the same client (with the same team) to move it to."""
+    request = _request(world, project)
+    request.sibling = ProjectFactory(
+        organization=project.organization, client=project.client, manager=project.manager
+    )
+    request.sibling.team.set(project.team.all())
+    return request
+
+
+def _unmatched_mail(world, project):
+    """Mail from an unknown sender waiting for the team, suggesting ``project``, answering a request there."""
+    inbound = InboundMessage.objects.create(
+        organization=project.organization,
+        message_id=f"<matrix-{project.pk}@stranger.example>",
+        sender="stranger@else.example",
+        subject="Matrix mail",
+        body_text="Help",
+        received_at=project.created_at,
+        status="triage",
+    )
+    return SupportMail.objects.create(
+        organization=project.organization,
+        direction="in",
+        message_id=inbound.message_id,
+        state="unmatched",
+        inbound=inbound,
+        project=project,
+        refers_to=_request(world, project),
+        reason="unknown_sender",
+    )
+
+
+def _mailbox(world, project):
+    return SupportMailbox.objects.create(
+        organization=project.organization, address=f"matrix-{project.pk}@acme.example"
+    )
+
+
 def _request_form(obj):
     return {"title": "Matrix request", "description": "It broke", "priority": "high"}
 
@@ -126,6 +171,71 @@ WEB = _team(
             data=lambda r: {"status": "open", "priority": "urgent", "assignee": ""},
             expect=TEAM_WRITE_FORM,
             tables=SUPPORT,
+        ),
+        Row(
+            "service:request_move",
+            method="POST",
+            make=_request_and_sibling,
+            path=lambda r: f"/support/{r.pk}/move/",
+            data=lambda r: {"project": r.sibling.pk},
+            expect=TEAM_WRITE_FORM,
+            tables=SUPPORT,
+        ),
+        Row("service:mail_queue", path=lambda w: "/support/mail/", expect={**TEAM_READ, "outsider": 200}),
+        Row(
+            "service:mail_detail",
+            make=_unmatched_mail,
+            path=lambda m: f"/support/mail/{m.pk}/",
+            expect=TEAM_READ,
+            expect_other_project=ORG_WIDE,
+        ),
+        Row(
+            "service:mail_open",
+            method="POST",
+            make=_unmatched_mail,
+            path=lambda m: f"/support/mail/{m.pk}/open/",
+            data=lambda m: {"project": m.project_id, "priority": "high"},
+            expect=TEAM_WRITE_FORM,
+            # The member may only choose projects they are on: the form refuses the other one.
+            expect_other_project={"member": 400},
+            tables=SUPPORT_MAIL,
+        ),
+        Row(
+            "service:mail_add",
+            method="POST",
+            make=_unmatched_mail,
+            path=lambda m: f"/support/mail/{m.pk}/add/",
+            data=lambda m: {"request": m.refers_to_id},
+            expect=TEAM_WRITE_FORM,
+            expect_other_project={"member": 400},
+            tables=SUPPORT_MAIL,
+        ),
+        Row(
+            "service:mail_discard",
+            method="POST",
+            make=_unmatched_mail,
+            path=lambda m: f"/support/mail/{m.pk}/discard/",
+            expect=TEAM_WRITE_FORM,
+            expect_other_project={"member": 302},
+            tables=SUPPORT_MAIL,
+        ),
+        Row("service:mailboxes", path=lambda w: "/support/addresses/", expect=ADMIN_PAGE),
+        Row(
+            "service:mailboxes",
+            method="POST",
+            path=lambda w: "/support/addresses/",
+            data=lambda w: {"address": "matrix@acme.example", "priority": "normal"},
+            expect=ADMIN_POST,
+            tables=SUPPORT_MAIL,
+        ),
+        Row(
+            "service:mailbox_delete",
+            method="POST",
+            make=_mailbox,
+            path=lambda b: f"/support/addresses/{b.pk}/delete/",
+            expect={**ADMIN_POST, "outsider": 404},
+            expect_other_project={"member": 403},
+            tables=SUPPORT_MAIL,
         ),
         Row(
             "service:attachment_download",
