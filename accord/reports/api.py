@@ -63,6 +63,7 @@ class ReportPage(Schema):
 class ReportCreate(Schema):
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+    language: str | None = Field(None, max_length=10, description="en or zh-hans; default: the client's")
 
 
 class ReportPatch(Schema):
@@ -79,6 +80,32 @@ class ReportPatch(Schema):
 
 class PublishIn(Schema):
     rag: str | None = None
+    audience: str | None = Field(
+        None,
+        max_length=64,
+        description="The fingerprint from GET …/audience: refused if the list changed since",
+    )
+
+
+class AudienceContact(Schema):
+    contact_id: int
+    name: str
+    email: str
+    language: str
+
+
+class AudienceSkipped(Schema):
+    contact_id: int
+    name: str
+    reason: str
+
+
+class AudienceOut(Schema):
+    plan_item_id: int | None
+    plan_item_purpose: str
+    recipients: list[AudienceContact]
+    skipped: list[AudienceSkipped]
+    fingerprint: str
 
 
 @router.get("/projects/{project_id}/reports", response={200: ReportPage, 404: Error})
@@ -95,6 +122,7 @@ def create_report(request, project_id: int, payload: ReportCreate):
         project=project,
         period_start=payload.period_start,
         period_end=payload.period_end,
+        language=payload.language,
     )
     return Status(201, report)
 
@@ -119,7 +147,30 @@ def patch_report(request, report_id: int, payload: ReportPatch):
 @router.post("/reports/{report_id}/publish", response={200: ReportOut, 403: Error, 404: Error, 422: Error})
 def publish_report(request, report_id: int, payload: PublishIn):
     report = _report(request, report_id, manage=True)
-    return services.status_report_publish(actor=request.auth.user, report=report, rag=payload.rag)
+    return services.status_report_publish(
+        actor=request.auth.user, report=report, rag=payload.rag, audience=payload.audience
+    )
+
+
+@router.get("/reports/{report_id}/audience", response={200: AudienceOut, 404: Error})
+def report_audience(request, report_id: int):
+    """Who publishing the report now would e-mail, and who not (and why)."""
+    report = _report(request, report_id)
+    audience = selectors.report_audience(report.project)
+    item = audience.plan_item
+    return {
+        "plan_item_id": item.pk if item else None,
+        "plan_item_purpose": item.purpose if item else "",
+        "recipients": [
+            {"contact_id": c.pk, "name": c.display_name, "email": c.email, "language": c.language}
+            for c in audience.recipients
+        ],
+        "skipped": [
+            {"contact_id": c.pk, "name": c.display_name, "reason": str(reason)}
+            for c, reason in audience.skipped
+        ],
+        "fingerprint": audience.fingerprint,
+    }
 
 
 @router.post("/reports/{report_id}/revise", response={201: ReportOut, 403: Error, 404: Error, 422: Error})

@@ -6,10 +6,19 @@ from accord.projects.models import Rag
 
 from .models import MAX_SECTION_CHARS, SECTIONS
 
+# Each language named in itself, so whoever reads the list finds theirs.
+DRAFT_LANGUAGE_CHOICES = [("en", "English"), ("zh-hans", "简体中文")]
+
 
 class PeriodForm(forms.Form):
     period_start = forms.DateField(label=_("From"), required=False)
     period_end = forms.DateField(label=_("To"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=DRAFT_LANGUAGE_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": _("Choose English or Simplified Chinese.")},
+    )
 
     def clean(self):
         data = super().clean()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accord.comms.models import Obligation, ObligationStatus, PlanChannel, PlanItem
+from accord.comms.obligations import GRACE_DAYS
 from accord.projects.models import Milestone, MilestoneStatus, Project, Task, TaskStatus
 
 from .models import ReportStatus, StatusReport
@@ -267,3 +273,109 @@ def published_for_portal(project: Project) -> QuerySet[StatusReport]:
     return StatusReport.objects.filter(
         organization_id=project.organization_id, project=project, status=ReportStatus.PUBLISHED
     ).order_by("-published_at", "-id")
+
+
+# --- who a published report goes to ----------------------------------------------------------
+
+# Words by which a communication-plan item's purpose names a status report (plans are written
+# in English or Chinese; the built-in templates say "Status report" / "项目状态报告").
+REPORT_WORDS = ("report", "报告", "周报", "月报", "报表")
+
+
+def names_a_report(purpose: str) -> bool:
+    text = (purpose or "").lower()
+    return any(word in text for word in REPORT_WORDS)
+
+
+def report_plan_item(project: Project, *, day: dt.date | None = None) -> PlanItem | None:
+    """The communication-plan item a status report of ``project`` answers, or None.
+
+    Candidates are the project's active e-mail items running on ``day``. One qualifies when its
+    purpose names a report or when publishing today meets one of its obligations (the match
+    ``comms.obligations.meet`` makes: an open obligation whose window holds the day). A purpose
+    naming a report goes first, then an obligation open now, then the nearest due date.
+    """
+    day = day or timezone.localdate()
+    earliest = day - dt.timedelta(days=GRACE_DAYS)
+    open_now = Obligation.objects.filter(
+        plan_item=OuterRef("pk"), status=ObligationStatus.OPEN, window_start__lte=day, due_date__gte=earliest
+    )
+    items = (
+        PlanItem.objects.filter(
+            organization_id=project.organization_id,
+            project=project,
+            is_active=True,
+            channel=PlanChannel.EMAIL,
+            start_date__lte=day,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .annotate(
+            open_now=Exists(open_now),
+            next_due=Min(
+                "obligations__due_date",
+                filter=Q(obligations__status=ObligationStatus.OPEN, obligations__due_date__gte=earliest),
+            ),
+        )
+        .order_by("id")
+    )
+    matching = [item for item in items if item.open_now or names_a_report(item.purpose)]
+    if not matching:
+        return None
+    return min(
+        matching,
+        key=lambda i: (not names_a_report(i.purpose), not i.open_now, i.next_due or dt.date.max, i.pk),
+    )
+
+
+@dataclass
+class Audience:
+    """Who publishing a report e-mails: the matching plan item's audience (or, without one, the
+    project's client stakeholders); ``skipped`` are the contacts no mail goes to, with why."""
+
+    plan_item: PlanItem | None
+    recipients: list = field(default_factory=list)
+    skipped: list[tuple[object, str]] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the plan item or an address changes: the publish form carries it, so
+        a report is never sent to a list other than the one the manager saw."""
+        addresses = ",".join(sorted(c.email.strip().lower() for c in self.recipients))
+        item = self.plan_item.pk if self.plan_item is not None else 0
+        return hashlib.sha256(f"{item}|{addresses}".encode()).hexdigest()[:16]
+
+
+def _audience_contacts(project: Project, item: PlanItem) -> list:
+    """The item's contacts plus the project's contacts holding its roles (active ones, by id);
+    an item naming nobody addresses everyone on the project's client side, as its obligations do."""
+    named = list(item.audience_contacts.all())
+    contacts = {c.pk: c for c in named if c.is_active}
+    if item.audience_roles:
+        for contact in project.contacts.filter(is_active=True, role__in=item.audience_roles):
+            contacts.setdefault(contact.pk, contact)
+    elif not named:
+        contacts = {c.pk: c for c in project.contacts.filter(is_active=True)}
+    return [contacts[pk] for pk in sorted(contacts)]
+
+
+def report_audience(project: Project, *, day: dt.date | None = None) -> Audience:
+    """The recipients of a status report of ``project`` published on ``day``: one per address."""
+    item = report_plan_item(project, day=day)
+    if item is None:
+        contacts = list(project.contacts.filter(is_active=True).order_by("id"))
+    else:
+        contacts = _audience_contacts(project, item)
+    audience = Audience(plan_item=item)
+    seen: dict[str, object] = {}
+    for contact in contacts:
+        address = contact.email.strip().lower()
+        if not address:
+            audience.skipped.append((contact, _("no e-mail address")))
+        elif address in seen:
+            audience.skipped.append(
+                (contact, _("same address as %(name)s") % {"name": seen[address].display_name})
+            )
+        else:
+            seen[address] = contact
+            audience.recipients.append(contact)
+    return audience

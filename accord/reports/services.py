@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
-from accord.crm.models import Cadence
+from accord.crm.models import Cadence, Language
 from accord.lib.dates import validate_range
 from accord.projects.models import Project, Rag
 
@@ -30,6 +30,8 @@ MAX_PERIOD_DAYS = 366
 CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}
 # A scheduled report is drafted this many days before it is due.
 DRAFT_LEAD_DAYS = 2
+# The languages a report is drafted, mailed and printed in.
+DRAFT_LANGUAGES = tuple(Language.values)
 
 
 def default_period(project: Project, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -47,6 +49,20 @@ def _check_period(start: dt.date, end: dt.date) -> None:
         raise ValidationError({"period_end": _("A report covers at most one year: choose a shorter period.")})
 
 
+def draft_language(project: Project, language: str | None = None) -> str:
+    """The language a draft is written in: the one asked for, else the client's, else the
+    organisation's default. A language Accord does not write is refused."""
+    if language:
+        if language not in DRAFT_LANGUAGES:
+            raise ValidationError({"language": _("Choose English or Simplified Chinese.")})
+        return language
+    if project.client.language in DRAFT_LANGUAGES:
+        return project.client.language
+    if project.organization.default_language in DRAFT_LANGUAGES:
+        return project.organization.default_language
+    return settings.LANGUAGE_CODE
+
+
 def _next_version(project: Project) -> int:
     top = StatusReport.objects.filter(project=project).aggregate(top=Max("version"))["top"]
     return (top or 0) + 1
@@ -60,23 +76,26 @@ def status_report_draft(
     period_end: dt.date | None = None,
     due_date: dt.date | None = None,
     automatic: bool = False,
+    language: str | None = None,
 ) -> StatusReport:
-    """A new draft for the period (default: since the last report until today) from live data."""
+    """A new draft for the period (default: since the last report until today) from live data,
+    its generated sections written in ``language`` (default: the client's language)."""
+    language = draft_language(project, language)
     today = timezone.localdate()
     default_start, default_end = default_period(project, today)
     start = period_start or (default_start if not period_end or default_start <= period_end else period_end)
     end = period_end or max(default_end, start)
     _check_period(start, end)
     data = selectors.report_data(project, start, end, today=today)
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    with transaction.atomic():
+    with translation.override(language):
         sections = compose_sections(data, project)
+        title = _("Status report %(start)s – %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
+    with transaction.atomic():
         report = StatusReport.objects.create(
             organization_id=project.organization_id,
             project=project,
             version=_next_version(project),
-            title=_("Status report %(start)s – %(end)s")
-            % {"start": start.isoformat(), "end": end.isoformat()},
+            title=title,
             period_start=start,
             period_end=end,
             due_date=due_date,
@@ -141,13 +160,13 @@ def status_report_update(*, actor, report: StatusReport, data: dict) -> StatusRe
     return locked
 
 
-def recipients(project: Project) -> list:
-    """The project's client stakeholders who have an e-mail address."""
-    return list(project.contacts.filter(is_active=True).exclude(email="").order_by("id"))
-
-
-def status_report_publish(*, actor, report: StatusReport, rag: str | None = None) -> StatusReport:
-    """Freeze the report, set the project's RAG, e-mail the PDF to the client stakeholders."""
+def status_report_publish(
+    *, actor, report: StatusReport, rag: str | None = None, audience: str | None = None
+) -> StatusReport:
+    """Freeze the report, set the project's RAG, e-mail the PDF to the audience of the matching
+    communication-plan item (else the client stakeholders), each in their language; meets the
+    item's obligation. ``audience`` is the fingerprint of the list the manager saw, if any: a
+    different list now is refused rather than mailed."""
     if rag and rag not in Rag.values:
         raise ValidationError({"rag": _("Choose green, amber or red.")})
     with transaction.atomic():
@@ -156,6 +175,12 @@ def status_report_publish(*, actor, report: StatusReport, rag: str | None = None
         )
         if report.is_published:
             raise ValidationError(_("This report is already published."))
+        project = Project.objects.select_for_update().select_related("organization").get(pk=report.project_id)
+        people = selectors.report_audience(project)
+        if audience and audience != people.fingerprint:
+            raise ValidationError(
+                _("The recipients changed since this page was shown. Check the list and publish again.")
+            )
         before = snapshot(report)
         report.status = ReportStatus.PUBLISHED
         report.rag = rag or report.rag
@@ -163,44 +188,26 @@ def status_report_publish(*, actor, report: StatusReport, rag: str | None = None
         report.published_by = actor if getattr(actor, "pk", None) else None
         report.save()
         audit_update(actor, report, before)
-        audit_event(actor, report, "published", {"rag": report.rag, "version": report.version})
+        audit_event(
+            actor,
+            report,
+            "published",
+            {
+                "rag": report.rag,
+                "version": report.version,
+                "plan_item": people.plan_item.pk if people.plan_item else None,
+                "recipients": [c.email for c in people.recipients],
+            },
+        )
 
-        project = Project.objects.select_for_update().get(pk=report.project_id)
         if project.rag != report.rag:
             project_before = snapshot(project)
             project.rag = report.rag
             project.save(update_fields=["rag", "updated_at"])
             audit_update(actor, project, project_before)
 
-        contacts = recipients(project)
-        pdfs: dict[str, bytes] = {}
-        for contact in contacts:
-            language = contact.language or settings.LANGUAGE_CODE
-            if language not in pdfs:
-                pdfs[language] = report_pdf(report, language)
-            with translation.override(language):
-                context = {
-                    "report": report,
-                    "project": project,
-                    "contact": contact,
-                    "portal_url": settings.BASE_URL + reverse("reports:portal_detail", args=[report.pk]),
-                }
-                outbox_email(
-                    organization=project.organization,
-                    to=contact.email,
-                    subject=_("%(project)s: status report %(start)s – %(end)s")
-                    % {
-                        "project": project.name,
-                        "start": report.period_start.isoformat(),
-                        "end": report.period_end.isoformat(),
-                    },
-                    text=render_to_string("reports/email/published.txt", context),
-                    html=render_to_string("reports/email/published.html", context),
-                    attachments=[(pdf_filename(report, language), pdfs[language], "application/pdf")],
-                    related=report,
-                    project=project,
-                )
-        obligations_meet(project=project, channel="email", contacts=contacts, source=report)
+        _mail_report(report, project, people.recipients)
+        obligations_meet(project=project, channel="email", contacts=people.recipients, source=report)
         event_emit(
             organization=project.organization,
             name="report.published",
@@ -211,10 +218,39 @@ def status_report_publish(*, actor, report: StatusReport, rag: str | None = None
                 "rag": report.rag,
                 "period_start": report.period_start.isoformat(),
                 "period_end": report.period_end.isoformat(),
-                "recipients": len(contacts),
+                "recipients": len(people.recipients),
+                "plan_item_id": people.plan_item.pk if people.plan_item else None,
             },
         )
     return report
+
+
+def _mail_report(report: StatusReport, project: Project, contacts: list) -> None:
+    """One mail per contact, in the contact's language: subject, wording and the PDF's fixed
+    texts and charts; the sections stay as the manager wrote them. One PDF per language."""
+    pdfs: dict[str, bytes] = {}
+    portal_url = settings.BASE_URL + reverse("reports:portal_detail", args=[report.pk])
+    for contact in contacts:
+        language = contact.language if contact.language in DRAFT_LANGUAGES else settings.LANGUAGE_CODE
+        if language not in pdfs:
+            pdfs[language] = report_pdf(report, language)
+        with translation.override(language):
+            context = {"report": report, "project": project, "contact": contact, "portal_url": portal_url}
+            outbox_email(
+                organization=project.organization,
+                to=contact.email,
+                subject=_("%(project)s: status report %(start)s – %(end)s")
+                % {
+                    "project": project.name,
+                    "start": report.period_start.isoformat(),
+                    "end": report.period_end.isoformat(),
+                },
+                text=render_to_string("reports/email/published.txt", context),
+                html=render_to_string("reports/email/published.html", context),
+                attachments=[(pdf_filename(report, language), pdfs[language], "application/pdf")],
+                related=report,
+                project=project,
+            )
 
 
 def status_report_revise(*, actor, report: StatusReport) -> StatusReport:

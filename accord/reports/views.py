@@ -19,7 +19,7 @@ from accord.tenancy.access import (
 )
 
 from . import charts, selectors, services
-from .forms import PeriodForm, ReportForm
+from .forms import DRAFT_LANGUAGE_CHOICES, PeriodForm, ReportForm
 from .models import SECTION_KEYS, SECTIONS, StatusReport
 from .pdf import pdf_filename, report_pdf
 from .texts import reason_text
@@ -59,6 +59,8 @@ def _render_list(request, project, errors=None, status=200):
             "can_manage": can_manage_project(request.membership, project),
             "default_start": start,
             "default_end": end,
+            "languages": DRAFT_LANGUAGE_CHOICES,
+            "default_language": services.draft_language(project),
             "form_errors": errors,
         },
         status=status,
@@ -79,6 +81,7 @@ def report_create(request, pk):
             project=project,
             period_start=form.cleaned_data.get("period_start"),
             period_end=form.cleaned_data.get("period_end"),
+            language=form.cleaned_data.get("language") or None,
         )
     except ValidationError as exc:
         return _render_list(request, project, _errors(exc), status=400)
@@ -98,6 +101,8 @@ def report_detail(request, pk):
         rag_choices=Rag.choices,
         history=audit_for(report)[:50],
     )
+    if context["can_manage"] and not report.is_published:
+        context["audience"] = selectors.report_audience(report.project)
     return render(request, "reports/detail.html", context)
 
 
@@ -175,12 +180,17 @@ def report_preview(request, pk):
 def report_publish(request, pk):
     report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
     try:
-        services.status_report_publish(actor=request.user, report=report, rag=request.POST.get("rag") or None)
+        services.status_report_publish(
+            actor=request.user,
+            report=report,
+            rag=request.POST.get("rag") or None,
+            audience=request.POST.get("audience") or None,
+        )
     except ValidationError as exc:
         for e in _errors(exc):
             messages.error(request, e)
         return redirect("reports:detail", report.pk)
-    messages.success(request, _("Report published and sent to the client's stakeholders."))
+    messages.success(request, _("Report published and sent to the recipients listed."))
     return redirect("reports:detail", report.pk)
 
 

@@ -140,6 +140,12 @@ ROWS = [
         tables=TABLES,
     ),
     Row(
+        "GET /api/v1/reports/{report_id}/audience",
+        make=_draft,
+        path=lambda r: f"/api/v1/reports/{r.pk}/audience",
+        expect=API_READ,
+    ),
+    Row(
         "GET /api/v1/reports/{report_id}/pdf",
         make=_draft,
         path=lambda r: f"/api/v1/reports/{r.pk}/pdf",

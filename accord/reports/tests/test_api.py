@@ -6,6 +6,7 @@ from django.utils import timezone
 from accord.comms.models import Event
 from accord.reports import services
 from accord.reports.models import StatusReport
+from accord.testing import factories as f
 
 from .factories import StatusReportFactory
 
@@ -75,3 +76,28 @@ def test_huge_patch_refused(world):
     )
     response = world.api(world.manager).patch(f"/reports/{report.pk}", {"summary": "a" * 60_000})
     assert response.status_code == 422
+
+
+def test_audience_then_publish_and_draft_language(world):
+    from accord.comms.tests.factories import PlanItemFactory
+
+    chinese = f.ContactFactory(client=world.client, email="wang@client.example", language="zh-hans")
+    nomail = f.ContactFactory(client=world.client, email="")
+    item = PlanItemFactory(project=world.project, purpose="Status report")
+    item.audience_contacts.set([chinese, nomail])
+    api = world.api(world.manager)
+    assert api.post(f"/projects/{world.project.pk}/reports", {"language": "fr"}).status_code == 422
+    created = api.post(f"/projects/{world.project.pk}/reports", {"language": "zh-hans"})
+    assert created.status_code == 201 and "本期没有活动。" in created.json()["summary"]
+    rid = created.json()["id"]
+    audience = world.api(world.member).get(f"/reports/{rid}/audience").json()
+    assert audience["plan_item_id"] == item.pk and audience["plan_item_purpose"] == "Status report"
+    assert [(r["email"], r["language"]) for r in audience["recipients"]] == [
+        ("wang@client.example", "zh-hans")
+    ]
+    assert [(s["contact_id"], s["reason"]) for s in audience["skipped"]] == [(nomail.pk, "no e-mail address")]
+    stale = api.post(f"/reports/{rid}/publish", {"audience": "0" * 16})
+    assert stale.status_code == 422 and "recipients changed" in stale.json()["message"]
+    published = api.post(f"/reports/{rid}/publish", {"audience": audience["fingerprint"]})
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    assert Event.objects.get(name="report.published").payload["recipients"] == 1

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -127,3 +128,56 @@ def test_portal_shows_only_published_reports(world, draft):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # A project the contact is not part of stays invisible.
     assert http.get(f"/portal/projects/{world.other_project.pk}/reports/").status_code == 404
+
+
+def test_draft_form_offers_the_language_and_defaults_to_the_clients(world):
+    world.client.language = "zh-hans"
+    world.client.save()
+    http = world.http(world.manager)
+    page = http.get(f"/projects/{world.project.pk}/reports/").content.decode()
+    assert '<option value="zh-hans" lang="zh-hans" selected>简体中文</option>' in page
+    assert '<option value="en" lang="en">English</option>' in page
+    assert http.post(f"/projects/{world.project.pk}/reports/new/", {"language": "en"}).status_code == 302
+    report = StatusReport.objects.get()
+    assert report.language == "en" and "No activity in this period." in report.summary
+    response = http.post(f"/projects/{world.project.pk}/reports/new/", {"language": "fr"})
+    assert response.status_code == 400
+    assert "Choose English or Simplified Chinese." in response.content.decode()
+    assert StatusReport.objects.count() == 1
+
+
+def test_publish_screen_lists_who_gets_it_before_sending(world, draft):
+    from accord.comms.models import OutboxMessage
+
+    nomail = f.ContactFactory(client=world.client, first_name="Bo", last_name="Chen", email="")
+    world.project.contacts.add(nomail)
+    http = world.http(world.manager)
+    page = http.get(f"/reports/{draft.pk}/").content.decode()
+    listed = page[page.index('id="audience"') :]
+    assert "No status-report item in the communication plan" in listed
+    assert "李娜 (Na Li)" in listed and "li.na@client.example" in listed
+    assert "Bo Chen — no e-mail address" in listed
+    fingerprint = re.search(r'name="audience" value="([0-9a-f]+)"', page).group(1)
+
+    # Someone joins the stakeholders after the page was shown: the manager is asked to look again.
+    late = f.ContactFactory(client=world.client, email="late@client.example")
+    world.project.contacts.add(late)
+    response = http.post(
+        f"/reports/{draft.pk}/publish/", {"rag": "green", "audience": fingerprint}, follow=True
+    )
+    assert "The recipients changed since this page was shown" in response.content.decode()
+    draft.refresh_from_db()
+    assert not draft.is_published and not OutboxMessage.objects.exists()
+
+    page = http.get(f"/reports/{draft.pk}/").content.decode()
+    assert "late@client.example" in page
+    fingerprint = re.search(r'name="audience" value="([0-9a-f]+)"', page).group(1)
+    response = http.post(
+        f"/reports/{draft.pk}/publish/", {"rag": "green", "audience": fingerprint}, follow=True
+    )
+    assert "Report published and sent to the recipients listed." in response.content.decode()
+    assert sorted(OutboxMessage.objects.values_list("recipient", flat=True)) == [
+        "late@client.example",
+        "li.na@client.example",
+    ]
+    assert 'id="audience"' not in response.content.decode()  # published: nothing left to confirm
