@@ -233,6 +233,102 @@ def meet_for_interaction(interaction) -> list:
     return met
 
 
+def meet_for_interactions(interactions: list, contacts: dict[int, set[int]]) -> list:
+    """``meet_for_interaction`` for many interactions at once (an import), in their order, with
+    each one's contact ids given: the same rules, and a fixed number of queries however many."""
+    from accord.crm.models import Direction
+    from accord.projects.models import Project
+
+    todo = []
+    for interaction in interactions:
+        if interaction.direction == Direction.INTERNAL:
+            continue
+        if interaction.direction == Direction.INBOUND and interaction.kind in ("email", "im", "note"):
+            continue
+        contact_ids = contacts.get(interaction.pk)
+        channels = channel_of_interaction(interaction)
+        if not contact_ids or not channels:
+            continue
+        when = interaction.occurred_at or timezone.now()
+        day = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
+        todo.append((interaction, contact_ids, channels, when, day))
+    if not todo:
+        return []
+    with transaction.atomic(savepoint=False):  # the rows are locked until the caller commits
+        by_client: dict[int, list[int]] = {}
+        without_project = {i.client_id for i, *_rest in todo if not i.project_id}
+        if without_project:
+            for pk, client_id in Project.objects.filter(
+                organization_id__in={i.organization_id for i, *_rest in todo}, client_id__in=without_project
+            ).values_list("id", "client_id"):
+                by_client.setdefault(client_id, []).append(pk)
+        project_ids = {i.project_id for i, *_rest in todo if i.project_id}
+        project_ids.update(pk for ids in by_client.values() for pk in ids)
+        days = [day for *_rest, day in todo]
+        open_ones = (
+            Obligation.objects.filter(
+                project_id__in=project_ids,
+                channel__in={c for _i, _ids, channels, *_rest in todo for c in channels},
+                status=ObligationStatus.OPEN,
+                window_start__lte=max(days),
+                due_date__gte=min(days) - dt.timedelta(days=GRACE_DAYS),
+            )
+            .select_for_update(of=("self",))
+            .select_related("plan_item__project")
+            .prefetch_related("plan_item__audience_contacts", "plan_item__project__contacts")
+            .order_by("due_date", "id")
+        )
+        by_project: dict[int, list[Obligation]] = {}
+        for obligation in open_ones:
+            by_project.setdefault(obligation.project_id, []).append(obligation)
+        met: list[Obligation] = []
+        now = timezone.now()
+        for interaction, contact_ids, channels, when, day in todo:
+            if interaction.project_id:
+                projects = [interaction.project_id]
+            else:
+                projects = by_client.get(interaction.client_id, [])
+            for project_id in projects:
+                used_items: set[int] = set()
+                for obligation in by_project.get(project_id, []):
+                    if (
+                        obligation.status != ObligationStatus.OPEN
+                        or obligation.channel not in channels
+                        or not obligation.window_start <= day
+                        or obligation.due_date < day - dt.timedelta(days=GRACE_DAYS)
+                        or obligation.plan_item_id in used_items
+                    ):
+                        continue
+                    audience = _audience_ids(obligation.plan_item)
+                    if audience is not None and not (audience & contact_ids):
+                        continue
+                    obligation.status = ObligationStatus.MET
+                    obligation.met_at = when
+                    obligation.met_on_time = day <= obligation.due_date
+                    obligation.met_by = None
+                    obligation.met_source = f"crm.interaction:{interaction.pk}"[:60]
+                    obligation.met_note = ""
+                    obligation.interaction_id = interaction.pk
+                    obligation.updated_at = now
+                    used_items.add(obligation.plan_item_id)
+                    met.append(obligation)
+        if met:
+            Obligation.objects.bulk_update(
+                met,
+                [
+                    "status",
+                    "met_at",
+                    "met_on_time",
+                    "met_by",
+                    "met_source",
+                    "met_note",
+                    "interaction",
+                    "updated_at",
+                ],
+            )
+    return met
+
+
 def meet(*, project, channel: str, contacts=(), when=None, source=None, note: str = "") -> list:
     """Meets open obligations of ``project`` on ``channel`` whose audience includes one of
     ``contacts`` (contacts or ids) and whose window contains ``when``."""

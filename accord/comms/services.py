@@ -159,6 +159,14 @@ def interaction_logged(interaction) -> list:
     return obligations.meet_for_interaction(interaction)
 
 
+def interactions_logged(interactions: list, *, contacts: dict[int, set[int]]) -> list:
+    """``interaction_logged`` for many interactions created at once (an import), with the
+    contact ids of each by interaction id; a fixed number of queries however many there are."""
+    from . import obligations
+
+    return obligations.meet_for_interactions(interactions, contacts)
+
+
 def obligations_meet(*, project, channel: str, contacts=(), when=None, source=None, note: str = "") -> list:
     """Called when something was delivered to the client outside an interaction (a report
     published and e-mailed, minutes sent): marks the matching open obligations met."""
