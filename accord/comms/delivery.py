@@ -267,10 +267,24 @@ def record_success(message: OutboxMessage) -> None:
         message.last_error = ""
         message.next_attempt_at = None
         message.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "updated_at"])
-        if message.project_id and message.channel == "email":
-            from . import obligations
+        from . import obligations
 
+        if message.related_type == "comms.obligation":
+            # Sent for one obligation (from its "Send" page): that one is met, on any channel.
+            _meet_related_obligation(message)
+        elif message.project_id and message.channel == "email":
             obligations.meet_for_message(message)
+
+
+def _meet_related_obligation(message: OutboxMessage) -> None:
+    from . import obligations
+    from .models import Obligation, ObligationStatus
+
+    obligation = Obligation.objects.filter(
+        organization_id=message.organization_id, pk=message.related_id, status=ObligationStatus.OPEN
+    ).first()
+    if obligation is not None:
+        obligations._mark_met(obligation, when=message.sent_at, source=f"comms.outboxmessage:{message.pk}")
 
 
 def deliver(message_id: int) -> OutboxMessage | None:

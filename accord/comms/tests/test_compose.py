@@ -139,6 +139,33 @@ def test_im_obligation_posts_to_a_channel_of_its_kind(world, http_receiver):
     assert "Weekly status" in payload["text"]
     message = OutboxMessage.objects.get()
     assert message.status == "sent" and message.related_id == str(obligation.pk)
+    obligation.refresh_from_db()
+    assert obligation.status == "met" and obligation.met_source == f"comms.outboxmessage:{message.pk}"
+
+
+def test_sending_for_this_weeks_obligation_does_not_meet_last_weeks(world, smtp_server):
+    item = _item(world)
+    current = _due_today(item)
+    earlier = Obligation.objects.create(
+        organization=world.org,
+        plan_item=item,
+        project=world.project,
+        owner=world.manager,
+        channel="email",
+        window_start=current.window_start - dt.timedelta(days=7),
+        due_date=current.due_date - dt.timedelta(days=1),
+    )
+    compose.obligation_send(
+        actor=world.memberships[world.manager.pk],
+        obligation=current,
+        subject="This week",
+        body="All green",
+        contact_ids=[world.contact.pk],
+    )
+    _deliver_all()
+    current.refresh_from_db()
+    earlier.refresh_from_db()
+    assert current.status == "met" and earlier.status == "open"
 
 
 def test_phone_obligation_points_to_logging_the_call(world):
