@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -181,8 +182,17 @@ def parse_decimal(raw: str) -> Decimal:
     return value
 
 
+# Addresses Django's EmailValidator certainly accepts: dot-atoms of common characters at a
+# domain of letter-digit-hyphen labels with an alphabetic top level.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+_NON_DIGITS = re.compile(r"\D")
+_LIST_SEPARATORS = re.compile(r"[\s,;，；、]+")
+
+
 def phone_key(raw: str) -> str:
-    digits = re.sub(r"\D", "", raw or "")
+    digits = _NON_DIGITS.sub("", raw or "")
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
@@ -197,7 +207,7 @@ def _messages(exc: ValidationError) -> str:
 # --- the per-run context --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     number: int
     values: dict
@@ -222,6 +232,7 @@ class Batch:
         self.default_client = default_client
         self.seen: dict[str, int] = {}
         self.cache: dict = {}
+        self.labels = spec.column_labels()
         spec.prepare(self)
 
     # shared lookups
@@ -303,7 +314,7 @@ class KindSpec:
     columns: tuple[Column, ...] = ()
     # Export: (header, values_list path)
     export_fields: tuple[tuple[str, str], ...] = ()
-    # Whether created rows' ids are needed (after_create): then bulk_create, else a plain INSERT.
+    # Whether after_create needs the ids of the inserted rows.
     needs_ids = False
 
     def column(self, key: str) -> Column:
@@ -349,66 +360,134 @@ class KindSpec:
 
     # cleaning ---------------------------------------------------------------------------------
     def clean_value(self, col: Column, raw: str, batch: Batch):
-        if col.kind == "choice":
-            model_field = self.model._meta.get_field(col.key)
-            value = _choice_map(model_field).get(raw.strip().lower())
-            if value is None:
-                raise ValidationError(
-                    _("“%(value)s” is not one of: %(choices)s."),
-                    params={"value": raw, "choices": ", ".join(str(k) for k, _v in model_field.choices)},
-                )
-            return value
-        if col.kind == "currency":
-            value = raw.strip().upper()
-            validate_currency(value)
-            return value
-        if col.kind == "timezone":
-            value = raw.strip()
-            validate_timezone(value)
-            return value
-        if col.kind == "bool":
-            return parse_bool(raw)
-        if col.kind == "date":
-            return parse_date(raw)
-        if col.kind == "datetime":
-            return parse_datetime(raw, batch.tz)
-        if col.kind == "decimal":
-            return parse_decimal(raw)
-        model_field = self.model._meta.get_field(col.key)
-        if col.kind == "text":
-            # The common case, kept cheap: Django's own checks run only when a limit is broken.
-            limit = getattr(model_field, "max_length", None)
-            if (limit and len(raw) > limit) or "\x00" in raw:
-                return model_field.clean(raw, None)
-            return raw
-        if col.kind == "email":
-            raw = raw.strip().lower()
-        if col.kind == "url" and "://" not in raw:
-            raw = "https://" + raw
-        return model_field.clean(raw, None)
+        return self.cleaners()[col.key](raw, batch)
 
-    def clean_row(self, number: int, raw: dict[str, str], batch: Batch) -> RowResult:
-        result = RowResult(number=number, values={})
-        labels = batch.cache.get("labels")
-        if labels is None:
-            labels = batch.cache["labels"] = self.column_labels()
-        for col in self.columns:
-            value = raw.get(col.key, "")
-            if not value:
-                if col.required and not self.has_fallback(col.key, batch):
-                    result.problems.append(
-                        _("%(column)s: a value is required.") % {"column": labels[col.key]}
+    def cleaners(self) -> dict[str, Callable]:
+        """Per column, a function from a cell to its checked value (built once per kind)."""
+        found = self.__dict__.get("_cleaners")
+        if found is None:
+            found = self.__dict__["_cleaners"] = {
+                col.key: self._cleaner(col) for col in self.columns if col.kind != "ref"
+            }
+        return found
+
+    def _cleaner(self, col: Column) -> Callable:
+        kind = col.kind
+        if kind == "currency":
+
+            def currency(raw, batch):
+                value = raw.strip().upper()
+                validate_currency(value)
+                return value
+
+            return currency
+        if kind == "timezone":
+
+            def zone(raw, batch):
+                value = raw.strip()
+                validate_timezone(value)
+                return value
+
+            return zone
+        if kind == "bool":
+            return lambda raw, batch: parse_bool(raw)
+        if kind == "date":
+            return lambda raw, batch: parse_date(raw)
+        if kind == "datetime":
+            return lambda raw, batch: parse_datetime(raw, batch.tz)
+        if kind == "decimal":
+            return lambda raw, batch: parse_decimal(raw)
+        model_field = self.model._meta.get_field(col.key)
+        if kind == "choice":
+            accepted = _choice_map(model_field)
+
+            def choice(raw, batch):
+                value = accepted.get(raw.strip().lower())
+                if value is None:
+                    raise ValidationError(
+                        _("“%(value)s” is not one of: %(choices)s."),
+                        params={"value": raw, "choices": ", ".join(str(k) for k, _v in model_field.choices)},
                     )
+                return value
+
+            return choice
+        limit = getattr(model_field, "max_length", None) or 0
+        if kind == "text":
+            # The common case, kept cheap: Django's own checks run only when a limit is broken.
+            def text(raw, batch):
+                if (limit and len(raw) > limit) or "\x00" in raw:
+                    return model_field.clean(raw, None)
+                return raw
+
+            return text
+        if kind == "email":
+            # Plain addresses (what nearly every row holds) pass a stricter pattern than
+            # Django's validator; anything else gets the validator and its message.
+            def email(raw, batch):
+                raw = raw.strip().lower()
+                if len(raw) <= limit and _PLAIN_EMAIL.fullmatch(raw):
+                    return raw
+                return model_field.clean(raw, None)
+
+            return email
+        if kind == "url":
+            return lambda raw, batch: model_field.clean(raw if "://" in raw else "https://" + raw, None)
+        return lambda raw, batch: model_field.clean(raw, None)
+
+    def row_cleaner(self, mapping: dict[str, str], batch: Batch) -> Callable[[int, list[str]], RowResult]:
+        """A function checking one row's cells against the kind's rules, with everything that
+        is the same for every row (positions, cleaners, labels) worked out once."""
+        labels = batch.labels
+        positions = {key: int(index) for index, key in mapping.items()}
+        cleaners = self.cleaners()
+        unmapped = 1 << 30  # past the end of any row: the cell reads as empty
+        plan = []
+        for col in self.columns:
+            if col.key not in positions and not col.required:
                 continue
-            if col.kind == "ref":
-                result.values[col.key] = value.strip()
-                continue
-            try:
-                result.values[col.key] = self.clean_value(col, value, batch)
-            except ValidationError as exc:
-                result.problems.append(f"{labels[col.key]}: {_messages(exc)}")
-        self.check_row(result, batch)
-        return result
+            required = None
+            if col.required and not self.has_fallback(col.key, batch):
+                required = _("%(column)s: a value is required.") % {"column": labels[col.key]}
+            # Plain text within its limit is kept as it is without a call (most cells are).
+            limit = 0
+            if col.kind == "text":
+                limit = getattr(self.model._meta.get_field(col.key), "max_length", None) or 1 << 30
+            plan.append(
+                (
+                    positions.get(col.key, unmapped),
+                    col.key,
+                    col.kind == "ref",
+                    limit,
+                    required,
+                    cleaners.get(col.key),
+                )
+            )
+        check_row = self.check_row
+
+        def clean(number: int, cells: list[str]) -> RowResult:
+            values: dict = {}
+            problems: list[str] = []
+            width = len(cells)
+            for position, key, is_ref, limit, required, cleaner in plan:
+                value = cells[position] if position < width else ""
+                if not value:
+                    if required is not None:
+                        problems.append(required)
+                    continue
+                if is_ref:
+                    values[key] = value.strip()
+                elif limit and len(value) <= limit and "\x00" not in value:
+                    values[key] = value
+                else:
+                    try:
+                        values[key] = cleaner(value, batch)
+                    except ValidationError as exc:
+                        problems.append(f"{labels[key]}: {_messages(exc)}")
+            result = RowResult(number, values, problems)
+            check_row(result, batch)
+            return result
+
+        return clean
 
     def has_fallback(self, key: str, batch: Batch) -> bool:
         return False
@@ -416,9 +495,13 @@ class KindSpec:
     def check_row(self, result: RowResult, batch: Batch) -> None:
         """Kind-specific rules, references and duplicates."""
 
-    def build(self, result: RowResult, batch: Batch) -> models.Model:
-        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
-        return self.model(organization_id=batch.org_id, **values, **result.values.get("_refs", {}))
+    def build(self, result: RowResult, batch: Batch) -> dict:
+        """The new row as ``{attname: value}`` (the checked values; ``result`` is used up);
+        fields left out get the model's defaults."""
+        row = result.values  # the writer takes the model's fields from it and skips the rest
+        row.update(row.pop("_refs", ()))
+        row["organization_id"] = batch.org_id
+        return row
 
     def apply(self, obj: models.Model, result: RowResult) -> list[str]:
         changed = []
@@ -438,8 +521,14 @@ class KindSpec:
             self.__dict__["_model_fields"] = names
         return names
 
-    def after_create(self, objs: list, batch: Batch) -> None:
-        """Register created rows' keys for later rows (ids are known after bulk_create)."""
+    def before_create(self, rows: list[dict], batch: Batch) -> None:
+        """What a batch of new rows needs before it is inserted (clients they name …)."""
+
+    def before_update(self, objs: list[models.Model], batch: Batch) -> None:
+        """The same for a batch of changed records."""
+
+    def after_create(self, rows: list[dict], ids: list[int], batch: Batch) -> None:
+        """What follows the insert of a batch (with the new ids when ``needs_ids``)."""
 
     def export_queryset(self, member: Membership, params) -> models.QuerySet:
         raise NotImplementedError
@@ -523,15 +612,15 @@ class ClientSpec(KindSpec):
 
     def build(self, result, batch):
         org = batch.organization
-        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
-        values.setdefault("currency", org.default_currency)
-        values.setdefault("timezone", org.default_timezone)
-        return Client(organization_id=batch.org_id, **values)
+        row = super().build(result, batch)
+        row.setdefault("currency", org.default_currency)
+        row.setdefault("timezone", org.default_timezone)
+        return row
 
-    def after_create(self, objs, batch):
+    def after_create(self, rows, ids, batch):
         mapping = batch.clients_by_name()
-        for obj in objs:
-            mapping.setdefault(obj.name.lower(), obj.pk)
+        for row, pk in zip(rows, ids, strict=True):
+            mapping.setdefault(row["name"].lower(), pk)
 
     def export_queryset(self, member, params):
         from .selectors import client_export_queryset
@@ -693,126 +782,117 @@ class ContactSpec(KindSpec):
                 if key:
                     phones[key] = pk
         batch.cache["emails"], batch.cache["phones"] = emails, phones
-        batch.cache["new_clients"] = {}
+        batch.cache["new_client_note"] = _("New client “%(name)s” will be created.")
 
     def has_fallback(self, key, batch):
         return key == "client" and batch.default_client is not None
 
-    def _keys(self, values):
-        keys = []
-        if values.get("email"):
-            keys.append((BY_EMAIL, "email:" + values["email"].lower()))
-        for field_name in ("mobile", "phone"):
-            number = phone_key(values.get(field_name, ""))
-            if number:
-                keys.append((BY_PHONE, "phone:" + number))
-        return keys
-
     def check_row(self, result, batch):
         values = result.values
+        get = values.get
         full = values.pop("name", "")
-        if full and not (values.get("first_name") or values.get("last_name") or values.get("name_local")):
+        if full and not (get("first_name") or get("last_name") or get("name_local")):
             if has_cjk(full):
                 values["name_local"] = full[:100]
             else:
                 parts = full.rsplit(" ", 1)
-                values["first_name"], values["last_name"] = (
-                    (parts[0], parts[1]) if len(parts) == 2 else ("", full)
-                )
-                values["first_name"], values["last_name"] = (
-                    values["first_name"][:100],
-                    values["last_name"][:100],
-                )
+                first, last = (parts[0], parts[1]) if len(parts) == 2 else ("", full)
+                values["first_name"], values["last_name"] = first[:100], last[:100]
+        cache = batch.cache
         client_name = values.pop("client", "")
         refs = {}
+        new_client = ""
         if client_name:
-            client_id = batch.clients_by_name().get(client_name.lower())
+            client_id = cache["clients"].get(client_name.lower())
             if client_id is None:
                 if len(client_name) > 200:
                     result.problems.append(_("The client’s name is longer than 200 characters."))
                 else:
-                    result.notes.append(_("New client “%(name)s” will be created.") % {"name": client_name})
-                    refs["_new_client"] = client_name
+                    result.notes.append(cache["new_client_note"] % {"name": client_name})
+                    new_client = client_name
             else:
                 refs["client_id"] = client_id
-        values["_refs"] = {k: v for k, v in refs.items() if k == "client_id"}
-        values["_new_client"] = refs.get("_new_client", "")
-        keys = self._keys(values)
-        batch.check_file_duplicate(result, keys)
-        for _label, key in keys:
-            kind, raw = key.split(":", 1)
-            existing = batch.cache["emails" if kind == "email" else "phones"].get(raw)
-            if existing:
-                result.duplicate_of = existing
-                break
-        if not result.duplicate_of:
+        values["_refs"] = refs
+        values["_new_client"] = new_client
+        # What makes a contact the same as another: its e-mail, or either phone number.
+        keys = []
+        existing = None
+        email = get("email")
+        if email:
+            keys.append((BY_EMAIL, "email:" + email))
+            existing = cache["emails"].get(email)
+        for field_name in ("mobile", "phone"):
+            number = get(field_name)
+            if number and (number := phone_key(number)):
+                keys.append((BY_PHONE, "phone:" + number))
+                existing = existing or cache["phones"].get(number)
+        if keys:
+            batch.check_file_duplicate(result, keys)
+        result.duplicate_of = existing
+        if not existing:
             # A new contact needs a name and a client; an update keeps the ones it has.
-            if not (values.get("first_name") or values.get("last_name") or values.get("name_local")):
+            if not (get("first_name") or get("last_name") or get("name_local")):
                 result.problems.append(_("Enter a name: a first or last name, or the name in Chinese."))
             if not client_name and batch.default_client is None:
                 result.problems.append(
                     _("Client: a value is required (or choose a client for rows without one).")
                 )
-        if result.ok:
+        if keys and not result.problems:
             batch.remember(result, keys)
 
     def build(self, result, batch):
-        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
-        obj = Contact(organization_id=batch.org_id, **values, **result.values["_refs"])
-        obj._new_client = result.values.get("_new_client", "")
-        if obj.client_id is None and not obj._new_client and batch.default_client is not None:
-            obj.client_id = batch.default_client.pk
-        return obj
+        row = super().build(result, batch)
+        row["_new_client"] = new_client = result.values.get("_new_client", "")
+        if "client_id" not in row and not new_client and batch.default_client is not None:
+            row["client_id"] = batch.default_client.pk
+        return row
 
     def apply(self, obj, result):
-        changed = []
-        for key, value in {
-            **{k: v for k, v in result.values.items() if k in self.model_fields()},
-            **result.values["_refs"],
-        }.items():
-            if getattr(obj, key) != value:
-                setattr(obj, key, value)
-                changed.append(key)
+        changed = super().apply(obj, result)
         obj._new_client = result.values.get("_new_client", "")
         if obj._new_client and "client_id" not in changed:
             changed.append("client_id")
         return changed
 
-    def resolve_new_clients(self, objs, batch):
-        """Create the clients that rows name but that do not exist yet, in one insert."""
-        known = batch.clients_by_name()
-        wanted = {}
-        for obj in objs:
-            name = getattr(obj, "_new_client", "")
-            if name and name.lower() not in known:
-                wanted.setdefault(name.lower(), name)
-        if wanted:
-            org = batch.organization
-            created = Client.objects.bulk_create(
-                [
-                    Client(
-                        organization_id=batch.org_id,
-                        name=name,
-                        currency=org.default_currency,
-                        timezone=org.default_timezone,
-                    )
-                    for name in wanted.values()
-                ]
-            )
-            if any(c.pk is None for c in created):  # backends that do not return ids
-                for pk, name in Client.objects.filter(
-                    organization_id=batch.org_id, name__in=list(wanted.values())
-                ).values_list("id", "name"):
-                    known[name.lower()] = pk
-            else:
-                for client in created:
-                    known[client.name.lower()] = client.pk
-            batch.cache.setdefault("created_clients", 0)
-            batch.cache["created_clients"] += len(wanted)
+    def before_create(self, rows, batch):
+        known = self._create_clients([row.get("_new_client", "") for row in rows], batch)
+        for row in rows:
+            name = row.pop("_new_client", "")
+            if name:
+                row["client_id"] = known[name.lower()]
+
+    def before_update(self, objs, batch):
+        known = self._create_clients([getattr(obj, "_new_client", "") for obj in objs], batch)
         for obj in objs:
             name = getattr(obj, "_new_client", "")
             if name:
                 obj.client_id = known[name.lower()]
+
+    def _create_clients(self, names: list[str], batch) -> dict[str, int]:
+        """Create the clients that rows name but that do not exist yet, in one insert."""
+        from .writer import writer_for
+
+        known = batch.clients_by_name()
+        wanted: dict[str, str] = {}
+        for name in names:
+            if name and name.lower() not in known:
+                wanted.setdefault(name.lower(), name)
+        if wanted:
+            org = batch.organization
+            rows = [
+                {
+                    "organization_id": batch.org_id,
+                    "name": name,
+                    "currency": org.default_currency,
+                    "timezone": org.default_timezone,
+                }
+                for name in wanted.values()
+            ]
+            ids = writer_for(Client).insert(rows, returning=True)
+            for key, pk in zip(wanted, ids, strict=True):
+                known[key] = pk
+            batch.cache["created_clients"] = batch.cache.get("created_clients", 0) + len(wanted)
+        return known
 
     def export_queryset(self, member, params):
         from .selectors import contact_export_queryset
@@ -841,6 +921,11 @@ class InteractionSpec(KindSpec):
         Column("sentiment", ("情绪", "态度"), kind="choice"),
         Column("follow_up_on", ("follow up on", "follow-up date", "跟进日期"), kind="date"),
         Column("external_id", ("external id", "id", "外部编号")),
+        Column(
+            "contacts",
+            ("contact", "contact e-mails", "participants", "attendees", "with", "联系人", "参与人", "参会人"),
+            kind="ref",
+        ),
     )
     export_fields = (
         ("client", "client__name"),
@@ -896,6 +981,7 @@ class InteractionSpec(KindSpec):
             else:
                 refs["project_id"] = project[0]
         values["_refs"] = refs
+        values["_contact_ids"] = self._contact_ids(result, values.pop("contacts", ""), client_id, batch)
         keys = []
         if values.get("external_id"):
             keys.append((BY_EXTERNAL_ID, "ext:" + values["external_id"]))
@@ -915,15 +1001,65 @@ class InteractionSpec(KindSpec):
         if result.ok:
             batch.remember(result, keys)
 
+    def _contact_ids(self, result, cell: str, client_id, batch) -> list[int]:
+        """The client's contacts a cell names by e-mail (several separated by commas,
+        semicolons or spaces)."""
+        if not cell:
+            return []
+        if "contacts" not in batch.cache:
+            by_email: dict[str, tuple[int, int]] = {}
+            for pk, contact_client, email, secondary in (
+                Contact.objects.filter(organization_id=batch.org_id)
+                .order_by("-id")
+                .values_list("id", "client_id", "email", "email_secondary")
+            ):
+                for address in (secondary, email):
+                    if address:
+                        by_email[address.lower()] = (pk, contact_client)
+            batch.cache["contacts"] = by_email
+        ids: list[int] = []
+        for address in _LIST_SEPARATORS.split(cell.lower()):
+            if not address:
+                continue
+            found = batch.cache["contacts"].get(address)
+            if found is None or (client_id and found[1] != client_id):
+                result.problems.append(
+                    _("“%(email)s” is not the e-mail of one of this client’s contacts.") % {"email": address}
+                )
+            elif found[0] not in ids:
+                ids.append(found[0])
+        return ids
+
     def build(self, result, batch):
-        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
-        return Interaction(
-            organization_id=batch.org_id,
-            created_by_id=batch.member.user_id,
-            source="import",
-            **values,
-            **result.values["_refs"],
-        )
+        row = super().build(result, batch)
+        row["created_by_id"] = batch.member.user_id
+        row["source"] = "import"
+        return row
+
+    needs_ids = True
+
+    def after_create(self, rows, ids, batch):
+        """Who took part, and the plan obligations the new interactions meet (as when they are
+        logged by hand), for the whole batch at once."""
+        from accord.comms.services import interactions_logged
+
+        from .writer import writer_for
+
+        through = Interaction.contacts.through
+        links = [
+            {"interaction_id": pk, "contact_id": contact_id}
+            for row, pk in zip(rows, ids, strict=True)
+            for contact_id in row["_contact_ids"]
+        ]
+        if not links:
+            return
+        writer_for(through).insert(links)
+        logged, contacts = [], {}
+        for row, pk in zip(rows, ids, strict=True):
+            if row["_contact_ids"]:
+                logged.append(Interaction(pk=pk, **{k: v for k, v in row.items() if not k.startswith("_")}))
+                contacts[pk] = set(row["_contact_ids"])
+        interactions_logged(logged, contacts=contacts)
 
     def export_queryset(self, member, params):
         from .selectors import interaction_export_queryset
@@ -1022,10 +1158,6 @@ class TaskSpec(KindSpec):
             result.duplicate_of = batch.cache["tasks"].get(key)
         if result.ok:
             batch.remember(result, keys)
-
-    def build(self, result, batch):
-        values = {k: v for k, v in result.values.items() if k in self.model_fields()}
-        return Task(organization_id=batch.org_id, **values, **result.values["_refs"])
 
     def export_queryset(self, member, params):
         from .selectors import task_export_queryset

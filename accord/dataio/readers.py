@@ -150,8 +150,8 @@ def _csv_raw(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, l
         reader = csv.reader(fh, delimiter=delimiter)
         try:
             for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
+                if not "".join(cells).strip():
+                    continue  # a blank row
                 yield reader.line_num, cells
         except csv.Error as exc:
             raise ValidationError(
@@ -199,15 +199,19 @@ def detect_csv(path: Path) -> Detected:
     delimiter = "\t" if Path(path).suffix.lower() == ".tsv" else detect_delimiter(sample)
     headers: list[str] | None = None
     rows = 0
+    widest, most = max_columns(), max_rows()
     for line, cells in _csv_raw(path, encoding, delimiter):
-        _check_columns(len(cells))
-        for cell in cells:
-            _check_cell(cell, line)
+        if len(cells) > widest:
+            _check_columns(len(cells))
+        if max(map(len, cells)) > MAX_CELL_CHARS:
+            for cell in cells:
+                _check_cell(cell, line)
         if headers is None:
             headers = [_clean_cell(c).lstrip("\ufeff") for c in cells]
             continue
         rows += 1
-        _check_rows(rows)
+        if rows > most:
+            _check_rows(rows)
     if not headers:
         raise ValidationError(_("The file is empty: it needs a header row and at least one row of data."))
     return Detected("csv", encoding=encoding, delimiter=delimiter, headers=headers, total_rows=rows)
@@ -216,10 +220,14 @@ def detect_csv(path: Path) -> Detected:
 def iter_csv(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     rows = _csv_raw(path, encoding, delimiter)
     next(rows, None)  # the header row
+    widest, most = max_columns(), max_rows()
     for count, (line, cells) in enumerate(rows, start=1):
-        _check_rows(count)
-        _check_columns(len(cells))
-        yield line, [_clean_cell(c) for c in cells]
+        if count > most:
+            _check_rows(count)
+        if len(cells) > widest:
+            _check_columns(len(cells))
+        # _clean_cell inlined: this runs for every cell of every row.
+        yield line, [_clean_cell(c) if c[:1] == "'" else c.strip() for c in cells]
 
 
 # --- XLSX ---------------------------------------------------------------------------------------

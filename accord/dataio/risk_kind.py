@@ -121,15 +121,12 @@ def _risk_spec_class():
                 batch.remember(result, keys)
 
         def build(self, result, batch):
-            values = {k: v for k, v in result.values.items() if k in self.model_fields()}
-            risk = Risk(
-                organization_id=batch.org_id,
-                created_by_id=batch.member.user_id,
-                **values,
-                **result.values["_refs"],
-            )
-            risk.score = risk.probability * risk.impact
-            return risk
+            row = super().build(result, batch)
+            row["created_by_id"] = batch.member.user_id
+            for name in ("probability", "impact"):
+                row.setdefault(name, Risk._meta.get_field(name).default)
+            row["score"] = row["probability"] * row["impact"]
+            return row
 
         def apply(self, obj, result):
             changed = super().apply(obj, result)
@@ -138,21 +135,19 @@ def _risk_spec_class():
                 changed.append("score")
             return changed
 
-        def after_create(self, objs, batch):
-            if objs and objs[0].pk is None:
-                return
+        def after_create(self, rows, ids, batch):
             RiskScoreChange.objects.bulk_create(
                 [
                     RiskScoreChange(
                         organization_id=batch.org_id,
-                        risk_id=risk.pk,
+                        risk_id=pk,
                         changed_by_id=batch.member.user_id,
-                        new_probability=risk.probability,
-                        new_impact=risk.impact,
-                        new_score=risk.score,
+                        new_probability=row["probability"],
+                        new_impact=row["impact"],
+                        new_score=row["score"],
                         note=_("Raised"),
                     )
-                    for risk in objs
+                    for row, pk in zip(rows, ids, strict=True)
                 ]
             )
 

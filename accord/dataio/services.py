@@ -1,8 +1,10 @@
 """Import and export: upload → detect → map → preview → run, and the exports and feeds.
 
-A run is all or nothing: every accepted row is written in one transaction in batches of
-``BATCH_SIZE`` with ``bulk_create``/``bulk_update``; rows with problems are left out and listed
-in a downloadable report. One summary audit event records each run.
+A run is all or nothing: every accepted row is written in one transaction, in batches of
+``batch_rows()`` rows built straight from the checked values (``writer``: one INSERT or COPY per
+batch) and ``bulk_update`` for duplicates being updated; rows with problems are left out and
+listed in a downloadable report. One summary audit event records each run (with its counts),
+not one per row.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,7 @@ from accord.tenancy.models import Membership
 from . import readers
 from .kinds import Batch, KindSpec, spec_for
 from .models import DuplicatePolicy, ImportRun, ImportStatus, ProjectFeed, new_feed_token
+from .writer import writer_for
 
 logger = logging.getLogger("accord.dataio")
 
@@ -174,11 +177,14 @@ def _require_open(run: ImportRun) -> None:
         raise ValidationError(_("This import has already run: upload the file again to import it once more."))
 
 
-def _row_values(cells: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    values = {}
-    for index, key in mapping.items():
-        position = int(index)
-        values[key] = cells[position] if position < len(cells) else ""
+def _row_reader(mapping: dict[str, str]):
+    """A function from a row's cells to ``{field key: cell}`` for the mapped columns."""
+    positions = [(int(index), key) for index, key in mapping.items()]
+
+    def values(cells: list[str]) -> dict[str, str]:
+        width = len(cells)
+        return {key: cells[position] if position < width else "" for position, key in positions}
+
     return values
 
 
@@ -226,9 +232,10 @@ def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_RO
     preview = Preview()
     labels = spec.column_labels()
     shown_ok = 0
+    row_values = _row_reader(run.mapping)
+    clean_row = spec.row_cleaner(run.mapping, batch)
     for number, cells in readers.iter_rows(run_path(run), run.file_format, run.encoding, run.delimiter):
-        raw = _row_values(cells, run.mapping)
-        result = spec.clean_row(number, raw, batch)
+        result = clean_row(number, cells)
         preview.total += 1
         if not result.ok:
             preview.invalid += 1
@@ -245,7 +252,7 @@ def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_RO
             preview.rows.append(
                 {
                     "row": number,
-                    "values": {labels[k]: v for k, v in raw.items()},
+                    "values": {labels[k]: v for k, v in row_values(cells).items()},
                     "problems": result.problems,
                     "notes": result.notes if result.ok else [],
                     "duplicate_of": result.duplicate_of,
@@ -290,38 +297,19 @@ class Counts:
     clients_created: int = 0
 
 
-def _flush_creates(spec: KindSpec, batch: Batch, objs: list, counts: Counts) -> None:
-    if not objs:
+def batch_rows() -> int:
+    """Rows written per batch (one INSERT or COPY each); memory is bounded by this, not the file."""
+    return getattr(settings, "ACCORD_IMPORT_BATCH_ROWS", BATCH_SIZE)
+
+
+def _flush_creates(spec: KindSpec, batch: Batch, rows: list[dict], counts: Counts) -> None:
+    if not rows:
         return
-    if hasattr(spec, "resolve_new_clients"):
-        spec.resolve_new_clients(objs, batch)
-    if spec.needs_ids:
-        created = spec.model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
-        spec.after_create(created, batch)
-    else:
-        _insert_rows(spec.model, objs)
-    counts.created += len(objs)
-    objs.clear()
-
-
-def _insert_rows(model, objs: list) -> None:
-    """INSERT many rows with one prepared statement: what bulk_create does, without compiling
-    every value through the ORM (the rows were already checked; ids are not needed back)."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    for obj in objs:
-        obj.created_at = obj.updated_at = now
-    quote = connection.ops.quote_name
-    # Only model metadata goes into the statement (quoted names); every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] for obj in objs]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
+    spec.before_create(rows, batch)
+    ids = writer_for(spec.model).insert(rows, returning=spec.needs_ids)
+    spec.after_create(rows, ids, batch)
+    counts.created += len(rows)
+    rows.clear()
 
 
 def _flush_updates(spec: KindSpec, batch: Batch, results: list, counts: Counts) -> None:
@@ -342,8 +330,7 @@ def _flush_updates(spec: KindSpec, batch: Batch, results: list, counts: Counts) 
             changed_objs.append(obj)
             fields.update(changed)
     if changed_objs:
-        if hasattr(spec, "resolve_new_clients"):
-            spec.resolve_new_clients(changed_objs, batch)
+        spec.before_update(changed_objs, batch)
         spec.model.objects.bulk_update(changed_objs, sorted(fields | {"updated_at"}), batch_size=BATCH_SIZE)
     counts.updated += len(changed_objs)
     counts.skipped += len(results) - len(changed_objs)
@@ -371,14 +358,16 @@ def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts,
     batch = Batch(spec, member, run.default_client)
     update = run.duplicates == DuplicatePolicy.UPDATE
     counts = Counts()
-    creates: list = []
+    creates: list[dict] = []
     updates: list = []
     report = _Report(run)
+    size = batch_rows()
+    clean_row, build = spec.row_cleaner(run.mapping, batch), spec.build
     try:
         for number, cells in readers.iter_rows(run_path(run), run.file_format, run.encoding, run.delimiter):
-            result = spec.clean_row(number, _row_values(cells, run.mapping), batch)
+            result = clean_row(number, cells)
             counts.processed += 1
-            if not result.ok:
+            if result.problems:
                 counts.rejected += 1
                 report.write(number, cells, result.problems)
             elif result.duplicate_of:
@@ -387,12 +376,12 @@ def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts,
                 else:
                     counts.skipped += 1
             else:
-                creates.append(spec.build(result, batch))
-            if len(creates) >= BATCH_SIZE:
+                creates.append(build(result, batch))
+            if len(creates) >= size:
                 _flush_creates(spec, batch, creates, counts)
-            if len(updates) >= BATCH_SIZE:
+            if len(updates) >= size:
                 _flush_updates(spec, batch, updates, counts)
-            if counts.processed % BATCH_SIZE == 0:
+            if counts.processed % size == 0:
                 _write_progress(run, counts.processed)
                 if progress:
                     progress(counts.processed, run.total_rows)

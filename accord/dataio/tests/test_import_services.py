@@ -334,3 +334,124 @@ def test_extra_and_unknown_columns_are_ignored(world, admin):
     assert (run.created_count, run.rejected_count) == (2, 0)
     assert Client.objects.get(name="Extra Columns Ltd").industry == "retail"
     assert Client.objects.get(name="Short Row Ltd").industry == "other"
+
+
+# --- imported interactions count as communication ------------------------------------------
+
+
+def _weekly_call(world):
+    from django.utils import timezone
+
+    from accord.comms.services import plan_item_create
+
+    return plan_item_create(
+        actor=world.memberships[world.manager.pk],
+        project=world.project,
+        contacts=[world.contact],
+        purpose="Weekly call",
+        channel="phone",
+        cadence="weekly",
+        weekday=timezone.localdate().weekday(),
+        owner=world.manager,
+        start_date=world.project.start_date,
+    )
+
+
+def _today(world, *rows: tuple[str, str, str]) -> str:
+    """Interactions on the world's project now: (kind, summary, contacts) per row."""
+    from django.utils import timezone
+
+    when = timezone.now().strftime("%Y-%m-%d %H:%M")
+    start = f"{world.client.name},{world.project.code}"
+    lines = "".join(f"{start},{kind},{when},{summary},{contacts}\n" for kind, summary, contacts in rows)
+    return "client,project,kind,when,summary,contacts\n" + lines
+
+
+def test_imported_interaction_meets_the_obligation_as_one_logged_by_hand(world, admin):
+    from django.utils import timezone
+
+    item = _weekly_call(world)
+    due = item.obligations.get(due_date=timezone.localdate())
+    text = _today(world, ("call", "Weekly call", world.contact.email.upper()), ("call", "Internal sync", ""))
+    run, preview = run_import(admin, "interactions", "calls.csv", text)
+    assert (preview.invalid, run.created_count) == (0, 2)
+    call = Interaction.objects.get(summary="Weekly call")
+    assert list(call.contacts.all()) == [world.contact]
+    assert not Interaction.objects.get(summary="Internal sync").contacts.exists()
+    due.refresh_from_db()
+    assert (due.status, due.met_on_time, due.interaction_id) == ("met", True, call.pk)
+    assert due.met_source == f"crm.interaction:{call.pk}"
+    # Only the obligation due today was met, and only once.
+    assert item.obligations.filter(status="met").count() == 1
+
+
+def test_imported_interaction_without_a_project_counts_for_the_clients_projects(world, admin):
+    from django.utils import timezone
+
+    item = _weekly_call(world)
+    when = timezone.now().strftime("%Y-%m-%d %H:%M")
+    header = "client,kind,when,summary,contacts\n"
+    visit = f"{world.client.name},visit,{when},Site visit,{world.contact.email}\n"
+    run, _p = run_import(admin, "interactions", "visit.csv", header + visit)
+    assert run.created_count == 1
+    # A visit is no phone call; the same contact on the phone is.
+    assert not item.obligations.filter(status="met").exists()
+    call = f"{world.client.name},call,{when},Quick call,{world.contact.email}\n"
+    run, _p = run_import(admin, "interactions", "call.csv", header + call)
+    met = item.obligations.get(status="met")
+    assert met.interaction == Interaction.objects.get(summary="Quick call")
+
+
+def test_imported_interaction_outside_the_audience_or_channel_meets_nothing(world, admin):
+    item = _weekly_call(world)
+    stranger = f.ContactFactory(client=world.client, email="stranger@client.example")
+    text = _today(
+        world,
+        ("call", "Wrong person", "stranger@client.example"),
+        ("email", "Wrong channel", world.contact.email),
+    )
+    run, _p = run_import(admin, "interactions", "calls.csv", text)
+    assert run.created_count == 2
+    assert list(Interaction.objects.get(summary="Wrong person").contacts.all()) == [stranger]
+    assert not item.obligations.filter(status="met").exists()
+
+
+def test_interaction_contacts_must_be_the_clients(world, admin):
+    text = (
+        "client,when,summary,contacts\n"
+        f"{world.client.name},2026-03-02 10:00,Call,{world.foreign_contact.email}\n"
+        f"{world.client.name},2026-03-02 11:00,Call,nobody@nowhere.example; {world.contact.email}\n"
+    )
+    run, preview = run_import(admin, "interactions", "i.csv", text)
+    assert run.rejected_count == 2 and run.created_count == 0
+    problems = {row["row"]: row["problems"] for row in preview.rows}
+    assert problems[2] == [
+        f"“{world.foreign_contact.email}” is not the e-mail of one of this client’s contacts."
+    ]
+    assert problems[3] == ["“nobody@nowhere.example” is not the e-mail of one of this client’s contacts."]
+
+
+def test_plain_email_shortcut_accepts_only_what_django_accepts(world, admin):
+    from django.core.validators import validate_email
+
+    from accord.dataio.kinds import _PLAIN_EMAIL
+
+    addresses = [
+        "li.na@client.example",
+        "a+b_c-d@x-y.example.cn",
+        "a..b@example.com",
+        ".a@example.com",
+        "a@-example.com",
+        "a@example-.com",
+        "a@example.c",
+        "a@example.123",
+        "a@localhost",
+        "a@" + "x" * 64 + ".example",
+        '"quoted"@example.com',
+        "a@[127.0.0.1]",
+        "a@b.example\n",
+    ]
+    for address in addresses:
+        if _PLAIN_EMAIL.fullmatch(address):
+            validate_email(address)  # raises if the shortcut let through what Django refuses
+    assert _PLAIN_EMAIL.fullmatch("li.na@client.example")
