@@ -195,3 +195,32 @@ def test_dashboard_lists_my_client_updates_and_clients_at_risk(world):
     body = world.http(world.manager).get("/dashboard/").content.decode()
     assert f"/obligations/{obligation.pk}/send/" in body
     assert "Clients at risk" in body and "Huaxin Manufacturing 华信制造" in body and "Health 42" in body
+
+
+def test_mail_of_something_that_already_met_an_obligation_meets_no_other(world, smtp_server):
+    """A report meets its plan item's obligation when published; its delivered mails must not
+    also meet the next open e-mail obligation."""
+    item = _item(world)
+    current = _due_today(item)
+    source = f"projects.project:{world.project.pk}"  # stands for the published report
+    Obligation.objects.filter(pk=current.pk).update(status="met", met_at=timezone.now(), met_source=source)
+    following = Obligation.objects.create(
+        organization=world.org,
+        plan_item=item,
+        project=world.project,
+        owner=world.manager,
+        channel="email",
+        window_start=current.window_start,
+        due_date=current.due_date + dt.timedelta(days=1),
+    )
+    services.outbox_email(
+        organization=world.org,
+        to=[world.contact.email],
+        subject="Status report",
+        text="…",
+        related=world.project,
+        project=world.project,
+    )
+    _deliver_all()
+    following.refresh_from_db()
+    assert len(smtp_server.messages) == 1 and following.status == "open"
