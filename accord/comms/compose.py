@@ -21,6 +21,7 @@ from accord.audit.services import audit_event
 from accord.lib.text import render_markdown
 
 from .models import SENDABLE_CHANNELS, ChannelConfig, Obligation, OutboxMessage
+from .selectors import plan_item_audience
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SUBJECT_MAX = 300
@@ -28,16 +29,8 @@ BODY_MAX = 20_000
 
 
 def audience(obligation: Obligation) -> list:
-    """The contacts the obligation's plan item addresses (all active project contacts when it
-    names none), by name."""
-    item = obligation.plan_item
-    project_contacts = obligation.project.contacts.filter(is_active=True)
-    chosen = {c.pk: c for c in item.audience_contacts.filter(is_active=True)}
-    if item.audience_roles:
-        chosen.update({c.pk: c for c in project_contacts.filter(role__in=item.audience_roles)})
-    if not chosen and not item.audience_roles:
-        chosen = {c.pk: c for c in project_contacts}
-    return sorted(chosen.values(), key=lambda c: (str(c).lower(), c.pk))
+    """The contacts the obligation's plan item addresses, by name."""
+    return sorted(plan_item_audience(obligation.plan_item, obligation.project), key=lambda c: (str(c).lower(), c.pk))
 
 
 def channel_choices(obligation: Obligation):

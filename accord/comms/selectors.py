@@ -118,3 +118,18 @@ __all__ = [
     "responsibilities",
     "subscription_list",
 ]
+
+
+def plan_item_audience(item: PlanItem, project=None) -> list:
+    """The active contacts a plan item addresses, by id: its named contacts plus the project's
+    contacts holding its roles; an item naming nobody and no role addresses the project's whole
+    client side (as its obligations do)."""
+    project = project or item.project
+    named = list(item.audience_contacts.all())
+    contacts = {c.pk: c for c in named if c.is_active}
+    if item.audience_roles:
+        for contact in project.contacts.filter(is_active=True, role__in=item.audience_roles):
+            contacts.setdefault(contact.pk, contact)
+    elif not named:
+        contacts = {c.pk: c for c in project.contacts.filter(is_active=True)}
+    return [contacts[pk] for pk in sorted(contacts)]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accord.comms.models import Obligation, ObligationStatus, PlanChannel, PlanItem
 from accord.comms.obligations import GRACE_DAYS
+from accord.comms.selectors import plan_item_audience
 from accord.projects.models import Milestone, MilestoneStatus, Project, Task, TaskStatus
 
 from .models import ReportStatus, StatusReport
@@ -345,26 +346,13 @@ class Audience:
         return hashlib.sha256(f"{item}|{addresses}".encode()).hexdigest()[:16]
 
 
-def _audience_contacts(project: Project, item: PlanItem) -> list:
-    """The item's contacts plus the project's contacts holding its roles (active ones, by id);
-    an item naming nobody addresses everyone on the project's client side, as its obligations do."""
-    named = list(item.audience_contacts.all())
-    contacts = {c.pk: c for c in named if c.is_active}
-    if item.audience_roles:
-        for contact in project.contacts.filter(is_active=True, role__in=item.audience_roles):
-            contacts.setdefault(contact.pk, contact)
-    elif not named:
-        contacts = {c.pk: c for c in project.contacts.filter(is_active=True)}
-    return [contacts[pk] for pk in sorted(contacts)]
-
-
 def report_audience(project: Project, *, day: dt.date | None = None) -> Audience:
     """The recipients of a status report of ``project`` published on ``day``: one per address."""
     item = report_plan_item(project, day=day)
     if item is None:
         contacts = list(project.contacts.filter(is_active=True).order_by("id"))
     else:
-        contacts = _audience_contacts(project, item)
+        contacts = plan_item_audience(item, project)
     audience = Audience(plan_item=item)
     seen: dict[str, object] = {}
     for contact in contacts:
