@@ -30,7 +30,9 @@ BODY_MAX = 20_000
 
 def audience(obligation: Obligation) -> list:
     """The contacts the obligation's plan item addresses, by name."""
-    return sorted(plan_item_audience(obligation.plan_item, obligation.project), key=lambda c: (str(c).lower(), c.pk))
+    return sorted(
+        plan_item_audience(obligation.plan_item, obligation.project), key=lambda c: (str(c).lower(), c.pk)
+    )
 
 
 def channel_choices(obligation: Obligation):
