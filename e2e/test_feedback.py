@@ -32,7 +32,7 @@ def test_client_answers_survey_and_team_sees_result_and_health(
         page.fill("input[name=start_date]", (dt.date.today() - dt.timedelta(days=30)).isoformat())
         page.fill("input[name=end_date]", (dt.date.today() + dt.timedelta(days=60)).isoformat())
         page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/projects/\d+/$"))
+        page.wait_for_url(re.compile(r"/projects/\d+/(lessons/start/)?$"))
     project_id = re.search(r"/projects/(\d+)/", page.url).group(1)
 
     page.goto(f"/projects/{project_id}/surveys/")

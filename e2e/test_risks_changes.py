@@ -80,7 +80,14 @@ def test_template_risk_change_request_and_baseline(page, browser, server, mailbo
     page.select_option("select[name=contacts]", value=contact_pk)
     shot(page, "new-project-from-template")
     page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/projects/\d+/$"))
+    # Lessons from similar projects are offered first (the demo has some for any industry).
+    page.wait_for_url(re.compile(r"/projects/\d+/(lessons/start/)?$"))
+    if page.url.endswith("/lessons/start/"):
+        shot(page, "lessons-offered-at-start")
+        page.locator('button:has-text("Add to this project\'s risks")').first.click()
+        expect(page.locator("text=Open the risk").first).to_be_visible()
+        page.click("a.btn.primary:has-text('Continue to the project')")
+        page.wait_for_url(re.compile(r"/projects/\d+/$"))
     project_pk = re.search(r"/projects/(\d+)/", page.url).group(1)
     expect(page.locator("h1")).to_contain_text("Quality system rollout")
 

@@ -250,3 +250,49 @@ RiskCategoryChoice = [
     ("legal", _("Legal / compliance")),
     ("other", _("Other")),
 ]
+
+
+class LessonUseKind(models.TextChoices):
+    RISK = "risk", _("Added to the risks")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+
+class LessonUse(TenantModel):
+    """A lesson taken up by a project: added to its risk register, or read and acknowledged.
+
+    How many projects took a lesson up is what makes it "useful" when the next one starts.
+    """
+
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="uses", verbose_name=_("lesson")
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="lesson_uses", verbose_name=_("project")
+    )
+    kind = models.CharField(_("taken up as"), max_length=14, choices=LessonUseKind.choices)
+    risk = models.ForeignKey(
+        "risks.Risk",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("risk"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lesson taken up")
+        verbose_name_plural = _("lessons taken up")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "project"], name="lessonuse_lesson_project_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "project"], name="lessonuse_org_project_idx"),
+            models.Index(fields=["organization", "lesson"], name="lessonuse_org_lesson_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id} → {self.project_id}"

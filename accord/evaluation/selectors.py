@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from . import health as health_mod
-from .models import HealthSnapshot, Lesson, Retrospective
+from .models import HealthSnapshot, Lesson, LessonCategory, LessonUse, Phase, Retrospective
 
 
 @dataclass
@@ -125,6 +127,122 @@ def relevant_lessons(project, *, limit: int = 30) -> list[Lesson]:
     lessons = list(qs.order_by("-created_at", "-id")[: limit * 2])
     lessons.sort(key=lambda lesson: (lesson.industry != industry, -lesson.created_at.timestamp()))
     return lessons[:limit]
+
+
+# A template's risk checklist says what the project will worry about: the lesson categories
+# that speak to those risks are offered first.
+LESSON_CATEGORY_OF_RISK = {
+    "technical": LessonCategory.TECHNICAL,
+    "resources": LessonCategory.TEAM,
+    "schedule": LessonCategory.PLANNING,
+    "requirement_change": LessonCategory.REQUIREMENTS,
+    "client_side": LessonCategory.CLIENT,
+    "commercial": LessonCategory.COMMERCIAL,
+    "legal": LessonCategory.COMMERCIAL,
+}
+START_PHASES = (Phase.INITIATION, Phase.PLANNING)
+# How many recent candidate lessons are scored (an organisation's base is read newest first).
+CANDIDATES = 300
+
+
+def template_lesson_categories(template) -> set[str]:
+    risks = getattr(template, "risks", None) or []
+    return {
+        LESSON_CATEGORY_OF_RISK[item["category"]]
+        for item in risks
+        if isinstance(item, dict) and item.get("category") in LESSON_CATEGORY_OF_RISK
+    }
+
+
+def lessons_for_start(
+    organization_id: int, *, industry: str = "", client=None, template=None, project=None, limit: int = 8
+) -> list[Lesson]:
+    """Lessons to offer when a project starts, most relevant first: the same industry or client
+    (or any industry), the template's risk categories, the planning phases, and how many projects
+    took each up. Each lesson carries ``relevance``, ``reasons`` and ``use_count``. Only the
+    organisation's own lessons; never the new project's own."""
+    industry = industry or (getattr(template, "industry", "") or getattr(client, "industry", "") or "")
+    scope = Q(industry="")
+    if industry:
+        scope |= Q(industry=industry)
+    if client is not None:
+        scope |= Q(project__client_id=client.pk)
+    qs = Lesson.objects.filter(scope, organization_id=organization_id)
+    if project is not None:
+        qs = qs.exclude(project=project)
+    candidates = list(
+        qs.select_related("project")
+        .annotate(use_count=Count("uses", distinct=True))
+        .order_by("-created_at", "-id")[:CANDIDATES]
+    )
+    categories = template_lesson_categories(template)
+    for lesson in candidates:
+        reasons, score = [], 0
+        if client is not None and lesson.project_id and lesson.project.client_id == client.pk:
+            score += 3
+            reasons.append(_("same client"))
+        if industry and lesson.industry == industry:
+            score += 3
+            reasons.append(_("same industry"))
+        if lesson.category in categories:
+            score += 2
+            reasons.append(_("matches the template's risks"))
+        if lesson.phase in START_PHASES:
+            score += 1
+            reasons.append(_("for the start of a project"))
+        if lesson.use_count:
+            score += min(lesson.use_count, 3)
+            reasons.append(
+                ngettext_lazy("taken up by %(n)d project", "taken up by %(n)d projects", lesson.use_count)
+                % {"n": lesson.use_count}
+            )
+        lesson.relevance, lesson.reasons = score, reasons
+    candidates.sort(key=lambda lesson: (-lesson.relevance, -lesson.use_count, -lesson.created_at.timestamp()))
+    return candidates[:limit]
+
+
+def project_template(project):
+    """The template a project was started from, if any (and if it still exists)."""
+    use = getattr(project, "template_use", None)  # a missing one raises an AttributeError subclass
+    return use.template if use is not None else None
+
+
+def lessons_for_project_start(project, *, limit: int = 8) -> list[Lesson]:
+    """The lessons a new project's manager is offered, each with ``use`` (this project's take-up)."""
+    lessons = lessons_for_start(
+        project.organization_id,
+        industry=project_industry(project),
+        client=project.client,
+        template=project_template(project),
+        project=project,
+        limit=limit,
+    )
+    uses = {
+        use.lesson_id: use
+        for use in LessonUse.objects.filter(
+            organization_id=project.organization_id, project=project, lesson__in=lessons
+        ).select_related("risk")
+    }
+    for lesson in lessons:
+        lesson.use = uses.get(lesson.pk)
+    return lessons
+
+
+def project_start_url(project) -> str:
+    """Where the manager lands after creating ``project``: the lessons from similar projects when
+    there are any, else the project."""
+    from django.urls import reverse
+
+    if lessons_for_start(
+        project.organization_id,
+        industry=project_industry(project),
+        client=project.client,
+        template=project_template(project),
+        project=project,
+        limit=1,
+    ):
+        return reverse("evaluation:project_lessons_start", args=[project.pk])
+    return reverse("projects:detail", args=[project.pk])
 
 
 def retrospective_list(project) -> QuerySet[Retrospective]:

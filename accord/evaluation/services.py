@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,8 @@ from .models import (
     HealthSnapshot,
     Lesson,
     LessonCategory,
+    LessonUse,
+    LessonUseKind,
     Phase,
     RetroAction,
     Retrospective,
@@ -368,6 +370,91 @@ def lesson_delete(*, actor, lesson: Lesson) -> None:
     with transaction.atomic():
         audit_delete(actor, lesson)
         lesson.delete()
+
+
+# The risk register's category for a lesson's category, when a lesson becomes a risk.
+RISK_CATEGORY_OF_LESSON = {
+    LessonCategory.COMMUNICATION: "client_side",
+    LessonCategory.REQUIREMENTS: "requirement_change",
+    LessonCategory.PLANNING: "schedule",
+    LessonCategory.TECHNICAL: "technical",
+    LessonCategory.QUALITY: "technical",
+    LessonCategory.COMMERCIAL: "commercial",
+    LessonCategory.TEAM: "resources",
+    LessonCategory.CLIENT: "client_side",
+}
+
+
+def _risk_owner(project):
+    """The project's manager owns the risk when they are an active team member."""
+    from accord.tenancy.models import TEAM_ROLES, Membership
+
+    if (
+        project.manager_id
+        and Membership.objects.filter(
+            organization_id=project.organization_id,
+            user_id=project.manager_id,
+            role__in=TEAM_ROLES,
+            is_active=True,
+        ).exists()
+    ):
+        return project.manager
+    return None
+
+
+def lesson_take_up(*, actor, project, lesson: Lesson, kind: str) -> LessonUse:
+    """Take a lesson up on a project: as a risk in its register (title, category and the
+    recommendation as mitigation), or acknowledged. Once per lesson and project; an acknowledged
+    lesson can still become a risk."""
+    from accord.risks.services import risk_create
+
+    if kind not in LessonUseKind.values:
+        raise ValidationError({"kind": _("Choose to add the lesson to the risks or to acknowledge it.")})
+    if lesson.organization_id != project.organization_id:
+        raise ValidationError({"lesson": _("Choose a lesson of your organisation.")})
+    try:
+        with transaction.atomic():
+            use = (
+                LessonUse.objects.select_for_update()
+                .filter(organization_id=project.organization_id, lesson=lesson, project=project)
+                .first()
+            )
+            if use is not None and (use.kind == LessonUseKind.RISK or kind == LessonUseKind.ACKNOWLEDGED):
+                if use.kind == LessonUseKind.RISK:
+                    raise ValidationError({"lesson": _("This lesson is already in the project's risks.")})
+                return use
+            risk = None
+            if kind == LessonUseKind.RISK:
+                from_lesson = _("From the lesson learned “%(title)s”.") % {"title": lesson.title}
+                risk = risk_create(
+                    actor=actor,
+                    project=project,
+                    title=lesson.title[:300],
+                    description="\n\n".join(p for p in (lesson.description.strip(), f"_{from_lesson}_") if p),
+                    category=RISK_CATEGORY_OF_LESSON.get(lesson.category, "other"),
+                    mitigation=lesson.recommendation,
+                    owner=_risk_owner(project),
+                    next_review_on=max(project.start_date, timezone.localdate()) + dt.timedelta(days=14),
+                )
+            if use is None:
+                use = LessonUse.objects.create(
+                    organization_id=project.organization_id,
+                    lesson=lesson,
+                    project=project,
+                    kind=kind,
+                    risk=risk,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+                audit_create(actor, use)
+            else:
+                before = snapshot(use)
+                use.kind, use.risk = kind, risk
+                use.save(update_fields=["kind", "risk", "updated_at"])
+                audit_update(actor, use, before)
+            audit_event(actor, lesson, "taken_up", {"project": project.code, "as": kind})
+    except IntegrityError:  # the same lesson taken up twice at the same moment
+        raise ValidationError({"lesson": _("This lesson was just taken up on this project.")}) from None
+    return use
 
 
 def today() -> dt.date:

@@ -29,4 +29,7 @@ urlpatterns = [
     path("lessons/<int:pk>/edit/", views.lesson_edit, name="lesson_edit"),
     path("lessons/<int:pk>/delete/", views.lesson_delete, name="lesson_delete"),
     path("projects/<int:pk>/lessons/", views.project_lessons, name="project_lessons"),
+    path("projects/<int:pk>/lessons/start/", views.project_lessons_start, name="project_lessons_start"),
+    path("projects/<int:pk>/lessons/<int:lesson_pk>/take-up/", views.lesson_take_up, name="lesson_take_up"),
+    path("lessons/similar/", views.lessons_similar, name="lessons_similar"),
 ]

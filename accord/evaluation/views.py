@@ -1,15 +1,18 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
-from accord.crm.models import Industry
+from accord.crm.models import Client, Industry
 from accord.tenancy.access import (
+    can_write_project,
     client_for_user,
     org_get,
     project_for_user,
@@ -29,7 +32,7 @@ from .forms import (
     apply_errors,
 )
 from .health import optional_model
-from .models import CloseoutEvaluation, Lesson, RetroAction, Retrospective
+from .models import CloseoutEvaluation, Lesson, LessonUseKind, RetroAction, Retrospective
 
 # --- health ---------------------------------------------------------------------------------------
 
@@ -511,4 +514,77 @@ def project_lessons(request, pk):
                 Lesson.objects.filter(organization_id=project.organization_id, project=project)
             ),
         },
+    )
+
+
+# --- lessons offered when a project starts ----------------------------------------------------------
+
+
+@team_required
+def project_lessons_start(request, pk):
+    project = project_for_user(request.membership, pk)
+    lessons = selectors.lessons_for_project_start(project)
+    if not lessons:
+        return redirect("projects:detail", project.pk)
+    return render(
+        request,
+        "evaluation/project_lessons_start.html",
+        {
+            "project": project,
+            "tab": "lessons",
+            "lessons": lessons,
+            "template": selectors.project_template(project),
+            "can_write": can_write_project(request.membership, project),
+        },
+    )
+
+
+@team_required
+@require_POST
+def lesson_take_up(request, pk, lesson_pk):
+    project = project_for_user(request.membership, pk, write=True)
+    lesson = org_get(request.membership, Lesson.objects.all(), lesson_pk)
+    kind = request.POST.get("kind", "")
+    try:
+        use = services.lesson_take_up(actor=request.user, project=project, lesson=lesson, kind=kind)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if use.kind == LessonUseKind.RISK:
+            messages.success(
+                request, _("“%(title)s” is now a risk of this project.") % {"title": lesson.title}
+            )
+        else:
+            messages.success(request, _("Lesson acknowledged."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("evaluation:project_lessons_start", args=[project.pk])
+    return redirect(target)
+
+
+@team_required
+def lessons_similar(request):
+    """The "lessons from similar projects" panel of the new-project forms (an HTMX fragment)."""
+    member = request.membership
+    client = template = None
+    if request.GET.get("client", "").isdigit():
+        client = Client.objects.filter(
+            organization_id=member.organization_id, pk=request.GET["client"]
+        ).first()
+    ProjectTemplate = optional_model("playbooks", "ProjectTemplate")  # noqa: N806
+    if ProjectTemplate is not None and request.GET.get("template", "").isdigit():
+        template = (
+            ProjectTemplate.objects.filter(pk=request.GET["template"])
+            .filter(Q(organization_id=member.organization_id) | Q(organization__isnull=True))
+            .first()
+        )
+    lessons = []
+    if client is not None or template is not None:
+        lessons = selectors.lessons_for_start(
+            member.organization_id, client=client, template=template, limit=5
+        )
+    return render(
+        request,
+        "evaluation/partials/similar_lessons.html",
+        {"lessons": lessons, "client": client, "template": template},
     )

@@ -65,15 +65,18 @@ def use(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            from accord.evaluation.selectors import project_start_url
+
             messages.success(
                 request, _("Project created from the template “%(name)s”.") % {"name": template.display_name}
             )
-            return redirect("projects:detail", project.pk)
+            return redirect(project_start_url(project))
     return render(
         request,
-        "web/form_page.html",
+        "projects/create.html",
         {
             "form": form,
+            "template": template,
             "title": _("New project from “%(name)s”") % {"name": template.display_name},
             "back_url": reverse("playbooks:detail", args=[template.pk]),
             "submit_label": _("Create project"),

@@ -113,9 +113,22 @@ def project_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            from accord.evaluation.selectors import project_start_url
+
             messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
-            return redirect("projects:detail", project.pk)
-    return _project_form_page(request, form, _("New project"), reverse("projects:list"), _("Create project"))
+            # Lessons from similar projects are offered first, when there are any.
+            return redirect(project_start_url(project))
+    return render(
+        request,
+        "projects/create.html",
+        {
+            "form": form,
+            "title": _("New project"),
+            "back_url": reverse("projects:list"),
+            "submit_label": _("Create project"),
+            "nav_active": "projects",
+        },
+    )
 
 
 @team_required

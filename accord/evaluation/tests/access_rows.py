@@ -61,6 +61,12 @@ def _lesson(world, project):
     return LessonFactory(organization=project.organization, project=project, title="变更要书面确认")
 
 
+def _project_with_lesson(world, project):
+    """A project and a lesson of its organisation to offer when it starts."""
+    project.lesson = LessonFactory(organization=project.organization, title="Freeze the pilot's scope")
+    return project
+
+
 def _lesson_form(_obj):
     return {"title": "Book key users early", "category": "planning", "phase": "planning", "industry": ""}
 
@@ -319,6 +325,24 @@ ROWS = [
         expect=TEAM_READ,
         expect_foreign=CLIENT_FOREIGN_WEB,
     ),
+    Row(
+        "evaluation:project_lessons_start",
+        make=_project_with_lesson,
+        path=_p("project_lessons_start"),
+        expect=TEAM_READ,
+        expect_foreign=CLIENT_FOREIGN_WEB,
+    ),
+    Row(
+        "evaluation:lesson_take_up",
+        method="POST",
+        make=_project_with_lesson,
+        path=lambda p: reverse("evaluation:lesson_take_up", args=[p.pk, p.lesson.pk]),
+        data=lambda p: {"kind": "risk"},
+        expect=TEAM_WRITE_FORM,
+        expect_foreign=CLIENT_FOREIGN_WEB,
+        tables=("evaluation.LessonUse", "risks.Risk"),
+    ),
+    Row("evaluation:lessons_similar", path=lambda w: reverse("evaluation:lessons_similar"), expect=LIST),
     # --- API: health
     Row(
         "GET /api/v1/clients/{client_id}/health",
