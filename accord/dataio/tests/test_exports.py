@@ -256,3 +256,26 @@ def test_export_query_count_does_not_grow(world, kind, count, django_assert_num_
         response = http.get(reverse("dataio:export", args=[kind]), {"format": "csv"})
         lines = download(response).decode("utf-8-sig").strip().splitlines()
     assert len(lines) > count
+
+
+@pytest.mark.parametrize("kind", ["clients", "contacts", "interactions", "tasks", "risks"])
+def test_cells_are_what_cell_makes_of_every_value(world, kind):
+    """The per-column fast paths write each value exactly as ``exports.cell`` does."""
+    from accord.dataio import exports
+    from accord.dataio.kinds import spec_for
+
+    f.ContactFactory(client=world.client, last_name="=HYPERLINK()", title="", notes="\tx", mobile="+86 1")
+    f.InteractionFactory(
+        client=world.client, summary="-1", occurred_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    )
+    f.TaskFactory(
+        project=world.project, title="@t", due_date=dt.date(2026, 4, 1), estimate_hours=Decimal("1.5")
+    )
+    Risk.objects.create(
+        organization=world.org, project=world.project, title="+r", probability=2, impact=3, score=6
+    )
+    spec = spec_for(kind)
+    queryset = spec.export_queryset(world.memberships[world.admin.pk], {})
+    paths = [path for _header, path in spec.export_fields]
+    expected = [[exports.cell(v) for v in row] for row in queryset.values_list(*paths)]
+    assert expected and list(exports.export_rows(spec, queryset)) == expected
