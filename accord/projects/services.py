@@ -164,6 +164,34 @@ def _full_clean(obj, exclude=()) -> None:
 # --- projects --------------------------------------------------------------------------------
 
 
+def project_budget_clean(*, budget_amount, currency: str) -> tuple[Decimal | None, str]:
+    """A project's budget (None when not given) rounded to the currency's minor unit, and the
+    ISO 4217 currency code; ValidationError naming ``budget_amount`` / ``currency`` otherwise."""
+    errors: dict[str, list] = {}
+    currency = (currency or "").strip().upper()
+    if currency not in CURRENCIES:
+        errors["currency"] = [
+            _("“%(code)s” is not an ISO 4217 currency code (for example CNY, EUR or USD).")
+            % {"code": currency}
+        ]
+    amount = None
+    if budget_amount not in (None, ""):
+        try:
+            amount = Decimal(str(budget_amount))
+            if not amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["budget_amount"] = [_("Enter the budget as a number.")]
+        else:
+            if amount < 0:
+                errors["budget_amount"] = [_("The budget must not be negative.")]
+            elif amount >= Decimal("1e12"):
+                errors["budget_amount"] = [_("The budget is too large.")]
+    if errors:
+        raise ValidationError(errors)
+    return (None if amount is None else quantize(amount, currency)), currency
+
+
 def _apply_project(project: Project, fields: dict, organization_id: int) -> tuple[list | None, list | None]:
     """Set and validate ``fields`` on ``project``; returns (team, contacts) to set after saving."""
     errors: dict[str, list] = {}
@@ -193,33 +221,13 @@ def _apply_project(project: Project, fields: dict, organization_id: int) -> tupl
                 setattr(project, key, _date(fields[key], key))
             except ValidationError as exc:
                 fail(exc)
-    if "currency" in fields:
-        project.currency = (fields["currency"] or "").strip().upper()
-    if project.currency not in CURRENCIES:
-        errors["currency"] = [
-            _("“%(code)s” is not an ISO 4217 currency code (for example CNY, EUR or USD).")
-            % {"code": project.currency}
-        ]
-    if "budget_amount" in fields:
-        value = fields["budget_amount"]
-        if value in (None, ""):
-            project.budget_amount = None
-        else:
-            try:
-                amount = Decimal(str(value))
-                if not amount.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                errors["budget_amount"] = [_("Enter the budget as a number.")]
-            else:
-                if amount < 0:
-                    errors["budget_amount"] = [_("The budget must not be negative.")]
-                elif amount >= Decimal("1e12"):
-                    errors["budget_amount"] = [_("The budget is too large.")]
-                else:
-                    project.budget_amount = amount
-    if project.budget_amount is not None and "currency" not in errors and "budget_amount" not in errors:
-        project.budget_amount = quantize(project.budget_amount, project.currency)
+    try:
+        project.budget_amount, project.currency = project_budget_clean(
+            budget_amount=fields.get("budget_amount", project.budget_amount),
+            currency=fields.get("currency", project.currency),
+        )
+    except ValidationError as exc:
+        fail(exc)
     for key, choices in (("status", ProjectStatus), ("rag", Rag)):
         if key in fields:
             if fields[key] not in choices.values:
