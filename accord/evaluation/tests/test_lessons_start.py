@@ -212,3 +212,12 @@ def test_start_page_query_count(world, manufacturing, n, django_assert_num_queri
     http.get(url)
     with django_assert_num_queries(8):
         assert http.get(url).status_code == 200
+
+
+def test_the_lessons_tab_leads_to_taking_them_up(world, manufacturing):
+    http = world.http(world.member)
+    tab = reverse("evaluation:project_lessons", args=[world.project.pk])
+    start = reverse("evaluation:project_lessons_start", args=[world.project.pk])
+    assert start not in http.get(tab).content.decode()
+    _lesson(world.org, industry="manufacturing")
+    assert start in http.get(tab).content.decode()
