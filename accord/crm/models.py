@@ -266,6 +266,13 @@ class Interaction(TenantModel):
                 fields=["organization", "project", "occurred_at"], name="inter_org_project_when_idx"
             ),
             models.Index(fields=["organization", "external_id"], name="inter_org_external_idx"),
+            # Open follow-ups of a client (counted on every row of the client list): a handful
+            # of rows, where the client's other indexes would read its whole timeline.
+            models.Index(
+                fields=["organization", "client", "follow_up_on"],
+                condition=models.Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
+                name="inter_open_follow_up_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import sqlite3
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from .models import Client, Contact, Interaction
 
 SEARCH_LIMIT = 25
+TIMELINE_PAGE = 50
 SEARCH_MAX_CHARS = 100
+# Trigram indexes (pg_trgm, FTS5 trigram) can only narrow a search for this many characters or more;
+# shorter terms (a two-character Chinese word) are found by scanning the timeline newest first.
+TRIGRAM_MIN_CHARS = 3
 
 
 def _count_of(model, *, filters: Q | None = None) -> Coalesce:
-    """A correlated COUNT of ``model`` rows of each client (no join fan-out, one query)."""
-    rows = model.objects.filter(client=OuterRef("pk"))
+    """A correlated COUNT of ``model`` rows of each client (no join fan-out, one query).
+
+    The organisation is matched too, so that the tables' organisation-first indexes serve it."""
+    rows = model.objects.filter(organization_id=OuterRef("organization_id"), client=OuterRef("pk"))
     if filters is not None:
         rows = rows.filter(filters)
     counted = rows.order_by().values("client").annotate(n=Count("pk")).values("n")[:1]
@@ -55,7 +75,9 @@ def client_list(
             | Q(contacts__first_name__icontains=q)
         ).distinct()
     last = (
-        Interaction.objects.filter(client=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+        Interaction.objects.filter(organization_id=OuterRef("organization_id"), client=OuterRef("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
     )
     return qs.select_related("owner").annotate(
         contacts_count=_count_of(Contact),
@@ -82,11 +104,21 @@ def interaction_list(organization_id: int) -> QuerySet[Interaction]:
     )
 
 
-def client_timeline(client: Client, *, kind: str = "", limit: int = 100) -> list[Interaction]:
+def client_timeline(
+    client: Client, *, kind: str = "", before: int | None = None, limit: int = TIMELINE_PAGE
+) -> tuple[list[Interaction], bool]:
+    """A page of the client's interactions, newest first, and whether older ones follow.
+
+    ``before``: the id of the last interaction of the previous page (keyset paging: any page
+    costs what the first does); an id not on this timeline gives an empty page."""
     qs = interaction_list(client.organization_id).filter(client=client)
     if kind:
         qs = qs.filter(kind=kind)
-    return list(qs.order_by("-occurred_at", "-id")[:limit])
+    if before is not None:
+        last = qs.filter(pk=before).values("occurred_at").order_by()[:1]
+        qs = qs.filter(Q(occurred_at__lt=Subquery(last)) | Q(occurred_at=Subquery(last), pk__lt=before))
+    rows = list(qs.order_by("-occurred_at", "-id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 def open_follow_ups(organization_id: int, *, client: Client | None = None, until: dt.date | None = None):
@@ -100,45 +132,91 @@ def open_follow_ups(organization_id: int, *, client: Client | None = None, until
     return qs.order_by("follow_up_on", "id")
 
 
+@functools.cache
+def _sqlite_trigram() -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (the migration 0003 made the
+    index only then)."""
+    if sqlite3.sqlite_version_info < (3, 34):
+        return False
+    probe = sqlite3.connect(":memory:")
+    try:
+        return any(row[0] == "ENABLE_FTS5" for row in probe.execute("PRAGMA compile_options"))
+    finally:
+        probe.close()
+
+
+CONTACT_SEARCH_FIELDS = (
+    "first_name",
+    "last_name",
+    "name_local",
+    "email",
+    "email_secondary",
+    "title",
+    "phone",
+    "mobile",
+    "wechat",
+    "wecom",
+    "dingtalk",
+    "feishu",
+    "slack",
+    "teams",
+)
+# All of a contact's searched fields in one text: the expression of the PostgreSQL trigram
+# index contact_search_trgm_idx (migration 0003, where it is spelled out the same way). A
+# field containing the term means this text contains it, so matching it only narrows.
+CONTACT_SEARCH_DOCUMENT = " || ' ' || ".join(f'"crm_contact"."{name}"' for name in CONTACT_SEARCH_FIELDS)
+
+
+def _any_contains(fields, query: str) -> Q:
+    matches = Q()
+    for name in fields:
+        matches |= Q(**{f"{name}__icontains": query})
+    return matches
+
+
+def _narrowed(qs: QuerySet, query: str, *, fts_table: str, pg_document: str = "") -> QuerySet:
+    """``qs`` limited to the rows whose substring index says they may contain ``query``.
+
+    Callers keep their own ``icontains`` filter, so the answer is the same with or without the
+    index (the FTS5 trigram match folds more than ASCII case; a document holds more than any
+    one field). Terms too short for trigrams are left to the plain filter."""
+    if len(query) < TRIGRAM_MIN_CHARS:
+        return qs
+    if connection.vendor == "sqlite" and _sqlite_trigram():
+        phrase = '"' + query.replace('"', '""') + '"'
+        # The table name is one of this module's constants; the term goes as a parameter.
+        sql = f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH %s"  # noqa: S608
+        return qs.filter(pk__in=RawSQL(sql, [phrase]))  # noqa: S611
+    if connection.vendor == "postgresql" and pg_document:
+        document = RawSQL(pg_document, [], output_field=TextField())  # noqa: S611 - a constant
+        return qs.alias(search_document=document).filter(search_document__icontains=query)
+    return qs
+
+
+def _interaction_text(qs: QuerySet[Interaction], query: str) -> QuerySet[Interaction]:
+    """Interactions whose summary or details contain ``query``. On PostgreSQL the trigram
+    indexes are on exactly the expressions ``icontains`` compares; on SQLite an FTS5 table."""
+    qs = qs.filter(_any_contains(("summary", "body"), query))
+    return _narrowed(qs, query, fts_table="crm_interaction_search")
+
+
+def _contact_text(qs: QuerySet[Contact], query: str) -> QuerySet[Contact]:
+    qs = qs.filter(_any_contains(CONTACT_SEARCH_FIELDS, query))
+    return _narrowed(qs, query, fts_table="crm_contact_search", pg_document=CONTACT_SEARCH_DOCUMENT)
+
+
 def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> dict[str, list]:
     """Clients, contacts and interactions whose text contains ``query`` (any case, any script)."""
     query = (query or "").strip()[:SEARCH_MAX_CHARS]
     if not query:
         return {"clients": [], "contacts": [], "interactions": []}
     clients = Client.objects.filter(organization_id=organization_id).filter(
-        Q(name__icontains=query)
-        | Q(tags__icontains=query)
-        | Q(business__icontains=query)
-        | Q(goals__icontains=query)
-        | Q(priorities__icontains=query)
-        | Q(notes__icontains=query)
+        _any_contains(("name", "tags", "business", "goals", "priorities", "notes"), query)
     )[:limit]
-    contacts = (
-        Contact.objects.filter(organization_id=organization_id)
-        .filter(
-            Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-            | Q(name_local__icontains=query)
-            | Q(email__icontains=query)
-            | Q(email_secondary__icontains=query)
-            | Q(title__icontains=query)
-            | Q(phone__icontains=query)
-            | Q(mobile__icontains=query)
-            | Q(wechat__icontains=query)
-            | Q(wecom__icontains=query)
-            | Q(dingtalk__icontains=query)
-            | Q(feishu__icontains=query)
-            | Q(slack__icontains=query)
-            | Q(teams__icontains=query)
-        )
-        .select_related("client")[:limit]
-    )
-    interactions = (
-        Interaction.objects.filter(organization_id=organization_id)
-        .filter(Q(summary__icontains=query) | Q(body__icontains=query))
-        .select_related("client")
-        .order_by("-occurred_at", "-id")[:limit]
-    )
+    contacts = _contact_text(Contact.objects.filter(organization_id=organization_id), query)
+    interactions = _interaction_text(Interaction.objects.filter(organization_id=organization_id), query)
+    contacts = contacts.select_related("client")[:limit]
+    interactions = interactions.select_related("client").order_by("-occurred_at", "-id")[:limit]
     return {"clients": list(clients), "contacts": list(contacts), "interactions": list(interactions)}
 
 

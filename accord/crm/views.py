@@ -114,7 +114,9 @@ def client_detail(request, pk):
     )
     for project in projects:
         project.progress = progress_percent(project.tasks_done, project.tasks_total)
-    timeline = selectors.client_timeline(client, kind=kind)
+    before = request.GET.get("before", "")
+    before = int(before) if before.isdigit() and len(before) < 19 else None
+    timeline, older = selectors.client_timeline(client, kind=kind, before=before)
     follow_ups = list(selectors.open_follow_ups(member.organization_id, client=client))
     _week_start, week_end = week_bounds(timezone.localdate())
     return render(
@@ -125,6 +127,8 @@ def client_detail(request, pk):
             "contacts": contacts,
             "projects": projects,
             "timeline": timeline,
+            "timeline_older": older,
+            "timeline_paged": before is not None,
             "kind": kind,
             "kinds": InteractionKind.choices,
             "follow_ups": follow_ups,

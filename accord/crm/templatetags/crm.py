@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -44,6 +45,19 @@ SENTIMENT_ICONS = {"positive": "▲", "neutral": "●", "negative": "▼"}
 EXCERPT_CHARS = 160
 
 
+@functools.cache
+def _labels(model, name: str) -> dict:
+    return dict(model._meta.get_field(name).flatchoices)
+
+
+@register.filter
+def label(obj, name: str):
+    """``obj.get_<name>_display()`` for long lists: Django's version rebuilds the field's
+    choices (translating every label) on each call; this looks the value up once built."""
+    value = getattr(obj, name)
+    return _labels(type(obj), name).get(value, value)
+
+
 @register.filter
 def kind_icon(kind: str) -> str:
     return KIND_ICONS.get(kind, "•")
@@ -57,7 +71,7 @@ def sentiment_badge(interaction) -> str:
         css,
         interaction._meta.get_field("sentiment").verbose_name,
         SENTIMENT_ICONS.get(interaction.sentiment, ""),
-        interaction.get_sentiment_display(),
+        label(interaction, "sentiment"),
     )
 
 

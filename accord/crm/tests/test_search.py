@@ -1,0 +1,157 @@
+"""Search through the substring indexes answers exactly what a plain ``icontains`` scan does."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accord.crm import selectors
+from accord.crm.models import Contact, Interaction
+from accord.testing import factories as f
+
+TEXTS = [
+    ("验收测试安排在下周", ""),
+    ("需求变更评审会", "客户提出需求变更：增加报表导出"),
+    ("Warehouse walkthrough", "验收标准已确认"),
+    ("Status call", "warehouse staff trained; 需求调研 done"),
+    ("周例会 weekly", "Müller asked about the WAREHOUSE budget"),
+    ("100% done_ok", 'a "quoted" word and 50%_off'),
+    ("变更", "short"),
+    ("Kickoff 启动会", ""),
+]
+CONTACTS = [
+    {"first_name": "Anna", "last_name": "Müller", "name_local": "安娜", "email": "anna@warehouse.example"},
+    {"first_name": "伟", "last_name": "王", "title": "需求变更负责人", "wechat": "wang_wei"},
+    {
+        "first_name": "Lukas",
+        "last_name": "Schmidt",
+        "teams": "lukas@验收测试.example",
+        "phone": "+86 138 100%",
+    },
+    {"first_name": "Emma", "last_name": "Brown", "dingtalk": "emma_ok", "slack": '"quoted"'},
+]
+TERMS = [
+    "验收",
+    "验收测试",
+    "需求变更",
+    "变更",
+    "warehouse",
+    "WAREHOUSE",
+    "wareh",
+    "müller",
+    "Müller",
+    "需求调研 done",
+    "%",
+    "100%",
+    "_ok",
+    '"quoted"',
+    "a",
+    "nothing like this",
+    "OR",
+    "NEAR(",
+]
+
+
+def plain(organization_id: int, term: str) -> list[int]:
+    """The reference answer: what search returned before the indexes existed."""
+    return list(
+        Interaction.objects.filter(organization_id=organization_id)
+        .filter(Q(summary__icontains=term) | Q(body__icontains=term))
+        .order_by("-occurred_at", "-id")
+        .values_list("pk", flat=True)[: selectors.SEARCH_LIMIT]
+    )
+
+
+def plain_contacts(organization_id: int, term: str) -> list[int]:
+    matches = Q()
+    for name in selectors.CONTACT_SEARCH_FIELDS:
+        matches |= Q(**{f"{name}__icontains": term})
+    return list(
+        Contact.objects.filter(organization_id=organization_id)
+        .filter(matches)
+        .values_list("pk", flat=True)[: selectors.SEARCH_LIMIT]
+    )
+
+
+@pytest.fixture
+def timeline(world):
+    now = timezone.now()
+    for i, (summary, body) in enumerate(TEXTS * 4):
+        f.InteractionFactory(
+            client=world.client, summary=summary, body=body, occurred_at=now - dt.timedelta(hours=i)
+        )
+        f.InteractionFactory(client=world.foreign_client, summary=summary, body=body, occurred_at=now)
+    for fields in CONTACTS * 2:
+        f.ContactFactory(client=world.client, **fields)
+        f.ContactFactory(client=world.foreign_client, **fields)
+    return world
+
+
+@pytest.mark.django_db
+class TestIndexedSearch:
+    @pytest.mark.parametrize("term", TERMS)
+    def test_same_answer_as_a_plain_scan_and_only_the_organisation(self, timeline, term):
+        results = selectors.search(timeline.org.pk, term)
+        found = [i.pk for i in results["interactions"]]
+        assert found == plain(timeline.org.pk, term)
+        assert not Interaction.objects.filter(pk__in=found).exclude(organization=timeline.org).exists()
+        contacts = [c.pk for c in results["contacts"]]
+        assert contacts == plain_contacts(timeline.org.pk, term)
+        assert not Contact.objects.filter(pk__in=contacts).exclude(organization=timeline.org).exists()
+
+    def test_terms_find_what_they_should(self, timeline):
+        def summaries(term):
+            return {i.summary for i in selectors.search(timeline.org.pk, term)["interactions"]}
+
+        assert summaries("需求变更") == {"需求变更评审会"}
+        assert summaries("验收") == {"验收测试安排在下周", "Warehouse walkthrough"}
+        assert summaries("warehouse") == {"Warehouse walkthrough", "Status call", "周例会 weekly"}
+
+        def contacts(term):
+            return {c.last_name for c in selectors.search(timeline.org.pk, term)["contacts"]}
+
+        assert contacts("warehouse") == {"Müller"}
+        assert contacts("需求变更") == {"王"}
+        assert contacts("验收测试") == {"Schmidt"}
+        assert contacts("WANG_W") == {"王"}
+
+    def test_edits_and_deletes_reach_the_index(self, timeline):
+        row = Interaction.objects.filter(organization=timeline.org, summary="Kickoff 启动会").first()
+        row.summary = "Kickoff 上线验收测试"
+        row.save()
+        assert row.pk in [i.pk for i in selectors.search(timeline.org.pk, "上线验收")["interactions"]]
+        assert row.pk not in [i.pk for i in selectors.search(timeline.org.pk, "启动会")["interactions"]]
+        Interaction.objects.filter(organization=timeline.org, summary="需求变更评审会").delete()
+        assert selectors.search(timeline.org.pk, "需求变更")["interactions"] == []
+
+    def test_long_terms_go_through_the_indexes(self, timeline):
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.search(timeline.org.pk, "需求变更")
+        if connection.vendor == "sqlite":
+            sql = "\n".join(q["sql"] for q in ctx.captured_queries)
+            assert "crm_interaction_search" in sql and "crm_contact_search" in sql
+            return
+        # The text conditions as search builds them: with sequential scans priced out,
+        # PostgreSQL answers them from the trigram indexes (so their expressions match).
+        for qs, indexes in (
+            (
+                selectors._interaction_text(Interaction.objects.all(), "需求变更"),
+                ["inter_summary_trgm_idx", "inter_body_trgm_idx"],
+            ),
+            (selectors._contact_text(Contact.objects.all(), "需求变更"), ["contact_search_trgm_idx"]),
+        ):
+            sql, params = qs.values("pk").query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql, params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert all(name in plan for name in indexes), plan
+
+    def test_short_terms_scan_instead(self, timeline):
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.search(timeline.org.pk, "验收")
+        sql = "\n".join(q["sql"] for q in ctx.captured_queries)
+        assert "_search" not in sql and "MATCH" not in sql and "|| ' ' ||" not in sql
