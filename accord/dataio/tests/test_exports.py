@@ -200,6 +200,16 @@ def test_xlsx_export_is_a_real_workbook_with_safe_cells(world):
     assert any(row[1] == "'@SUM(A1:A9)" and row[-1] == "'-2+3" for row in rows[1:])
 
 
+def test_xlsx_cells_with_markup_and_control_characters(world):
+    f.ContactFactory(client=world.client, last_name="<b>Lee & Co</b>", notes="bell\x07 and  spaces  ")
+    _response, content = export(world, world.admin, "contacts", format="xlsx")
+    # A well-formed package read back by openpyxl in both modes; XML cannot hold the bell.
+    for read_only in (True, False):
+        sheet = load_workbook(io.BytesIO(content), read_only=read_only).worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert any(row[1] == "<b>Lee & Co</b>" and row[-1] == "bell and  spaces  " for row in rows[1:])
+
+
 def test_filters_of_the_list_pages(world):
     other = f.ClientFactory(
         organization=world.org, name="Beta Retail", status="prospect", industry="retail", tags="retail, east"
