@@ -1,13 +1,20 @@
-"""Import and export rates for 100,000 contacts, on a scratch database.
+"""Import and export rates for 100,000 contacts, on scratch databases: SQLite and PostgreSQL.
 
-    .venv/bin/python bench/dataio_bench.py [--rows 100000]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5439/accord .venv/bin/python bench/dataio_bench.py
+    .venv/bin/python bench/dataio_bench.py [--rows 100000] [--database both|sqlite|postgresql]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/accord_hc_bench .venv/bin/python bench/dataio_bench.py
 
-Builds a throwaway database (SQLite in a temporary folder unless DATABASE_URL is set; tables
-from the models, no migrations), writes a CSV of N contacts at 500 companies, then measures:
-detect (upload + encoding/delimiter/row scan), preview (every row checked), import (all rows
-written), re-import as duplicates (every row skipped), and exports to CSV and XLSX. Prints
-rows/s and writes the numbers as JSON to bench/results/. Not part of CI.
+PostgreSQL is the server at ``DATABASE_URL`` (or, when that is not set, 127.0.0.1:5433), in a
+database of the URL's name (``accord_hc_bench`` by default) made for the run and dropped after;
+nothing is started. When ``DATABASE_URL`` is in the environment (as ``bench/run.py`` passes it:
+empty for SQLite) and no ``--database`` is given, only that one database is measured.
+
+Each database: tables from the models (no migrations); a CSV of N contacts at 500 companies;
+then detect (upload + encoding/delimiter/row scan), preview (every row checked), import (all
+rows written), re-import as duplicates (every row skipped), and exports to CSV and XLSX. Each
+step prints rows per second of wall time and per CPU-second of this process (the machine has
+two cores shared with other work, so the wall time partly measures waiting for a CPU); on
+PostgreSQL also the CPU time of the database server's process, and the peak memory (RSS) so
+far. The numbers are written as JSON to bench/results/. Not part of CI.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import json
 import os
 import platform
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,11 +36,72 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5433/accord_hc_bench"
+DATABASES = ("sqlite", "postgresql")
+
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database", choices=[*DATABASES, "both"], default=None)
+    parser.add_argument("--no-xlsx", action="store_true", help="skip the (slow) XLSX export")
     args = parser.parse_args()
+    database = args.database
+    if database is None:
+        given = os.environ.get("DATABASE_URL")
+        database = "both" if given is None else ("postgresql" if given else "sqlite")
+    if database == "both":
+        return _both(args)
+    if database == "postgresql":
+        os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or POSTGRES_URL
+    else:
+        os.environ["DATABASE_URL"] = ""
+    out = measure(args.rows, xlsx=not args.no_xlsx)
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+def _both(args) -> int:
+    """Each database in its own process (Django's settings are per process); one JSON for both."""
+    combined: dict = {"rows": args.rows, "databases": {}}
+    for database in DATABASES:
+        print(f"== {database}")
+        command = [sys.executable, __file__, "--rows", str(args.rows), "--database", database]
+        if args.no_xlsx:
+            command.append("--no-xlsx")
+        result = subprocess.run(command, cwd=ROOT, check=False, capture_output=True, text=True)
+        print(result.stdout, end="")
+        written = [line for line in result.stdout.splitlines() if line.startswith("written to ")]
+        if result.returncode != 0 or not written:
+            print(result.stderr[-3000:], file=sys.stderr)
+            combined["databases"][database] = {"failed": f"exit status {result.returncode}"}
+            continue
+        path = ROOT / written[-1].removeprefix("written to ")
+        combined["databases"][database] = json.loads(path.read_text())
+    _summary(combined)
+    out = ROOT / "bench" / "results" / f"dataio-both-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(combined, indent=2) + "\n")
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0 if all("failed" not in r for r in combined["databases"].values()) else 1
+
+
+def _summary(combined: dict) -> None:
+    print(f"\n== {combined['rows']:,} contacts: rows/s wall | rows per CPU-second (this process)")
+    for database, results in combined["databases"].items():
+        if "failed" in results:
+            print(f"{database:<11} failed")
+            continue
+        parts = []
+        for label in ("import_end_to_end", "export CSV (streamed)", "export XLSX (write-only)"):
+            if label in results:
+                step, name = results[label], label.split(" (")[0]
+                parts.append(f"{name} {step['rows_per_second']:,} | {step['rows_per_cpu_second']:,}")
+        print(f"{database:<11} " + "; ".join(parts) + f"; peak {results['peak_rss_mb']} MB")
+
+
+def measure(rows: int, *, xlsx: bool = True) -> Path:
+    """Measure on the database of ``DATABASE_URL`` (SQLite when empty); returns the JSON written."""
     scratch = Path(tempfile.mkdtemp(prefix="accord-bench-"))
     os.environ.setdefault("ACCORD_DATA_DIR", str(scratch))
     os.environ.setdefault("ACCORD_SQLITE_PATH", str(scratch / "bench.sqlite3"))
@@ -43,18 +113,23 @@ def main() -> int:
     from django.conf import settings
     from django.db import connection
 
-    settings.ACCORD_IMPORT_MAX_ROWS = max(args.rows, 200_000)
+    settings.ACCORD_IMPORT_MAX_ROWS = max(rows, 200_000)
     settings.ACCORD_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
     settings.MEDIA_ROOT = scratch / "media"
     settings.DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False
     connection.settings_dict.setdefault("TEST", {})["MIGRATE"] = False
     if connection.vendor == "sqlite":
         connection.settings_dict["TEST"]["NAME"] = str(scratch / "bench-test.sqlite3")
+    else:
+        # The database of the URL itself (made here, dropped after), not test_<name>.
+        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"]
+    load_before = [round(x, 1) for x in os.getloadavg()]
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        results = run(args.rows, scratch)
+        results = run(rows, scratch, xlsx=xlsx)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(scratch, ignore_errors=True)
     results.update(
         {
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -62,6 +137,7 @@ def main() -> int:
             "python": platform.python_version(),
             "machine": platform.machine(),
             "cpus": os.cpu_count(),
+            "load_average_before": load_before,
             "load_average": [round(x, 1) for x in os.getloadavg()],
         }
     )
@@ -73,34 +149,59 @@ def main() -> int:
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written to {out.relative_to(ROOT)}")
-    return 0
+    return out
+
+
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL server process (same machine)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(label: str, rows: int, fn, results: dict):
-    """Wall time, and the CPU time of this process (on a shared, busy machine the wall time
-    mostly measures waiting for a CPU; with SQLite the database work is in-process CPU too)."""
+    """Wall time, the CPU time of this process (on a shared, busy machine the wall time mostly
+    measures waiting for a CPU; with SQLite the database work is in-process CPU too) and, on
+    PostgreSQL, that of the server process."""
+    server_start = _server_cpu()
     start, cpu_start = time.perf_counter(), time.process_time()
     value = fn()
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
+    server_end = _server_cpu()
     rate = rows / seconds if seconds else float("inf")
     cpu_rate = rows / cpu if cpu else float("inf")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results[label] = {
         "rows": rows,
         "seconds": round(seconds, 3),
         "rows_per_second": round(rate),
         "cpu_seconds": round(cpu, 3),
         "rows_per_cpu_second": round(cpu_rate),
+        "peak_rss_mb": round(peak),
     }
-    print(
+    line = (
         f"{label:<28} {rows:>8} rows  {seconds:8.2f} s {rate:>9,.0f} rows/s   "
         f"cpu {cpu:7.2f} s {cpu_rate:>9,.0f} rows/s"
     )
+    if server_start is not None and server_end is not None:
+        server = server_end - server_start
+        results[label]["server_cpu_seconds"] = round(server, 3)
+        line += f"   server cpu {server:6.2f} s"
+    print(f"{line}   peak {peak:4.0f} MB")
     return value
 
 
-def run(rows: int, scratch: Path) -> dict:
+def run(rows: int, scratch: Path, *, xlsx: bool = True) -> dict:
     from django.core.files import File
 
     from accord.crm.models import Client, Contact
@@ -154,18 +255,20 @@ def run(rows: int, scratch: Path) -> dict:
     assert done.status == "done" and done.created_count == rows, (done.status, done.error)
     assert Contact.objects.filter(organization=org).count() == rows
     steps = ("detect (upload + scan)", "import (bulk write)")
-    wall = sum(results[k]["seconds"] for k in steps)
-    cpu = sum(results[k]["cpu_seconds"] for k in steps)
-    results["import_end_to_end"] = {
+    end_to_end = {
         "rows": rows,
-        "seconds": round(wall, 3),
-        "rows_per_second": round(rows / wall),
-        "cpu_seconds": round(cpu, 3),
-        "rows_per_cpu_second": round(rows / cpu),
+        "seconds": round(sum(results[k]["seconds"] for k in steps), 3),
+        "cpu_seconds": round(sum(results[k]["cpu_seconds"] for k in steps), 3),
     }
+    end_to_end["rows_per_second"] = round(rows / end_to_end["seconds"])
+    end_to_end["rows_per_cpu_second"] = round(rows / end_to_end["cpu_seconds"])
+    if all("server_cpu_seconds" in results[k] for k in steps):
+        end_to_end["server_cpu_seconds"] = round(sum(results[k]["server_cpu_seconds"] for k in steps), 3)
+    results["import_end_to_end"] = end_to_end
     print(
-        f"{'import end to end':<28} {rows:>8} rows  {wall:8.2f} s {rows / wall:>9,.0f} rows/s   "
-        f"cpu {cpu:7.2f} s {rows / cpu:>9,.0f} rows/s"
+        f"{'import end to end':<28} {rows:>8} rows  {end_to_end['seconds']:8.2f} s "
+        f"{end_to_end['rows_per_second']:>9,} rows/s   cpu {end_to_end['cpu_seconds']:7.2f} s "
+        f"{end_to_end['rows_per_cpu_second']:>9,} rows/s"
     )
 
     again = create()
@@ -179,22 +282,17 @@ def run(rows: int, scratch: Path) -> dict:
     queryset = spec.export_queryset(member, {})
 
     def export_csv():
-        count = 0
         with open(scratch / "export.csv", "w", encoding="utf-8", newline="") as out:
             for chunk in exports.csv_chunks(exports.export_header(spec), exports.export_rows(spec, queryset)):
                 out.write(chunk)
-                count += chunk.count("\n")
-        return count
 
     timed("export CSV (streamed)", rows, export_csv, results)
-    timed(
-        "export XLSX (write-only)",
-        rows,
-        lambda: exports.xlsx_tempfile(
-            exports.export_header(spec), exports.export_rows(spec, queryset)
-        ).close(),
-        results,
-    )
+
+    def export_xlsx():
+        exports.xlsx_tempfile(exports.export_header(spec), exports.export_rows(spec, queryset)).close()
+
+    if xlsx:
+        timed("export XLSX (write-only)", rows, export_xlsx, results)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["peak_rss_mb"] = round(peak)
     print(f"peak memory (RSS): {peak:.0f} MB")
