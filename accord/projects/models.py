@@ -111,7 +111,9 @@ class Milestone(TenantModel):
         verbose_name_plural = _("milestones")
         ordering = ["due_date", "id"]
         indexes = [
-            models.Index(fields=["organization", "project", "due_date"], name="milestone_org_proj_due_idx")
+            models.Index(fields=["organization", "project", "due_date"], name="milestone_org_proj_due_idx"),
+            # Milestones due soon across projects (the dashboard).
+            models.Index(fields=["organization", "status", "due_date"], name="milestone_org_status_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +194,9 @@ class Task(TenantModel):
             models.Index(fields=["organization", "project", "status"], name="task_org_proj_status_idx"),
             models.Index(fields=["organization", "assignee", "status"], name="task_org_assignee_idx"),
             models.Index(fields=["organization", "due_date"], name="task_org_due_idx"),
+            # The dashboard: my tasks by due date, and action items (a few among all tasks).
+            models.Index(fields=["organization", "assignee", "due_date"], name="task_org_assignee_due_idx"),
+            models.Index(fields=["organization", "kind", "due_date"], name="task_org_kind_due_idx"),
         ]
 
     def __str__(self) -> str:

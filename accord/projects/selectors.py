@@ -170,11 +170,15 @@ def project_stats(project: Project) -> ProjectStats:
     )
 
 
-def milestones_due_soon(projects: QuerySet[Project], days: int = 14) -> QuerySet[Milestone]:
+def milestones_due_soon(
+    organization_id: int, projects: QuerySet[Project], days: int = 14
+) -> QuerySet[Milestone]:
+    """Planned milestones of ``projects`` due within ``days`` (or overdue), soonest first."""
     today = timezone.localdate()
     return (
         Milestone.objects.filter(
             Exists(projects.filter(pk=OuterRef("project_id"))),
+            organization_id=organization_id,
             status=MilestoneStatus.PLANNED,
             due_date__lte=today + dt.timedelta(days=days),
         )

@@ -11,7 +11,7 @@ from accord.evaluation.health import level_for
 from accord.evaluation.selectors import clients_at_risk
 from accord.lib.dates import week_bounds
 from accord.meetings.selectors import overdue_action_items
-from accord.projects.models import ProjectStatus, Task, TaskStatus
+from accord.projects.models import Project, ProjectStatus, Task, TaskStatus
 from accord.projects.selectors import milestones_due_soon, project_list, with_progress
 from accord.tenancy.access import projects_for_user, team_required
 
@@ -32,11 +32,16 @@ def home(request):
 def dashboard(request):
     member = request.membership
     today = timezone.localdate()
-    mine = projects_for_user(member).filter(Q(manager=request.user) | Q(team=request.user)).distinct()
+    # Managed or on the team: a subquery rather than a join, so no DISTINCT over every project.
+    on_team = Project.team.through.objects.filter(user_id=request.user.pk).values("project_id")
+    mine = projects_for_user(member).filter(Q(manager=request.user) | Q(pk__in=on_team))
     if not mine.exists() and member.can_manage_projects:
         mine = projects_for_user(member)
     open_projects = mine.exclude(status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED])
-    projects = with_progress(project_list(open_projects).order_by("end_date", "id")[:20])
+    # The 20 shown are picked first; only they get their task and milestone counts.
+    shown = list(open_projects.order_by("end_date", "id").values_list("pk", flat=True)[:20])
+    shown_projects = Project.objects.filter(organization_id=member.organization_id, pk__in=shown)
+    projects = with_progress(project_list(shown_projects).order_by("end_date", "id"))
     overdue_tasks = (
         Task.objects.filter(
             organization_id=member.organization_id,
@@ -59,7 +64,7 @@ def dashboard(request):
         .select_related("client")
         .order_by("follow_up_on", "id")[:20]
     )
-    milestones = milestones_due_soon(open_projects, days=MILESTONE_DAYS)[:20]
+    milestones = milestones_due_soon(member.organization_id, open_projects, days=MILESTONE_DAYS)[:20]
     # What was agreed in meetings and is now late, on my open projects.
     action_items = overdue_action_items(member).filter(project__in=open_projects.values("pk"))[:20]
     # What the communication plans ask of me this week (and what I let slip).

@@ -72,9 +72,10 @@ def test_dashboard_query_count_does_not_grow(world, rows, django_assert_num_quer
         f.MilestoneFactory(project=project, due_date=timezone.localdate() + dt.timedelta(days=3))
     http = world.http(world.manager)
     http.get("/dashboard/")  # warm the session
-    # session, membership, projects, overdue tasks, follow-ups, milestones, action items,
-    # client updates due, clients at risk … — the same number whatever the data.
-    with django_assert_num_queries(12):
+    # session, membership, my projects (which, then their counts), overdue tasks, follow-ups,
+    # milestones, action items, client updates due, clients at risk … — the same number
+    # whatever the data.
+    with django_assert_num_queries(13):
         assert http.get("/dashboard/").status_code == 200
 
 
@@ -107,3 +108,24 @@ def test_overdue_action_items_from_meetings_are_on_the_dashboard(world):
     ActionItemFactory(meeting=meeting, task=late, owner_contact=world.contact)
     body = world.http(world.manager).get("/dashboard/").content.decode()
     assert "Send the data mapping sheet" in body and "Steering committee" in body
+
+
+def test_dashboard_shows_the_twenty_projects_ending_first_once_each(world):
+    today = timezone.localdate()
+    for i in range(25):
+        project = f.ProjectFactory(
+            client=world.client,
+            manager=world.member if i % 2 else world.manager,
+            code=f"E-{i:02d}",
+            name=f"Ending {i:02d}",
+            start_date=today - dt.timedelta(days=30),
+            end_date=today + dt.timedelta(days=60 - i),
+        )
+        project.team.add(world.member)  # managed and on the team: still listed once
+        f.TaskFactory(project=project, status="done")
+    body = world.http(world.member).get("/dashboard/").content.decode()
+    shown = [f"Ending {i:02d}" for i in range(25) if f"Ending {i:02d}<" in body]
+    assert shown == [f"Ending {i:02d}" for i in range(5, 25)]
+    assert body.index("Ending 24<") < body.index("Ending 05<")  # nearest end first
+    assert body.count("Ending 24<") == 1
+    assert "100% · 1/1" in body
