@@ -527,6 +527,13 @@ class KindSpec:
     def before_update(self, objs: list[models.Model], batch: Batch) -> None:
         """The same for a batch of changed records."""
 
+    def existing(self, batch: Batch, ids: list[int]) -> dict[int, models.Model]:
+        """The records a batch of duplicates will update, by id (one query)."""
+        return self.model.objects.filter(organization_id=batch.org_id).in_bulk(ids)
+
+    def after_update(self, objs: list[models.Model], batch: Batch) -> None:
+        """What follows the update of a batch of changed records."""
+
     def after_create(self, rows: list[dict], ids: list[int], batch: Batch) -> None:
         """What follows the insert of a batch (with the new ids when ``needs_ids``)."""
 
@@ -1060,6 +1067,38 @@ class InteractionSpec(KindSpec):
                 logged.append(Interaction(pk=pk, **{k: v for k, v in row.items() if not k.startswith("_")}))
                 contacts[pk] = set(row["_contact_ids"])
         interactions_logged(logged, contacts=contacts)
+
+    def existing(self, batch, ids):
+        return (
+            Interaction.objects.filter(organization_id=batch.org_id).prefetch_related("contacts").in_bulk(ids)
+        )
+
+    def apply(self, obj, result):
+        changed = super().apply(obj, result)
+        current = {c.pk for c in obj.contacts.all()}
+        wanted = result.values.get("_contact_ids") or []
+        # A cell naming contacts sets who took part; an empty one keeps them.
+        obj._new_contacts = wanted if wanted and set(wanted) != current else None
+        obj._contact_set = set(wanted) if wanted else current
+        if obj._new_contacts is not None:
+            changed.append("contacts")
+        return changed
+
+    def after_update(self, objs, batch):
+        """New participants, and the plan obligations the changed interactions meet (as when
+        they are changed by hand), for the whole batch at once."""
+        from accord.comms.services import interactions_logged
+
+        from .writer import writer_for
+
+        through = Interaction.contacts.through
+        replaced = [obj for obj in objs if obj._new_contacts is not None]
+        if replaced:
+            through.objects.filter(interaction_id__in=[obj.pk for obj in replaced]).delete()
+            writer_for(through).insert(
+                [{"interaction_id": obj.pk, "contact_id": pk} for obj in replaced for pk in obj._new_contacts]
+            )
+        interactions_logged(objs, contacts={obj.pk: obj._contact_set for obj in objs})
 
     def export_queryset(self, member, params):
         from .selectors import interaction_export_queryset

@@ -315,9 +315,7 @@ def _flush_creates(spec: KindSpec, batch: Batch, rows: list[dict], counts: Count
 def _flush_updates(spec: KindSpec, batch: Batch, results: list, counts: Counts) -> None:
     if not results:
         return
-    existing = spec.model.objects.filter(organization_id=batch.org_id).in_bulk(
-        [r.duplicate_of for r in results]
-    )
+    existing = spec.existing(batch, [r.duplicate_of for r in results])
     changed_objs, fields = [], set()
     now = timezone.now()
     for result in results:
@@ -331,7 +329,9 @@ def _flush_updates(spec: KindSpec, batch: Batch, results: list, counts: Counts) 
             fields.update(changed)
     if changed_objs:
         spec.before_update(changed_objs, batch)
-        spec.model.objects.bulk_update(changed_objs, sorted(fields | {"updated_at"}), batch_size=BATCH_SIZE)
+        columns = {name for name in fields if not spec.model._meta.get_field(name).many_to_many}
+        spec.model.objects.bulk_update(changed_objs, sorted(columns | {"updated_at"}), batch_size=BATCH_SIZE)
+        spec.after_update(changed_objs, batch)
     counts.updated += len(changed_objs)
     counts.skipped += len(results) - len(changed_objs)
     results.clear()

@@ -402,6 +402,24 @@ def test_imported_interaction_without_a_project_counts_for_the_clients_projects(
     assert met.interaction == Interaction.objects.get(summary="Quick call")
 
 
+def test_updating_an_imported_interaction_with_its_contacts_meets_the_obligation(world, admin):
+    item = _weekly_call(world)
+    first = _today(world, ("call", "Weekly call", ""))
+    run, _p = run_import(admin, "interactions", "calls.csv", first)
+    assert run.created_count == 1 and not item.obligations.filter(status="met").exists()
+    # The same row again, now saying who was on the call: the update sets them and counts.
+    again = _today(world, ("call", "Weekly call", world.contact.email))
+    run, preview = run_import(admin, "interactions", "calls.csv", again, duplicates="update")
+    assert (preview.duplicates, run.updated_count, run.created_count) == (1, 1, 0)
+    call = Interaction.objects.get(summary="Weekly call")
+    assert list(call.contacts.all()) == [world.contact]
+    assert item.obligations.get(status="met").interaction_id == call.pk
+    # Once more with an empty cell: nothing changes, the contacts stay.
+    run, _p = run_import(admin, "interactions", "calls.csv", first, duplicates="update")
+    assert (run.updated_count, run.skipped_count) == (0, 1)
+    assert list(call.contacts.all()) == [world.contact]
+
+
 def test_imported_interaction_outside_the_audience_or_channel_meets_nothing(world, admin):
     item = _weekly_call(world)
     stranger = f.ContactFactory(client=world.client, email="stranger@client.example")
