@@ -11,18 +11,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.api.schemas import Error
+from accord.crm.models import Contact
 from accord.tenancy.access import (
     project_for_user,
     project_object_for_user,
     projects_for_user,
     require_team,
 )
+from accord.tenancy.models import User
 
 from . import selectors, services
 from .models import Milestone, MilestoneStatus, Project, ProjectStatus, Rag, Task, TaskKind, TaskStatus
@@ -253,7 +255,15 @@ def _values(payload: Schema, *, exclude_unset: bool) -> dict:
 
 
 def _projects(member) -> QuerySet[Project]:
-    return selectors.project_list(projects_for_user(member)).prefetch_related("team", "contacts")
+    # The schema shows ids only: no client or manager rows, and only the ids of team and contacts.
+    return (
+        selectors.project_list(projects_for_user(member))
+        .select_related(None)
+        .prefetch_related(
+            Prefetch("team", queryset=User.objects.only("pk")),
+            Prefetch("contacts", queryset=Contact.objects.only("pk")),
+        )
+    )
 
 
 def _project_out(member, pk) -> Project:
