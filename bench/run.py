@@ -193,7 +193,7 @@ def measure(db: str, scale: float, n: int) -> dict:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from bench.seed import SEARCH_EN, SEARCH_ZH, SEARCH_ZH_SHORT, seed
+    from bench.seed import SEARCH_EN, SEARCH_RARE, SEARCH_ZH, SEARCH_ZH_SHORT, seed
 
     print(f"== seeding ({db}, scale {scale}), load {_load()}")
     seeded = seed(scale)
@@ -234,6 +234,11 @@ def measure(db: str, scale: float, n: int) -> dict:
         ("task list", reverse("projects:tasks", args=[project.pk]), "html"),
         ("search (zh)", reverse("crm:search") + "?" + urllib.parse.urlencode({"q": SEARCH_ZH}), "search"),
         ("search (en)", reverse("crm:search") + "?" + urllib.parse.urlencode({"q": SEARCH_EN}), "search"),
+        (
+            "search (zh, in 1 interaction)",
+            reverse("crm:search") + "?" + urllib.parse.urlencode({"q": SEARCH_RARE}),
+            "search",
+        ),
         (
             "search (zh, 2 characters)",
             reverse("crm:search") + "?" + urllib.parse.urlencode({"q": SEARCH_ZH_SHORT}),

@@ -34,6 +34,8 @@ SEARCH_ZH = "验收测试"
 SEARCH_EN = "warehouse"
 # A two-character Chinese word: too short for trigrams, measured to show the slower path.
 SEARCH_ZH_SHORT = "验收"
+# In the oldest interaction only: without an index, search reads the whole timeline to find it.
+SEARCH_RARE = "年度框架协议"
 
 _ZH = [
     "需求调研",
@@ -396,7 +398,7 @@ def seed(scale: float = 1.0, log=print) -> dict:
                 project_ids[i % len(project_ids)] if i % 3 == 0 else None,
                 kinds[i % 6],
                 now - dt.timedelta(minutes=i),
-                _text(texts, i),
+                _text(texts, i) if i < sizes["interactions"] - 1 else f"{SEARCH_RARE} signed",
                 # About one in a hundred asks for a follow-up, spread over clients and around
                 # today (101 shares no factor with the client count, so no client gets them all).
                 today + dt.timedelta(days=(i // 101) % 30 - 15) if i % 101 == 0 else None,
