@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.crm.models import Client, Contact
+from accord.projects.api import Money
 from accord.risks.api import ERRORS, call, short, team_user
 from accord.tenancy.access import project_for_user, require_project_manager, require_team
 
@@ -67,6 +68,8 @@ class ProjectFromTemplateIn(Schema):
     start_date: dt.date
     manager_id: int | None = None
     contact_ids: list[int] = []
+    budget_amount: Money | None = None
+    currency: short(3) | None = None
 
 
 class ProjectRef(Schema):
@@ -75,6 +78,10 @@ class ProjectRef(Schema):
     name: str
     start_date: dt.date
     end_date: dt.date
+
+
+class DuplicateIn(Schema):
+    name: dict[str, str] | None = None
 
 
 class SaveAsTemplateIn(Schema):
@@ -168,8 +175,31 @@ def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
         start_date=payload.start_date,
         manager=team_user(member, payload.manager_id, "manager_id"),
         contacts=_contacts(member, client, payload.contact_ids),
+        budget_amount=payload.budget_amount,
+        currency=payload.currency,
     )
     return Status(201, project)
+
+
+@router.post(
+    "/project-templates/{template_id}/duplicate",
+    response={201: ProjectTemplateOut, **ERRORS},
+    summary="Copy a template as an own template, to customise it",
+)
+def templates_duplicate(request, template_id: int, payload: DuplicateIn):
+    member = request.auth
+    template = _template_for(member, template_id)
+    require_project_manager(member)
+    return Status(
+        201,
+        call(
+            services.template_duplicate,
+            actor=member.user,
+            organization=member.organization,
+            template=template,
+            name=payload.name,
+        ),
+    )
 
 
 @router.post(

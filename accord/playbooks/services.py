@@ -46,10 +46,79 @@ def _scale(value, field: str) -> int:
     return value
 
 
-def validate_content(*, milestones=(), comms_plan=(), risks=(), needs=()) -> dict:
-    """Check and normalise a template's lists (raises ValidationError naming the bad item)."""
+def _days(value, field: str, low: int, message: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_OFFSET:
+        raise ValidationError({field: message})
+    return value
+
+
+def _item_clean(name: str, field: str, item: dict) -> dict:
+    """One item of a template list, normalised; every bad field of it is reported at once."""
     from accord.needs.models import Priority
 
+    out: dict = {}
+    errors: dict[str, list] = {}
+
+    def check(key, clean):
+        try:
+            out[key] = clean()
+        except ValidationError as exc:
+            for k, messages in exc.message_dict.items():
+                errors.setdefault(k, []).extend(messages)
+
+    def choice(key, choices, message):
+        if item.get(key) not in choices.values:
+            raise ValidationError({f"{field}.{key}": message})
+        return item[key]
+
+    def text(key, required=False):
+        return _texts(item.get(key, None if required else {}), f"{field}.{key}", required)
+
+    if name == "milestones":
+        check(
+            "offset_days",
+            lambda: _days(
+                item.get("offset_days"),
+                f"{field}.offset_days",
+                0,
+                _("Enter a number of days from 0 to 3650."),
+            ),
+        )
+        check("name", lambda: text("name", True))
+        if item.get("duration_days") is not None:
+            check(
+                "duration_days",
+                lambda: _days(
+                    item["duration_days"],
+                    f"{field}.duration_days",
+                    1,
+                    _("Enter a duration from 1 to 3650 days, or none."),
+                ),
+            )
+    elif name == "comms_plan":
+        check("audience", lambda: choice("audience", ContactRole, _("Choose one of the listed audiences.")))
+        check("channel", lambda: choice("channel", Channel, _("Choose one of the listed channels.")))
+        check("cadence", lambda: choice("cadence", Cadence, _("Choose one of the listed cadences.")))
+        check("purpose", lambda: text("purpose", True))
+    elif name == "risks":
+        check("category", lambda: choice("category", RiskCategory, _("Choose one of the listed categories.")))
+        check("probability", lambda: _scale(item.get("probability"), f"{field}.probability"))
+        check("impact", lambda: _scale(item.get("impact"), f"{field}.impact"))
+        check("title", lambda: text("title", True))
+        check("mitigation", lambda: text("mitigation"))
+        check("triggers", lambda: text("triggers"))
+    else:
+        check("priority", lambda: choice("priority", Priority, _("Choose must, should, could or won't.")))
+        check("title", lambda: text("title", True))
+        check("acceptance_criteria", lambda: text("acceptance_criteria"))
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def validate_content(*, milestones=(), comms_plan=(), risks=(), needs=()) -> dict:
+    """Check and normalise a template's lists (raises ValidationError naming the bad item and
+    each of its bad fields, e.g. ``risks.2.probability``)."""
     out: dict[str, list] = {"milestones": [], "comms_plan": [], "risks": [], "needs": []}
     for name, items in (
         ("milestones", milestones),
@@ -60,58 +129,9 @@ def validate_content(*, milestones=(), comms_plan=(), risks=(), needs=()) -> dic
         if not isinstance(items, list | tuple) or len(items) > MAX_ITEMS:
             raise ValidationError({name: _("Give a list of at most 100 items.")})
         for n, item in enumerate(items):
-            field = f"{name}.{n}"
             if not isinstance(item, dict):
-                raise ValidationError({field: _("Each item must be an object.")})
-            if name == "milestones":
-                offset = item.get("offset_days")
-                if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
-                    raise ValidationError(
-                        {f"{field}.offset_days": _("Enter a number of days from 0 to 3650.")}
-                    )
-                out[name].append(
-                    {"offset_days": offset, "name": _texts(item.get("name"), f"{field}.name", True)}
-                )
-            elif name == "comms_plan":
-                if item.get("audience") not in ContactRole.values:
-                    raise ValidationError({f"{field}.audience": _("Choose one of the listed audiences.")})
-                if item.get("channel") not in Channel.values:
-                    raise ValidationError({f"{field}.channel": _("Choose one of the listed channels.")})
-                if item.get("cadence") not in Cadence.values:
-                    raise ValidationError({f"{field}.cadence": _("Choose one of the listed cadences.")})
-                out[name].append(
-                    {
-                        "audience": item["audience"],
-                        "channel": item["channel"],
-                        "cadence": item["cadence"],
-                        "purpose": _texts(item.get("purpose", {}), f"{field}.purpose", True),
-                    }
-                )
-            elif name == "risks":
-                if item.get("category") not in RiskCategory.values:
-                    raise ValidationError({f"{field}.category": _("Choose one of the listed categories.")})
-                out[name].append(
-                    {
-                        "category": item["category"],
-                        "probability": _scale(item.get("probability"), f"{field}.probability"),
-                        "impact": _scale(item.get("impact"), f"{field}.impact"),
-                        "title": _texts(item.get("title"), f"{field}.title", True),
-                        "mitigation": _texts(item.get("mitigation", {}), f"{field}.mitigation"),
-                        "triggers": _texts(item.get("triggers", {}), f"{field}.triggers"),
-                    }
-                )
-            else:
-                if item.get("priority") not in Priority.values:
-                    raise ValidationError({f"{field}.priority": _("Choose must, should, could or won't.")})
-                out[name].append(
-                    {
-                        "priority": item["priority"],
-                        "title": _texts(item.get("title"), f"{field}.title", True),
-                        "acceptance_criteria": _texts(
-                            item.get("acceptance_criteria", {}), f"{field}.acceptance_criteria"
-                        ),
-                    }
-                )
+                raise ValidationError({f"{name}.{n}": _("Each item must be an object.")})
+            out[name].append(_item_clean(name, f"{name}.{n}", item))
     return out
 
 
@@ -199,10 +219,14 @@ def project_create_from_template(
     start_date: dt.date,
     manager=None,
     contacts=(),
+    budget_amount=None,
+    currency: str | None = None,
 ) -> Project:
     """A new project with the template's milestones, risks, needs and communication plan,
-    texts in the current language; dates counted from ``start_date``."""
+    texts in the current language; dates counted from ``start_date``. Without a currency the
+    project takes the client's (else the organisation's default)."""
     from accord.needs.services import need_create
+    from accord.projects.services import project_budget_clean
     from accord.risks.services import check_team_user, risk_create
 
     if template.organization_id not in (None, organization.pk):
@@ -227,12 +251,19 @@ def project_create_from_template(
     contacts = list(contacts or [])
     if client is not None and any(c.client_id != client.pk for c in contacts):
         errors["contacts"] = _("Choose contacts of the project's client.")
+    try:
+        budget_amount, currency = project_budget_clean(
+            budget_amount=budget_amount,
+            currency=currency or getattr(client, "currency", "") or organization.default_currency,
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     check_team_user(organization.pk, manager, "manager")
     try:
         with transaction.atomic():
-            offsets = [m["offset_days"] for m in template.milestones]
+            ends = [m["offset_days"] + (m.get("duration_days") or 0) for m in template.milestones]
             project = Project.objects.create(
                 organization=organization,
                 client=client,
@@ -241,8 +272,9 @@ def project_create_from_template(
                 description=localized(template.description),
                 manager=manager,
                 start_date=start_date,
-                end_date=start_date + dt.timedelta(days=max([template.duration_days, *offsets])),
-                currency=getattr(client, "currency", "") or organization.default_currency,
+                end_date=start_date + dt.timedelta(days=max([template.duration_days, *ends])),
+                budget_amount=budget_amount,
+                currency=currency,
                 industry=template.industry,
             )
             if contacts:
@@ -335,15 +367,10 @@ def template_save_from_project(
     ]
     comms = _plan_items_read(project, lang)
     content = validate_content(milestones=milestones, comms_plan=comms, risks=risks, needs=needs)
-    base = slugify(name)[:50] or "template"
     with transaction.atomic():
-        key, n = base, 1
-        while ProjectTemplate.objects.filter(organization_id=project.organization_id, key=key).exists():
-            n += 1
-            key = f"{base}-{n}"
         template = ProjectTemplate.objects.create(
             organization_id=project.organization_id,
-            key=key,
+            key=_free_key(project.organization_id, name),
             industry=project.industry,
             name={lang: name},
             description={lang: (description or "").strip()[:2000]},
@@ -354,6 +381,16 @@ def template_save_from_project(
         )
         audit_create(actor, template)
     return template
+
+
+def _free_key(organization_id: int, name: str, fallback: str = "template") -> str:
+    """A key made from ``name`` that none of the organisation's templates uses yet."""
+    base = slugify(name)[:50] or fallback[:50]
+    key, n = base, 1
+    while ProjectTemplate.objects.filter(organization_id=organization_id, key=key).exists():
+        n += 1
+        key = f"{base}-{n}"
+    return key
 
 
 def _plan_items_read(project, lang: str) -> list[dict]:
@@ -427,3 +464,120 @@ def template_delete(*, actor, template: ProjectTemplate) -> None:
     with transaction.atomic():
         audit_delete(actor, template)
         template.delete()
+
+
+# --- editing an organisation template item by item -------------------------------------------
+
+SECTIONS = ("milestones", "comms_plan", "risks", "needs")
+
+
+def template_version(template: ProjectTemplate) -> str:
+    """A token that changes with every save; item forms send it back so that an edit made on a
+    page that has since gone stale (items added, moved or deleted meanwhile) is refused."""
+    return template.updated_at.isoformat() if template.updated_at else ""
+
+
+def _items_edit(*, actor, template: ProjectTemplate, section: str, version: str | None, change):
+    """Apply ``change(items)`` to one list of the template, under a row lock, through
+    ``template_update`` (so validation and the audit trail are the same as for a whole update)."""
+    if section not in SECTIONS:
+        raise ValidationError({"section": _("Choose milestones, communication plan, risks or needs.")})
+    if template.is_builtin:
+        raise ValidationError(_("Built-in templates cannot be changed; save a copy instead."))
+    with transaction.atomic():
+        current = ProjectTemplate.objects.select_for_update().get(pk=template.pk)
+        if version is not None and version != template_version(current):
+            raise ValidationError(
+                _("Someone changed this template meanwhile. Reload the page and make your change again.")
+            )
+        items = [dict(item) for item in getattr(current, section)]
+        change(items)
+        return template_update(actor=actor, template=current, **{section: items})
+
+
+def _check_index(items: list, index, field: str = "index") -> int:
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(items):
+        raise ValidationError({field: _("There is no such item in this list; reload the page.")})
+    return index
+
+
+def template_item_add(
+    *, actor, template: ProjectTemplate, section: str, item: dict, version: str | None = None
+) -> ProjectTemplate:
+    """Append ``item`` to one of the template's lists."""
+    return _items_edit(
+        actor=actor,
+        template=template,
+        section=section,
+        version=version,
+        change=lambda items: items.append(item),
+    )
+
+
+def template_item_update(
+    *, actor, template: ProjectTemplate, section: str, index: int, item: dict, version: str | None = None
+) -> ProjectTemplate:
+    """Change the item at ``index``; keys ``item`` leaves out keep their values."""
+
+    def change(items):
+        _check_index(items, index)
+        items[index] = {**items[index], **item}
+
+    return _items_edit(actor=actor, template=template, section=section, version=version, change=change)
+
+
+def template_item_delete(
+    *, actor, template: ProjectTemplate, section: str, index: int, version: str | None = None
+) -> ProjectTemplate:
+    def change(items):
+        del items[_check_index(items, index)]
+
+    return _items_edit(actor=actor, template=template, section=section, version=version, change=change)
+
+
+def template_item_move(
+    *, actor, template: ProjectTemplate, section: str, index: int, to: int, version: str | None = None
+) -> ProjectTemplate:
+    """Move the item at ``index`` to position ``to`` (both counted from 0)."""
+
+    def change(items):
+        _check_index(items, index)
+        _check_index(items, to, "to")
+        items.insert(to, items.pop(index))
+
+    return _items_edit(actor=actor, template=template, section=section, version=version, change=change)
+
+
+def template_duplicate(
+    *, actor, organization, template: ProjectTemplate, name: dict | str | None = None
+) -> ProjectTemplate:
+    """A copy of a built-in (or the organisation's own) template as the organisation's own, to
+    customise; ``name`` per language (default: the original's)."""
+    if template.organization_id not in (None, organization.pk):
+        raise ValidationError({"template": _("Choose one of the templates listed.")})
+    names = {k: v for k, v in _texts(template.name if name is None else name, "name", True).items() if v}
+    if any(len(text) > 200 for text in names.values()):
+        raise ValidationError({"name": _("Keep the name under 200 characters.")})
+    content = validate_content(
+        milestones=template.milestones,
+        comms_plan=template.comms_plan,
+        risks=template.risks,
+        needs=template.needs,
+    )
+    with transaction.atomic():
+        copy = ProjectTemplate.objects.create(
+            organization=organization,
+            key=_free_key(
+                organization.pk, template.key if name is None else localized(names, "en"), template.key
+            ),
+            industry=template.industry,
+            name=names,
+            description=dict(template.description or {}),
+            duration_days=template.duration_days,
+            source_project_id=template.source_project_id if template.organization_id else None,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            **content,
+        )
+        audit_create(actor, copy)
+        audit_event(actor, copy, "duplicated", {"from": template.pk, "key": template.key})
+    return copy

@@ -23,3 +23,11 @@ def choice_label(value, kind):
     if choices is None:
         return value
     return dict(choices.choices).get(value, value)
+
+
+@register.simple_tag
+def template_version(template):
+    """The version token the item forms send back (see services.template_version)."""
+    from accord.playbooks.services import template_version as version
+
+    return version(template)

@@ -30,8 +30,19 @@ def own_template(world, project):
         organization_id=project.organization_id,
         key=f"own-{project.pk}",
         name={"en": "Own"},
-        milestones=[{"offset_days": 5, "name": {"en": "Kick-off"}}],
+        milestones=[
+            {"offset_days": 5, "name": {"en": "Kick-off"}},
+            {"offset_days": 40, "name": {"en": "Go-live"}},
+        ],
     )
+
+
+def item_url(name, *args):
+    """The URL of an item editor page of the organisation template ``make`` built."""
+    return lambda t: reverse(f"playbooks:{name}", args=[t.pk, *args])
+
+
+MANAGE_FORM = {**TEAM_READ, "member": 403}
 
 
 def use_data(world):
@@ -90,6 +101,102 @@ ROWS = [
         path=lambda p: reverse("playbooks:save_from_project", args=[p.pk]),
         data=lambda p: {"name": "Our ERP playbook"},
         expect=TEAM_POST_MANAGE,
+        tables=TABLES,
+    ),
+    Row(
+        "playbooks:duplicate",
+        path=lambda w: reverse("playbooks:duplicate", args=[builtin(w).pk]),
+        expect=MANAGERS,
+    ),
+    Row(
+        "playbooks:duplicate",
+        method="POST",
+        path=lambda w: reverse("playbooks:duplicate", args=[builtin(w).pk]),
+        data=lambda w: {"name_en": "Our consulting"},
+        expect=MANAGERS_POST,
+        tables=TABLES,
+        note="built-in templates are everyone's to copy",
+    ),
+    Row(
+        "playbooks:duplicate",
+        make=own_template,
+        path=lambda t: reverse("playbooks:duplicate", args=[t.pk]),
+        expect=MANAGE_FORM,
+        expect_other_project={"member": 403},
+    ),
+    Row(
+        "playbooks:duplicate",
+        method="POST",
+        make=own_template,
+        path=lambda t: reverse("playbooks:duplicate", args=[t.pk]),
+        data=lambda t: {"name_en": "Own, again"},
+        expect=TEAM_POST_MANAGE,
+        expect_other_project={"member": 403},
+        tables=TABLES,
+    ),
+    Row(
+        "playbooks:item_add",
+        make=own_template,
+        path=item_url("item_add", "milestones"),
+        expect=MANAGE_FORM,
+        expect_other_project={"member": 403},
+    ),
+    Row(
+        "playbooks:item_add",
+        method="POST",
+        make=own_template,
+        path=item_url("item_add", "risks"),
+        data=lambda t: {
+            "title_en": "Key user leaves",
+            "category": "resources",
+            "probability": 2,
+            "impact": 4,
+        },
+        expect=TEAM_POST_MANAGE,
+        expect_other_project={"member": 403},
+        tables=TABLES,
+    ),
+    Row(
+        "playbooks:item_edit",
+        make=own_template,
+        path=item_url("item_edit", "milestones", 1),
+        expect=MANAGE_FORM,
+        expect_other_project={"member": 403},
+    ),
+    Row(
+        "playbooks:item_edit",
+        method="POST",
+        make=own_template,
+        path=item_url("item_edit", "milestones", 1),
+        data=lambda t: {"name_en": "Launch", "offset_days": 45},
+        expect=TEAM_POST_MANAGE,
+        expect_other_project={"member": 403},
+        tables=TABLES,
+    ),
+    Row(
+        "playbooks:item_delete",
+        make=own_template,
+        path=item_url("item_delete", "milestones", 0),
+        expect=MANAGE_FORM,
+        expect_other_project={"member": 403},
+    ),
+    Row(
+        "playbooks:item_delete",
+        method="POST",
+        make=own_template,
+        path=item_url("item_delete", "milestones", 0),
+        expect=TEAM_POST_MANAGE,
+        expect_other_project={"member": 403},
+        tables=TABLES,
+    ),
+    Row(
+        "playbooks:item_move",
+        method="POST",
+        make=own_template,
+        path=item_url("item_move", "milestones", 1),
+        data=lambda t: {"to": 0},
+        expect=TEAM_POST_MANAGE,
+        expect_other_project={"member": 403},
         tables=TABLES,
     ),
     # API
@@ -152,6 +259,23 @@ ROWS = [
             "admin": 201,
             "outsider": 422,
         },
+        tables=TABLES,
+    ),
+    Row(
+        "POST /api/v1/project-templates/{template_id}/duplicate",
+        make=own_template,
+        path=lambda t: f"/api/v1/project-templates/{t.pk}/duplicate",
+        data=lambda t: {"name": {"en": "Own, again"}},
+        expect={
+            "anonymous": 401,
+            "client": 403,
+            "member": 403,
+            "manager": 201,
+            "admin": 201,
+            "outsider": 404,
+        },
+        expect_other_project={"member": 403},
+        expect_foreign={"client": 403},
         tables=TABLES,
     ),
     Row(
