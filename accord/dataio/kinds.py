@@ -359,9 +359,6 @@ class KindSpec:
         return mapping
 
     # cleaning ---------------------------------------------------------------------------------
-    def clean_value(self, col: Column, raw: str, batch: Batch):
-        return self.cleaners()[col.key](raw, batch)
-
     def cleaners(self) -> dict[str, Callable]:
         """Per column, a function from a cell to its checked value (built once per kind)."""
         found = self.__dict__.get("_cleaners")
@@ -505,8 +502,9 @@ class KindSpec:
 
     def apply(self, obj: models.Model, result: RowResult) -> list[str]:
         changed = []
+        names = self.model_fields()
         for key, value in {
-            **{k: v for k, v in result.values.items() if k in self.model_fields()},
+            **{k: v for k, v in result.values.items() if k in names},
             **result.values.get("_refs", {}),
         }.items():
             if getattr(obj, key) != value:

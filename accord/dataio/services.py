@@ -298,7 +298,8 @@ class Counts:
 
 
 def batch_rows() -> int:
-    """Rows written per batch (one INSERT or COPY each); memory is bounded by this, not the file."""
+    """Rows written per batch (one INSERT or COPY each): the most held in memory at once. What
+    grows with the file is only the set of keys that finds duplicates within it."""
     return getattr(settings, "ACCORD_IMPORT_BATCH_ROWS", BATCH_SIZE)
 
 
