@@ -1,12 +1,13 @@
 """Import and export rates for 100,000 contacts, on scratch databases: SQLite and PostgreSQL.
 
     .venv/bin/python bench/dataio_bench.py [--rows 100000] [--database both|sqlite|postgresql]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5433/accord_hc_bench .venv/bin/python bench/dataio_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/accord .venv/bin/python bench/dataio_bench.py
 
-PostgreSQL is the server at ``DATABASE_URL`` (or, when that is not set, 127.0.0.1:5433), in a
-database of the URL's name (``accord_hc_bench`` by default) made for the run and dropped after;
-nothing is started. When ``DATABASE_URL`` is in the environment (as ``bench/run.py`` passes it:
-empty for SQLite) and no ``--database`` is given, only that one database is measured.
+PostgreSQL is the server at 127.0.0.1:5433, in a database ``accord_hc_bench`` made for the run
+and dropped after; or the server of ``DATABASE_URL``, in ``test_<its database>`` (the database
+of the URL is not touched). Nothing is started. When ``DATABASE_URL`` is in the environment
+(as ``bench/run.py`` passes it: empty for SQLite) and no ``--database`` is given, only that
+one database is measured.
 
 Each database: tables from the models (no migrations); a CSV of N contacts at 500 companies;
 then detect (upload + encoding/delimiter/row scan), preview (every row checked), import (all
@@ -54,11 +55,15 @@ def main() -> int:
         database = "both" if given is None else ("postgresql" if given else "sqlite")
     if database == "both":
         return _both(args)
+    own_database = False
     if database == "postgresql":
+        # Our own bench database is made and dropped; a given URL's database is left alone
+        # (the run uses test_<its name> next to it).
+        own_database = not os.environ.get("DATABASE_URL")
         os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or POSTGRES_URL
     else:
         os.environ["DATABASE_URL"] = ""
-    out = measure(args.rows, xlsx=not args.no_xlsx)
+    out = measure(args.rows, xlsx=not args.no_xlsx, own_database=own_database)
     print(f"written to {out.relative_to(ROOT)}")
     return 0
 
@@ -102,7 +107,7 @@ def _summary(combined: dict) -> None:
         print(f"{database:<11} " + "; ".join(parts) + f"; peak {results['peak_rss_mb']} MB")
 
 
-def measure(rows: int, *, xlsx: bool = True) -> Path:
+def measure(rows: int, *, xlsx: bool = True, own_database: bool = False) -> Path:
     """Measure on the database of ``DATABASE_URL`` (SQLite when empty); returns the JSON written."""
     scratch = Path(tempfile.mkdtemp(prefix="accord-bench-"))
     os.environ.setdefault("ACCORD_DATA_DIR", str(scratch))
@@ -122,8 +127,8 @@ def measure(rows: int, *, xlsx: bool = True) -> Path:
     connection.settings_dict.setdefault("TEST", {})["MIGRATE"] = False
     if connection.vendor == "sqlite":
         connection.settings_dict["TEST"]["NAME"] = str(scratch / "bench-test.sqlite3")
-    else:
-        # The database of the URL itself (made here, dropped after), not test_<name>.
+    elif own_database:
+        # accord_hc_bench itself (made here, dropped after), not test_accord_hc_bench.
         connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"]
     load_before = [round(x, 1) for x in os.getloadavg()]
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
