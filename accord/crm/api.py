@@ -507,7 +507,7 @@ def interactions_list(request, filters: Query[InteractionFilters], page: Query[P
         raise ValidationError({"until": _("The end must not be before the start.")})
     if filters.q:
         q = filters.q.strip()
-        qs = qs.filter(Q(summary__icontains=q) | Q(body__icontains=q))
+        qs = selectors.interaction_text(qs, q)
     if filters.follow_up_open is True:
         qs = qs.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
     elif filters.follow_up_open is False:

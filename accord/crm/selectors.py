@@ -19,7 +19,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 
 from .models import Client, Contact, Interaction
 
@@ -193,10 +194,21 @@ def _narrowed(qs: QuerySet, query: str, *, fts_table: str, pg_document: str = ""
     return qs
 
 
-def _interaction_text(qs: QuerySet[Interaction], query: str) -> QuerySet[Interaction]:
-    """Interactions whose summary or details contain ``query``. On PostgreSQL the trigram
-    indexes are on exactly the expressions ``icontains`` compares; on SQLite an FTS5 table."""
-    qs = qs.filter(_any_contains(("summary", "body"), query))
+def interaction_text(qs: QuerySet[Interaction], query: str) -> QuerySet[Interaction]:
+    """Interactions of ``qs`` whose summary or details contain ``query`` (any case).
+
+    On PostgreSQL the trigram indexes are on exactly the expressions ``icontains`` compares. A
+    term too short for trigrams would make the planner read the whole index for nothing, so it
+    is tested with STRPOS on the same upper-cased text instead (the same answer, not indexed):
+    the rows are then read newest first until the page is full. On SQLite an FTS5 table."""
+    fields = ("summary", "body")
+    if connection.vendor == "postgresql" and len(query) < TRIGRAM_MIN_CHARS:
+        term = Upper(Value(query))
+        matches = Q()
+        for name in fields:
+            matches |= Q(GreaterThan(StrIndex(Upper(name), term), 0))
+        return qs.filter(matches)
+    qs = qs.filter(_any_contains(fields, query))
     return _narrowed(qs, query, fts_table="crm_interaction_search")
 
 
@@ -214,7 +226,7 @@ def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> di
         _any_contains(("name", "tags", "business", "goals", "priorities", "notes"), query)
     )[:limit]
     contacts = _contact_text(Contact.objects.filter(organization_id=organization_id), query)
-    interactions = _interaction_text(Interaction.objects.filter(organization_id=organization_id), query)
+    interactions = interaction_text(Interaction.objects.filter(organization_id=organization_id), query)
     contacts = contacts.select_related("client")[:limit]
     interactions = interactions.select_related("client").order_by("-occurred_at", "-id")[:limit]
     return {"clients": list(clients), "contacts": list(contacts), "interactions": list(interactions)}
