@@ -470,7 +470,10 @@ def support_response_reminders(*, now: dt.datetime | None = None) -> int:
             continue
         with transaction.atomic():
             claimed = SupportRequest.objects.filter(
-                pk=request.pk, first_response_at__isnull=True, **{f"{stamp}__isnull": True}
+                pk=request.pk,
+                status__in=OPEN_STATUSES,
+                first_response_at__isnull=True,
+                **{f"{stamp}__isnull": True},
             ).update(**{stamp: now})
             if not claimed:
                 continue
