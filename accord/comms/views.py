@@ -25,6 +25,7 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
+from accord.web.pages import form_page
 
 from . import compose, inbound, selectors, services, webhooks
 from .forms import (
@@ -58,12 +59,7 @@ PAGE_SIZE = 100
 
 
 def _form_page(request, form, *, title, back_url, submit_label=None):
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": title, "back_url": back_url, "submit_label": submit_label},
-        status=422 if form.is_bound and form.errors else 200,
-    )
+    return form_page(request, form, title=title, back_url=back_url, submit_label=submit_label)
 
 
 # --- the plan (a project tab) -------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.tenancy.access import require_project_manager, team_required
+from accord.web.pages import form_page
 
 from . import services
 from .forms import (
@@ -88,21 +89,6 @@ def _item_label(item: dict) -> str:
     return localized(item.get("name") or item.get("title") or item.get("purpose")) or "—"
 
 
-def _form_page(request, form, title, back_url, submit_label=None):
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": title,
-            "back_url": back_url,
-            "submit_label": submit_label,
-            "nav_active": "templates",
-        },
-        status=422 if form.errors else 200,
-    )
-
-
 def _item_form(request, pk, section, index: int | None):
     """Add an item (``index`` None) or change the one at ``index``."""
     template, spec = _editable(request, pk, section)
@@ -125,12 +111,13 @@ def _item_form(request, pk, section, index: int | None):
             messages.success(request, _("Template saved."))
             return redirect(_back(template, spec))
     title = spec.add_title if index is None else spec.edit_title
-    return _form_page(
+    return form_page(
         request,
         form,
-        f"{title} · {template.display_name}",
-        _back(template, spec),
-        _("Add") if index is None else None,
+        title=f"{title} · {template.display_name}",
+        back_url=_back(template, spec),
+        submit_label=_("Add") if index is None else None,
+        nav_active="templates",
     )
 
 
@@ -225,10 +212,11 @@ def duplicate(request, pk):
         else:
             messages.success(request, _("Copied as a template of your organisation; you can now change it."))
             return redirect("playbooks:detail", copy.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
-        _("Copy “%(name)s” to customise it") % {"name": template.display_name},
-        reverse("playbooks:detail", args=[template.pk]),
-        _("Copy"),
+        title=_("Copy “%(name)s” to customise it") % {"name": template.display_name},
+        back_url=reverse("playbooks:detail", args=[template.pk]),
+        submit_label=_("Copy"),
+        nav_active="templates",
     )

@@ -22,6 +22,7 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
+from accord.web.pages import form_page
 
 from . import selectors, services
 from .forms import (
@@ -76,20 +77,6 @@ def project_list_view(request):
             "filters": filters,
             "filtered": any(v for v in filters.filters().values()),
             "today": timezone.localdate(),
-            "nav_active": "projects",
-        },
-    )
-
-
-def _project_form_page(request, form, title, back_url, submit_label=None):
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": title,
-            "back_url": back_url,
-            "submit_label": submit_label,
             "nav_active": "projects",
         },
     )
@@ -162,11 +149,12 @@ def project_edit(request, pk):
         else:
             messages.success(request, _("Project saved."))
             return redirect("projects:detail", project.pk)
-    return _project_form_page(
+    return form_page(
         request,
         form,
-        _("Edit %(name)s") % {"name": project.name},
-        reverse("projects:detail", args=[project.pk]),
+        title=_("Edit %(name)s") % {"name": project.name},
+        back_url=reverse("projects:detail", args=[project.pk]),
+        nav_active="projects",
     )
 
 
