@@ -273,6 +273,12 @@ class Interaction(TenantModel):
                 condition=models.Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
                 name="inter_open_follow_up_idx",
             ),
+            # My open follow-ups by date (the dashboard), read in order up to the first 20.
+            models.Index(
+                fields=["organization", "follow_up_owner", "follow_up_on", "id"],
+                condition=models.Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
+                name="inter_owner_follow_up_idx",
+            ),
         ]
 
     def __str__(self) -> str:

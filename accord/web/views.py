@@ -58,6 +58,7 @@ def dashboard(request):
         Interaction.objects.filter(
             organization_id=member.organization_id,
             follow_up_owner=request.user,
+            follow_up_on__isnull=False,  # implied by the date; says the partial index applies
             follow_up_done_at__isnull=True,
             follow_up_on__lte=week_end,
         )
