@@ -39,7 +39,7 @@ class _Mailbox:
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
-    def wait_for(self, predicate, timeout: float = 20.0):
+    def wait_for(self, predicate, timeout: float = 60.0):
         """The first received message for which ``predicate(msg)`` is true (waits for the worker)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -30,8 +30,12 @@ def test_project_milestone_tasks_board(page, demo_login, sign_in, shot):
     shot(page, "project-form-error")
     page.fill("input[name=end_date]", (today + dt.timedelta(days=60)).isoformat())
     page.click("button[type=submit].primary")
-    expect(page.locator("h1")).to_contain_text("Journey rollout")
     expect(page.locator(".messages")).to_contain_text("Journey rollout")
+    # The organisation has lessons from its earlier projects: they are offered before the work starts.
+    expect(page.locator("h2", has_text="Lessons from similar projects")).to_be_visible()
+    shot(page, "project-lessons-offered")
+    page.click("text=Continue to the project")
+    expect(page.locator("h1")).to_contain_text("Journey rollout")
     expect(page.locator("[data-testid=progress]")).to_have_text("0%")
 
     page.click("nav.tabs >> text=Milestones")
