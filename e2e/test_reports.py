@@ -8,19 +8,21 @@ import subprocess
 from playwright.sync_api import expect
 
 
-def _first_project(page) -> str:
+def _demo_project(page) -> str:
+    """The demo's ERP project (code YQ-ERP-01): it has client stakeholders with e-mail addresses,
+    unlike projects other journeys create without contacts."""
     page.goto("/projects/")
-    hrefs = page.locator("main a[href^='/projects/']").evaluate_all(
-        "els => els.map(e => e.getAttribute('href'))"
+    href = (
+        page.locator("main tr", has_text="YQ-ERP-01")
+        .locator("a[href^='/projects/']")
+        .first.get_attribute("href")
     )
-    return next(
-        re.match(r"^/projects/(\d+)/$", h).group(1) for h in hrefs if re.match(r"^/projects/\d+/$", h)
-    )
+    return re.match(r"^/projects/(\d+)/$", href).group(1)
 
 
 def test_draft_edit_publish_download(page, mailbox, demo_login, sign_in, shot, tmp_path):
     sign_in(page, *demo_login)
-    pk = _first_project(page)
+    pk = _demo_project(page)
     page.goto(f"/projects/{pk}/reports/")
     expect(page.locator("nav.tabs a.active")).to_have_text(re.compile("Reports"))
     page.click("button:has-text('Draft a report')")
@@ -41,6 +43,8 @@ def test_draft_edit_publish_download(page, mailbox, demo_login, sign_in, shot, t
     expect(page.locator("#section-summary strong")).to_have_text("A good week.")
 
     already = len(mailbox.messages)
+    # Before publishing, the manager sees who will get it.
+    expect(page.locator("main")).to_contain_text("liu.fang@huaxin-precision.example")
     page.select_option("select[name=rag]", "amber")
     page.click("button.primary:has-text('Publish and send')")
     expect(page.locator(".messages")).to_contain_text("Report published")
