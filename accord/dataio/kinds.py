@@ -944,6 +944,7 @@ class InteractionSpec(KindSpec):
         ("sentiment", "sentiment"),
         ("follow_up_on", "follow_up_on"),
         ("external_id", "external_id"),
+        ("contacts", "contact_emails"),
     )
 
     def prepare(self, batch):

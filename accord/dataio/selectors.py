@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Aggregate, CharField, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accord.crm.models import (
@@ -106,9 +106,39 @@ def contact_export_queryset(member: Membership, params) -> QuerySet[Contact]:
     return qs.order_by("last_name", "first_name", "id")
 
 
+class JoinedText(Aggregate):
+    """The group's texts joined by ", " (GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL)."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ', ')"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s::text, ', ')"
+        )
+
+
+def contact_emails():
+    """Per interaction, the e-mail addresses of the contacts who took part (the importer's
+    "contacts" column reads them back), as one correlated subquery."""
+    through = Interaction.contacts.through
+    joined = (
+        through.objects.filter(interaction_id=OuterRef("pk"))
+        .exclude(contact__email="")
+        .order_by()
+        .values("interaction_id")
+        .annotate(joined=JoinedText("contact__email"))
+        .values("joined")
+    )
+    return Subquery(joined, output_field=CharField())
+
+
 def interaction_export_queryset(member: Membership, params) -> QuerySet[Interaction]:
     """Interactions as the timeline filters them: client, project, kind, since, until."""
-    qs = Interaction.objects.filter(organization_id=member.organization_id)
+    qs = Interaction.objects.filter(organization_id=member.organization_id).annotate(
+        contact_emails=contact_emails()
+    )
     client_id = _int(params, "client", _("Choose a client from the list."))
     project_id = _int(params, "project", _("Choose a project from the list."))
     kind = _choice(params, "kind", InteractionKind)

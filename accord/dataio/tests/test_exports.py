@@ -124,7 +124,7 @@ def test_clients_interactions_tasks_risks_round_trip(world):
     world.client.business = "=cmd|' /C calc'!A0"
     world.client.save()
     when = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
-    f.InteractionFactory(
+    weekly = f.InteractionFactory(
         client=world.client,
         project=world.project,
         summary="周会",
@@ -132,6 +132,8 @@ def test_clients_interactions_tasks_risks_round_trip(world):
         body="+ agenda",
         follow_up_on=dt.date(2026, 3, 9),
     )
+    colleague = f.ContactFactory(client=world.client, email="wang.wei@client.example")
+    weekly.contacts.set([world.contact, colleague])
     milestone = f.MilestoneFactory(project=world.project, name="Go-live")
     f.TaskFactory(
         project=world.project,
@@ -176,6 +178,7 @@ def test_clients_interactions_tasks_risks_round_trip(world):
         world.project.pk,
     )
     assert interaction.follow_up_on == dt.date(2026, 3, 9)
+    assert set(interaction.contacts.values_list("pk", flat=True)) == {world.contact.pk, colleague.pk}
     assert reimport(admin, "tasks", "t.csv", contents["tasks"]).created_count == 1
     task = Task.objects.get()
     assert (task.status, task.assignee_id, task.estimate_hours, task.milestone_id, task.client_visible) == (
