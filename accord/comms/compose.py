@@ -48,7 +48,7 @@ def channel_choices(obligation: Obligation):
 
 def placeholders(obligation: Obligation) -> dict[str, str]:
     from accord.projects.models import MilestoneStatus
-    from accord.projects.selectors import progress_percent, project_stats
+    from accord.projects.selectors import project_stats
 
     project = obligation.project
     stats = project_stats(project)
@@ -65,7 +65,7 @@ def placeholders(obligation: Obligation) -> dict[str, str]:
         "project": project.name,
         "client": project.client.name,
         "due": formats.date_format(obligation.due_date, "SHORT_DATE_FORMAT"),
-        "progress": f"{progress_percent(stats.tasks_done, stats.tasks_total)}%",
+        "progress": f"{stats.progress}%",
         "next_milestone": next_milestone,
         "manager": str(project.manager) if project.manager_id else "",
     }

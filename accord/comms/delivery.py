@@ -271,31 +271,11 @@ def record_success(message: OutboxMessage) -> None:
 
         if message.related_type == "comms.obligation":
             # Sent for one obligation (from its "Send" page): that one is met, on any channel.
-            _meet_related_obligation(message)
-        elif message.project_id and message.channel == "email" and not _related_met_already(message):
+            obligations.meet_for_own_message(message)
+        elif (
+            message.project_id and message.channel == "email" and not obligations.related_met_already(message)
+        ):
             obligations.meet_for_message(message)
-
-
-def _related_met_already(message: OutboxMessage) -> bool:
-    """A published report or minutes met its obligation when published: its mails meet no other."""
-    from .models import Obligation
-
-    if not message.related_type:
-        return False
-    return Obligation.objects.filter(
-        organization_id=message.organization_id, met_source=f"{message.related_type}:{message.related_id}"
-    ).exists()
-
-
-def _meet_related_obligation(message: OutboxMessage) -> None:
-    from . import obligations
-    from .models import Obligation, ObligationStatus
-
-    obligation = Obligation.objects.filter(
-        organization_id=message.organization_id, pk=message.related_id, status=ObligationStatus.OPEN
-    ).first()
-    if obligation is not None:
-        obligations._mark_met(obligation, when=message.sent_at, source=f"comms.outboxmessage:{message.pk}")
 
 
 def deliver(message_id: int) -> OutboxMessage | None:

@@ -352,6 +352,26 @@ def meet_for_message(message) -> list:
     return _meet(message.project, {"email"}, ids, message.sent_at, source=f"comms.outboxmessage:{message.pk}")
 
 
+def related_met_already(message) -> bool:
+    """A published report or minutes met its obligation when published: its mails meet no other."""
+    if not message.related_type:
+        return False
+    return Obligation.objects.filter(
+        organization_id=message.organization_id, met_source=f"{message.related_type}:{message.related_id}"
+    ).exists()
+
+
+def meet_for_own_message(message) -> bool:
+    """A message sent for one obligation (from its "Send" page) meets that obligation when
+    delivered, on any channel."""
+    obligation = Obligation.objects.filter(
+        organization_id=message.organization_id, pk=message.related_id, status=ObligationStatus.OPEN
+    ).first()
+    if obligation is None:
+        return False
+    return _mark_met(obligation, when=message.sent_at, source=f"comms.outboxmessage:{message.pk}")
+
+
 def tick_off(*, obligation: Obligation, user, note: str = "", when=None) -> bool:
     """The manager marks an obligation met by hand."""
     return _mark_met(obligation, when=when or timezone.now(), source="manual", note=note, user=user)
