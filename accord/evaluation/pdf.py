@@ -1,19 +1,23 @@
-"""The close-out evaluation as an A4 PDF (WeasyPrint), with the bundled CJK font when present."""
+"""The close-out evaluation as an A4 PDF (WeasyPrint) in one language, with the bundled CJK font."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "reports" / "fonts"
-FONT_FILES = {"regular": "NotoSansSC-Regular-GB2312.woff2", "bold": "NotoSansSC-Bold-GB2312.woff2"}
+from accord.lib.pdf import FONT_REGULAR, html_lang, html_to_pdf, organization_files
+
+PDF_LANGUAGES = ("en", "zh-hans")
 
 
-def _font_uri(kind: str) -> str:
-    path = FONTS_DIR / FONT_FILES[kind]
-    return path.as_uri() if path.exists() else ""
+def evaluation_language(requested: str | None, organization) -> str:
+    """The language asked for (the person's), else the organisation's, else Accord's default."""
+    for language in (requested or "", organization.default_language):
+        language = "zh-hans" if language.lower().startswith("zh") else language
+        if language in PDF_LANGUAGES:
+            return language
+    return settings.LANGUAGE_CODE
 
 
 def evaluation_html(evaluation, figures: dict, language: str) -> str:
@@ -25,19 +29,18 @@ def evaluation_html(evaluation, figures: dict, language: str) -> str:
                 "project": evaluation.project,
                 "organization": evaluation.project.organization,
                 "f": figures,
-                "lang": "zh-CN" if language.startswith("zh") else "en",
-                "font_regular": _font_uri("regular"),
-                "font_bold": _font_uri("bold"),
+                "lang": html_lang(language),
+                "font_regular": FONT_REGULAR.as_uri(),
                 "printed_at": timezone.now(),
             },
         )
 
 
 def evaluation_pdf(evaluation, figures: dict, language: str) -> bytes:
-    from weasyprint import HTML
-
-    base = FONTS_DIR if FONTS_DIR.exists() else Path(__file__).resolve().parent
-    return HTML(string=evaluation_html(evaluation, figures, language), base_url=str(base)).write_pdf()
+    """The PDF of the evaluation in ``language``; like every PDF of Accord it loads only Accord's
+    own files and the organisation's own logo (accord.lib.pdf), whatever the commentary names."""
+    html = evaluation_html(evaluation, figures, language)
+    return html_to_pdf(html, granted=organization_files(evaluation.project.organization))
 
 
 def pdf_filename(evaluation, language: str) -> str:

@@ -181,11 +181,13 @@ def closeout_pdf(request, pk):
     if evaluation is None:
         messages.error(request, _("Start the evaluation first."))
         return redirect("evaluation:closeout", project.pk)
-    language = request.GET.get("lang") or translation.get_language() or "en"
-    language = "zh-hans" if language.startswith("zh") else "en"
+    language = pdf.evaluation_language(
+        request.GET.get("lang") or translation.get_language(), project.organization
+    )
     content = pdf.evaluation_pdf(evaluation, services.evaluation_figures(evaluation), language)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(evaluation, language)}"'
+    response["Content-Language"] = language
     return response
 
 

@@ -1,6 +1,6 @@
 import datetime as dt
+from typing import Literal
 
-from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.api.pagination import PageQuery, keyset_page
@@ -9,7 +9,7 @@ from accord.tenancy.access import project_for_user, project_object_for_user
 
 from . import selectors, services
 from .models import MAX_SECTION_CHARS, StatusReport
-from .pdf import pdf_filename, report_pdf
+from .pdf import pdf_download, report_language
 from .texts import reason_text
 
 router = Router(tags=["reports"])
@@ -180,9 +180,9 @@ def revise_report(request, report_id: int):
 
 
 @router.get("/reports/{report_id}/pdf", response={200: None, 404: Error})
-def report_pdf_download(request, report_id: int, lang: str = "en"):
+def report_pdf_download(request, report_id: int, lang: Literal["en", "zh-hans", "zh"] | None = None):
+    """The report as a PDF in one language: ``lang`` (``zh`` stands for ``zh-hans``), else the
+    report's own. Content-Language and the file name say which."""
     report = _report(request, report_id)
-    language = "zh-hans" if lang.lower().startswith("zh") else "en"
-    response = HttpResponse(report_pdf(report, language), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(report, language)}"'
-    return response
+    language = "zh-hans" if lang == "zh" else lang
+    return pdf_download(report, language or report_language(report))

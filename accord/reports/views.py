@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from accord.tenancy.access import (
 from . import charts, selectors, services
 from .forms import DRAFT_LANGUAGE_CHOICES, PeriodForm, ReportForm
 from .models import SECTION_KEYS, SECTIONS, StatusReport
-from .pdf import pdf_filename, report_pdf
+from .pdf import PDF_LANGUAGES, pdf_download, report_language
 from .texts import reason_text
 
 
@@ -208,18 +208,10 @@ def report_revise(request, pk):
     return redirect("reports:edit", revision.pk)
 
 
-def _language(request) -> str:
+def _language(request, report) -> str:
+    """The language asked for with ?lang=, else the report's own (see pdf.report_language)."""
     lang = request.GET.get("lang", "")
-    if lang in ("en", "zh-hans"):
-        return lang
-    return translation.get_language() or "en"
-
-
-def _pdf_response(report, language) -> HttpResponse:
-    pdf = report_pdf(report, language)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(report, language)}"'
-    return response
+    return lang if lang in PDF_LANGUAGES else report_language(report)
 
 
 @team_required
@@ -229,7 +221,7 @@ def report_pdf_view(request, pk):
         StatusReport.objects.select_related("project__client", "project__organization"),
         pk,
     )
-    return _pdf_response(report, _language(request))
+    return pdf_download(report, _language(request, report))
 
 
 # --- client portal -------------------------------------------------------------------------
@@ -288,4 +280,4 @@ def portal_pdf(request, pk):
         project_object_for_user(member, StatusReport.objects.all(), pk)
         return redirect("reports:pdf", pk)
     report = _portal_report(request, pk)
-    return _pdf_response(report, _language(request))
+    return pdf_download(report, _language(request, report))
