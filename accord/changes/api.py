@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact
@@ -60,6 +61,8 @@ class ChangeOut(Schema):
     assessed_at: dt.datetime | None
     decided_by_id: int | None
     decided_by_name: str
+    decided_by_user_id: int | None
+    decided_by_email: str
     decided_at: dt.datetime | None
     decision_comment: str
     implemented_at: dt.datetime | None
@@ -315,14 +318,18 @@ def changes_decide(request, change_id: int, payload: ChangeDecisionIn):
     change = _change_for(member, change_id)
     if not member.is_client:
         raise PermissionDenied
-    call(
-        services.change_request_decide,
-        actor=member.user,
-        change_request=change,
-        approve=payload.approve,
-        name=payload.name,
-        comment=payload.comment,
-    )
+    try:
+        call(
+            services.change_request_decide,
+            actor=member.user,
+            change_request=change,
+            approve=payload.approve,
+            name=payload.name,
+            comment=payload.comment,
+        )
+    except PermissionDenied as exc:
+        # Say why: only the sponsor or a decision maker decides for the client.
+        raise HttpError(403, str(exc) or _("You do not have permission to do this.")) from None
     return _out(change.pk)
 
 

@@ -103,6 +103,17 @@ class ChangeRequest(TenantModel):
         verbose_name=_("decided by"),
     )
     decided_by_name = models.CharField(_("decided by (name)"), max_length=200, blank=True)
+    # Who was signed in when the client decided (portal or client API token), as it was then:
+    # the account and its e-mail address (an account's address may change later).
+    decided_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by (account)"),
+    )
+    decided_by_email = models.EmailField(_("decided by (e-mail)"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_comment = models.TextField(_("decision comment"), blank=True)
     implemented_at = models.DateTimeField(_("implemented"), null=True, blank=True)

@@ -73,6 +73,20 @@ def is_project_contact(project: Project, contact) -> bool:
     )
 
 
+def is_change_approver(project: Project, contact) -> bool:
+    """A stakeholder of this project who may decide for the client: its sponsor or a decision maker."""
+    from accord.crm.models import APPROVER_ROLES
+
+    return contact is not None and contact.role in APPROVER_ROLES and is_project_contact(project, contact)
+
+
+def approver_refusal() -> str:
+    return _(
+        "Only the client’s sponsor or a decision maker on this project can approve or reject a "
+        "change request. Ask them to decide, or ask the project manager to record their decision."
+    )
+
+
 def _check_requested_by(project: Project, contact) -> None:
     if contact is None:
         return
@@ -418,7 +432,18 @@ def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
     return baseline
 
 
-def _decide(*, actor, change_request: ChangeRequest, contact, approve: bool, name: str, comment: str):
+def _decide(
+    *,
+    actor,
+    change_request: ChangeRequest,
+    contact,
+    approve: bool,
+    name: str,
+    comment: str,
+    signed_in: bool = False,
+):
+    """``signed_in``: the client decides themselves (``actor`` is their account), so the
+    contact must be an approver and the record keeps the account and its address."""
     name = (name or "").strip()
     verb = "approve" if approve else "reject"
     refusal = None
@@ -429,6 +454,15 @@ def _decide(*, actor, change_request: ChangeRequest, contact, approve: bool, nam
             refusal = PermissionDenied(
                 _("Only a client contact of this project can decide this change request.")
             )
+        elif signed_in and not is_change_approver(change.project, contact):
+            audit_event(
+                actor,
+                change,
+                verb,
+                {"reason": "not an approver", "contact": contact.pk, "role": contact.role},
+                denied=True,
+            )
+            refusal = PermissionDenied(approver_refusal())
         elif not name:
             refusal = _refuse(actor, change, verb, _("Type your full name to sign the decision."), "name")
         elif len(name) > 200:
@@ -452,6 +486,8 @@ def _decide(*, actor, change_request: ChangeRequest, contact, approve: bool, nam
             change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
             change.decided_by = contact
             change.decided_by_name = name
+            change.decided_by_user = actor if signed_in else None
+            change.decided_by_email = actor.email if signed_in else ""
             change.decided_at = timezone.now()
             change.decision_comment = comment or ""
             change.save()
@@ -460,7 +496,14 @@ def _decide(*, actor, change_request: ChangeRequest, contact, approve: bool, nam
                 actor,
                 change,
                 "approved" if approve else "rejected",
-                {"name": name, "contact": contact.pk, "comment": comment or ""},
+                {
+                    "name": name,
+                    "contact": contact.pk,
+                    "contact_email": contact.email,
+                    "user": actor.pk if signed_in else None,
+                    "user_email": actor.email if signed_in else "",
+                    "comment": comment or "",
+                },
             )
             if approve:
                 _revise_baseline(actor=actor, change=change)
@@ -485,20 +528,40 @@ def _decide(*, actor, change_request: ChangeRequest, contact, approve: bool, nam
 def change_request_decide(
     *, actor, change_request: ChangeRequest, approve: bool, name: str, comment: str = ""
 ) -> ChangeRequest:
-    """The client's decision, by the signed-in client contact (portal or API client token)."""
-    from accord.crm.models import Contact
-
-    contact = Contact.objects.filter(
-        organization_id=change_request.organization_id, portal_user_id=getattr(actor, "pk", None)
-    ).first()
+    """The client's decision, by the signed-in client contact (portal or API client token): a
+    sponsor or decision maker among the project's stakeholders (else PermissionDenied)."""
     return _decide(
         actor=actor,
         change_request=change_request,
-        contact=contact,
+        contact=signed_in_contact(actor, change_request.project),
         approve=approve,
         name=name,
         comment=comment,
+        signed_in=True,
     )
+
+
+def signed_in_contact(user, project: Project):
+    """The contact ``user`` signs in as for ``project``: a stakeholder of it if there is one
+    (an approver first), else any contact of the organisation with that portal account."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from accord.crm.models import APPROVER_ROLES, Contact
+
+    if getattr(user, "pk", None) is None:
+        return None
+    mine = Contact.objects.filter(organization_id=project.organization_id, portal_user_id=user.pk)
+    stakeholder = (
+        mine.filter(projects=project, client_id=project.client_id)
+        .annotate(
+            approver=Case(
+                When(role__in=APPROVER_ROLES, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("approver", "id")
+        .first()
+    )
+    return stakeholder or mine.order_by("id").first()
 
 
 def change_request_record_decision(

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import StringConstraints
 
 from accord.api.pagination import PageQuery, keyset_page
@@ -74,6 +75,8 @@ def _call(fn, **kwargs):
     """Run a service, naming fields in its errors as the API does."""
     try:
         return fn(**kwargs)
+    except services.IdentityChangeRefused as exc:
+        raise HttpError(403, str(exc)) from None
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             raise ValidationError({API_FIELD.get(k, k): v for k, v in exc.error_dict.items()}) from None

@@ -122,6 +122,10 @@ class ContactRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Stakeholders who may approve or reject a change request for the client.
+APPROVER_ROLES = (ContactRole.SPONSOR, ContactRole.DECISION_MAKER)
+
+
 class Contact(TenantModel):
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("client")

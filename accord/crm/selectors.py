@@ -21,6 +21,9 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, StrIndex, Upper
 from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from accord.tenancy.models import Invitation, Role
 
 from .models import Client, Contact, Interaction
 
@@ -234,3 +237,35 @@ def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> di
 
 def client_queryset(organization_id: int) -> QuerySet[Client]:
     return Client.objects.filter(organization_id=organization_id)
+
+
+# --- who may change a contact's portal identity ------------------------------------------------
+
+
+def contact_has_portal_access(contact: Contact) -> bool:
+    """The contact has a portal account, or an invitation to one that can still be accepted."""
+    if contact.portal_user_id:
+        return True
+    return Invitation.objects.filter(
+        organization_id=contact.organization_id,
+        contact_id=contact.pk,
+        accepted_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()
+
+
+def can_manage_client_access(member, client: Client) -> bool:
+    """Owners and admins, or the manager of at least one project of ``client``: they decide who
+    speaks for the client in the portal (invitations, a portal contact's e-mail address)."""
+    from accord.projects.models import Project  # projects stand above the CRM
+
+    if member is None or client.organization_id != member.organization_id:
+        return False
+    if member.role in (Role.OWNER, Role.ADMIN):
+        return True
+    return (
+        member.role == Role.MANAGER
+        and Project.objects.filter(
+            organization_id=member.organization_id, client_id=client.pk, manager_id=member.user_id
+        ).exists()
+    )

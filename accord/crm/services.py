@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from accord.lib.dates import validate_plausible
 from accord.tenancy.models import TEAM_ROLES, Membership
 
 from .models import Client, Contact, Interaction
+from .selectors import can_manage_client_access, contact_has_portal_access
 
 CLIENT_FIELDS = frozenset(
     {
@@ -193,17 +194,43 @@ def contact_create(*, actor: Membership, client: Client, **fields) -> Contact:
     return contact
 
 
+class IdentityChangeRefused(PermissionDenied):
+    """A portal contact's e-mail may only be changed by whoever manages the client's access."""
+
+
+def identity_change_refusal() -> str:
+    return _(
+        "This contact can sign in to the client portal, so only an administrator or the manager "
+        "of one of this client’s projects can change their e-mail address. Ask one of them."
+    )
+
+
 @transaction.atomic
 def contact_update(*, actor: Membership, contact: Contact, **fields) -> Contact:
+    """Change the given fields of ``contact``.
+
+    The e-mail address of a contact with portal access (or an open invitation) is who signs in
+    as the client: only :func:`can_manage_client_access` may change it (else
+    :class:`IdentityChangeRefused`), and the change ends the old address's portal access.
+    """
     _check_fields(fields, CONTACT_FIELDS)
     before = snapshot(contact)
+    old_email = contact.email or ""
     for key, value in _strip(fields).items():
         setattr(contact, key, value)
     if "email" in fields:
         contact.email = (contact.email or "").lower()
+    identity_changed = contact.email.lower() != old_email.lower() and contact_has_portal_access(contact)
+    if identity_changed and not can_manage_client_access(actor, contact.client):
+        raise IdentityChangeRefused(identity_change_refusal())
     _contact_validate(contact)
     contact.save()
     audit_update(actor.user, contact, before)
+    if identity_changed:
+        # The portal stands above the CRM: its part is called, not imported at module level.
+        from accord.portal.services import contact_portal_identity_changed
+
+        contact_portal_identity_changed(actor=actor, contact=contact, old_email=old_email)
     return contact
 
 

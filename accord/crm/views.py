@@ -256,11 +256,15 @@ def contact_edit(request, pk):
     member = request.membership
     contact = contact_for_user(member, pk, write=True)
     form = ContactForm(request.POST or None, instance=contact)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(actor=member, contact=contact, **form.cleaned_data)
         except ValidationError as exc:
             form.apply_errors(exc)
+        except services.IdentityChangeRefused as exc:
+            form.add_error("email", str(exc))
+            status = 403
         else:
             messages.success(request, _("Contact saved."))
             return redirect("crm:contact_detail", contact.pk)
@@ -274,6 +278,7 @@ def contact_edit(request, pk):
             "back_label": contact.display_name,
             "nav_active": "clients",
         },
+        status=status,
     )
 
 

@@ -113,6 +113,9 @@ def change_create(request, pk):
 
 
 def _change_page(request, change, form, status=200):
+    contact = change_services.signed_in_contact(request.user, change.project)
+    awaiting = change.status == ChangeStatus.ASSESSED
+    approver = change_services.is_change_approver(change.project, contact)
     return render(
         request,
         "portal/change_detail.html",
@@ -120,7 +123,9 @@ def _change_page(request, change, form, status=200):
             "project": change.project,
             "portal_tab": "changes",
             "change": change,
-            "can_decide": change.status == ChangeStatus.ASSESSED,
+            "can_decide": awaiting and approver,
+            "not_approver": (awaiting or status == 403) and not approver,
+            "approver_refusal": change_services.approver_refusal(),
             "form": form,
         },
         status=status,
@@ -153,7 +158,9 @@ def change_decide(request, pk):
         except ValidationError as exc:
             _errors_to_form(form, exc)
         except PermissionDenied as exc:
+            change = portal_object_for_user(member, _visible_changes(member), pk)
             form.add_error(None, str(exc) or _("You cannot decide this change request."))
+            return _change_page(request, change, form, status=403)
         else:
             if approve:
                 messages.success(request, _("You approved the change request. The project team was told."))

@@ -7,17 +7,18 @@ import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_event
+from accord.audit.services import audit_create, audit_event, audit_update, snapshot
 from accord.comms.services import notify, outbox_email
 from accord.crm.models import Contact
-from accord.tenancy.models import Membership, Role, hash_token
+from accord.crm.selectors import can_manage_client_access
+from accord.tenancy.models import Invitation, Membership, Role, hash_token
 from accord.tenancy.services import invitation_create
 
 from .models import SignInLink
@@ -48,10 +49,23 @@ def team_notify(*, project, title, body="", url: str = "") -> None:
 # --- invitations -----------------------------------------------------------------------------
 
 
+def invite_refusal() -> str:
+    return _(
+        "Only an administrator or the manager of one of this client’s projects can invite "
+        "its contacts to the portal. Ask one of them."
+    )
+
+
 def contact_invite(*, actor: Membership, contact: Contact):
-    """Invite a client contact to the portal by e-mail (a client-role invitation for the contact)."""
+    """Invite a client contact to the portal by e-mail (a client-role invitation for the contact).
+
+    Whoever is invited speaks for the client (sees its projects, decides change requests): only
+    an admin or a manager of one of the client's projects may invite (else PermissionDenied).
+    """
     if not actor.is_team:
         raise ValidationError(_("Only team members can invite contacts to the portal."))
+    if not can_manage_client_access(actor, contact.client):
+        raise PermissionDenied(invite_refusal())
     if not contact.email:
         raise ValidationError({"email": _("Add the contact's e-mail address first, then invite them.")})
     if (
@@ -63,6 +77,104 @@ def contact_invite(*, actor: Membership, contact: Contact):
         raise ValidationError({"email": _("This contact already has a portal account.")})
     invitation, _raw = invitation_create(actor=actor, email=contact.email, role=Role.CLIENT, contact=contact)
     return invitation
+
+
+def user_sessions_end(user) -> int:
+    """Sign ``user`` out everywhere: delete their stored sessions. Returns how many ended.
+
+    Sessions are kept in the database (the default engine); each is decoded to find its user,
+    which is fine for a rare event such as a contact's change of address.
+    """
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        return 0
+    model = store.get_model_class()
+    ended = [
+        row.pk
+        for row in model.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(row.get_decoded().get("_auth_user_id", "")) == str(user.pk)
+    ]
+    model.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+def contact_portal_identity_changed(*, actor: Membership, contact: Contact, old_email: str) -> dict:
+    """The e-mail address of a portal contact changed (called by ``crm.contact_update`` in its
+    transaction): the old address loses access and is told.
+
+    The portal account (which signs in with the old address) is detached from the contact and,
+    if it speaks for no other contact here, its client membership ends; its sessions end; open
+    sign-in links and invitations for the contact are revoked; the old address gets an e-mail in
+    the contact's language. The new address needs a new invitation.
+    """
+    now = timezone.now()
+    old_user = contact.portal_user
+    sessions = 0
+    membership_ended = False
+    if old_user is not None:
+        before = snapshot(contact)
+        contact.portal_user = None
+        contact.save(update_fields=["portal_user", "updated_at"])
+        audit_update(actor.user, contact, before)
+        others = Contact.objects.filter(organization_id=contact.organization_id, portal_user=old_user)
+        if not others.exists():
+            for membership in Membership.objects.filter(
+                organization_id=contact.organization_id, user=old_user, role=Role.CLIENT, is_active=True
+            ):
+                m_before = snapshot(membership)
+                membership.is_active = False
+                membership.save(update_fields=["is_active", "updated_at"])
+                audit_update(actor.user, membership, m_before)
+                membership_ended = True
+        sessions = user_sessions_end(old_user)
+    links = list(
+        SignInLink.objects.filter(
+            organization_id=contact.organization_id, contact=contact, used_at__isnull=True, expires_at__gt=now
+        )
+    )
+    for link in links:
+        link.expires_at = now
+        link.save(update_fields=["expires_at", "updated_at"])
+        audit_event(actor.user, link, "revoked", {"reason": "email_changed"})
+    invitations = list(
+        Invitation.objects.filter(
+            organization_id=contact.organization_id,
+            contact=contact,
+            accepted_at__isnull=True,
+            expires_at__gt=now,
+        )
+    )
+    for invitation in invitations:
+        invitation.expires_at = now
+        invitation.save(update_fields=["expires_at", "updated_at"])
+        audit_event(actor.user, invitation, "revoked", {"reason": "email_changed"})
+    summary = {
+        "old": old_email,
+        "new": contact.email,
+        "portal_user": old_user.pk if old_user else None,
+        "membership_ended": membership_ended,
+        "sessions_ended": sessions,
+        "links_revoked": len(links),
+        "invitations_revoked": len(invitations),
+    }
+    audit_event(actor.user, contact, "email_changed", summary)
+    if old_email:
+        organization = contact.organization
+        language = contact.language or organization.default_language
+        with translation.override(language):
+            context = {"contact": contact, "organization": organization, "changed_by": actor.user}
+            outbox_email(
+                organization=organization,
+                to=old_email,
+                subject=_("Your address for the %(org)s client portal was changed")
+                % {"org": organization.name},
+                text=render_to_string("portal/email/identity_changed.txt", context),
+                html=render_to_string("portal/email/identity_changed.html", context),
+                related=contact,
+            )
+    return summary
 
 
 # --- one-time sign-in links -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from accord.crm.selectors import can_manage_client_access
 from accord.projects.models import TaskStatus
 from accord.projects.selectors import progress_percent, project_list
 from accord.tenancy.access import (
@@ -185,12 +186,16 @@ def invite_contact(request, pk):
         .order_by("-created_at")
         .first()
     )
+    can_invite = can_manage_client_access(member, contact.client)
     error = ""
+    status = 200
     if request.method == "POST":
         try:
             services.contact_invite(actor=member, contact=contact)
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            error, status = " ".join(exc.messages), 400
+        except PermissionDenied as exc:
+            error, status = str(exc) or services.invite_refusal(), 403
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": contact.email})
             return redirect(next_url or request.path)
@@ -203,6 +208,8 @@ def invite_contact(request, pk):
             "pending": pending,
             "error": error,
             "next": next_url,
+            "can_invite": can_invite,
+            "invite_refusal": services.invite_refusal(),
         },
-        status=400 if error else 200,
+        status=status,
     )

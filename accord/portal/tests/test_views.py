@@ -75,7 +75,7 @@ def test_home_query_count_is_flat(world, rows, django_assert_num_queries):
 def test_invite_contact_sends_a_client_invitation(world):
     contact = f.ContactFactory(client=world.client, email="wang.wei@client.example")
     url = reverse("portal:invite_contact", args=[contact.pk])
-    http = world.http(world.member)
+    http = world.http(world.manager)
     assert http.get(url).status_code == 200
     response = http.post(url, {"next": f"/clients/{world.client.pk}/"})
     assert response.status_code == 302 and response["Location"] == f"/clients/{world.client.pk}/"
@@ -86,7 +86,7 @@ def test_invite_contact_sends_a_client_invitation(world):
 
 def test_invite_refuses_contacts_without_email_or_with_an_account(world):
     no_email = f.ContactFactory(client=world.client, email="")
-    http = world.http(world.member)
+    http = world.http(world.manager)
     response = http.post(reverse("portal:invite_contact", args=[no_email.pk]))
     assert response.status_code == 400 and not Invitation.objects.exists()
     response = http.post(reverse("portal:invite_contact", args=[world.contact.pk]))
@@ -94,7 +94,7 @@ def test_invite_refuses_contacts_without_email_or_with_an_account(world):
 
 
 def test_invite_contact_of_another_organisation_is_not_found(world):
-    response = world.http(world.member).post(
+    response = world.http(world.manager).post(
         reverse("portal:invite_contact", args=[world.foreign_contact.pk])
     )
     assert response.status_code == 404
@@ -104,5 +104,5 @@ def test_invite_contact_of_another_organisation_is_not_found(world):
 def test_invite_rejects_offsite_next(world):
     contact = f.ContactFactory(client=world.client)
     url = reverse("portal:invite_contact", args=[contact.pk])
-    response = world.http(world.member).post(url, {"next": "https://evil.example/"})
+    response = world.http(world.manager).post(url, {"next": "https://evil.example/"})
     assert response["Location"] == url
