@@ -268,8 +268,18 @@ else:
 
 # Outgoing HTTP (webhooks, IM channels)
 ACCORD_WEBHOOK_TIMEOUT = env_int("ACCORD_WEBHOOK_TIMEOUT", 10)
-# Hosts/networks that outgoing webhooks may reach even though they are private or loopback.
-ACCORD_WEBHOOK_ALLOWLIST = env_list("ACCORD_WEBHOOK_ALLOWLIST", [])
+# Where organisations' webhooks, IM channels and SMTP servers may point is the operator's choice,
+# never an organisation's: private and loopback addresses are refused unless allowed here (all of
+# them, or the listed networks). Link-local and cloud metadata addresses are refused always.
+ACCORD_OUTBOUND_ALLOW_PRIVATE = env_bool("ACCORD_OUTBOUND_ALLOW_PRIVATE", False)
+ACCORD_OUTBOUND_ALLOWED_NETWORKS = env_list("ACCORD_OUTBOUND_ALLOWED_NETWORKS", []) + env_list(
+    "ACCORD_WEBHOOK_ALLOWLIST",
+    [],  # the older name of the same setting
+)
+# The ports an organisation's own SMTP server may listen on.
+ACCORD_OUTBOUND_SMTP_PORTS = [
+    int(port) for port in env_list("ACCORD_OUTBOUND_SMTP_PORTS", ["25", "465", "587", "2525"])
+]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie

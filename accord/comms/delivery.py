@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import smtplib
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -26,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.lib import netguard
 
 from . import providers
-from .models import ChannelConfig, ChannelKind, CommsSettings, OutboxMessage, OutboxStatus
+from .models import ChannelConfig, ChannelKind, OutboxMessage, OutboxStatus
 from .providers import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -74,22 +77,55 @@ def claim(message_id: int) -> OutboxMessage | None:
 # --- senders ---------------------------------------------------------------------------------
 
 
-def _org_allowlist(organization_id: int) -> list[str]:
-    row = (
-        CommsSettings.objects.filter(organization_id=organization_id)
-        .values_list("allowlist", flat=True)
-        .first()
-    )
-    return netguard.effective_allowlist((row or "").splitlines())
+class _PinnedSMTP(smtplib.SMTP):
+    """SMTP to the address that was checked (``pinned_address``), under the configured host name
+    (STARTTLS still verifies the certificate against the name)."""
+
+    def __init__(self, host="", port=0, *, pinned_address: str, **kwargs):
+        self._pinned_address = pinned_address
+        super().__init__(host, port, **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        return super()._get_socket(self._pinned_address, port, timeout)
+
+
+class _PinnedSMTPSSL(smtplib.SMTP_SSL):
+    def __init__(self, host="", port=0, *, pinned_address: str, **kwargs):
+        self._pinned_address = pinned_address
+        super().__init__(host, port, **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        return super()._get_socket(self._pinned_address, port, timeout)
+
+
+class GuardedSMTPBackend(SMTPBackend):
+    """Django's SMTP backend for an organisation's own server: it connects only to the address
+    netguard checked for it."""
+
+    def __init__(self, *, pinned_address: str, **kwargs):
+        self.pinned_address = pinned_address
+        super().__init__(**kwargs)
+
+    @property
+    def connection_class(self):
+        cls = _PinnedSMTPSSL if self.use_ssl else _PinnedSMTP
+        return partial(cls, pinned_address=self.pinned_address)
 
 
 def smtp_connection(config: ChannelConfig | None):
+    """The installation's SMTP server (the operator's), or an organisation's own — checked like a
+    webhook: a public address (unless the operator allows private ones) and an SMTP port."""
     if config is None:
         return get_connection(timeout=settings.EMAIL_TIMEOUT)
-    return get_connection(
-        "django.core.mail.backends.smtp.EmailBackend",
+    port = config.smtp_port or 25
+    try:
+        address = netguard.smtp_address(config.smtp_host, port)
+    except netguard.UnsafeURL as exc:
+        raise DeliveryError(str(exc), permanent=True) from None
+    return GuardedSMTPBackend(
+        pinned_address=address,
         host=config.smtp_host,
-        port=config.smtp_port or 25,
+        port=port,
         username=config.smtp_user or None,
         password=config.secret or None,
         use_tls=config.smtp_security == "starttls",
@@ -135,32 +171,72 @@ def send_email(message: OutboxMessage) -> None:
     recipients = [addr.strip() for addr in message.recipient.split(",") if addr.strip()]
     if not recipients:
         raise DeliveryError("No recipient address", permanent=True)
+    try:
+        # The one-time secrets go into the mail here and nowhere else.
+        body_text, body_html = message.unmask(message.body_text), message.unmask(message.body_html)
+        alternatives = [
+            (message.unmask(part["content"]), part["mimetype"])
+            for part in (message.payload or {}).get("alternatives", [])
+        ]
+    except ValueError:
+        raise DeliveryError(
+            "The message's one-time link can no longer be decrypted (the encryption key changed)",
+            permanent=True,
+        ) from None
     mail = _Mail(
         subject=message.subject,
-        body=message.body_text,
+        body=body_text,
         from_email=(config.from_email if config and config.from_email else None),
         to=recipients,
         headers=headers,
         reply_to=[reply_to] if reply_to else None,
         connection=smtp_connection(config),
     )
-    if message.body_html:
-        mail.attach_alternative(message.body_html, "text/html")
-    for alternative in (message.payload or {}).get("alternatives", []):
-        mail.attach_alternative(alternative["content"], alternative["mimetype"])
+    if body_html:
+        mail.attach_alternative(body_html, "text/html")
+    for content, mimetype in alternatives:
+        mail.attach_alternative(content, mimetype)
     for att in message.attachments.all():
         mail.attach(att.filename, bytes(att.content), att.mimetype)
     try:
         mail.send()
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
-        raise DeliveryError(f"Recipients refused: {exc.recipients}", permanent=all(c >= 500 for c in codes))
+        refused = ", ".join(f"{addr} ({code})" for addr, (code, _msg) in exc.recipients.items())
+        raise DeliveryError(f"Recipients refused: {refused}", permanent=all(c >= 500 for c in codes))
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"SMTP authentication failed: {exc.smtp_code}", permanent=True)
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500)
+        # The code and the enhanced status (5.7.1), never the server's text: whatever answered
+        # on that port must not be readable in the outbox.
+        raise DeliveryError(
+            f"SMTP {exc.smtp_code}{_enhanced_status(exc.smtp_error)}", permanent=exc.smtp_code >= 500
+        )
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"SMTP: {type(exc).__name__}: {exc}")
+        raise DeliveryError(f"SMTP: {_short_reason(exc)}")
+
+
+ENHANCED_STATUS_RE = re.compile(rb"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def _enhanced_status(reply) -> str:
+    if isinstance(reply, str):
+        reply = reply.encode("utf-8", "replace")
+    match = ENHANCED_STATUS_RE.match(reply or b"")
+    return f" {match.group(1).decode()}" if match else ""
+
+
+def _short_reason(exc: BaseException) -> str:
+    """The kind of a network failure ("ConnectionRefusedError: Connection refused"), never text
+    the other side sent."""
+    reason = getattr(exc, "strerror", None)
+    if isinstance(exc, TimeoutError):
+        reason = "timed out"
+    elif type(exc) is OSError and not exc.errno:
+        reason = str(exc)[:200]  # raised by netguard with its own words
+    elif isinstance(exc, smtplib.SMTPException) or not reason:
+        reason = ""
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
 
 
 def send_http(message: OutboxMessage) -> None:
@@ -188,13 +264,11 @@ def send_http(message: OutboxMessage) -> None:
         data=payload.get("data") if kind == "webhook" else None,
     )
     try:
-        response = netguard.post(
-            url, body, headers=headers, allowlist=_org_allowlist(message.organization_id)
-        )
+        response = netguard.post(url, body, headers=headers)
     except netguard.UnsafeURL as exc:
         raise DeliveryError(str(exc), permanent=True)
     except (TimeoutError, OSError) as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {exc or 'timed out'}")
+        raise DeliveryError(_short_reason(exc))
     providers.check_response(kind, response.status, response.body)
 
 

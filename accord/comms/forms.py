@@ -234,19 +234,6 @@ class ChannelConfigForm(ServiceForm):
         }
 
 
-class CommsSettingsForm(ServiceForm):
-    allowlist = forms.CharField(
-        label=gettext_lazy("allowed private hosts"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy(
-            "Hosts, addresses or networks (one per line) that outgoing webhooks may reach even "
-            "though they are private or local, e.g. 10.0.0.0/8 or hooks.internal."
-        ),
-    )
-    wide_fields = ("allowlist",)
-
-
 class WebhookSubscriptionForm(ServiceForm):
     url = forms.CharField(label=gettext_lazy("URL"), max_length=1000)
     description = forms.CharField(label=gettext_lazy("description"), max_length=200, required=False)

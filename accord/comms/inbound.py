@@ -195,6 +195,14 @@ class Route:
 
 
 def route_mail(parsed: ParsedMail, default_org=None) -> list[Route]:
+    """The one organisation a mail belongs to, by the address it was sent TO: a project's reply
+    address, else the organisation whose mailbox delivered it (``default_org``: ``mail-in`` /
+    ``mail-fetch --org``), else the only organisation of the installation.
+
+    The sender's address only picks the client inside that organisation; it never decides the
+    organisation — a contact with the same address elsewhere does not receive the mail.
+    (Support addresses are routed before this, by the service area's mail handler.)
+    """
     for address in parsed.recipients:
         match = REPLY_RE.search(address)
         if not match:
@@ -211,24 +219,18 @@ def route_mail(parsed: ParsedMail, default_org=None) -> list[Route]:
                 if c.client_id == box.project.client_id
             ]
             return [Route(box.organization, box.project.client, box.project, contacts)]
-    routes: dict[int, Route] = {}
-    for contact in _contacts_by_email(parsed.sender) if parsed.sender else []:
-        route = routes.setdefault(contact.organization_id, Route(contact.organization))
-        route.contacts.append(contact)
-    result = []
-    for route in routes.values():
-        clients = {c.client_id for c in route.contacts}
-        if len(clients) == 1:
-            route.client = route.contacts[0].client
-        result.append(route)  # several clients with that address: triage decides
-    if result:
-        return result
     org = default_org or _single_org()
     if org is None:
         raise InboundRejected(
-            _("The sender is unknown and no organisation was given to file the message under.")
+            _(
+                "The message was not sent to an address of an organisation (a reply address, a "
+                "confirmed support address or an organisation's mailbox)."
+            )
         )
-    return [Route(org)]
+    route = Route(org, contacts=_contacts_by_email(parsed.sender, org.pk) if parsed.sender else [])
+    if len({c.client_id for c in route.contacts}) == 1:
+        route.client = route.contacts[0].client  # several clients with that address: triage decides
+    return [route]
 
 
 def _only_open_project(client):

@@ -1,3 +1,4 @@
+import json
 import uuid
 
 from django.conf import settings
@@ -13,6 +14,11 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed, will retry")
     DEAD = "dead", _("Gave up")
+
+
+def secret_mask(index: int) -> str:
+    """What an outgoing message's stored text shows instead of its ``index``-th secret."""
+    return f"[hidden-{index + 1}]"
 
 
 class OutboxMessage(TenantModel):
@@ -45,6 +51,9 @@ class OutboxMessage(TenantModel):
     subscription = models.ForeignKey(
         "comms.WebhookSubscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # One-time secrets of the message (sign-in, invitation, survey links), encrypted. The stored
+    # bodies carry a mask in their place; only the mail actually sent has them (``unmask``).
+    secrets_encrypted = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("outgoing message")
@@ -60,6 +69,22 @@ class OutboxMessage(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}: {self.subject}"
+
+    def unmask(self, text: str) -> str:
+        """``text`` with the message's secrets put back in place of their masks (for sending).
+
+        Raises ValueError when a secret cannot be decrypted any more (the encryption key changed).
+        """
+        if not self.secrets_encrypted or not text:
+            return text
+        from accord.lib.crypto import decrypt
+
+        plain = decrypt(self.secrets_encrypted)
+        if not plain:
+            raise ValueError("the one-time secrets of this message cannot be decrypted")
+        for index, secret in enumerate(json.loads(plain)):
+            text = text.replace(secret_mask(index), secret)
+        return text
 
     def save(self, *args, **kwargs):
         # A key exists from the first write, so a resend after a crash is recognisable.
@@ -354,14 +379,6 @@ class ChannelConfig(TenantModel):
 class CommsSettings(TenantModel):
     """Per-organisation communication settings."""
 
-    allowlist = models.TextField(
-        _("allowed private hosts"),
-        blank=True,
-        help_text=_(
-            "Hosts, addresses or networks (one per line) that outgoing webhooks may reach even "
-            "though they are private or local, e.g. 10.0.0.0/8 or hooks.internal."
-        ),
-    )
     triage_default = models.BooleanField(default=True)
 
     class Meta:

@@ -174,34 +174,59 @@ def build_request(
     return url, json.dumps(payload, ensure_ascii=False).encode(), headers
 
 
+# Slack's documented error answers: the only body text kept in an error (anything else a
+# target answers stays out of the outbox, where an admin would read it).
+SLACK_ERRORS = frozenset(
+    {
+        "invalid_payload",
+        "user_not_found",
+        "channel_not_found",
+        "channel_is_archived",
+        "action_prohibited",
+        "posting_to_general_channel_denied",
+        "too_many_attachments",
+        "no_service",
+        "no_service_id",
+        "no_team",
+        "team_disabled",
+        "invalid_token",
+        "no_text",
+    }
+)
+
+
 def check_response(kind: str, status: int, body: bytes) -> None:
-    """Raise DeliveryError unless the provider's answer means success."""
+    """Raise DeliveryError unless the provider's answer means success.
+
+    The error says the HTTP status and, for the providers that have them, the error code — never
+    the answer's text, which may come from any server the URL reaches.
+    """
     text = body.decode("utf-8", "replace")[:500]
     if status == 429 or status == 408 or status >= 500:
-        raise DeliveryError(f"HTTP {status}: {text}")
+        raise DeliveryError(f"HTTP {status}")
     if status >= 300:
         # Redirects are not followed: a moved webhook needs its new URL entered.
-        raise DeliveryError(f"HTTP {status}: {text}", permanent=True)
+        slack_code = text.strip() if kind == "slack" and text.strip() in SLACK_ERRORS else ""
+        raise DeliveryError(f"HTTP {status} {slack_code}".strip(), permanent=True)
     if kind in ("wecom", "dingtalk", "feishu"):
         try:
             answer = json.loads(text or "{}")
         except ValueError:
-            raise DeliveryError(f"Unreadable answer: {text}") from None
+            raise DeliveryError(f"HTTP {status}: unreadable answer") from None
         if not isinstance(answer, dict):
-            raise DeliveryError(f"Unreadable answer: {text}")
+            raise DeliveryError(f"HTTP {status}: unreadable answer")
         if kind == "feishu":
             code = answer.get("code", answer.get("StatusCode", 0))
-            message = answer.get("msg", answer.get("StatusMessage", ""))
         else:
             code = answer.get("errcode", 0)
-            message = answer.get("errmsg", "")
         try:
             code = int(code)
         except (TypeError, ValueError):
             code = -1
         if code != 0:
             raise DeliveryError(
-                f"{kind} error {code}: {message}", permanent=code not in TRANSIENT_CODES.get(kind, set())
+                f"{kind} error {code}", permanent=code not in TRANSIENT_CODES.get(kind, set())
             )
     elif kind == "slack" and text.strip() not in ("ok", ""):
-        raise DeliveryError(f"Slack answered: {text}", permanent=True)
+        code = text.strip() if text.strip() in SLACK_ERRORS else "unexpected answer"
+        raise DeliveryError(f"Slack answered: {code}", permanent=True)

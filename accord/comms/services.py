@@ -8,6 +8,7 @@ nothing and an accepted message is never lost.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets as _secrets
 from collections.abc import Iterable, Sequence
 
@@ -40,6 +41,7 @@ from .models import (
     ReminderPreference,
     Responsibility,
     WebhookSubscription,
+    secret_mask,
 )
 
 
@@ -62,25 +64,36 @@ def outbox_email(
     related: models.Model | None = None,
     project=None,
     alternatives: Iterable[tuple[str, str]] = (),
+    secrets: Sequence[str] = (),
 ) -> OutboxMessage:
     """Queue one e-mail (to one or more addresses) for delivery after the current transaction commits.
 
     ``attachments`` are ``(filename, content, mimetype)``; ``alternatives`` are further text
     parts ``(content, mimetype)`` next to the plain text and HTML in the multipart/alternative
-    (a calendar invitation: ``text/calendar; method=REQUEST``). Returns the outbox row.
+    (a calendar invitation: ``text/calendar; method=REQUEST``). ``secrets`` are one-time tokens
+    in the text (sign-in, invitation, survey links): the stored message shows a mask in their
+    place and keeps them encrypted; only the mail sent carries them. Returns the outbox row.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     message_headers = dict(headers or {})
     if reply_to:
         message_headers["Reply-To"] = reply_to
+    text, html = str(text), str(html)
+    secrets = [secret for secret in secrets if secret]
+    alternatives = list(alternatives)
+    for index, secret in enumerate(secrets):
+        mask = secret_mask(index)
+        text, html = text.replace(secret, mask), html.replace(secret, mask)
+        alternatives = [(content.replace(secret, mask), mimetype) for content, mimetype in alternatives]
     parts = [{"content": content, "mimetype": mimetype} for content, mimetype in alternatives]
     message = OutboxMessage.objects.create(
         organization=organization,
         channel="email",
         recipient=", ".join(recipients),
         subject=str(subject)[:500],
-        body_text=str(text),
-        body_html=str(html),
+        body_text=text,
+        body_html=html,
+        secrets_encrypted=crypto.encrypt(json.dumps(secrets)) if secrets else "",
         headers=message_headers,
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
@@ -530,44 +543,6 @@ def comms_settings_for(organization) -> CommsSettings:
     return obj
 
 
-def org_allowlist(organization) -> list[str]:
-    row = CommsSettings.objects.filter(organization=organization).values_list("allowlist", flat=True).first()
-    return netguard.effective_allowlist((row or "").splitlines())
-
-
-def _clean_allowlist(text: str) -> str:
-    import ipaddress
-    import re
-
-    lines = []
-    for raw in (text or "").splitlines():
-        entry = raw.strip()
-        if not entry:
-            continue
-        try:
-            ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            if not re.fullmatch(r"[A-Za-z0-9.-]{1,253}", entry):
-                raise ValidationError(
-                    {
-                        "allowlist": _("“%(entry)s” is neither a host name nor an address or network.")
-                        % {"entry": entry}
-                    }
-                ) from None
-        lines.append(entry)
-    return "\n".join(lines)
-
-
-@transaction.atomic
-def comms_settings_update(*, actor, allowlist: str) -> CommsSettings:
-    obj = comms_settings_for(actor.organization)
-    before = snapshot(obj)
-    obj.allowlist = _clean_allowlist(allowlist)
-    obj.save()
-    audit_update(actor.user, obj, before)
-    return obj
-
-
 CHANNEL_FIELDS = frozenset(
     {
         "kind",
@@ -589,12 +564,22 @@ def _channel_validate(actor, config: ChannelConfig) -> None:
     if config.kind == ChannelKind.EMAIL:
         if not config.smtp_host:
             errors["smtp_host"] = _("Enter the SMTP server's host name.")
+        else:
+            try:
+                netguard.check_smtp_port(config.smtp_port or 25)
+            except netguard.UnsafeURL as exc:
+                errors["smtp_port"] = str(exc)
+            else:
+                try:
+                    netguard.validate_smtp(config.smtp_host, config.smtp_port or 25)
+                except netguard.UnsafeURL as exc:
+                    errors["smtp_host"] = str(exc)
     else:
         if not config.url:
             errors["url"] = _("Enter the webhook URL the provider gave you.")
         else:
             try:
-                netguard.validate_url(config.url, org_allowlist(actor.organization))
+                netguard.validate_url(config.url)
             except netguard.UnsafeURL as exc:
                 errors["url"] = str(exc)
     if config.project_id and config.project.organization_id != config.organization_id:
@@ -721,7 +706,7 @@ def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
 def _subscription_validate(actor, sub: WebhookSubscription) -> None:
     errors = {}
     try:
-        netguard.validate_url(sub.url, org_allowlist(actor.organization))
+        netguard.validate_url(sub.url)
     except netguard.UnsafeURL as exc:
         errors["url"] = str(exc)
     if not isinstance(sub.events, list) or not sub.events:

@@ -22,7 +22,6 @@ urlpatterns = [
     path("communication/channels/<int:pk>/edit/", views.channel_edit, name="channel_edit"),
     path("communication/channels/<int:pk>/delete/", views.channel_delete, name="channel_delete"),
     path("communication/channels/<int:pk>/test/", views.channel_test, name="channel_test"),
-    path("communication/settings/", views.comms_settings, name="settings"),
     path("communication/outbox/", views.outbox, name="outbox"),
     path("communication/outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
     path("communication/outbox/<int:pk>/retry/", views.outbox_retry, name="outbox_retry"),

@@ -30,7 +30,6 @@ from accord.web.pages import form_page
 from . import compose, inbound, selectors, services, webhooks
 from .forms import (
     ChannelConfigForm,
-    CommsSettingsForm,
     ObligationSendForm,
     PlanCopyForm,
     PlanItemForm,
@@ -414,21 +413,6 @@ def channel_test(request, pk):
     message = services.channel_config_test(actor=request.membership, config=config)
     messages.success(request, _("A test message was queued; its delivery shows in the outbox."))
     return redirect("comms:outbox_detail", message.pk)
-
-
-@admin_required
-def comms_settings(request):
-    current = services.comms_settings_for(request.membership.organization)
-    form = CommsSettingsForm(request.POST or None, initial={"allowlist": current.allowlist})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comms_settings_update(actor=request.membership, **form.cleaned_data)
-        except ValidationError as exc:
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("comms:channels")
-    return _form_page(request, form, title=_("Communication settings"), back_url=reverse("comms:channels"))
 
 
 # --- outbox (admin) ------------------------------------------------------------------------------

@@ -386,6 +386,7 @@ def _send_link(recipient: SurveyRecipient, raw: str, *, reminder: bool) -> None:
             html=render_to_string("feedback/email/invitation.html", context),
             related=survey,
             project=survey.project,
+            secrets=[raw],
         )
 
 

@@ -1,28 +1,41 @@
-"""Outgoing HTTP that cannot be turned against the server's own network.
+"""Outgoing connections that cannot be turned against the server's own network.
 
-Every request to a URL an organisation configured (webhooks, IM robots) goes through
-``post``: the host is resolved, *every* address is checked (loopback, private, link-local —
-which includes the cloud metadata address 169.254.169.254 —, multicast, reserved and
-unspecified addresses are refused), and the connection is made to the address that was
-checked, so a second DNS answer cannot slip in (no rebinding gap). Redirects are never
-followed and every step has a timeout. An explicit allow-list (the organisation's setting
-plus ``settings.ACCORD_WEBHOOK_ALLOWLIST``) lets an admin reach an internal host on purpose.
+Every request to a URL an organisation configured (webhooks, IM robots) goes through ``post``,
+and every connection to an organisation's own SMTP server through ``smtp_address``: the host is
+resolved, *every* address is checked, and the connection is made to the address that was
+checked, so a second DNS answer cannot slip in (no rebinding gap). Redirects are never followed
+and every step has a timeout.
+
+Public addresses are allowed. Private, loopback and reserved ones are refused unless the
+installation's operator allows them (``ACCORD_OUTBOUND_ALLOW_PRIVATE`` or the networks in
+``ACCORD_OUTBOUND_ALLOWED_NETWORKS``) — an organisation cannot. Link-local addresses (which
+include the cloud metadata address 169.254.169.254), the other known metadata addresses,
+multicast and unspecified addresses are refused always, whatever the operator set.
 """
 
 from __future__ import annotations
 
 import http.client
 import ipaddress
+import logging
 import socket
 import ssl
-from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
+
 MAX_RESPONSE_BYTES = 256 * 1024
+DEFAULT_SMTP_PORTS = (25, 465, 587, 2525)
+
+# Instance metadata services outside the link-local ranges (AWS over IPv6, Alibaba Cloud, Azure).
+METADATA_NETWORKS = tuple(
+    ipaddress.ip_network(net) for net in ("fd00:ec2::254/128", "100.100.100.200/32", "168.63.129.16/32")
+)
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
 
 
 class UnsafeURL(ValueError):
@@ -39,33 +52,67 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
 
-def parse_allowlist(entries: Iterable[str]) -> tuple[set[str], list]:
-    """Split allow-list entries into host names and networks."""
-    hosts: set[str] = set()
-    networks: list = []
-    for raw in entries:
-        entry = raw.strip().lower()
-        if not entry or entry.startswith("#"):
-            continue
+def _operator_networks() -> list:
+    networks = []
+    for entry in getattr(settings, "ACCORD_OUTBOUND_ALLOWED_NETWORKS", []) or []:
         try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
+            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
         except ValueError:
-            hosts.add(entry.rstrip("."))
-    return hosts, networks
+            logger.warning("ACCORD_OUTBOUND_ALLOWED_NETWORKS: %r is not a network, ignored", entry)
+    return networks
 
 
-def effective_allowlist(organization_entries: Iterable[str] = ()) -> list[str]:
-    return [*getattr(settings, "ACCORD_WEBHOOK_ALLOWLIST", []), *organization_entries]
+def _embedded(ip) -> list:
+    """``ip`` and the IPv4 addresses it carries (IPv4-mapped, 6to4, NAT64, Teredo)."""
+    found = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            found.append(ip.ipv4_mapped)
+        if ip.sixtofour is not None:
+            found.append(ip.sixtofour)
+        if ip.teredo is not None:
+            found.append(ip.teredo[1])
+        if ip in NAT64_PREFIX:
+            found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def is_never_allowed(ip) -> bool:
+    """Link-local, metadata, multicast and unspecified addresses: refused whatever the settings."""
+    if isinstance(ip, str):
+        ip = ipaddress.ip_address(ip)
+    return any(
+        one.is_link_local
+        or one.is_multicast
+        or one.is_unspecified
+        or any(one in net for net in METADATA_NETWORKS if net.version == one.version)
+        or (one.version == 4 and one == ipaddress.IPv4Address("255.255.255.255"))
+        for one in _embedded(ip)
+    )
 
 
 def is_public_address(ip) -> bool:
     if isinstance(ip, str):
         ip = ipaddress.ip_address(ip)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(ip.is_global) and not (
-        ip.is_multicast or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified
+    if is_never_allowed(ip):
+        return False
+    return all(
+        one.is_global and not (one.is_loopback or one.is_reserved or one.is_private) for one in _embedded(ip)
     )
+
+
+def is_allowed_address(ip) -> bool:
+    """May Accord connect to ``ip`` for an organisation? (The operator's settings apply.)"""
+    if isinstance(ip, str):
+        ip = ipaddress.ip_address(ip)
+    if is_never_allowed(ip):
+        return False
+    if is_public_address(ip):
+        return True
+    if getattr(settings, "ACCORD_OUTBOUND_ALLOW_PRIVATE", False):
+        return True
+    networks = _operator_networks()
+    return all(any(one in net for net in networks if net.version == one.version) for one in _embedded(ip))
 
 
 def check_url_format(url: str) -> tuple[str, str, int, str]:
@@ -91,13 +138,28 @@ def check_url_format(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, host, port, path
 
 
-def resolve_checked(host: str, port: int, allowlist: Iterable[str] = ()) -> str:
-    """One address of ``host`` to connect to, after checking every address it resolves to."""
-    hosts, networks = parse_allowlist(allowlist)
-    host_allowed = host.lower() in hosts
+def _refused(host: str, address: str) -> UnsafeURL:
+    return UnsafeURL(
+        _(
+            "%(host)s resolves to %(address)s, a private, local or reserved address. "
+            "Accord does not connect there for an organisation; use a public address."
+        )
+        % {"host": host, "address": address}
+    )
+
+
+def resolve_checked(host: str, port: int, *, tolerate_unresolved: bool = False) -> str:
+    """One address of ``host`` to connect to, after checking every address it resolves to.
+
+    With ``tolerate_unresolved`` a name that does not resolve (now) gives "" instead of an error:
+    a form may save it, the check at delivery time decides.
+    """
+    host = host.strip("[]")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
+        if tolerate_unresolved:
+            return ""
         raise UnsafeURL(_("The host name %(host)s could not be resolved.") % {"host": host}) from None
     addresses = []
     for info in infos:
@@ -105,31 +167,47 @@ def resolve_checked(host: str, port: int, allowlist: Iterable[str] = ()) -> str:
         if address not in addresses:
             addresses.append(address)
     if not addresses:
+        if tolerate_unresolved:
+            return ""
         raise UnsafeURL(_("The host name %(host)s could not be resolved.") % {"host": host})
     for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if is_public_address(ip) or host_allowed or any(ip in net for net in networks):
-            continue
-        raise UnsafeURL(
-            _(
-                "%(host)s resolves to %(address)s, a private, local or reserved address. "
-                "An administrator can allow it in the communication settings."
-            )
-            % {"host": host, "address": address}
-        )
+        if not is_allowed_address(ipaddress.ip_address(address)):
+            raise _refused(host, address)
     return addresses[0]
 
 
-def validate_url(url: str, allowlist: Iterable[str] = (), *, resolve: bool = False) -> str:
-    """Check a URL an admin entered; with ``resolve`` also check where it points now."""
+def validate_url(url: str) -> str:
+    """Check a URL an admin entered: its form, and where it points now if it resolves."""
     _scheme, host, port, _path = check_url_format(url)
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        ip = None
-    if ip is not None or resolve:
-        resolve_checked(host.strip("[]"), port, allowlist)
+    resolve_checked(host, port, tolerate_unresolved=True)
     return url.strip()
+
+
+def allowed_smtp_ports() -> list[int]:
+    return list(getattr(settings, "ACCORD_OUTBOUND_SMTP_PORTS", None) or DEFAULT_SMTP_PORTS)
+
+
+def check_smtp_port(port: int) -> None:
+    ports = allowed_smtp_ports()
+    if port not in ports:
+        raise UnsafeURL(
+            _("Use one of the SMTP ports %(ports)s.") % {"ports": ", ".join(str(p) for p in ports)}
+        )
+
+
+def validate_smtp(host: str, port: int) -> None:
+    """Check an SMTP server an admin entered: the port, and where the host points now."""
+    check_smtp_port(port)
+    host = (host or "").strip().rstrip(".")
+    if not host or any(ch.isspace() or ch in "/@?#" for ch in host):
+        raise UnsafeURL(_("Enter a host name or an address, e.g. smtp.example.com."))
+    resolve_checked(host, port, tolerate_unresolved=True)
+
+
+def smtp_address(host: str, port: int) -> str:
+    """The checked address to connect to for an organisation's SMTP server (delivery time)."""
+    check_smtp_port(port)
+    return resolve_checked((host or "").strip().rstrip("."), port)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -157,14 +235,13 @@ def post(
     body: bytes,
     *,
     headers: dict[str, str] | None = None,
-    allowlist: Iterable[str] = (),
     timeout: float | None = None,
 ) -> Response:
     """POST ``body`` to ``url`` under the rules above. Network errors raise ``OSError``
     (timeouts included); a refused destination raises ``UnsafeURL``."""
     scheme, host, port, path = check_url_format(url)
     bare_host = host.strip("[]")
-    address = resolve_checked(bare_host, port, allowlist)
+    address = resolve_checked(bare_host, port)
     timeout = timeout if timeout is not None else getattr(settings, "ACCORD_WEBHOOK_TIMEOUT", 10)
     cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     conn = cls(bare_host, port, address=address, timeout=timeout)
@@ -176,7 +253,8 @@ def post(
             resp = conn.getresponse()
             data = resp.read(MAX_RESPONSE_BYTES)
         except http.client.HTTPException as exc:
-            raise OSError(f"HTTP protocol error: {exc}") from exc
+            # Not the exception's text: it may quote what the other side sent.
+            raise OSError(f"HTTP protocol error ({type(exc).__name__})") from exc
         return Response(status=resp.status, body=data, headers={k.lower(): v for k, v in resp.getheaders()})
     finally:
         conn.close()

@@ -256,6 +256,7 @@ def _signin_link_send(*, contact: Contact, ip: str | None) -> SignInLink:
             text=render_to_string("portal/email/signin_link.txt", context),
             html=render_to_string("portal/email/signin_link.html", context),
             related=link,
+            secrets=[raw],
         )
     link.raw_token = raw
     return link

@@ -98,9 +98,10 @@ def mailbox_for(recipients: list[str]) -> tuple[SupportMailbox | None, str]:
     names = set(wanted) | {base for base, _tag in wanted.values()}
     boxes = {
         box.address: box
-        for box in SupportMailbox.objects.filter(address__in=names, is_active=True).select_related(
-            "organization", "project"
-        )
+        # Only a confirmed address routes: its organisation proved it receives mail there.
+        for box in SupportMailbox.objects.filter(
+            address__in=names, is_active=True, verified_at__isnull=False
+        ).select_related("organization", "project")
     }
     for address, (base, tag) in wanted.items():
         if address in boxes:

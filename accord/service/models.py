@@ -314,16 +314,38 @@ class SupportMailbox(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An address routes mail only once the organisation proved it receives mail there (it followed
+    # the confirmation link sent to it). Several organisations may claim an address; the first
+    # confirmed claim is the only one that can be.
+    verified_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    verification_token_hash = models.CharField(max_length=64, blank=True)
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("support address")
         verbose_name_plural = _("support addresses")
         ordering = ["address", "id"]
-        constraints = [models.UniqueConstraint(fields=["address"], name="supportmailbox_address_unique")]
-        indexes = [models.Index(fields=["organization", "project"], name="supportmailbox_org_proj_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "address"], name="supportmailbox_org_address_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["address"],
+                condition=models.Q(verified_at__isnull=False),
+                name="supportmailbox_verified_address_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "project"], name="supportmailbox_org_proj_idx"),
+            models.Index(fields=["verification_token_hash"], name="supportmailbox_token_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.address
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class MailDirection(models.TextChoices):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,7 +24,7 @@ from accord.comms.services import event_emit, notify, outbox_email
 from accord.crm.models import Contact
 from accord.portal.services import team_notify
 from accord.tenancy.access import can_write_project, portal_contact
-from accord.tenancy.models import TEAM_ROLES, Membership
+from accord.tenancy.models import TEAM_ROLES, Membership, hash_token
 
 from .models import (
     NEAR_TARGET_SHARE,
@@ -88,9 +89,9 @@ def _team_url(request: SupportRequest) -> str:
 
 def support_address(project) -> str:
     """Where the client writes about ``project``: its own support address, else the organisation's."""
-    boxes = SupportMailbox.objects.filter(organization_id=project.organization_id, is_active=True).filter(
-        Q(project=project) | Q(project__isnull=True)
-    )
+    boxes = SupportMailbox.objects.filter(
+        organization_id=project.organization_id, is_active=True, verified_at__isnull=False
+    ).filter(Q(project=project) | Q(project__isnull=True))
     box = min(boxes, key=lambda b: (b.project_id is None, b.pk), default=None)
     return box.address if box else ""
 
@@ -519,15 +520,17 @@ def _clean_address(address: str) -> str:
 def support_mailbox_create(
     *, actor: Membership, address: str, project=None, priority: str = Priority.NORMAL
 ) -> SupportMailbox:
-    """A support address of the organisation (or of one project). Admins only."""
+    """A support address of the organisation (or of one project), unconfirmed: a link to confirm
+    it is mailed to the address, and mail to it is taken only once it is confirmed. Whether
+    another organisation claimed the address is never told. Admins only."""
     if not actor.is_admin:
         raise PermissionDenied
     address = _clean_address(address)
     priority = _clean_priority(priority)
     if project is not None and project.organization_id != actor.organization_id:
         raise ValidationError({"project": _("Choose a project of your organisation.")})
-    if SupportMailbox.objects.filter(address=address).exists():
-        raise ValidationError({"address": _("This address is already in use.")})
+    if SupportMailbox.objects.filter(organization_id=actor.organization_id, address=address).exists():
+        raise ValidationError({"address": _("Your organisation has added this address already.")})
     box = SupportMailbox.objects.create(
         organization_id=actor.organization_id,
         address=address,
@@ -536,6 +539,88 @@ def support_mailbox_create(
         created_by=actor.user,
     )
     audit_create(actor.user, box)
+    _mailbox_send_confirmation(box, actor)
+    return box
+
+
+ADDRESS_CONFIRM_DAYS = 7
+CONFIRM_LINK_INVALID = gettext_lazy(
+    "This confirmation link is not valid any more. Send a new one from the support addresses page."
+)
+
+
+def _mailbox_send_confirmation(box: SupportMailbox, actor: Membership) -> None:
+    """Mail a new one-time confirmation link to the address (the outbox shows it masked, so only
+    who reads that mailbox can follow it). The raw token is left on ``box.raw_token``."""
+    raw = secrets.token_urlsafe(32)
+    box.verification_token_hash = hash_token(raw)
+    box.verification_sent_at = timezone.now()
+    box.save(update_fields=["verification_token_hash", "verification_sent_at", "updated_at"])
+    organization = actor.organization
+    with translation.override(actor.user.language or organization.default_language or "en"):
+        context = {
+            "address": box.address,
+            "organization": organization,
+            "url": settings.BASE_URL + reverse("service:mailbox_confirm", args=[raw]),
+            "days": ADDRESS_CONFIRM_DAYS,
+        }
+        outbox_email(
+            organization=organization,
+            to=box.address,
+            subject=_("Confirm the support address %(address)s") % {"address": box.address},
+            text=render_to_string("service/email/confirm_address.txt", context),
+            related=box,
+            secrets=[raw],
+        )
+    box.raw_token = raw
+
+
+@transaction.atomic
+def support_mailbox_resend(*, actor: Membership, mailbox: SupportMailbox) -> SupportMailbox:
+    """Mail a new confirmation link for an unconfirmed address (the earlier link stops working)."""
+    if not actor.is_admin:
+        raise PermissionDenied
+    if mailbox.is_verified:
+        raise ValidationError({"__all__": _("This address is confirmed already.")})
+    _mailbox_send_confirmation(mailbox, actor)
+    audit_event(actor.user, mailbox, "confirmation_sent")
+    return mailbox
+
+
+def support_mailbox_for_token(raw: str) -> SupportMailbox | None:
+    if not raw:
+        return None
+    return (
+        SupportMailbox.objects.select_related("organization")
+        .filter(verification_token_hash=hash_token(raw), verified_at__isnull=True)
+        .first()
+    )
+
+
+def support_mailbox_confirm(*, raw: str) -> SupportMailbox:
+    """Confirm the address whose link this is: proof that the organisation receives mail there.
+    The first organisation to confirm an address keeps it; a later confirmation is refused."""
+    refused = ValidationError(str(CONFIRM_LINK_INVALID))
+    try:
+        with transaction.atomic():
+            box = (
+                SupportMailbox.objects.select_for_update(of=("self",))
+                .select_related("organization")
+                .filter(verification_token_hash=hash_token(raw or ""), verified_at__isnull=True)
+                .first()
+            )
+            if box is None or box.verification_sent_at is None:
+                raise refused
+            if timezone.now() - box.verification_sent_at > dt.timedelta(days=ADDRESS_CONFIRM_DAYS):
+                raise refused
+            if SupportMailbox.objects.filter(address=box.address, verified_at__isnull=False).exists():
+                raise ValidationError(_("This address is confirmed for another use already."))
+            box.verified_at = timezone.now()
+            box.verification_token_hash = ""
+            box.save(update_fields=["verified_at", "verification_token_hash", "updated_at"])
+            audit_event(None, box, "confirmed")
+    except IntegrityError:  # confirmed elsewhere at the same moment
+        raise ValidationError(_("This address is confirmed for another use already.")) from None
     return box
 
 

@@ -308,7 +308,9 @@ def mail_queue(request):
         {
             "rows": rows,
             "mailboxes": list(
-                SupportMailbox.objects.filter(organization_id=member.organization_id, is_active=True)
+                SupportMailbox.objects.filter(
+                    organization_id=member.organization_id, is_active=True, verified_at__isnull=False
+                )
             ),
             "nav_active": "support",
         },
@@ -425,7 +427,13 @@ def mailboxes(request):
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
-            messages.success(request, _("Support address added."))
+            messages.success(
+                request,
+                _(
+                    "Support address added. Follow the link in the e-mail just sent to it: mail to the "
+                    "address is taken once it is confirmed."
+                ),
+            )
             return redirect("service:mailboxes")
     rows = SupportMailbox.objects.filter(organization_id=member.organization_id).select_related("project")
     return render(
@@ -434,6 +442,43 @@ def mailboxes(request):
         {"form": form, "rows": list(rows), "nav_active": "support"},
         status=400 if form.errors else 200,
     )
+
+
+@team_required
+@require_POST
+def mailbox_resend(request, pk):
+    member = request.membership
+    box = org_get_for_admin(member, SupportMailbox.objects.all(), pk)
+    try:
+        services.support_mailbox_resend(actor=member, mailbox=box)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("A new confirmation link was sent to %(address)s.") % {"address": box.address}
+        )
+    return redirect("service:mailboxes")
+
+
+@require_http_methods(["GET", "POST"])
+def mailbox_confirm(request, token):
+    """The link mailed to a support address: whoever reads that mailbox confirms it (GET asks,
+    POST confirms, so mail scanners that open links do not confirm anything)."""
+    box = services.support_mailbox_for_token(token)
+    if box is None:
+        return render(
+            request,
+            "service/mailbox_confirm.html",
+            {"error": services.CONFIRM_LINK_INVALID},
+            status=404,
+        )
+    if request.method == "GET":
+        return render(request, "service/mailbox_confirm.html", {"box": box})
+    try:
+        box = services.support_mailbox_confirm(raw=token)
+    except ValidationError as exc:
+        return render(request, "service/mailbox_confirm.html", {"error": " ".join(exc.messages)}, status=410)
+    return render(request, "service/mailbox_confirm.html", {"box": box, "confirmed": True})
 
 
 @team_required

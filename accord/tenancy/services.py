@@ -107,6 +107,7 @@ def _send_invitation(invitation: Invitation, raw: str) -> None:
             text=render_to_string("tenancy/email/invitation.txt", context),
             html=render_to_string("tenancy/email/invitation.html", context),
             related=invitation,
+            secrets=[raw],
         )
 
 

@@ -313,7 +313,6 @@ ROWS = [
         expect_other_project=ORG_OBJ_OTHER,
         tables=ADMIN_TABLES,
     ),
-    Row("comms:settings", expect=ADMIN_LIST),
     Row("comms:outbox", expect=ADMIN_LIST),
     Row(
         "comms:outbox_detail",

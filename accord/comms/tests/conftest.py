@@ -55,6 +55,15 @@ def smtp_server(settings):
     controller.stop()
 
 
+@pytest.fixture
+def operator_allows_local_smtp(settings, smtp_server):
+    """The operator's settings that let an organisation's SMTP channel reach the test server
+    (a loopback address at a high port — both refused by default)."""
+    settings.ACCORD_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.ACCORD_OUTBOUND_SMTP_PORTS = [25, 465, 587, 2525, smtp_server.port]
+    return smtp_server
+
+
 class Receiver:
     """Records every request; answers with ``self.reply`` = (status, body) or hangs."""
 
@@ -97,7 +106,8 @@ def http_receiver(settings):
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.ACCORD_WEBHOOK_ALLOWLIST = ["127.0.0.1"]
+    # The operator lets this installation reach the receiver on the loopback address.
+    settings.ACCORD_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     yield receiver
     server.shutdown()
     server.server_close()

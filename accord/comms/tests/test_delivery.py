@@ -72,7 +72,8 @@ def test_notify_sends_in_each_users_language(world, smtp_server):
     assert subjects[world.manager.email] == "Communication plan"
 
 
-def test_per_org_smtp_channel_is_used(world, smtp_server, settings):
+def test_per_org_smtp_channel_is_used(world, operator_allows_local_smtp, settings):
+    smtp_server = operator_allows_local_smtp
     settings.EMAIL_PORT = 1  # the site default would fail
     ChannelConfig.objects.create(
         organization=world.org,
@@ -236,16 +237,16 @@ def test_server_error_is_transient_and_redirect_is_not_followed(world, http_rece
     assert len(http_receiver.requests) == 2  # the redirect target was never contacted
 
 
-def test_private_address_refused_without_allowlist(world, http_receiver, settings):
-    settings.ACCORD_WEBHOOK_ALLOWLIST = []
+def test_private_address_refused_without_the_operators_setting(world, http_receiver, settings):
+    settings.ACCORD_OUTBOUND_ALLOWED_NETWORKS = []
     message = _send(world, _channel(world, "slack", http_receiver.url))
     assert message.status == "dead" and "127.0.0.1" in message.last_error
     assert http_receiver.requests == []
 
 
-def test_org_allowlist_permits(world, http_receiver, settings):
-    settings.ACCORD_WEBHOOK_ALLOWLIST = []
-    services.comms_settings_update(actor=world.memberships[world.admin.pk], allowlist="127.0.0.0/8")
+def test_operator_may_allow_private_addresses(world, http_receiver, settings):
+    settings.ACCORD_OUTBOUND_ALLOWED_NETWORKS = []
+    settings.ACCORD_OUTBOUND_ALLOW_PRIVATE = True
     assert _send(world, _channel(world, "slack", http_receiver.url)).status == "sent"
 
 

@@ -50,7 +50,7 @@ def _mail_in(raw, *args):
 
 def test_known_sender_becomes_interaction_with_attachment(world):
     raw = _mail(attachments=[("spec.pdf", b"%PDF data", "application/pdf")])
-    out = _mail_in(raw)
+    out = _mail_in(raw, "--org", world.org.slug)
     assert "logged" in out
     msg = InboundMessage.objects.get()
     inter = msg.interaction
@@ -58,7 +58,7 @@ def test_known_sender_becomes_interaction_with_attachment(world):
     assert list(inter.contacts.all()) == [world.contact]
     att = InboundAttachment.objects.get()
     assert att.filename == "spec.pdf" and att.file.read() == b"%PDF data"
-    assert "duplicate" in _mail_in(raw)
+    assert "duplicate" in _mail_in(raw, "--org", world.org.slug)
     assert Interaction.objects.count() == 1
 
 
@@ -88,14 +88,14 @@ def test_gb18030_and_wrong_charset(world):
         + "?=\r\nMessage-ID: <gb@x>\r\nContent-Type: text/plain; charset=gb18030\r\n"
         "Content-Transfer-Encoding: 8bit\r\n\r\n"
     ).encode() + body.encode("gb18030")
-    inbound.mail_ingest(raw)
+    inbound.mail_ingest(raw, default_org=world.org)
     msg = InboundMessage.objects.get(message_id="<gb@x>")
     assert msg.subject == "进度" and "一切正常" in msg.body_text
     wrong = (
         b"From: li.na@client.example\r\nMessage-ID: <wrong@x>\r\nSubject: x\r\n"
         b"Content-Type: text/plain; charset=no-such-charset\r\n\r\n" + "你好".encode()
     )
-    inbound.mail_ingest(wrong)
+    inbound.mail_ingest(wrong, default_org=world.org)
     assert "你好" in InboundMessage.objects.get(message_id="<wrong@x>").body_text
 
 
@@ -104,7 +104,7 @@ def test_broken_mime_is_kept(world):
         b"From: li.na@client.example\r\nMessage-ID: <broken@x>\r\nSubject: broken\r\n"
         b'Content-Type: multipart/mixed; boundary="nope"\r\n\r\n--other\r\ngarbage\r\n\x00\xff\xfe'
     )
-    inbound.mail_ingest(raw)
+    inbound.mail_ingest(raw, default_org=world.org)
     assert InboundMessage.objects.filter(message_id="<broken@x>").exists()
     inbound.mail_ingest(b"\x00\x01 not a mail at all", default_org=world.org)
     assert InboundMessage.objects.count() == 2  # filed (no sender: triage) rather than lost
@@ -113,12 +113,16 @@ def test_broken_mime_is_kept(world):
 def test_twenty_megabyte_attachment(world, settings):
     big = b"x" * (20 * 1024 * 1024)
     settings.ACCORD_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
-    inbound.mail_ingest(_mail(msgid="<big@x>", attachments=[("big.bin", big, "application/octet-stream")]))
+    inbound.mail_ingest(
+        _mail(msgid="<big@x>", attachments=[("big.bin", big, "application/octet-stream")]),
+        default_org=world.org,
+    )
     assert InboundAttachment.objects.get().size == len(big)
     settings.ACCORD_MAX_UPLOAD_BYTES = 1024 * 1024
     too_big = big[: 2 * 1024 * 1024]
     inbound.mail_ingest(
-        _mail(msgid="<big2@x>", attachments=[("big.bin", too_big, "application/octet-stream")])
+        _mail(msgid="<big2@x>", attachments=[("big.bin", too_big, "application/octet-stream")]),
+        default_org=world.org,
     )
     msg = InboundMessage.objects.get(message_id="<big2@x>")
     assert msg.attachments.count() == 0 and "too large" in msg.note
@@ -129,7 +133,7 @@ def test_twenty_megabyte_attachment(world, settings):
 
 
 def test_attachment_download_is_access_checked(world):
-    inbound.mail_ingest(_mail(attachments=[("a.txt", b"hello", "text/plain")]))
+    inbound.mail_ingest(_mail(attachments=[("a.txt", b"hello", "text/plain")]), default_org=world.org)
     att = InboundAttachment.objects.get()
     url = f"/communication/attachments/{att.pk}/"
     response = world.http(world.member).get(url)

@@ -30,7 +30,14 @@ class Command(BaseCommand):
             choices=["ssl", "starttls", "none"],
             default=os.environ.get("ACCORD_IMAP_SECURITY", "ssl"),
         )
-        parser.add_argument("--org", default="", help="Organisation (short name) for unknown senders.")
+        parser.add_argument(
+            "--org",
+            default="",
+            help=(
+                "Organisation (short name) whose mailbox this is: mail not sent to a reply or "
+                "support address is filed there."
+            ),
+        )
         parser.add_argument("--timeout", type=float, default=30)
 
     def handle(self, *args, **options):

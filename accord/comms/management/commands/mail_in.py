@@ -1,8 +1,8 @@
 """``accord mail-in``: read one RFC 5322 message on stdin (for an MTA pipe) and file it.
 
 Exit codes follow sysexits so the MTA does the right thing: 0 filed (or a duplicate),
-65 (EX_DATAERR) the message is refused (too large), 67 (EX_NOUSER) no organisation to file
-an unknown sender under, 75 (EX_TEMPFAIL) a temporary problem — the MTA retries later.
+65 (EX_DATAERR) the message is refused (too large), 67 (EX_NOUSER) it was sent to no address
+of an organisation, 75 (EX_TEMPFAIL) a temporary problem — the MTA retries later.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ class Command(BaseCommand):
     help = "Read one e-mail on stdin and file it as an interaction (or in the triage list)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--org", default="", help="Organisation (short name) for unknown senders.")
+        parser.add_argument(
+            "--org",
+            default="",
+            help=(
+                "Organisation (short name) whose mailbox this is: mail not sent to a reply or "
+                "support address is filed there."
+            ),
+        )
 
     def handle(self, *args, **options):
         from accord.tenancy.models import Organization
