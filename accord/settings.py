@@ -205,13 +205,31 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# --- Accounts: sign-in throttling, client address, password reset, API limits -----------------
 AXES_FAILURE_LIMIT = env_int("ACCORD_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Either parameter alone locks: one account from any address, or one address against any account
+# (a password sprayed over many accounts).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "accord.tenancy.lockout.AccountAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "accord.tenancy.clientip.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field that carries the e-mail
 AXES_LOCKOUT_TEMPLATE = "tenancy/locked_out.html"
 AXES_ENABLED = env_bool("ACCORD_AXES_ENABLED", True)
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed; none by default.
+ACCORD_TRUSTED_PROXIES = env_list("ACCORD_TRUSTED_PROXIES", [])
+PASSWORD_RESET_TIMEOUT = env_int("ACCORD_PASSWORD_RESET_SECONDS", 3600)
+# Password-reset requests per hour, per account and per client address.
+ACCORD_PASSWORD_RESET_PER_ACCOUNT = env_int("ACCORD_PASSWORD_RESET_PER_ACCOUNT", 3)
+ACCORD_PASSWORD_RESET_PER_IP = env_int("ACCORD_PASSWORD_RESET_PER_IP", 20)
+# Wrong two-factor codes allowed per account within 15 minutes.
+ACCORD_TWO_FACTOR_ATTEMPTS = env_int("ACCORD_TWO_FACTOR_ATTEMPTS", 5)
+# API requests per minute, per token and per client address (0: no limit). Counted in Django's
+# cache; the tests turn them on where they are under test.
+ACCORD_API_RATE_PER_TOKEN = env_int("ACCORD_API_RATE_PER_TOKEN", 0 if TESTING else 600)
+ACCORD_API_RATE_PER_IP = env_int("ACCORD_API_RATE_PER_IP", 0 if TESTING else 1200)
+# --- end of accounts ------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

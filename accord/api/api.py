@@ -1,10 +1,11 @@
 """The REST API root at /api/v1/: every app's router, token auth, JSON errors."""
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from . import errors
-from .auth import AUTH
+from .auth import AUTH, RateLimited, docs_access
 
 api = NinjaAPI(
     title="Accord API",
@@ -13,9 +14,25 @@ api = NinjaAPI(
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=docs_access,
     parser=errors.BoundedJSONParser(),
 )
 errors.install(api)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc):
+    response = api.create_response(
+        request,
+        {
+            "message": _("Too many requests: wait %(seconds)s seconds and try again.")
+            % {"seconds": exc.retry_after}
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
 
 ROUTERS = [
     ("/", "accord.tenancy.api.router"),

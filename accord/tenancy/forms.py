@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.lib.dates import timezone_choices
 from accord.lib.money import currency_choices
 
-from .models import Organization, Role, User
+from .models import Organization, Role, TokenScope, User
 
 MAX_LOGO_BYTES = 1024 * 1024
 
@@ -55,6 +55,49 @@ class AcceptInvitationForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("What will use this token, e.g. “Reporting script”.")
+    )
+    scope = forms.ChoiceField(label=_("Access"), choices=TokenScope.choices, initial=TokenScope.READ)
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[
+            ("", _("Never")),
+            ("7", _("In 7 days")),
+            ("30", _("In 30 days")),
+            ("90", _("In 90 days")),
+            ("365", _("In a year")),
+        ],
+    )
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class TwoFactorDisableForm(forms.Form):
+    password = forms.CharField(
+        label=_("Current password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
 

@@ -4,11 +4,46 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import Membership
 
 SESSION_ORG_KEY = "accord_org_id"
+# Pages a team member must reach while their organisation waits for them to set up two-factor.
+TWO_FACTOR_SETUP_URLS = (
+    "tenancy:two_factor",
+    "tenancy:two_factor_setup",
+    "tenancy:two_factor_confirm",
+    "tenancy:logout",
+    "set_language",
+)
+
+
+def needs_two_factor_setup(request) -> bool:
+    membership = request.membership
+    return (
+        membership is not None
+        and membership.is_team
+        and membership.organization.require_two_factor
+        and not request.user.has_two_factor
+    )
+
+
+def _two_factor_gate(request):
+    """Members without two-factor sign-in go to set it up before anything else."""
+    allowed = {reverse(name) for name in TWO_FACTOR_SETUP_URLS}
+    if request.path in allowed or request.path.startswith(("/static/", "/media/")):
+        return None
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"message": _("Your organisation requires two-factor sign-in: set it up in your profile first.")},
+            status=403,
+        )
+    return redirect("tenancy:two_factor")
 
 
 def current_membership(request) -> Membership | None:
@@ -40,6 +75,9 @@ class MembershipMiddleware:
                 timezone.activate(zoneinfo.ZoneInfo(user.timezone or "UTC"))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
-        response = self.get_response(request)
+        gate = None
+        if user.is_authenticated and needs_two_factor_setup(request):
+            gate = _two_factor_gate(request)
+        response = gate or self.get_response(request)
         timezone.deactivate()
         return response

@@ -30,6 +30,11 @@ class Organization(TimeStamped):
     )
     brand_color = models.CharField(_("brand colour"), max_length=7, default="#2952cc")
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    require_two_factor = models.BooleanField(
+        _("require two-factor sign-in"),
+        default=False,
+        help_text=_("Team members must set up an authenticator app before they can work."),
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -67,6 +72,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("operator"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=dj_timezone.now)
     calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
+    # Two-factor sign-in (TOTP): the secret is encrypted (accord.lib.crypto); it counts once
+    # ``two_factor_enabled_at`` is set; ``two_factor_last_step`` stops a code being used twice.
+    two_factor_secret = models.CharField(max_length=255, blank=True)
+    two_factor_enabled_at = models.DateTimeField(_("two-factor sign-in since"), null=True, blank=True)
+    two_factor_last_step = models.BigIntegerField(default=0)
 
     objects = UserManager()
 
@@ -86,6 +96,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None
+
+
+class RecoveryCode(TimeStamped):
+    """A single-use two-factor recovery code; only its hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recoverycode_user_hash_unique")
+        ]
 
 
 class Role(models.TextChoices):
@@ -164,12 +193,20 @@ class Invitation(TenantModel):
         return self.accepted_at is None and self.expires_at > dj_timezone.now()
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
 class ApiToken(TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12)
     token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("access"), max_length=8, choices=TokenScope.choices, default=TokenScope.WRITE)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
@@ -179,6 +216,14 @@ class ApiToken(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= dj_timezone.now()
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == TokenScope.READ
 
     @staticmethod
     def generate() -> tuple[str, str, str]:

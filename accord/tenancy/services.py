@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_event, audit_update, snapshot
 
-from .models import ApiToken, Invitation, Membership, Organization, Role, User, hash_token
+from .models import ApiToken, Invitation, Membership, Organization, Role, TokenScope, User, hash_token
 
 INVITATION_DAYS = 14
 
@@ -197,11 +197,21 @@ def membership_update_role(*, actor: Membership, membership: Membership, role: s
 
 
 @transaction.atomic
-def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
+def api_token_create(
+    *,
+    membership: Membership,
+    name: str,
+    scope: str = TokenScope.WRITE,
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
     """A personal API token; the raw value is shown once and only its hash is kept."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name, for example the tool that will use it.")})
+    if scope not in TokenScope.values:
+        raise ValidationError({"scope": _("Choose read only or read and write.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("Choose an expiry date in the future, or none.")})
     raw, prefix, digest = ApiToken.generate()
     token = ApiToken.objects.create(
         organization_id=membership.organization_id,
@@ -209,6 +219,8 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
         name=name[:100],
         prefix=prefix,
         token_hash=digest,
+        scope=scope,
+        expires_at=expires_at,
     )
     audit_create(membership.user, token)
     return token, raw
@@ -223,13 +235,15 @@ def api_token_revoke(*, membership: Membership, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
+def api_token_authenticate(raw: str, *, ip: str | None = None) -> tuple[ApiToken, Membership] | None:
+    """The token and membership for a raw bearer token; None when unknown, revoked, expired or
+    its person left. Records when (to 5 minutes) and from which address it was last used."""
     token = (
         ApiToken.objects.select_related("user", "organization")
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
         .first()
     )
-    if token is None or not token.user.is_active:
+    if token is None or token.is_expired or not token.user.is_active:
         return None
     membership = (
         Membership.objects.select_related("organization", "user")
@@ -239,6 +253,9 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
     if membership is None:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    ip = ip or None
+    stale = token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5)
+    if stale or ip != token.last_used_ip:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
+        token.last_used_at, token.last_used_ip = now, ip
     return token, membership

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -5,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -13,6 +16,7 @@ from accord.audit.services import audit_for
 
 from . import services
 from .access import admin_required, org_get, team_required
+from .account_views import start_two_factor_signin
 from .forms import (
     AcceptInvitationForm,
     ApiTokenForm,
@@ -30,6 +34,12 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "tenancy/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if user.has_two_factor:
+            return start_two_factor_signin(self.request, user, self.get_success_url())
+        return super().form_valid(form)
 
 
 def set_language(request):
@@ -74,9 +84,15 @@ def switch_organization(request):
 def token_create(request):
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the token a name."))
+        messages.error(request, _("Give the token a name, and choose its access and expiry from the lists."))
         return redirect("tenancy:profile")
-    token, raw = services.api_token_create(membership=request.membership, name=form.cleaned_data["name"])
+    days = form.cleaned_data.get("expires_in_days")
+    token, raw = services.api_token_create(
+        membership=request.membership,
+        name=form.cleaned_data["name"],
+        scope=form.cleaned_data["scope"],
+        expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+    )
     messages.success(
         request,
         _("Token “%(name)s” created. Copy it now, it is not shown again: %(raw)s")
