@@ -39,6 +39,68 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def zone(*names: str | None) -> zoneinfo.ZoneInfo:
+    """The first of ``names`` that is a known time zone (UTC when none is)."""
+    for name in names:
+        if name and name in available_timezones():
+            return zoneinfo.ZoneInfo(name)
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def owner_zone(*, owner=None, project=None, organization=None) -> zoneinfo.ZoneInfo:
+    """Where a due date is judged: the owner's time zone, else the project's (its client's), else
+    the organisation's."""
+    client = getattr(project, "client", None) if project is not None else None
+    if organization is None and project is not None:
+        organization = getattr(project, "organization", None)
+    return zone(
+        getattr(owner, "timezone", None),
+        getattr(client, "timezone", None),
+        getattr(organization, "default_timezone", None),
+    )
+
+
+def today_in(tz: dt.tzinfo, *, now: dt.datetime | None = None) -> dt.date:
+    """The calendar day it is in ``tz`` at ``now`` (default: now)."""
+    return (now or timezone.now()).astimezone(tz).date()
+
+
+def today_for(*, owner=None, project=None, organization=None, now: dt.datetime | None = None) -> dt.date:
+    """Today for whoever owns something due: every reminder and overdue decision asks this, so a
+    task due on the 7th is overdue from midnight on the 8th in its owner's zone, not in UTC."""
+    return today_in(owner_zone(owner=owner, project=project, organization=organization), now=now)
+
+
+def is_overdue(due: dt.date | None, *, owner=None, project=None, organization=None, now=None) -> bool:
+    if due is None:
+        return False
+    return due < today_for(owner=owner, project=project, organization=organization, now=now)
+
+
+# Every zone's day lies within one day of the UTC day (offsets run from -12 to +14 hours): a
+# database filter widened by this much finds every candidate; the owner's day then decides.
+ZONE_SLACK = dt.timedelta(days=1)
+
+
+def wall_time(value: dt.datetime, tz_name: str, *, field: str = "starts_at") -> dt.datetime:
+    """A clock time as typed (naive) read in the zone ``tz_name``; an aware value is kept.
+
+    A time the clocks skip (02:30 when summer time starts) is refused rather than moved."""
+    if timezone.is_aware(value):
+        return value
+    tz = zoneinfo.ZoneInfo(tz_name)
+    aware = value.replace(tzinfo=tz)
+    if aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != value:
+        raise ValidationError(
+            {
+                field: _("%(time)s does not exist in %(zone)s (the clocks skip it); choose another time.")
+                % {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": tz_name}
+            },
+            code="nonexistent",
+        )
+    return aware
+
+
 def week_bounds(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """Monday and Sunday of the week holding ``day``."""
     day = day or today()

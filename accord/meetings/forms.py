@@ -3,18 +3,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Contact
-from accord.lib.dates import validate_timezone
+from accord.lib.dates import validate_timezone, wall_time
+from accord.lib.forms import DateInput, IsoDatesMixin, WallDateTimeField
 from accord.tenancy.models import User
 
 from .models import MeetingKind, Recurrence
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(IsoDatesMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=MeetingKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
-    starts_at = forms.DateTimeField(
+    starts_at = WallDateTimeField(
         label=_("Start"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         help_text=_("In the meeting's time zone."),
     )
@@ -72,6 +72,17 @@ class MeetingForm(forms.Form):
         validate_timezone(value)
         return value
 
+    def clean(self):
+        cleaned = super().clean()
+        # The start is typed as a clock time in the meeting's zone, whatever the zone of the person typing.
+        if cleaned.get("starts_at") and cleaned.get("timezone"):
+            try:
+                cleaned["starts_at"] = wall_time(cleaned["starts_at"], cleaned["timezone"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return cleaned
+
     def clean_contacts(self):
         contacts = self.cleaned_data["contacts"]
         missing = [str(c) for c in contacts if not c.email]
@@ -98,7 +109,7 @@ def plan_item_choices(project) -> list[tuple[int, str]]:
     return [(item.pk, str(item)) for item in items.order_by("id")[:100]]
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(IsoDatesMixin, forms.Form):
     title = forms.CharField(label=_("Topic"), max_length=300)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     minutes_allotted = forms.IntegerField(label=_("Minutes allotted"), min_value=1, max_value=480, initial=10)
@@ -115,7 +126,7 @@ class AgendaItemForm(forms.Form):
             )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(IsoDatesMixin, forms.Form):
     title = forms.CharField(label=_("Decision"), max_length=300)
     detail = forms.CharField(
         label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=50_000
@@ -123,10 +134,10 @@ class DecisionForm(forms.Form):
     client_visible = forms.BooleanField(label=_("Visible to the client"), required=False, initial=True)
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(IsoDatesMixin, forms.Form):
     title = forms.CharField(label=_("Action"), max_length=300)
     owner = forms.ChoiceField(label=_("Owner"))
-    due_date = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Due"), required=False, widget=DateInput())
 
     def __init__(self, *args, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)

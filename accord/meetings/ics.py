@@ -42,7 +42,8 @@ def organizer_email(meeting: Meeting) -> str:
     return settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">").strip()
 
 
-def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> Event:
+def meeting_event(meeting: Meeting, *, cancelled: bool = False, attendees=None) -> Event:
+    """``attendees``: whom the event names (default: the meeting's own list)."""
     event = Event()
     tz = zoneinfo.ZoneInfo(meeting.timezone)
     event.add("uid", meeting.uid)
@@ -66,7 +67,7 @@ def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> Event:
     event.add("status", "CANCELLED" if cancelled or meeting.is_cancelled else "CONFIRMED")
     name = str(meeting.organizer) if meeting.organizer_id else ""
     event.add("organizer", _address(organizer_email(meeting), name))
-    for attendee in meeting.attendees.all():
+    for attendee in meeting.attendees.all() if attendees is None else attendees:
         if not attendee.email:
             continue
         address = _address(attendee.email, attendee.name)
@@ -93,10 +94,11 @@ def _calendar(method: str) -> Calendar:
     return cal
 
 
-def meeting_ics(meeting: Meeting, *, method: str = "REQUEST") -> bytes:
-    """One meeting as an iTIP message: REQUEST (invitation or update) or CANCEL."""
+def meeting_ics(meeting: Meeting, *, method: str = "REQUEST", attendees=None) -> bytes:
+    """One meeting as an iTIP message: REQUEST (invitation or update) or CANCEL; a CANCEL to
+    attendees taken off the meeting names them (``attendees``)."""
     cal = _calendar(method)
-    cal.add_component(meeting_event(meeting, cancelled=method == "CANCEL"))
+    cal.add_component(meeting_event(meeting, cancelled=method == "CANCEL", attendees=attendees))
     cal.add_missing_timezones()
     return cal.to_ical()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
 from accord.crm.models import Contact
-from accord.lib.dates import validate_timezone
+from accord.lib.dates import validate_timezone, wall_time, zone
 from accord.projects.models import Task, TaskKind, TaskStatus
 from accord.tenancy.models import Membership, User, hash_token
 
@@ -66,9 +65,7 @@ def _aware(value, tz_name: str) -> dt.datetime:
             )
     if not isinstance(value, dt.datetime):
         raise ValidationError({"starts_at": _("Give the start as a date and time, e.g. 2026-05-04 10:00.")})
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=zoneinfo.ZoneInfo(tz_name))
-    return value
+    return wall_time(value, tz_name)
 
 
 def _clean(data: dict, *, current: Meeting | None = None) -> dict:
@@ -177,15 +174,31 @@ def _people(project, users, contacts) -> tuple[list[User], list[Contact]]:
 # --- sending -------------------------------------------------------------------------------
 
 
+def _times(meeting: Meeting, attendee: Attendee) -> dict:
+    """The start in the meeting's zone and, when it differs, in the recipient's own zone. The
+    templates print them with |timezone so the worker's active zone (UTC) never shifts them."""
+    person = attendee.user if attendee.user_id else attendee.contact
+    own_name = getattr(person, "timezone", "") or ""
+    start = meeting.starts_at
+    differs = bool(own_name) and (
+        start.astimezone(zone(own_name)).utcoffset() != start.astimezone(zone(meeting.timezone)).utcoffset()
+    )
+    return {"start": start, "own_zone": own_name if differs else ""}
+
+
 def _language(attendee: Attendee, organization) -> str:
     return attendee.language or organization.default_language or settings.LANGUAGE_CODE
 
 
-def _send_calendar(meeting: Meeting, attendees, *, method: str) -> int:
+def _send_calendar(meeting: Meeting, attendees, *, method: str, removed: bool = False) -> int:
     """Each attendee (not the organiser) gets the iTIP message the way calendar clients look for
     it: a ``text/calendar; method=…`` part inside multipart/alternative next to the text and
-    HTML, and the same file attached as invite.ics for clients that only read attachments."""
-    payload = ics.meeting_ics(meeting, method=method)
+    HTML, and the same file attached as invite.ics for clients that only read attachments.
+
+    ``removed``: the attendees were taken off the meeting; their CANCEL names them as its
+    attendees (RFC 5546 §3.2.5), since they are no longer on the meeting's own list."""
+    attendees = list(attendees)
+    payload = ics.meeting_ics(meeting, method=method, attendees=attendees if removed else None)
     calendar = payload.decode("utf-8")
     organization = meeting.project.organization
     sent = 0
@@ -197,7 +210,7 @@ def _send_calendar(meeting: Meeting, attendees, *, method: str) -> int:
                 "meeting": meeting,
                 "attendee": attendee,
                 "method": method,
-                "start": meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)),
+                **_times(meeting, attendee),
             }
             if method == "CANCEL":
                 subject = _("Cancelled: %(title)s") % {"title": meeting.title}
@@ -320,7 +333,7 @@ def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=
         fresh = selectors.meeting_detail_queryset().get(pk=locked.pk)
         _send_calendar(fresh, fresh.attendees.all(), method="REQUEST")
         if removed:
-            _send_calendar(fresh, removed, method="CANCEL")
+            _send_calendar(fresh, removed, method="CANCEL", removed=True)
     return fresh
 
 
@@ -579,7 +592,7 @@ def minutes_publish(*, actor, meeting: Meeting) -> Meeting:
                     "decisions": [d for d in decisions if d.client_visible or not client_side],
                     "actions": actions,
                     "earlier": [a for a in earlier if a.task.client_visible or not client_side],
-                    "start": meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)),
+                    **_times(meeting, attendee),
                     "portal_url": settings.BASE_URL + reverse("meetings:portal_detail", args=[meeting.pk]),
                     "url": settings.BASE_URL + reverse("meetings:detail", args=[meeting.pk]),
                 }

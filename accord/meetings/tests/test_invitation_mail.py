@@ -112,3 +112,22 @@ def test_calendar_part_is_in_the_attendees_language_mail(world, smtp, django_cap
     event = _check(chinese, "REQUEST")
     # The event itself is the same for everyone: the title as the organiser wrote it.
     assert str(event["SUMMARY"]) == meeting.title == "Weekly status"
+
+
+def test_cancellation_to_a_removed_attendee_names_them(world, smtp, django_capture_on_commit_callbacks):
+    """RFC 5546 §3.2.5: a CANCEL to attendees taken off the meeting lists them as its attendees."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = _schedule(world)
+    smtp.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            actor=world.manager, meeting=meeting, data={}, users=[world.manager], contacts=[world.contact]
+        )
+    (removed,) = [m for m in smtp.messages if str(m["To"]) == "member@acme.example"]
+    event = _check(removed, "CANCEL")
+    attendees = event.get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert [str(a) for a in attendees] == ["mailto:member@acme.example"]
+    # The others get the update, which no longer names the removed attendee.
+    (update,) = [m for m in smtp.messages if str(m["To"]) == "li.na@client.example"]
+    assert "mailto:member@acme.example" not in {str(a) for a in _check(update, "REQUEST").get("ATTENDEE")}

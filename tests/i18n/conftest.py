@@ -1,0 +1,1 @@
+from accord.reports.tests.smtp import smtp  # noqa: F401
