@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -226,18 +226,13 @@ def import_execute(request, run_id: int, payload: ImportConfigIn):
 
 
 @router.get("/imports/{run_id}/report", response={200: None, **ERRORS}, url_name="dataio_import_report")
-def import_report(request, run_id: int):
-    """The rejected rows with their problems, as CSV."""
+def import_report(request, run_id: int, format: Literal["csv", "xlsx"] = "csv"):  # noqa: A002
+    """The rejected rows with their problems, as CSV or XLSX."""
     run = _run(request.auth, run_id)
     path = services.import_report_path(run)
     if path is None:
         raise Http404
-    return FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-        as_attachment=True,
-        filename=f"rejected-{run.kind}-{run.pk}.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    return exports.report_response(run, path, format)
 
 
 @router.get("/exports/{kind}", response={200: None, **ERRORS})
@@ -246,4 +241,6 @@ def export(request, kind: str, query: Query[ExportQuery]):
     member = require_team(request.auth)
     spec = spec_for(kind)
     params = {k: v for k, v in query.dict().items() if v is not None and k != "format"}
-    return exports.export_response(spec, spec.export_queryset(member, params), query.format)
+    return exports.export_response(
+        spec, spec.export_queryset(member, params), query.format, zone=exports.member_zone(member)
+    )

@@ -1,9 +1,10 @@
 """Exports: CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX and vCard, streamed; ICS feeds.
 
 Rows are read with ``values_list(...).iterator(chunk_size=...)`` so memory stays flat for any
-number of rows, and every text cell gets ``safe_cell``'s guard against formula injection. The
-XLSX sheet is written row by row straight into its zip member (inline strings, no shared
-strings table), as fast as the CSV.
+number of rows. In CSV every text cell gets ``safe_cell``'s guard against formula injection (a
+spreadsheet evaluates a CSV cell that starts with ``=``). The XLSX sheet is written row by row
+straight into its zip member with typed cells: text as inline strings (never evaluated, so no
+guard and no apostrophe), dates and times as date cells, numbers as numbers with a format.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .kinds import KindSpec
 
 CHUNK = 2000
 FORMATS = ("csv", "xlsx", "vcf")
+REPORT_FORMATS = ("csv", "xlsx")
 
 
 def cell(value):
@@ -87,6 +89,70 @@ def _column_plan(spec: KindSpec) -> tuple[list[int], list[tuple[int, object]]]:
     return text, others
 
 
+def _typed_plan(spec: KindSpec, zone) -> list[tuple[int, object]]:
+    """For XLSX: per column that is not plain text, the function that turns its value into the
+    typed cell value (dates as dates, times naive in ``zone``, numbers as numbers)."""
+
+    def local(value: dt.datetime) -> dt.datetime:
+        return value.astimezone(zone).replace(tzinfo=None)
+
+    plan = []
+    for index, (_header, path) in enumerate(spec.export_fields):
+        try:
+            field = _final_field(spec.model, path)
+        except Exception:  # noqa: BLE001 - a column that is not a plain field path
+            plan.append((index, str))
+            continue
+        if isinstance(field, models.DateTimeField):
+            plan.append((index, local))
+        elif isinstance(field, models.CharField | models.TextField | models.DateField):
+            continue  # text and dates are written as they come
+        elif not isinstance(field, models.BooleanField | models.DecimalField | models.IntegerField):
+            plan.append((index, str))
+    return plan
+
+
+def export_rows_typed(spec: KindSpec, queryset, zone) -> Iterator[list]:
+    """The rows of ``queryset`` as typed values for a workbook: no formula guard (an XLSX text
+    cell is never evaluated), date and time values as such, times in ``zone``."""
+    paths = [path for _header, path in spec.export_fields]
+    plan = _typed_plan(spec, zone)
+    for values in queryset.values_list(*paths).iterator(chunk_size=CHUNK):
+        row = list(values)
+        for i, write in plan:
+            value = row[i]
+            if value is not None:
+                row[i] = write(value)
+        yield row
+
+
+def member_zone(member):
+    """The zone a person reads times in (their profile's), UTC when it is not a known zone."""
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(member.user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def zone_header(header: str, zone) -> str:
+    """A date-and-time column's header names the zone of its (naive) values: ``occurred_at (Asia/Shanghai)``;
+    the importer reads the zone back from it."""
+    return f"{header} ({zone})"
+
+
+def export_header_typed(spec: KindSpec, zone) -> list[str]:
+    header = []
+    for name, path in spec.export_fields:
+        try:
+            field = _final_field(spec.model, path)
+        except Exception:  # noqa: BLE001
+            field = None
+        header.append(zone_header(name, zone) if isinstance(field, models.DateTimeField) else name)
+    return header
+
+
 def export_rows(spec: KindSpec, queryset) -> Iterator[list]:
     """The rows of ``queryset`` as cells (``cell`` for every value, with a fast path per type)."""
     paths = [path for _header, path in spec.export_fields]
@@ -117,8 +183,9 @@ class _Echo:
 
 
 def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """CSV text of ``header`` (guarded like any cell) and ``rows`` (already guarded)."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
     buffer: list[str] = []
     for row in rows:
         buffer.append(writer.writerow(row))
@@ -174,12 +241,22 @@ _XLSX_PARTS = {
     "xl/styles.xml": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<numFmts count="8">'
+        '<numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+        '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/>'
+        + "".join(f'<numFmt numFmtId="{165 + p}" formatCode="0.{"0" * p}"/>' for p in range(1, 7))
+        + "</numFmts>"
         '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
         '<fills count="2"><fill><patternFill patternType="none"/></fill>'
         '<fill><patternFill patternType="gray125"/></fill></fills>'
         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-        '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+        '<cellXfs count="10"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        + "".join(
+            f'<xf numFmtId="{n}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+            for n in (164, 165, 1, 166, 167, 168, 169, 170, 171)
+        )
+        + "</cellXfs>"
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
         "</styleSheet>"
     ),
@@ -210,6 +287,28 @@ def _column_letters(count: int) -> list[str]:
     return letters
 
 
+# Excel counts days from 1899-12-30 (the 1900 leap-year bug included), fractions for the time.
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# cellXfs indexes in styles.xml: 1 date, 2 date and time, 3 + n a number with n decimal places.
+_STYLE_DATE, _STYLE_DATETIME, _STYLE_DECIMALS = 1, 2, 3
+
+
+def _typed_cell(ref: str, value) -> str:
+    """A non-text cell: a boolean, a number (decimals keep their places as a format), a date."""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.datetime):
+        delta = value.replace(tzinfo=None) - _EXCEL_EPOCH
+        serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+        return f'<c r="{ref}" s="{_STYLE_DATETIME}"><v>{serial!r}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}" s="{_STYLE_DATE}"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
+    if isinstance(value, Decimal):
+        places = min(max(-value.as_tuple().exponent, 0), 6) if value.is_finite() else 0
+        return f'<c r="{ref}" s="{_STYLE_DECIMALS + places}"><v>{value:f}</v></c>'
+    return f'<c r="{ref}"><v>{value}</v></c>'
+
+
 def xlsx_tempfile(header: list[str], rows: Iterable[list]):
     """An .xlsx of ``header`` and ``rows`` in a temporary file, written as the rows come."""
     letters = _column_letters(len(header))
@@ -231,7 +330,7 @@ def xlsx_tempfile(header: list[str], rows: Iterable[list]):
                                 f'<t xml:space="preserve">{text}</t></is></c>'
                             )
                     elif value is not None:
-                        buffer.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
+                        buffer.append(_typed_cell(f"{letter}{number}", value))
                 buffer.append("</row>")
                 if len(buffer) > 20_000:
                     sheet.write("".join(buffer).encode())
@@ -303,8 +402,9 @@ def _filename(kind: str, ext: str) -> str:
     return f"{kind}-{timezone.localdate().isoformat()}.{ext}"
 
 
-def export_response(spec: KindSpec, queryset, file_format: str) -> HttpResponse:
-    """The file download for a kind's rows in ``file_format``."""
+def export_response(spec: KindSpec, queryset, file_format: str, *, zone=None) -> HttpResponse:
+    """The file download for a kind's rows in ``file_format``; a workbook's times are in ``zone``
+    (the exporting person's; UTC when not given), a CSV's in UTC with their offset."""
     if file_format not in FORMATS:
         raise ValidationError({"format": _("Choose csv, xlsx or vcf.")})
     if file_format == "vcf":
@@ -313,9 +413,9 @@ def export_response(spec: KindSpec, queryset, file_format: str) -> HttpResponse:
         response = StreamingHttpResponse(vcard_chunks(queryset), content_type="text/vcard; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{_filename(spec.key, "vcf")}"'
         return response
-    header = export_header(spec)
     if file_format == "xlsx":
-        handle = xlsx_tempfile(header, export_rows(spec, queryset))
+        zone = zone or dt.UTC
+        handle = xlsx_tempfile(export_header_typed(spec, zone), export_rows_typed(spec, queryset, zone))
         return FileResponse(
             handle,
             as_attachment=True,
@@ -323,9 +423,33 @@ def export_response(spec: KindSpec, queryset, file_format: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response = StreamingHttpResponse(
-        csv_chunks(header, export_rows(spec, queryset)), content_type="text/csv; charset=utf-8"
+        csv_chunks(export_header(spec), export_rows(spec, queryset)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(spec.key, "csv")}"'
+    return response
+
+
+def report_response(run, path, file_format: str) -> HttpResponse:
+    """The rejected rows of an import as CSV (every cell, headers included, guarded against
+    formulas) or XLSX (every cell a text cell, which a spreadsheet never evaluates)."""
+    from .services import import_report_rows
+
+    if file_format not in REPORT_FORMATS:
+        raise ValidationError({"format": _("Choose csv or xlsx.")})
+    rows = import_report_rows(path)
+    header = next(rows, [])
+    name = f"rejected-{run.kind}-{run.pk}.{file_format}"
+    if file_format == "xlsx":
+        numbered = ([int(r[0]) if r[:1] and r[0].isdigit() else r[0], *r[1:]] for r in rows if r)
+        return FileResponse(
+            xlsx_tempfile(header, numbered),
+            as_attachment=True,
+            filename=name,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    guarded = ([safe_cell(c) for c in row] for row in rows)
+    response = StreamingHttpResponse(csv_chunks(header, guarded), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

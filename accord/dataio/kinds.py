@@ -54,6 +54,23 @@ def normalize_header(text: str) -> str:
     return text.strip()
 
 
+_ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\((?P<zone>UTC|[A-Za-z]+(?:/[A-Za-z0-9_+-]+)+)\)\s*$")
+
+
+def header_zone(header: str):
+    """A header that names the zone of its times, as Accord's workbooks write them
+    (``occurred_at (Asia/Shanghai)``): the bare header and the zone; else the header and None."""
+    import zoneinfo
+
+    match = _ZONE_SUFFIX.match(header or "")
+    if match is None:
+        return header, None
+    try:
+        return match["name"], zoneinfo.ZoneInfo(match["zone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return header, None
+
+
 # --- value cleaning -------------------------------------------------------------------------------
 
 
@@ -229,6 +246,8 @@ class Batch:
         self.organization = member.organization
         self.org_id = member.organization_id
         self.tz = _org_zone(self.organization)
+        # Zones that a file's headers name for their columns (keyed by field), set by the run.
+        self.zones: dict = {}
         self.default_client = default_client
         self.seen: dict[str, int] = {}
         self.cache: dict = {}
@@ -337,7 +356,7 @@ class KindSpec:
         labels = self.column_labels()
         best: dict[str, tuple[int, int]] = {}  # key → (rank, index)
         for index, header in enumerate(headers):
-            norm = normalize_header(header)
+            norm = normalize_header(header_zone(header)[0])
             if not norm:
                 continue
             for col in self.columns:
@@ -391,7 +410,8 @@ class KindSpec:
         if kind == "date":
             return lambda raw, batch: parse_date(raw)
         if kind == "datetime":
-            return lambda raw, batch: parse_datetime(raw, batch.tz)
+            key = col.key
+            return lambda raw, batch: parse_datetime(raw, batch.zones.get(key, batch.tz))
         if kind == "decimal":
             return lambda raw, batch: parse_decimal(raw)
         model_field = self.model._meta.get_field(col.key)

@@ -13,6 +13,7 @@ import csv
 import json
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,12 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_event
-from accord.lib.text import safe_cell
 from accord.tenancy.access import require_project_manager
 from accord.tenancy.models import Membership
 
 from . import readers
-from .kinds import Batch, KindSpec, spec_for
+from .kinds import Batch, KindSpec, header_zone, spec_for
 from .models import DuplicatePolicy, ImportRun, ImportStatus, ProjectFeed, new_feed_token
 from .writer import writer_for
 
@@ -222,13 +222,26 @@ class Preview:
         }
 
 
+def _batch(spec, member: Membership, run: ImportRun) -> Batch:
+    """The run's lookups, with the zones its headers name for their columns (a workbook
+    Accord exported states the zone of its times in the header)."""
+    batch = Batch(spec, member, run.default_client)
+    for index, key in run.mapping.items():
+        position = int(index)
+        if position < len(run.headers):
+            zone = header_zone(run.headers[position])[1]
+            if zone is not None:
+                batch.zones[key] = zone
+    return batch
+
+
 def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_ROWS) -> Preview:
     """Check every row without writing: counts, and the first rows with their problems."""
     require_project_manager(actor)
     spec = spec_for(run.kind)
     if not run_path(run).exists():
         raise ValidationError(_("The uploaded file is no longer available: upload it again."))
-    batch = Batch(spec, actor, run.default_client)
+    batch = _batch(spec, actor, run)
     preview = Preview()
     labels = spec.column_labels()
     shown_ok = 0
@@ -265,7 +278,8 @@ def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_RO
 
 
 class _Report:
-    """The rejected rows, as a CSV file people can fix in Excel and upload again."""
+    """The rejected rows, kept as they were uploaded (a CSV file on disk); the download guards
+    every cell for the format asked for (``report_rows``)."""
 
     def __init__(self, run: ImportRun):
         self.run = run
@@ -278,7 +292,7 @@ class _Report:
             self.fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
             self.writer = csv.writer(self.fh)
             self.writer.writerow([_("row"), _("problems"), *self.run.headers])
-        self.writer.writerow([number, " ".join(problems), *(safe_cell(c) for c in cells)])
+        self.writer.writerow([number, " ".join(problems), *cells])
 
     def close(self) -> str:
         if self.fh is None:
@@ -356,7 +370,7 @@ def read_progress(run: ImportRun) -> int:
 
 def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts, str]:
     spec = spec_for(run.kind)
-    batch = Batch(spec, member, run.default_client)
+    batch = _batch(spec, member, run)
     update = run.duplicates == DuplicatePolicy.UPDATE
     counts = Counts()
     creates: list[dict] = []
@@ -475,6 +489,13 @@ def import_report_path(run: ImportRun) -> Path | None:
         return None
     path = storage_dir() / run.report_path
     return path if path.exists() else None
+
+
+def import_report_rows(path: Path) -> Iterator[list[str]]:
+    """The stored report's rows (its header row first), as they were uploaded: unguarded, so
+    whoever writes them out must neutralise them for their format."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        yield from csv.reader(fh)
 
 
 # --- feeds --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -195,12 +195,10 @@ def import_report(request, pk):
     path = services.import_report_path(run)
     if path is None:
         raise Http404
-    return FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-        as_attachment=True,
-        filename=f"rejected-{run.kind}-{run.pk}.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    try:
+        return exports.report_response(run, path, request.GET.get("format", "csv"))
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
@@ -209,7 +207,9 @@ def export(request, kind):
     spec = spec_for(kind)
     try:
         queryset = spec.export_queryset(request.membership, request.GET)
-        return exports.export_response(spec, queryset, request.GET.get("format", "csv"))
+        return exports.export_response(
+            spec, queryset, request.GET.get("format", "csv"), zone=exports.member_zone(request.membership)
+        )
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
 

@@ -39,8 +39,9 @@ class Command(BaseCommand):
             if format == "xlsx":
                 if output == "-":
                     raise CommandError("Give --output FILE for an Excel export")
+                zone = exports.member_zone(member)
                 handle = exports.xlsx_tempfile(
-                    exports.export_header(spec), exports.export_rows(spec, queryset)
+                    exports.export_header_typed(spec, zone), exports.export_rows_typed(spec, queryset, zone)
                 )
                 with open(output, "wb") as out:
                     shutil.copyfileobj(handle, out)
