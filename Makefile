@@ -26,7 +26,7 @@ run: setup
 	$(BIN)/accord demo
 	@echo "Starting the background worker and the web app on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@$(BIN)/accord worker & WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
-	  $(BIN)/python -m gunicorn accord.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	  ACCORD_DEBUG=1 $(BIN)/python -m gunicorn accord.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 	    --no-control-socket --access-logfile - ; kill $$WORKER 2>/dev/null || true
 
 serve: setup

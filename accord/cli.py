@@ -1,7 +1,13 @@
 """The ``accord`` command for operators: a thin wrapper over Django's management commands.
 
-accord serve [--host 127.0.0.1] [--port 8000]   run the web app (gunicorn)
+accord serve [--host 127.0.0.1] [--port 8000]   run the web app (gunicorn) for production:
+        [--migrate]                              refuses unapplied migrations unless --migrate;
+                                                 collects static files; DEBUG only with ACCORD_DEBUG=1
 accord worker                                    run the background worker
+accord backup FILE.tar                           online backup: database, uploads, key fingerprint
+accord restore FILE.tar                          restore into an empty data folder (delivery paused)
+accord delivery resume|pause|status              outgoing delivery switch (paused after a restore)
+accord rotate-keys --old-key-file PATH           re-encrypt stored secrets with the current key
 accord demo                                      load the demo data (idempotent)
 accord createadmin EMAIL                         create an organisation owner
 accord <any manage.py command>                   e.g. accord migrate, accord check --deploy
@@ -17,6 +23,38 @@ def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
 
 
+def prepare_to_serve(*, migrate: bool) -> int:
+    """Check the database and static files before the web app starts. 0 when ready to serve."""
+    import django
+    from django.core.management import call_command
+    from django.db import connections
+
+    django.setup()
+    from accord.ops import services as ops
+    from accord.ops.health import unapplied_migrations
+
+    pending = unapplied_migrations()
+    if pending and not migrate:
+        print(
+            f"accord serve: {len(pending)} database migration(s) not applied "
+            f"({', '.join(pending[:5])}{' …' if len(pending) > 5 else ''}).\n"
+            "Back up the database, then run `accord migrate` (or start with `accord serve --migrate`).",
+            file=sys.stderr,
+        )
+        return 2
+    if pending:
+        call_command("migrate", interactive=False, verbosity=1)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if not ops.key_check():
+        print(
+            "accord serve: the field-encryption key is not the one the stored secrets were written "
+            "with; channel secrets show as unreadable until re-entered or `accord rotate-keys` is run.",
+            file=sys.stderr,
+        )
+    connections.close_all()
+    return 0
+
+
 def serve(argv: list[str]) -> int:
     import argparse
 
@@ -24,8 +62,12 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("ACCORD_HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("ACCORD_PORT", "8000"))
     parser.add_argument("--workers", default=os.environ.get("ACCORD_WEB_WORKERS", "2"))
+    parser.add_argument("--migrate", action="store_true", help="Apply unapplied migrations first.")
     args = parser.parse_args(argv)
     _django_setup()
+    status = prepare_to_serve(migrate=args.migrate)
+    if status:
+        return status
     cmd = [
         sys.executable,
         "-m",
@@ -47,7 +89,14 @@ def serve(argv: list[str]) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
-COMMAND_ALIASES = {"worker": "accord_worker", "mail-in": "mail_in", "mail-fetch": "mail_fetch"}
+COMMAND_ALIASES = {
+    "worker": "accord_worker",
+    "mail-in": "mail_in",
+    "mail-fetch": "mail_fetch",
+    "backup": "accord_backup",
+    "restore": "accord_restore",
+    "rotate-keys": "rotate_keys",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

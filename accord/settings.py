@@ -58,7 +58,8 @@ def env_secret(name: str, default: str = "") -> str:
 
 PRODUCTION = env_str("ACCORD_ENV", "development") == "production"
 TESTING = env_bool("ACCORD_TESTING", "PYTEST_VERSION" in os.environ)
-DEBUG = env_bool("ACCORD_DEBUG", not PRODUCTION)
+# Never on by default: a DEBUG page shows settings and tracebacks. `make run` asks for it.
+DEBUG = env_bool("ACCORD_DEBUG", False)
 
 DATA_DIR = Path(env_str("ACCORD_DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -115,9 +116,14 @@ INSTALLED_APPS = [
     "accord.evaluation",
     "accord.dataio",
     "accord.api",
+    "accord.ops",
 ]
 
 MIDDLEWARE = [
+    # First: the request id covers every log line; probes are answered before the host check
+    # and the HTTPS redirect.
+    "accord.ops.middleware.RequestIdMiddleware",
+    "accord.ops.middleware.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -244,7 +250,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads are written to a temporary file and moved into place: no partial file on a full disk.
+    "default": {"BACKEND": "accord.ops.storage.AtomicFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -315,10 +322,39 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = ["security.W008"] if not SECURE_SSL_REDIRECT else []
 
+# --- Operations: health, metrics, logging, retention ---------------------------------------
+# Addresses that may read /readyz and /metrics (and reach them over plain HTTP).
+ACCORD_HEALTH_ALLOWLIST = env_list("ACCORD_HEALTH_ALLOWLIST", ["127.0.0.0/8", "::1/128"])
+# Proxies whose X-Request-ID (and forwarded headers) are believed.
+ACCORD_TRUSTED_PROXIES = env_list("ACCORD_TRUSTED_PROXIES", [])
+ACCORD_METRICS_TOKEN = env_secret("ACCORD_METRICS_TOKEN", "")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+ACCORD_WORKER_HEARTBEAT_MAX_AGE = env_int("ACCORD_WORKER_HEARTBEAT_MAX_AGE", 120)
+ACCORD_WORKER_MAX_BACKOFF = env_int("ACCORD_WORKER_MAX_BACKOFF", 30)
+ACCORD_READY_MAX_QUEUE = env_int("ACCORD_READY_MAX_QUEUE", 1000)
+ACCORD_READY_MAX_OUTBOX_AGE = env_int("ACCORD_READY_MAX_OUTBOX_AGE", 1800)
+ACCORD_READY_MIN_FREE_MB = env_int("ACCORD_READY_MIN_FREE_MB", 200)
+ACCORD_REQUIRE_STATIC_MANIFEST = env_bool("ACCORD_REQUIRE_STATIC_MANIFEST", PRODUCTION)
+ACCORD_TASK_RESULT_RETENTION_DAYS = env_int("ACCORD_TASK_RESULT_RETENTION_DAYS", 14)
+ACCORD_OUTBOX_BODY_RETENTION_DAYS = env_int("ACCORD_OUTBOX_BODY_RETENTION_DAYS", 90)
+ACCORD_IMPORT_TIMEOUT_SECONDS = env_int("ACCORD_IMPORT_TIMEOUT_SECONDS", 3600)
+ACCORD_LOG_FORMAT = env_str("ACCORD_LOG_FORMAT", "text")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "accord.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "accord.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if ACCORD_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("ACCORD_LOG_LEVEL", "WARNING")},
     "loggers": {"accord": {"level": env_str("ACCORD_LOG_LEVEL", "INFO")}},
 }

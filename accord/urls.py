@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("accord.dataio.urls")),
     path("portal/", include("accord.portal.urls")),
     path("api/v1/", api.urls),
+    path("", include("accord.ops.urls")),
 ]
 
 handler400 = "accord.web.views.error_400"

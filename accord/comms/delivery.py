@@ -14,6 +14,7 @@ import os
 import random
 import re
 import smtplib
+import time
 from datetime import timedelta
 from functools import partial
 
@@ -315,7 +316,7 @@ def _schedule_retry(message: OutboxMessage) -> None:
     if not default_task_backend.supports_defer:
         return  # the sweeper picks it up when it is due
     when = message.next_attempt_at
-    transaction.on_commit(lambda: deliver_message.using(run_after=when).enqueue(message.pk))
+    transaction.on_commit(lambda: deliver_message.using(run_after=when).enqueue(message.pk), robust=True)
 
 
 def record_failure(message: OutboxMessage, error: str, *, permanent: bool) -> None:
@@ -353,21 +354,47 @@ def record_success(message: OutboxMessage) -> None:
 
 
 def deliver(message_id: int) -> OutboxMessage | None:
-    """Deliver one message if it is ours to deliver. Never raises for a delivery problem."""
+    """Deliver one message if it is ours to deliver. Never raises for a delivery problem.
+
+    Nothing is sent while delivery is paused (a restored copy starts so): the row stays due and
+    the sweeper hands it out once an operator resumes."""
+    from accord.ops.services import delivery_paused
+
+    if delivery_paused():
+        logger.info("delivery paused: message=%s left for later", message_id)
+        return None
     message = claim(message_id)
     if message is None:
         return None
+    started = time.monotonic()
     try:
         send(message)
     except DeliveryError as exc:
         record_failure(message, str(exc), permanent=exc.permanent)
+        _log_delivery(message, started)
         return message
     except Exception as exc:  # a bug or an unexpected answer: recorded and retried, never lost
         logger.exception("Delivering outbox message %s failed", message.pk)
         record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False)
+        _log_delivery(message, started)
         return message
     record_success(message)
+    _log_delivery(message, started)
     return message
+
+
+def _log_delivery(message: OutboxMessage, started: float) -> None:
+    """One line per delivery attempt, for the operator's log search."""
+    logger.info(
+        "delivery message=%s org=%s channel=%s status=%s attempt=%s ms=%d error=%r",
+        message.pk,
+        message.organization_id,
+        message.channel,
+        message.status,
+        message.attempts,
+        (time.monotonic() - started) * 1000,
+        message.last_error[:200],
+    )
 
 
 def retry_now(message: OutboxMessage) -> None:
@@ -377,7 +404,7 @@ def retry_now(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(
         pk=message.pk, status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.PENDING]
     ).update(status=OutboxStatus.PENDING, next_attempt_at=None, attempts=0, updated_at=timezone.now())
-    transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
+    transaction.on_commit(lambda: deliver_message.enqueue(message.pk), robust=True)
 
 
 def _queued_message_ids() -> set[int]:
@@ -417,8 +444,12 @@ def sweep(*, limit: int = 500, min_age_seconds: int = 60) -> int:
     A row handed out is stamped (``next_attempt_at`` = now) so the next sweep leaves it alone for
     ``min_age_seconds`` — a long queue is not flooded with copies. Returns how many were enqueued.
     """
+    from accord.ops.services import delivery_paused
+
     from .tasks import deliver_message
 
+    if delivery_paused():
+        return 0
     now = timezone.now()
     settled = now - timedelta(seconds=min_age_seconds)
     stale = now - timedelta(seconds=lease_seconds())

@@ -370,6 +370,13 @@ class ChannelConfig(TenantModel):
         return decrypt(self.secret_encrypted)
 
     @property
+    def secrets_readable(self) -> bool:
+        """False when a stored secret was written with another encryption key (re-enter it)."""
+        from accord.lib.crypto import readable
+
+        return readable(self.secret_encrypted) and readable(self.inbound_secret_encrypted)
+
+    @property
     def inbound_secret(self) -> str:
         from accord.lib.crypto import decrypt
 

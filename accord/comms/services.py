@@ -48,7 +48,7 @@ from .models import (
 def _enqueue_delivery(message_id: int) -> None:
     from .tasks import deliver_message
 
-    transaction.on_commit(lambda: deliver_message.enqueue(message_id))
+    transaction.on_commit(lambda: deliver_message.enqueue(message_id), robust=True)
 
 
 def outbox_email(

@@ -354,11 +354,18 @@ def preferences(request):
 
 @admin_required
 def channels(request):
+    from accord.ops.services import delivery_paused
+
     rows = list(selectors.channel_list(request.membership.organization_id))
     return render(
         request,
         "comms/channels.html",
-        {"rows": rows, "nav_active": "communication", "base_url": request.build_absolute_uri("/")[:-1]},
+        {
+            "rows": rows,
+            "nav_active": "communication",
+            "base_url": request.build_absolute_uri("/")[:-1],
+            "delivery_paused": delivery_paused(),
+        },
     )
 
 

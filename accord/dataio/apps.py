@@ -12,3 +12,9 @@ class DataioConfig(AppConfig):
 
         register_nav("dataio", _("Import / export"), "dataio:hub", order=80)
         register_project_tab("feeds", _("Calendar and contacts"), "dataio:project_feeds", order=95)
+
+        from accord.comms.scheduler import register_periodic
+
+        register_periodic(
+            "dataio.fail_stuck_imports", "accord.dataio.services.import_runs_fail_stuck", every=300
+        )

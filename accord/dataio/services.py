@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_event
+from accord.ops.storage import storage_error_message, write_file_atomically
 from accord.tenancy.access import require_project_manager
 from accord.tenancy.models import Membership
 
@@ -93,15 +95,23 @@ def import_run_create(*, actor: Membership, kind: str, upload, default_client=No
     org_dir.mkdir(parents=True, exist_ok=True)
     stored = f"{actor.organization_id}/{uuid.uuid4().hex}.{file_format}"
     path = storage_dir() / stored
+    # Written under a temporary name and moved into place whole: a full disk or an oversized
+    # upload never leaves a partial file under the real name.
     written = 0
-    with open(path, "wb") as out:
+
+    def limited_chunks():
+        nonlocal written
         for chunk in upload.chunks(UPLOAD_CHUNK):
             written += len(chunk)
             if written > settings.ACCORD_MAX_UPLOAD_BYTES:
-                out.close()
-                path.unlink(missing_ok=True)
                 raise ValidationError({"file": too_large_message()})
-            out.write(chunk)
+            yield chunk
+
+    try:
+        write_file_atomically(path, limited_chunks())
+    except OSError as exc:
+        logger.error("Storing an import upload failed: %s", exc)
+        raise ValidationError({"file": storage_error_message(exc)}) from None
     try:
         detected = readers.detect(path, file_format)
     except ValidationError as exc:
@@ -448,6 +458,12 @@ def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> 
     except DatabaseError as exc:
         logger.exception("Import %s failed", run_id)
         error = _("The import failed and nothing was saved: %(error)s") % {"error": str(exc)[:300]}
+    except OSError as exc:
+        # A full disk (or a file that vanished) while reading the upload or writing the report.
+        logger.exception("Import %s failed", run_id)
+        error = _("The import failed and nothing was saved: %(error)s") % {
+            "error": storage_error_message(exc)
+        }
     if error:
         counts = Counts(processed=counts.processed)
     run.status = ImportStatus.FAILED if error else ImportStatus.DONE
@@ -468,6 +484,31 @@ def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> 
     return run
 
 
+def import_runs_fail_stuck(now=None) -> int:
+    """Mark imports "running" past ACCORD_IMPORT_TIMEOUT_SECONDS as failed (their worker died or
+    the disk filled; the run's transaction saved nothing) and queue again those whose enqueue
+    was lost. A periodic job; returns how many runs were failed."""
+    from .tasks import import_run_task
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.ACCORD_IMPORT_TIMEOUT_SECONDS)
+    failed = ImportRun.objects.filter(status=ImportStatus.RUNNING, started_at__lt=cutoff).update(
+        status=ImportStatus.FAILED,
+        finished_at=now,
+        error=_(
+            "The import stopped without finishing (the server restarted or ran out of disk space); "
+            "nothing was saved. Start it again."
+        ),
+    )
+    if failed:
+        logger.warning("Marked %s stuck import(s) as failed", failed)
+    for run_id in ImportRun.objects.filter(
+        status=ImportStatus.QUEUED, updated_at__lt=now - timedelta(minutes=10)
+    ).values_list("pk", flat=True)[:100]:
+        import_run_task.enqueue(run_id)  # claiming is conditional: a second copy does nothing
+    return failed
+
+
 def import_run_start(*, actor: Membership, run: ImportRun) -> ImportRun:
     """Run now when the file is small, otherwise queue it for the worker (after commit)."""
     require_project_manager(actor)
@@ -479,7 +520,7 @@ def import_run_start(*, actor: Membership, run: ImportRun) -> ImportRun:
     with transaction.atomic():
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.QUEUED)
         run_id = run.pk
-        transaction.on_commit(lambda: import_run_task.enqueue(run_id))
+        transaction.on_commit(lambda: import_run_task.enqueue(run_id), robust=True)
     run.refresh_from_db()
     return run
 

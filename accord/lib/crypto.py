@@ -20,17 +20,21 @@ logger = logging.getLogger(__name__)
 PREFIX = "fernet:"
 
 
-def _fernet() -> Fernet:
-    material = settings.FIELD_ENCRYPTION_KEY or ""
-    if material:
+def fernet_for(material: str, *, stretch: bool = False) -> Fernet:
+    """The Fernet for key material: a Fernet key as is, any other passphrase stretched."""
+    if not stretch:
         try:
             return Fernet(material.encode())
         except (ValueError, TypeError):
             pass  # a passphrase rather than a Fernet key: stretch it below
-    else:
-        material = settings.SECRET_KEY
     digest = hashlib.pbkdf2_hmac("sha256", material.encode(), b"accord-field-encryption", 100_000)
     return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _fernet() -> Fernet:
+    if settings.FIELD_ENCRYPTION_KEY:
+        return fernet_for(settings.FIELD_ENCRYPTION_KEY)
+    return fernet_for(settings.SECRET_KEY, stretch=True)  # no key set: derived from SECRET_KEY
 
 
 _CACHE: dict[str, Fernet] = {}
@@ -61,3 +65,25 @@ def decrypt(stored: str) -> str:
     except (InvalidToken, ValueError):
         logger.warning("A stored secret could not be decrypted (was the encryption key changed?)")
         return ""
+
+
+def readable(stored: str) -> bool:
+    """True when ``stored`` is empty or decrypts with the current key."""
+    if not stored:
+        return True
+    token = stored[len(PREFIX) :] if stored.startswith(PREFIX) else stored
+    try:
+        _cached().decrypt(token.encode("ascii"))
+    except (InvalidToken, ValueError):
+        return False
+    return True
+
+
+def reencrypt(stored: str, old: Fernet) -> str | None:
+    """``stored`` re-encrypted with the current key; None when the old key cannot read it."""
+    token = stored[len(PREFIX) :] if stored.startswith(PREFIX) else stored
+    try:
+        plain = old.decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, ValueError):
+        return None
+    return encrypt(plain)

@@ -151,11 +151,3 @@ def error_400(request, exception=None):
 def error_500(request):
     return _error(request, 500, _("Something went wrong"), _("The error was logged. Try again in a moment."))
 
-
-def healthz(request):
-    from django.db import connection
-    from django.http import JsonResponse
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "time": timezone.now().isoformat()})
