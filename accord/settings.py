@@ -214,7 +214,13 @@ AXES_LOCKOUT_TEMPLATE = "tenancy/locked_out.html"
 AXES_ENABLED = env_bool("ACCORD_AXES_ENABLED", True)
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# "en" (what older preferences hold) reads as English (United States); en-gb differs in formats only.
+LANGUAGES = [
+    ("en-us", _("English (United States)")),
+    ("en-gb", _("English (United Kingdom)")),
+    ("zh-hans", _("Simplified Chinese")),
+]
+FORMAT_MODULE_PATH = ["accord.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
