@@ -238,7 +238,13 @@ ACCORD_API_RATE_PER_IP = env_int("ACCORD_API_RATE_PER_IP", 0 if TESTING else 120
 # --- end of accounts ------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# "en" (what older preferences hold) reads as English (United States); en-gb differs in formats only.
+LANGUAGES = [
+    ("en-us", _("English (United States)")),
+    ("en-gb", _("English (United Kingdom)")),
+    ("zh-hans", _("Simplified Chinese")),
+]
+FORMAT_MODULE_PATH = ["accord.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

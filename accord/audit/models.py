@@ -2,16 +2,18 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.lib.models import TenantModel
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", _("created")
-    UPDATE = "update", _("changed")
-    DELETE = "delete", _("deleted")
-    EVENT = "event", _("event")
-    DENIED = "denied", _("refused")
+    # A context of their own: "created" is also the name of the created_at field (创建时间).
+    CREATE = "create", pgettext_lazy("audit action", "created")
+    UPDATE = "update", pgettext_lazy("audit action", "changed")
+    DELETE = "delete", pgettext_lazy("audit action", "deleted")
+    EVENT = "event", pgettext_lazy("audit action", "event")
+    DENIED = "denied", pgettext_lazy("audit action", "refused")
 
 
 class AuditEntry(TenantModel):

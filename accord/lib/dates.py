@@ -123,3 +123,35 @@ def validate_plausible(value, field: str) -> None:
             },
             code="implausible",
         )
+
+
+def format_day(value) -> str:
+    """A date as the viewer's language writes it (13 Apr 2027, Apr 13, 2027, 2027年4月13日).
+
+    A datetime counts as the day it is in the viewer's time zone. Empty for None/"".
+    """
+    from django.utils.formats import date_format
+
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    if not isinstance(value, dt.date):
+        return str(value)
+    return date_format(value, "DATE_FORMAT")
+
+
+def format_moment(value) -> str:
+    """A point in time in the viewer's time zone and language, to the minute; a date as a day."""
+    from django.utils.formats import date_format
+
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return date_format(value.replace(second=0, microsecond=0), "DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return format_day(value)
+    return str(value)

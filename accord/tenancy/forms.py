@@ -22,17 +22,26 @@ class SignInForm(AuthenticationForm):
     }
 
 
+# Interface languages, each named in itself; "en" (older preferences) reads as en-us.
+INTERFACE_LANGUAGES = [("en-us", "English (US)"), ("en-gb", "English (UK)"), ("zh-hans", "简体中文")]
+
+
 class ProfileForm(forms.ModelForm):
     language = forms.ChoiceField(
         label=_("Language"),
         required=False,
-        choices=[("", _("Follow my browser")), ("en", "English"), ("zh-hans", "简体中文")],
+        choices=[("", _("Follow my browser")), *INTERFACE_LANGUAGES],
     )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
 
     class Meta:
         model = User
         fields = ["full_name", "language", "timezone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.initial.get("language") == "en":
+            self.initial["language"] = "en-us"
 
 
 class InvitationForm(forms.Form):

@@ -46,7 +46,8 @@ def set_language(request):
     """Switch the interface language; signed-in users keep it as their preference."""
     response = django_set_language(request)
     language = request.POST.get("language", "")
-    if request.method == "POST" and request.user.is_authenticated and language in ("en", "zh-hans"):
+    known = ("en", "en-us", "en-gb", "zh-hans")
+    if request.method == "POST" and request.user.is_authenticated and language in known:
         services.user_update_preferences(user=request.user, language=language)
     return response
 

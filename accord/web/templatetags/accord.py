@@ -4,6 +4,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from accord.lib.dates import format_day, format_moment
 from accord.lib.money import format_money
 from accord.lib.text import render_markdown
 from accord.web.nav import PROJECT_TABS
@@ -28,6 +29,18 @@ def rag(value):
     if not value:
         return ""
     return format_html('<span class="rag rag-{}" title="{}">{}</span>', value, value, labels.get(value, "?"))
+
+
+@register.filter
+def day(value):
+    """A date (or the local day of a datetime) in the viewer's language: the one way to show a day."""
+    return format_day(value)
+
+
+@register.filter
+def moment(value):
+    """A datetime in the viewer's zone and language, to the minute: the one way to show a time."""
+    return format_moment(value)
 
 
 @register.filter
