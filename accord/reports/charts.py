@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.utils import formats
 from django.utils.html import escape
@@ -20,6 +21,41 @@ def _d(value: str) -> dt.date:
 
 def _short(day: dt.date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of a label's drawn width: CJK characters are one em wide, others
+    at most ~0.62 em in the fonts the charts name."""
+    return sum(size if unicodedata.east_asian_width(ch) in ("W", "F") else size * 0.62 for ch in text)
+
+
+def _extent(x: float, text: str, anchor: str, size: float) -> tuple[float, float]:
+    w = text_width(text, size)
+    start = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
+    return start, start + w
+
+
+def axis_labels(labels: list[tuple[float, str, str]], *, size: float, gap: float = 6) -> list[tuple]:
+    """Of the axis labels (x, text, text-anchor), the ones that can be drawn without touching:
+    left to right, a label closer than ``gap`` to the last one kept is left out. The last
+    label (the latest date) is always kept; the ones before it that it would touch go."""
+    kept: list[tuple[float, str, str]] = []
+    for label in labels:
+        if not kept or _extent(*label, size)[0] >= _extent(*kept[-1], size)[1] + gap:
+            kept.append(label)
+    if labels and kept[-1] is not labels[-1]:
+        while kept and _extent(*labels[-1], size)[0] < _extent(*kept[-1], size)[1] + gap:
+            kept.pop()
+        kept.append(labels[-1])
+    return kept
+
+
+def _label_texts(labels: list[tuple], *, y: float, size: float, fill: str = "#6b7280") -> list[str]:
+    return [
+        f'<text x="{x}" y="{y}" text-anchor="{anchor}" fill="{fill}" '
+        f'font-family="Noto Sans SC, Accord Sans SC, sans-serif" font-size="{size}">{escape(text)}</text>'
+        for x, text, anchor in labels
+    ]
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
@@ -68,10 +104,15 @@ def burnup(series: list[dict], *, width: int = 560, height: int = 220) -> SafeSt
         f'<polyline points="{scope}" fill="none" stroke="{COLORS["planned"]}" stroke-width="2" '
         f'stroke-dasharray="5 3"/>',
         f'<polyline points="{done}" fill="none" stroke="{COLORS["actual"]}" stroke-width="2.5"/>',
-        f'<text x="{left}" y="{height - 18}" fill="#6b7280" {FONT}>'
-        f"{escape(_short(_d(series[0]['date'])))}</text>",
-        f'<text x="{left + plot_w}" y="{height - 18}" text-anchor="end" fill="#6b7280" {FONT}>'
-        f"{escape(_short(_d(series[-1]['date'])))}</text>",
+        *_label_texts(
+            axis_labels(
+                [(left, _short(_d(series[0]["date"])), "start")]
+                + ([(left + plot_w, _short(_d(series[-1]["date"])), "end")] if n > 1 else []),
+                size=11,
+            ),
+            y=height - 18,
+            size=11,
+        ),
         f'<rect x="{left}" y="{height - 11}" width="14" height="3" fill="{COLORS["planned"]}"/>',
         f'<text x="{left + 18}" y="{height - 6}" fill="#374151" {FONT}>{escape(_("Tasks in scope"))}</text>',
         f'<rect x="{left + 150}" y="{height - 11}" width="14" height="3" fill="{COLORS["actual"]}"/>',
@@ -114,9 +155,15 @@ def milestone_timeline(rows: list[dict], *, width: int = 560) -> SafeString:
     base = top + row_h * len(rows) + 4
     body += [
         f'<line x1="{label_w}" y1="{base}" x2="{label_w + plot_w}" y2="{base}" stroke="#c5cad6"/>',
-        f'<text x="{label_w}" y="{base + 13}" fill="#6b7280" {FONT}>{escape(_short(first))}</text>',
-        f'<text x="{label_w + plot_w}" y="{base + 13}" text-anchor="end" fill="#6b7280" {FONT}>'
-        f"{escape(_short(last))}</text>",
+        *_label_texts(
+            axis_labels(
+                [(label_w, _short(first), "start")]
+                + ([(label_w + plot_w, _short(last), "end")] if last != first else []),
+                size=11,
+            ),
+            y=base + 13,
+            size=11,
+        ),
         f'<circle cx="{label_w + 5}" cy="{base + 24}" r="4" fill="#fff" '
         f'stroke="{COLORS["planned"]}" stroke-width="2"/>',
         f'<text x="{label_w + 14}" y="{base + 28}" fill="#374151" {FONT}>{escape(_("Planned"))}</text>',
@@ -136,14 +183,19 @@ def rag_history(rows: list[dict], *, width: int = 560, height: int = 70) -> Safe
     block = min(60, (width - gap * (len(rows) - 1)) / len(rows))
     body = []
     labels = {"green": _("Green"), "amber": _("Amber"), "red": _("Red")}
+    dates = []
     for i, r in enumerate(rows):
         x = round(i * (block + gap), 1)
-        body += [
+        body.append(
             f'<rect x="{x}" y="6" width="{block}" height="30" rx="4" fill="{COLORS.get(r["rag"], "#999")}">'
-            f"<title>{escape(labels.get(r['rag'], r['rag']))}</title></rect>",
-            f'<text x="{x}" y="54" fill="#6b7280" font-size="9" '
-            f'font-family="Noto Sans SC, Accord Sans SC, sans-serif">{escape(_short(_d(r["date"])))}</text>',
-        ]
+            f"<title>{escape(labels.get(r['rag'], r['rag']))}</title></rect>"
+        )
+        text = _short(_d(r["date"]))
+        # Under its block, but never past the chart's right edge.
+        fits = x + text_width(text, 9) <= width
+        dates.append((x, text, "start") if fits else (round(x + block, 1), text, "end"))
+    # Many reports make the blocks narrower than their dates: some dates are left out.
+    body += _label_texts(axis_labels(dates, size=9), y=54, size=9)
     return _svg(width, height, title, body)
 
 

@@ -17,6 +17,7 @@ from accord.projects.models import TaskStatus
 from accord.reports import selectors, services
 from accord.reports.models import StatusReport
 from accord.testing import factories as f
+from accord.testing.pdf import pdf_info
 
 TODAY = timezone.localdate
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -88,6 +89,10 @@ def test_plan_audience_gets_one_mail_each_in_their_language(
     for title in ("项目状态报告", "概要", "进展", "当前挑战", "下一步计划", "预算", "总体状态", "已完成任务"):
         assert title in zh_text
     assert "概要" not in en_text and "Next steps" not in zh_text
+    # Each attachment is one language throughout: its /Lang and title agree with its texts.
+    en_info, zh_info = (pdf_info(a.get_content()) for a in (en_pdf, zh_pdf))
+    assert en_info["Lang"] == "en" and "status report v1" in en_info["Title"]
+    assert zh_info["Lang"] == "zh-CN" and "状态报告 v1" in zh_info["Title"]
     # The manager's text is kept as written in both.
     assert "Cutover rehearsal went well." in en_text and "Cutover rehearsal went well." in zh_text
 
