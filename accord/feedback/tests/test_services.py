@@ -59,7 +59,8 @@ def test_send_stores_only_hashed_tokens_and_queues_mail_in_contact_language(worl
     assert recipient.token_hash != raw and len(recipient.token_hash) == 64
     assert raw not in str(SurveyRecipient.objects.values_list().get())
     mail = OutboxMessage.objects.get(related_id=str(survey.pk))
-    assert raw in mail.body_text and "我们做得怎么样" in mail.subject
+    assert raw not in mail.body_text and raw in mail.unmask(mail.body_text)
+    assert "我们做得怎么样" in mail.subject
     assert survey.status == SurveyStatus.SENT
 
 
