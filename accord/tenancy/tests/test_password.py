@@ -129,7 +129,7 @@ def test_reset_link_older_than_an_hour_is_refused(world):
     user = User.objects.get(email="member@acme.example")
     generator = default_token_generator
     issued = generator._num_seconds(generator._now()) - 3601
-    token = generator._make_token_with_timestamp(user, issued)
+    token = generator._make_token_with_timestamp(user, issued, generator.secret)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     visitor = HttpClient()
     response = visitor.get(f"/accounts/password/reset/{uid}/{token}/", follow=True)
