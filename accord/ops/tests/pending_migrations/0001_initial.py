@@ -1,0 +1,3 @@
+import importlib
+
+Migration = importlib.import_module("accord.ops.migrations.0001_initial").Migration
