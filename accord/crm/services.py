@@ -20,7 +20,7 @@ from accord.comms.services import interaction_logged
 from accord.lib.dates import validate_plausible
 from accord.tenancy.models import TEAM_ROLES, Membership
 
-from .models import Client, Contact, Interaction
+from .models import Client, Contact, Interaction, Language
 from .selectors import can_manage_client_access, contact_has_portal_access
 
 CLIENT_FIELDS = frozenset(
@@ -84,6 +84,11 @@ INTERACTION_FIELDS = frozenset(
 )
 
 
+def language_for(language: str) -> str:
+    """The client language (en or zh-hans) closest to an interface language (en-gb, zh-hans, …)."""
+    return Language.ZH if (language or "").lower().startswith("zh") else Language.EN
+
+
 def _check_fields(fields: dict, allowed: frozenset[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
@@ -128,8 +133,10 @@ def _client_validate(actor: Membership, client: Client) -> None:
 
 @transaction.atomic
 def client_create(*, actor: Membership, **fields) -> Client:
-    """A new client of the actor's organisation."""
+    """A new client of the actor's organisation; its language is the organisation's unless given."""
     _check_fields(fields, CLIENT_FIELDS)
+    if not fields.get("language"):
+        fields["language"] = language_for(actor.organization.default_language)
     client = Client(organization_id=actor.organization_id, **_strip(fields))
     _client_validate(actor, client)
     client.save()
@@ -181,10 +188,13 @@ def _contact_validate(contact: Contact) -> None:
 
 @transaction.atomic
 def contact_create(*, actor: Membership, client: Client, **fields) -> Contact:
-    """A new contact person at ``client``."""
+    """A new contact person at ``client``; their language is the client's (itself the organisation's
+    unless chosen) unless given."""
     _check_fields(fields, CONTACT_FIELDS)
     if client.organization_id != actor.organization_id:
         raise ValidationError({"client": _("Choose a client of your organisation.")})
+    if not fields.get("language"):
+        fields["language"] = client.language or language_for(actor.organization.default_language)
     contact = Contact(organization_id=actor.organization_id, client=client, **_strip(fields))
     if "email" in fields:
         contact.email = (contact.email or "").lower()

@@ -48,3 +48,31 @@ def format_money(amount: Decimal | None, currency: str, language: str | None = N
     if locale.lower().startswith("zh"):
         locale = "zh_Hans_CN"
     return format_currency(amount, currency, locale=locale)
+
+
+def currency_for_locale(tag: str) -> str:
+    """The currency of the region a language tag names (en-GB → GBP, de-DE → EUR, zh-CN → CNY);
+    "" when the tag names no region we can place (plain "en")."""
+    from babel.numbers import get_territory_currencies
+
+    tag = (tag or "").replace("_", "-").strip()
+    parts = [p for p in tag.split("-") if p]
+    territory = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), "")
+    if not territory and parts and parts[0].lower() == "zh":
+        territory = "TW" if "hant" in tag.lower() else "CN"  # zh-Hans is mainland China's script
+    if not territory:
+        return ""
+    try:
+        found = get_territory_currencies(territory)
+    except Exception:  # noqa: BLE001 — an unknown region names no currency
+        return ""
+    return next((code for code in found if code in CURRENCIES), "")
+
+
+def currency_from_accept_language(header: str) -> str:
+    """The currency of the first language in an Accept-Language header that names a region."""
+    for part in (header or "").split(","):
+        found = currency_for_locale(part.split(";")[0])
+        if found:
+            return found
+    return ""

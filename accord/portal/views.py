@@ -9,7 +9,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,17 +31,10 @@ from . import services
 from .models import SignInLink
 
 
-def activate_portal_language(request, contact) -> None:
-    """The contact's language, unless the person chose one with the language switcher."""
-    if not request.user.language and contact.language:
-        translation.activate(contact.language)
-        request.LANGUAGE_CODE = translation.get_language()
-
-
 def portal_required(view):
     """A signed-in client contact; team members go to their dashboard.
 
-    Puts the contact on ``request.portal_contact`` and switches to the contact's language.
+    Puts the contact on ``request.portal_contact`` (portal.middleware chose the language).
     """
 
     @wraps(view)
@@ -55,7 +47,6 @@ def portal_required(view):
         if member.is_team:
             return redirect("web:dashboard")
         request.portal_contact = portal_contact(member)
-        activate_portal_language(request, request.portal_contact)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accord.lib.dates import timezone_choices
+from accord.lib.dates import available_timezones, timezone_choices
 from accord.lib.money import currency_choices
 
 from .models import Organization, Role, TokenScope, User
@@ -114,9 +114,45 @@ class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
+class OrganizationCreateForm(forms.Form):
+    """A new organisation: its defaults are asked, prefilled from the creator's browser."""
+
+    name = forms.CharField(label=_("Name of the organisation"), max_length=200)
+    default_language = forms.ChoiceField(label=_("Default language"), choices=INTERFACE_LANGUAGES)
+    default_timezone = forms.ChoiceField(
+        label=_("Default time zone"),
+        required=False,
+        choices=lambda: [("", _("The time zone of this browser"))] + timezone_choices(),
+    )
+    default_currency = forms.ChoiceField(label=_("Default currency"), choices=currency_choices)
+    # Filled by tenancy/browser-timezone.js with the browser's IANA zone.
+    browser_timezone = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput(attrs={"data-browser-timezone": ""})
+    )
+
+    def __init__(self, *args, creator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creator = creator
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter the organisation's name."))
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        browser = (cleaned.get("browser_timezone") or "").strip()
+        if not cleaned.get("default_timezone"):
+            known = browser in available_timezones()
+            cleaned["default_timezone"] = browser if known else (self.creator.timezone or "UTC")
+        cleaned.pop("browser_timezone", None)
+        return cleaned
+
+
 class OrganizationForm(forms.ModelForm):
     default_language = forms.ChoiceField(
-        label=_("Default language"), choices=[("en", "English"), ("zh-hans", "简体中文")]
+        label=_("Default language"), choices=[*INTERFACE_LANGUAGES, ("en", "English")]
     )
     default_timezone = forms.ChoiceField(label=_("Default time zone"), choices=timezone_choices)
     default_currency = forms.ChoiceField(label=_("Default currency"), choices=currency_choices)

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.lib.money import currency_for_locale
 
 from .models import ApiToken, Invitation, Membership, Organization, Role, TokenScope, User, hash_token
 
@@ -23,7 +24,21 @@ INVITATION_DAYS = 14
 
 @transaction.atomic
 def organization_create(*, name: str, owner: User, slug: str = "", **fields) -> Organization:
-    """A new organisation with ``owner`` as its owner."""
+    """A new organisation with ``owner`` as its owner.
+
+    Language, time zone and currency not given are the creator's (their language, their zone, the
+    currency of their language's region), so a team does not start in someone else's defaults.
+    """
+    if not fields.get("default_language"):
+        fields["default_language"] = owner.language or settings.LANGUAGE_CODE
+    if not fields.get("default_timezone"):
+        fields["default_timezone"] = owner.timezone or "UTC"
+    if not fields.get("default_currency"):
+        guessed = currency_for_locale(fields["default_language"])
+        if guessed:
+            fields["default_currency"] = guessed
+        else:
+            fields.pop("default_currency", None)
     base = slugify(slug or name)[:50] or "org"
     candidate, n = base, 1
     while Organization.objects.filter(slug=candidate).exists():

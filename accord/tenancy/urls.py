@@ -27,6 +27,7 @@ urlpatterns = [
     path("profile/tokens/", views.token_create, name="token_create"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("organization/switch/", views.switch_organization, name="switch_organization"),
+    path("organization/new/", views.organization_create, name="organization_create"),
     path("organization/", views.organization_settings, name="organization"),
     path("organization/logo/", views.organization_logo, name="organization_logo"),
     path("members/", views.members, name="members"),

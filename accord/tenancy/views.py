@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accord.audit.services import audit_for
+from accord.lib.money import currency_for_locale, currency_from_accept_language
 
 from . import services
 from .access import admin_required, org_get, team_required
@@ -22,6 +23,7 @@ from .forms import (
     ApiTokenForm,
     InvitationForm,
     MemberRoleForm,
+    OrganizationCreateForm,
     OrganizationForm,
     ProfileForm,
     SignInForm,
@@ -197,6 +199,36 @@ def accept_invitation(request, token):
         request,
         "tenancy/accept_invitation.html",
         {"invitation": invitation, "form": form, "signed_in_as_invitee": signed_in_as_invitee},
+    )
+
+
+@team_required
+def organization_create(request):
+    """A new organisation the signed-in person owns, in their language, zone and currency."""
+    initial = {}
+    if request.method == "GET":
+        language = translation.get_language_from_request(request)
+        initial = {
+            "default_language": "en-us" if language == "en" else language,
+            "default_currency": currency_from_accept_language(request.headers.get("Accept-Language", ""))
+            or currency_for_locale(language)
+            or request.membership.organization.default_currency,
+        }
+    form = OrganizationCreateForm(request.POST or None, initial=initial, creator=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            request.session[SESSION_ORG_KEY] = organization.pk
+            messages.success(request, _("The organisation was created."))
+            return redirect("tenancy:organization")
+    return render(
+        request,
+        "tenancy/organization_create.html",
+        {"form": form},
+        status=422 if form.is_bound and form.errors else 200,
     )
 
 

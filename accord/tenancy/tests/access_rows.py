@@ -127,6 +127,15 @@ ROWS = [
 ]
 
 ROWS += [
+    Row("tenancy:organization_create", expect=SIGNED_IN_TEAM_200),
+    Row(
+        "tenancy:organization_create",
+        method="POST",
+        data=lambda w: {"name": "", "default_language": "en-gb", "default_currency": "GBP"},
+        expect={**SIGNED_IN_TEAM_200, "member": 422, "manager": 422, "admin": 422, "outsider": 422},
+        tables=("tenancy.Organization", "tenancy.Membership"),
+        note="an empty name is refused; a test covers creation",
+    ),
     Row("tenancy:organization", expect=ADMIN_ONLY),
     Row(
         "tenancy:organization",
