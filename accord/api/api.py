@@ -1,12 +1,12 @@
 """The REST API root at /api/v1/: every app's router, token auth, JSON errors."""
 
 from django.utils.module_loading import import_string
-from ninja import NinjaAPI
 
 from . import errors
 from .auth import AUTH
+from .openapi import AccordAPI
 
-api = NinjaAPI(
+api = AccordAPI(
     title="Accord API",
     version="1",
     description="Clients, contacts, interactions, projects and everything around serving the client.",
