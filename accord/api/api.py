@@ -2,12 +2,12 @@
 
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 
 from . import errors
 from .auth import AUTH, RateLimited, docs_access
+from .openapi import AccordAPI
 
-api = NinjaAPI(
+api = AccordAPI(
     title="Accord API",
     version="1",
     description="Clients, contacts, interactions, projects and everything around serving the client.",

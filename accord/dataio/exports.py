@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accord.lib.text import safe_cell
 
 from .kinds import KindSpec
+from .readers import cjk_name_parts, has_cjk
 
 CHUNK = 2000
 FORMATS = ("csv", "xlsx", "vcf")
@@ -341,35 +342,69 @@ def xlsx_tempfile(header: list[str], rows: Iterable[list]):
     return handle
 
 
-def _vcard(contact_row: dict) -> str:
-    import vobject
+# RFC 6350 §3.2: a content line is folded so that no line is longer than 75 octets.
+VCARD_LINE_OCTETS = 75
 
-    card = vobject.vCard()
-    western = " ".join(p for p in (contact_row["first_name"], contact_row["last_name"]) if p)
-    card.add("n").value = vobject.vcard.Name(family=contact_row["last_name"], given=contact_row["first_name"])
-    card.add("fn").value = contact_row["name_local"] or western or contact_row["email"] or "-"
+
+def fold_line(line: str, limit: int = VCARD_LINE_OCTETS) -> str:
+    """``line`` folded at ``limit`` octets of UTF-8 (a continuation starts with one space, which
+    counts), never inside a character; ends with CRLF."""
+    data = line.encode()
+    if len(data) <= limit:
+        return line + "\r\n"
+    parts, start, room = [], 0, limit
+    while start < len(data):
+        end = min(start + room, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:
+            end -= 1  # back off to the first byte of a character
+        parts.append(data[start:end].decode())
+        start, room = end, limit - 1
+    return "\r\n ".join(parts) + "\r\n"
+
+
+def _vtext(value: str) -> str:
+    """A TEXT value escaped as RFC 6350 §3.4 says (backslash, comma, semicolon, newline)."""
+    value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def vcard_name(row: dict) -> tuple[str, str, str, tuple[str, str]]:
+    """(FN, family, given, (phonetic family, phonetic given)) for a contact: N carries the name in
+    the script it was entered in; a Chinese name is N's and its pinyin goes to X-PHONETIC-*."""
+    first, last, local = row["first_name"].strip(), row["last_name"].strip(), row["name_local"].strip()
+    if has_cjk(first + last):
+        return local or last + first, last, first, ("", "")
+    if has_cjk(local):
+        family, given = cjk_name_parts(local)
+        return local, family, given, (last, first)
+    western = " ".join(p for p in (first, last) if p)
+    return local or western or row["email"] or "-", last, first, ("", "")
+
+
+def _vcard(contact_row: dict) -> str:
+    fn, family, given, (phonetic_family, phonetic_given) = vcard_name(contact_row)
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"N:{_vtext(family)};{_vtext(given)};;;", f"FN:{_vtext(fn)}"]
+    if phonetic_family:
+        lines.append(f"X-PHONETIC-LAST-NAME:{_vtext(phonetic_family)}")
+    if phonetic_given:
+        lines.append(f"X-PHONETIC-FIRST-NAME:{_vtext(phonetic_given)}")
     if contact_row["client__name"]:
-        card.add("org").value = [contact_row["client__name"]]
+        lines.append(f"ORG:{_vtext(contact_row['client__name'])}")
     if contact_row["title"]:
-        card.add("title").value = contact_row["title"]
+        lines.append(f"TITLE:{_vtext(contact_row['title'])}")
     for key in ("email", "email_secondary"):
         if contact_row[key]:
-            email = card.add("email")
-            email.value = contact_row[key]
-            email.type_param = "INTERNET"
+            lines.append(f"EMAIL;TYPE=INTERNET:{_vtext(contact_row[key])}")
     if contact_row["phone"]:
-        tel = card.add("tel")
-        tel.value = contact_row["phone"]
-        tel.type_param = "WORK"
+        lines.append(f"TEL;TYPE=WORK:{_vtext(contact_row['phone'])}")
     if contact_row["mobile"]:
-        tel = card.add("tel")
-        tel.value = contact_row["mobile"]
-        tel.type_param = "CELL"
+        lines.append(f"TEL;TYPE=CELL:{_vtext(contact_row['mobile'])}")
     if contact_row["wechat"]:
-        card.add("x-wechat").value = contact_row["wechat"]
+        lines.append(f"X-WECHAT:{_vtext(contact_row['wechat'])}")
     if contact_row["notes"]:
-        card.add("note").value = contact_row["notes"]
-    return card.serialize()
+        lines.append(f"NOTE:{_vtext(contact_row['notes'])}")
+    lines.append("END:VCARD")
+    return "".join(fold_line(line) for line in lines)
 
 
 VCARD_FIELDS = (

@@ -372,6 +372,65 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text or ""))
 
 
+# Two-character family names (复姓); every other Chinese family name is its first character.
+COMPOUND_FAMILY_NAMES = frozenset(
+    {
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "令狐",
+        "钟离",
+        "闻人",
+        "端木",
+        "南宫",
+        "独孤",
+        "西门",
+        "百里",
+        "呼延",
+        "澹台",
+        "公冶",
+        "太史",
+        "申屠",
+        "赫连",
+        "万俟",
+        "单于",
+        "濮阳",
+        "淳于",
+        "仲孙",
+        "左丘",
+        "东郭",
+        "梁丘",
+    }
+)
+
+
+def cjk_name_parts(name: str) -> tuple[str, str]:
+    """(family, given) of a Chinese name written family first (赵晓东 → 赵, 晓东; 欧阳修 → 欧阳, 修)."""
+    name = (name or "").strip()
+    if " " in name:
+        family, given = name.split(" ", 1)
+        return family, given.strip()
+    if len(name) >= 3 and name[:2] in COMPOUND_FAMILY_NAMES:
+        return name[:2], name[2:]
+    return name[:1], name[1:]
+
+
+def cjk_full_name(family: str, given: str) -> str:
+    """A Chinese name as it is written: the family name first, no space (赵 + 晓东 → 赵晓东)."""
+    return f"{family.strip()}{given.strip()}"
+
+
 def _card_texts(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
     """Each card's text with binary properties (PHOTO, LOGO …) dropped while reading."""
     buf: list[str] = []
@@ -423,10 +482,19 @@ def _vcard_row(card) -> list[str]:
     family = str(getattr(n, "family", "") or "").strip() if n is not None else ""
     if isinstance(given, list):
         given = " ".join(given)
-    if has_cjk(fn):
+
+    def first_text(name):
+        found = values(name)
+        return str(found[0].value).strip() if found else ""
+
+    phonetic_given, phonetic_family = first_text("x-phonetic-first-name"), first_text("x-phonetic-last-name")
+    if has_cjk(given + family):
+        # A Chinese name in N: written family first; its pinyin (if any) is the Western name.
+        row["name_local"] = fn if has_cjk(fn) else cjk_full_name(family, given)
+        row["first_name"], row["last_name"] = phonetic_given, phonetic_family
+    elif has_cjk(fn):
         row["name_local"] = fn
-        if not has_cjk(given + family):
-            row["first_name"], row["last_name"] = given, family
+        row["first_name"], row["last_name"] = given, family
     elif given or family:
         row["first_name"], row["last_name"] = given, family
     elif fn:

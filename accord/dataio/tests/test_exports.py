@@ -104,7 +104,8 @@ def test_contacts_vcard_round_trip_and_written_by_vobject(world):
     cards = list(vobject.readComponents(content.decode()))
     assert len(cards) == 3
     wang = next(c for c in cards if c.fn.value == "王伟")
-    assert wang.n.value.family == "Wang" and wang.org.value == [world.client.name]
+    assert (wang.n.value.family, wang.n.value.given) == ("王", "伟")
+    assert wang.x_phonetic_last_name.value == "Wang" and wang.org.value == [world.client.name]
     Contact.objects.filter(organization=world.other_org).delete()
     run = reimport(world.memberships[world.outsider.pk], "contacts", "contacts.vcf", content)
     assert run.created_count == 3
