@@ -90,3 +90,15 @@ def test_raw_html_loads_nothing_but_granted_files(uploads, caplog):
     refused = " ".join(r.getMessage() for r in caplog.records)
     assert f"{trap.url}/pixel.png" in refused and "file:///etc/passwd" in refused
     assert other.as_uri() in refused
+
+
+def test_no_pdf_is_made_outside_the_shared_fetcher():
+    """WeasyPrint is used in accord/lib/pdf.py only, so no PDF can skip its fetcher."""
+    from accord.lib.pdf import ACCORD_DIR
+
+    users = [
+        str(path.relative_to(ACCORD_DIR))
+        for path in ACCORD_DIR.rglob("*.py")
+        if "weasyprint" in path.read_text(encoding="utf-8") and "tests" not in path.parts
+    ]
+    assert users == ["lib/pdf.py"]

@@ -29,6 +29,11 @@ document.addEventListener("DOMContentLoaded", () => {
       htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values: { status: col.dataset.status } });
     }
   });
+  // A read-only address to copy: a click selects all of it (no inline handlers: the CSP forbids them).
+  document.body.addEventListener("click", (e) => {
+    const field = e.target.closest && e.target.closest("input[data-select-on-click]");
+    if (field) field.select();
+  });
   // Markdown live preview: any textarea with data-preview-url updates its preview target.
   document.querySelectorAll("textarea[data-preview-target]").forEach((area) => {
     area.setAttribute("hx-trigger", "keyup changed delay:400ms");
