@@ -1,3 +1,8 @@
+import secrets
+
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
 from accord.tenancy.models import ApiToken, Role
 from accord.tenancy.services import api_token_create, invitation_create
 from tests.access.spec import Row
@@ -161,5 +166,72 @@ ROWS += [
         "tenancy:organization_logo",
         expect=dict.fromkeys(("anonymous", "client", "member", "manager", "admin", "outsider"), 404),
         note="no logo uploaded in the shared fixture; a test covers the upload",
+    ),
+]
+
+# A person's own account: password, password reset, two-factor sign-in.
+EVERYONE_200 = dict.fromkeys(ALL_302, 200)
+SIGNED_IN_200 = {**EVERYONE_200, "anonymous": 302}
+SIGNED_IN_422 = {**dict.fromkeys(ALL_302, 422), "anonymous": 302}
+TEAM_422 = {**SIGNED_IN_422, "client": 302}
+
+
+def _reset_link_with_a_wrong_token(world) -> str:
+    uid = urlsafe_base64_encode(force_bytes(world.member.pk))
+    return f"/accounts/password/reset/{uid}/0-not-a-token/"
+
+
+ROWS += [
+    Row("tenancy:two_factor_signin", expect=ALL_302, note="no password yet: back to sign-in"),
+    Row("tenancy:password_change", expect=SIGNED_IN_200),
+    Row(
+        "tenancy:password_change",
+        method="POST",
+        data=lambda w: {"old_password": "not it", "new_password1": "x", "new_password2": "x"},
+        expect=SIGNED_IN_422,
+        tables=("tenancy.User",),
+    ),
+    Row("tenancy:password_reset", expect=EVERYONE_200),
+    Row(
+        "tenancy:password_reset",
+        method="POST",
+        data=lambda w: {"email": f"nobody-{secrets.token_hex(4)}@example.com"},
+        expect=dict.fromkeys(ALL_302, (302, 429)),
+        note="the same answer whether or not the address has an account; every role posts the same "
+        "address, so past 3 an hour the per-account limit answers 429",
+    ),
+    Row("tenancy:password_reset_sent", expect=EVERYONE_200),
+    Row("tenancy:password_reset_complete", expect=EVERYONE_200),
+    Row("tenancy:password_reset_confirm", path=_reset_link_with_a_wrong_token, expect=EVERYONE_200),
+    Row("tenancy:two_factor", expect=SIGNED_IN_TEAM_200),
+    Row("tenancy:two_factor_setup", method="POST", expect=ALL_302, tables=()),
+    Row(
+        "tenancy:two_factor_confirm",
+        method="POST",
+        data=lambda w: {"code": "000000"},
+        expect=TEAM_422,
+        tables=("tenancy.User", "tenancy.RecoveryCode"),
+    ),
+    Row(
+        "tenancy:two_factor_disable",
+        method="POST",
+        data=lambda w: {"password": "not it", "code": "000000"},
+        expect=TEAM_422,
+        tables=("tenancy.User", "tenancy.RecoveryCode"),
+    ),
+    Row(
+        "tenancy:organization_two_factor",
+        method="POST",
+        data=lambda w: {"required": "on"},
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 403,
+            "manager": 403,
+            "admin": 403,
+            "outsider": 403,
+        },
+        tables=("tenancy.Organization",),
+        note="owners only (the matrix has no owner role; test_two_factor covers the owner)",
     ),
 ]
