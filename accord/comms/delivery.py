@@ -122,7 +122,8 @@ def smtp_connection(config: ChannelConfig | None):
     try:
         address = netguard.smtp_address(config.smtp_host, port)
     except netguard.UnsafeURL as exc:
-        raise DeliveryError(str(exc), permanent=True) from None
+        # A name that does not resolve may be a passing DNS failure; a refused address is not.
+        raise DeliveryError(str(exc), permanent=not isinstance(exc, netguard.Unresolvable)) from None
     return GuardedSMTPBackend(
         pinned_address=address,
         host=config.smtp_host,
@@ -267,7 +268,7 @@ def send_http(message: OutboxMessage) -> None:
     try:
         response = netguard.post(url, body, headers=headers)
     except netguard.UnsafeURL as exc:
-        raise DeliveryError(str(exc), permanent=True)
+        raise DeliveryError(str(exc), permanent=not isinstance(exc, netguard.Unresolvable))
     except (TimeoutError, OSError) as exc:
         raise DeliveryError(_short_reason(exc))
     providers.check_response(kind, response.status, response.body)

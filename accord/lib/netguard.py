@@ -42,6 +42,10 @@ class UnsafeURL(ValueError):
     """The URL is malformed or points somewhere we refuse to connect to."""
 
 
+class Unresolvable(UnsafeURL):
+    """The host name does not resolve (now): perhaps a passing DNS failure."""
+
+
 @dataclass
 class Response:
     status: int
@@ -160,7 +164,7 @@ def resolve_checked(host: str, port: int, *, tolerate_unresolved: bool = False) 
     except (socket.gaierror, UnicodeError, OSError):
         if tolerate_unresolved:
             return ""
-        raise UnsafeURL(_("The host name %(host)s could not be resolved.") % {"host": host}) from None
+        raise Unresolvable(_("The host name %(host)s could not be resolved.") % {"host": host}) from None
     addresses = []
     for info in infos:
         address = info[4][0].split("%", 1)[0]
@@ -169,7 +173,7 @@ def resolve_checked(host: str, port: int, *, tolerate_unresolved: bool = False) 
     if not addresses:
         if tolerate_unresolved:
             return ""
-        raise UnsafeURL(_("The host name %(host)s could not be resolved.") % {"host": host})
+        raise Unresolvable(_("The host name %(host)s could not be resolved.") % {"host": host})
     for address in addresses:
         if not is_allowed_address(ipaddress.ip_address(address)):
             raise _refused(host, address)

@@ -105,3 +105,25 @@ def test_a_message_whose_secret_cannot_be_decrypted_is_not_sent_masked(world, sm
     message.refresh_from_db()
     assert message.status == "dead" and "decrypted" in message.last_error
     assert smtp_server.messages == []
+
+
+def test_messages_stored_before_masking_are_masked_by_the_migration(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accord.comms.migrations.0005_mask_one_time_links_in_stored_messages")
+    token = "Abc_def-1234567890ghijklmnopqrstuvwxyz0123"
+    text = f"Sign in: https://accord.example/portal/signin/link/{token}/\nThanks"
+    old = OutboxMessage.objects.create(
+        organization=world.org, recipient="li.na@client.example", subject="Link", body_text=text
+    )
+    plain = OutboxMessage.objects.create(
+        organization=world.org, recipient="x@client.example", subject="Report", body_text="See /s/short/"
+    )
+    migration.mask_stored_links(apps, None)
+    old.refresh_from_db()
+    plain.refresh_from_db()
+    assert token not in old.body_text and secret_mask(0) in old.body_text
+    assert old.unmask(old.body_text) == text
+    assert plain.body_text == "See /s/short/" and plain.secrets_encrypted == ""

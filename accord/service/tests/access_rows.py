@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
 
 from accord.comms.models import InboundMessage
 from accord.portal.tests.access_rows import PORTAL_PAGE, PORTAL_WRITE, portal_row
 from accord.service.models import SupportAttachment, SupportMail, SupportMailbox, TrainingMaterial
 from accord.service.tests.factories import SupportRequestFactory, TrainingSessionFactory
+from accord.tenancy.models import hash_token
 from accord.testing.factories import ProjectFactory
 from tests.access.spec import API_READ, TEAM_READ, TEAM_WRITE_FORM, Row
 
@@ -113,6 +118,23 @@ def _mailbox(world, project):
     return SupportMailbox.objects.create(
         organization=project.organization, address=f"matrix-{project.pk}@acme.example"
     )
+
+
+def _mailbox_with_link(world, project):
+    """An unconfirmed support address whose confirmation link (the credential) is known."""
+    raw = secrets.token_urlsafe(24)
+    box = SupportMailbox.objects.create(
+        organization=project.organization,
+        address=f"confirm-{project.pk}@acme.example",
+        verification_token_hash=hash_token(raw),
+        verification_sent_at=timezone.now(),
+    )
+    box.raw_token = raw
+    return box
+
+
+PUBLIC = dict.fromkeys(("anonymous", "client", "member", "manager", "admin", "outsider"), 200)
+NOT_FOUND = dict.fromkeys(PUBLIC, 404)
 
 
 def _request_form(obj):
@@ -236,6 +258,45 @@ WEB = _team(
             expect={**ADMIN_POST, "outsider": 404},
             expect_other_project={"member": 403},
             tables=SUPPORT_MAIL,
+        ),
+        Row(
+            "service:mailbox_resend",
+            method="POST",
+            make=_mailbox,
+            path=lambda b: f"/support/addresses/{b.pk}/resend/",
+            expect={**ADMIN_POST, "outsider": 404},
+            expect_other_project={"member": 403},
+            tables=(*SUPPORT_MAIL, "comms.OutboxMessage"),
+        ),
+        # The confirmation link mailed to a support address: holding it is the credential.
+        Row(
+            "service:mailbox_confirm",
+            make=_mailbox_with_link,
+            path=lambda b: reverse("service:mailbox_confirm", args=[b.raw_token]),
+            expect=PUBLIC,
+            expect_other_project=PUBLIC,
+            expect_foreign=PUBLIC,
+        ),
+        Row(
+            "service:mailbox_confirm",
+            method="POST",
+            make=_mailbox_with_link,
+            path=lambda b: reverse("service:mailbox_confirm", args=[b.raw_token]),
+            expect=PUBLIC,
+            expect_other_project=PUBLIC,
+            expect_foreign=PUBLIC,
+            note="each request is rolled back, so each role may use the link",
+        ),
+        Row(
+            "service:mailbox_confirm",
+            method="POST",
+            note="a guessed token confirms nothing",
+            make=_mailbox_with_link,
+            path=lambda b: reverse("service:mailbox_confirm", args=["guessed" + b.raw_token[7:][::-1]]),
+            expect=NOT_FOUND,
+            expect_other_project=NOT_FOUND,
+            expect_foreign=NOT_FOUND,
+            tables=("service.SupportMailbox",),
         ),
         Row(
             "service:attachment_download",

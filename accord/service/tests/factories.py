@@ -36,3 +36,11 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("project.organization")
     topic = factory.Sequence(lambda n: f"Training {n}")
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+
+
+def confirmed_mailbox(actor, address: str, **fields):
+    """A support address added as an admin does, then confirmed by following the mailed link."""
+    from accord.service import services
+
+    box = services.support_mailbox_create(actor=actor, address=address, **fields)
+    return services.support_mailbox_confirm(raw=box.raw_token)

@@ -9,9 +9,9 @@ from django.core.management import call_command
 
 from accord.comms.tests.test_mail_fetch import imap_server  # noqa: F401
 from accord.comms.tests.test_mail_fetch import pytestmark as needs_dovecot
-from accord.service import services
 from accord.service.models import SupportMail, SupportRequest
 
+from .factories import confirmed_mailbox
 from .test_mail import _mail
 
 pytestmark = [pytest.mark.django_db, needs_dovecot]
@@ -40,7 +40,7 @@ def _fetch(server):
 
 
 def test_support_mail_fetched_twice_opens_one_request(world, imap_server):  # noqa: F811
-    services.support_mailbox_create(actor=world.memberships[world.admin.pk], address="support@acme.example")
+    confirmed_mailbox(world.memberships[world.admin.pk], "support@acme.example")
     raw = _mail(msgid="<imap-support@client.example>")
     _append(imap_server, raw)
     _append(imap_server, _mail(sender="stranger@else.example", msgid="<imap-stranger@else.example>"))

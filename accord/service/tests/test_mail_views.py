@@ -7,6 +7,7 @@ from accord.comms.inbound import mail_ingest
 from accord.service import services
 from accord.service.models import MailState, SupportMail, SupportMailbox, SupportRequest
 
+from .factories import confirmed_mailbox
 from .test_mail import _mail
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mailbox(world):
-    return services.support_mailbox_create(
-        actor=world.memberships[world.admin.pk], address="support@acme.example"
-    )
+    return confirmed_mailbox(world.memberships[world.admin.pk], "support@acme.example")
 
 
 def _unmatched(world, n=1):
