@@ -152,14 +152,17 @@ def accept_invitation(request, token):
     invitation = services.invitation_by_token(token)
     if invitation is None or not invitation.is_usable:
         return render(request, "tenancy/invitation_invalid.html", status=404)
-    signed_in_as_invitee = (
-        request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
+    signed_in = request.user.is_authenticated
+    signed_in_as_invitee = signed_in and request.user.email.lower() == invitation.email.lower()
+    # Someone else's session must not accept (nor be swapped for the invitee's): sign out first.
+    other_account = request.user.email if signed_in and not signed_in_as_invitee else ""
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, signed_in=signed_in_as_invitee
     )
-    form = AcceptInvitationForm(request.POST or None)
-    if signed_in_as_invitee:
-        form.fields["password"].required = False
-        form.fields["full_name"].required = False
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and other_account:
+        status = 403
+    elif request.method == "POST" and form.is_valid():
         try:
             membership = services.invitation_accept(
                 raw=token,
@@ -176,10 +179,18 @@ def accept_invitation(request, token):
             return HttpResponseRedirect(
                 reverse("portal:home") if membership.is_client else reverse("web:dashboard")
             )
+    if request.method == "POST" and form.errors:
+        status = 400
     return render(
         request,
         "tenancy/accept_invitation.html",
-        {"invitation": invitation, "form": form, "signed_in_as_invitee": signed_in_as_invitee},
+        {
+            "invitation": invitation,
+            "form": form,
+            "signed_in_as_invitee": signed_in_as_invitee,
+            "other_account": other_account,
+        },
+        status=status,
     )
 
 

@@ -112,6 +112,15 @@ ROWS = [
         tables=("tenancy.Membership",),
     ),
     Row("tenancy:accept_invitation", path=_invitation_path, expect=dict.fromkeys(ALL_302, 200)),
+    Row(
+        "tenancy:accept_invitation",
+        method="POST",
+        path=_invitation_path,
+        data=lambda w: {"full_name": "New Person", "password": "a-long-enough-passphrase"},
+        # Signed in with another address: told to sign out first, nothing accepted.
+        expect={**dict.fromkeys(ALL_302, 403), "anonymous": 302},
+        tables=("tenancy.User", "tenancy.Membership", "tenancy.Invitation"),
+    ),
     Row("set_language", method="POST", data=lambda w: {"language": "zh-hans", "next": "/"}, expect=ALL_302),
     Row(
         "GET /api/v1/me",
