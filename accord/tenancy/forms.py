@@ -70,6 +70,12 @@ class ApiTokenForm(forms.Form):
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
+    def __init__(self, *args, roles=None, **kwargs):
+        """``roles``: the roles the person editing may set (see ``services.ROLE_RULES``)."""
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] in roles]
+
 
 class OrganizationForm(forms.ModelForm):
     default_language = forms.ChoiceField(

@@ -111,6 +111,36 @@ ROWS = [
         },
         tables=("tenancy.Membership",),
     ),
+    Row(
+        "tenancy:member_remove",
+        method="POST",
+        path=lambda w: f"/accounts/members/{w.memberships[w.member.pk].pk}/remove/",
+        # Admins remove managers, members and client contacts (services.ROLE_RULES).
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 403,
+            "manager": 403,
+            "admin": 302,
+            "outsider": 404,
+        },
+        tables=("tenancy.Membership",),
+    ),
+    Row(
+        "tenancy:member_remove",
+        method="POST",
+        path=lambda w: f"/accounts/members/{w.memberships[w.owner.pk].pk}/remove/",
+        # Nobody removes the only owner; an admin may not remove an owner at all.
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 403,
+            "manager": 403,
+            "admin": 400,
+            "outsider": 404,
+        },
+        tables=("tenancy.Membership",),
+    ),
     Row("tenancy:accept_invitation", path=_invitation_path, expect=dict.fromkeys(ALL_302, 200)),
     Row(
         "tenancy:accept_invitation",
