@@ -357,3 +357,20 @@ def test_the_takeover_chain_is_closed_end_to_end(world, smtp_server):  # noqa: F
     change.refresh_from_db()
     assert change.status == ChangeStatus.ASSESSED and change.decided_by is None
     assert not Baseline.objects.filter(project=hidden).exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_change_list_asks_only_approvers_for_a_decision(world, language):
+    key_user = _portal_contact(world, role=ContactRole.KEY_USER, email="key.user@client.example")
+    key_user.language = language
+    key_user.save()
+    _assessed(world.project)
+    url = reverse("portal:changes", args=[world.project.pk])
+    asked = {"en": "Your decision is needed", "zh-hans": "需要您的决定"}[language]
+    waiting = {"en": "Awaiting the client’s decision", "zh-hans": "等待客户决定"}[language]
+    page = world.http(key_user.portal_user).get(url).content.decode()
+    assert waiting in page and asked not in page
+    world.contact.language = language
+    world.contact.save()
+    page = world.http(world.client_user).get(url).content.decode()  # a decision maker here
+    assert asked in page
