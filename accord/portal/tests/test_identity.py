@@ -298,6 +298,8 @@ def test_approver_decides_and_the_record_keeps_the_signed_in_identity(world):
     sponsor.portal_user.save()
     change.refresh_from_db()
     assert change.decided_by_email == "sponsor@client.example"
+    team_page = world.http(world.manager).get(reverse("changes:detail", args=[change.pk])).content.decode()
+    assert "signed in as sponsor@client.example" in team_page
     api = world.api(world.manager).get(f"/change-requests/{change.pk}").json()
     assert api["decided_by_user_id"] == sponsor.portal_user.pk
     assert api["decided_by_email"] == "sponsor@client.example"
