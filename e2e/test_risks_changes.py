@@ -7,7 +7,8 @@ import uuid
 
 from playwright.sync_api import expect
 
-CONTACT_EMAIL = "wu.ting@huaxin-precision.example"
+# A decision maker: only the sponsor or a decision maker may approve for the client.
+CONTACT_EMAIL = "liu.fang@huaxin-precision.example"
 CLIENT_NAME = "苏州华信精密制造有限公司"
 CLIENT_PASSWORD = "Client-portal-pass-2026"
 
@@ -37,7 +38,7 @@ def _sign_in_as_client(browser, server, mailbox, team_page, contact_pk, shot):
         )
         path = re.search(r"/accounts/invitations/[^/\s]+/", _body(message)).group(0)
         client.goto(path)
-        client.fill("input[name=full_name]", "Wu Ting")
+        client.fill("input[name=full_name]", "Liu Fang")
         client.fill("input[name=password]", CLIENT_PASSWORD)
         client.click("button[type=submit].primary")
     else:
@@ -150,7 +151,7 @@ def test_template_risk_change_request_and_baseline(page, browser, server, mailbo
         client.goto(f"/portal/changes/{change_pk}/")
         expect(client.locator("body")).to_contain_text("Add supplier quality dashboard")
         client.check("input[name=decision][value=approve]")
-        client.fill("input[name=name]", "Wu Ting")
+        client.fill("input[name=name]", "Liu Fang")
         client.fill("textarea[name=comment]", "Approved for Q2.")
         shot(client, "client-decides")
         # The portal speaks the contact's language (this client contact reads Chinese).
@@ -170,5 +171,5 @@ def test_template_risk_change_request_and_baseline(page, browser, server, mailbo
     expect(rows.nth(1)).to_contain_text("v1")
     shot(page, "baseline-moved")
     page.goto(f"/changes/{change_pk}/")
-    expect(page.locator("#decision")).to_contain_text("Wu Ting")
+    expect(page.locator("#decision")).to_contain_text("Liu Fang")
     expect(page.locator("#change-status")).to_contain_text("Approved")

@@ -80,6 +80,23 @@ def is_change_approver(project: Project, contact) -> bool:
     return contact is not None and contact.role in APPROVER_ROLES and is_project_contact(project, contact)
 
 
+def user_is_change_approver(user, project: Project) -> bool:
+    """Whether ``user`` signs in as a sponsor or decision maker among ``project``'s stakeholders
+    (one query, for list pages)."""
+    from accord.crm.models import APPROVER_ROLES, Contact
+
+    return (
+        getattr(user, "pk", None) is not None
+        and Contact.objects.filter(
+            organization_id=project.organization_id,
+            client_id=project.client_id,
+            portal_user_id=user.pk,
+            projects=project,
+            role__in=APPROVER_ROLES,
+        ).exists()
+    )
+
+
 def approver_refusal() -> str:
     return _(
         "Only the client’s sponsor or a decision maker on this project can approve or reject a "

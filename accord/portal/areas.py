@@ -76,10 +76,17 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 def changes(request, pk):
     project = portal_project_for_user(request.membership, pk)
     rows = list(_client_changes(project).order_by("-id")[:LIST_LIMIT])
+    approver = change_services.user_is_change_approver(request.user, project)
     return render(
         request,
         "portal/changes.html",
-        {"project": project, "portal_tab": "changes", "changes": rows, "assessed": ChangeStatus.ASSESSED},
+        {
+            "project": project,
+            "portal_tab": "changes",
+            "changes": rows,
+            "assessed": ChangeStatus.ASSESSED,
+            "approver": approver,
+        },
     )
 
 

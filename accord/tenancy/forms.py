@@ -50,10 +50,19 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
+    """A name and a password for a new account; nothing to fill for someone already signed in
+    with the invited address (``signed_in=True``)."""
+
     full_name = forms.CharField(label=_("Your name"), max_length=200)
     password = forms.CharField(
         label=_("Choose a password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+    def __init__(self, *args, signed_in: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signed_in:
+            del self.fields["full_name"]
+            del self.fields["password"]
 
     def clean_password(self):
         password = self.cleaned_data["password"]
@@ -112,6 +121,12 @@ class PasswordResetRequestForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, roles=None, **kwargs):
+        """``roles``: the roles the person editing may set (see ``services.ROLE_RULES``)."""
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] in roles]
 
 
 class OrganizationCreateForm(forms.Form):

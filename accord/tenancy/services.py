@@ -190,24 +190,87 @@ def organization_update(*, actor: Membership, organization: Organization, **fiel
     return organization
 
 
+# Who may change whose membership, in one table for every caller (web and API): the roles an
+# actor may manage. To change a role, both the person's current role and the new one must be
+# in the actor's set; to remove someone, their current role must be. Owners manage everyone;
+# admins manage managers, members and client contacts, never admins or owners; nobody else
+# manages memberships. Whatever the table says, the last active owner stays an owner.
+ROLE_RULES: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(Role.values),
+    Role.ADMIN: frozenset({Role.MANAGER, Role.MEMBER, Role.CLIENT}),
+}
+
+
+def manageable_roles(actor: Membership) -> frozenset[str]:
+    """The roles ``actor`` may set, and whose holders they may change or remove."""
+    return ROLE_RULES.get(actor.role, frozenset()) if actor.is_active else frozenset()
+
+
+def can_manage_membership(actor: Membership, membership: Membership) -> bool:
+    return actor.organization_id == membership.organization_id and membership.role in manageable_roles(actor)
+
+
+def _role_refusal(actor: Membership) -> str:
+    if actor.role == Role.ADMIN:
+        return _(
+            "Only an owner can change or remove owners and administrators, or make someone an "
+            "owner or administrator. Ask an owner."
+        )
+    return _("Only owners and administrators can change roles or remove people.")
+
+
+def _is_last_owner(membership: Membership) -> bool:
+    if membership.role != Role.OWNER or not membership.is_active:
+        return False
+    owners = Membership.objects.select_for_update().filter(
+        organization_id=membership.organization_id, role=Role.OWNER, is_active=True
+    )
+    return not any(owner.pk != membership.pk for owner in owners)
+
+
+def _locked_membership(membership: Membership) -> Membership:
+    # Two owners demoting each other at once: the second sees the first's change.
+    return Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+
+
 @transaction.atomic
 def membership_update_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    """Give ``membership`` another role, by :data:`ROLE_RULES`; the last owner stays an owner."""
     if role not in Role.values:
         raise ValidationError({"role": _("Choose one of the listed roles.")})
-    if membership.role == Role.OWNER and role != Role.OWNER:
-        owners = Membership.objects.filter(
-            organization_id=membership.organization_id, role=Role.OWNER, is_active=True
-        )
-        if owners.count() <= 1:
-            raise ValidationError({"role": _("The organisation needs at least one owner.")})
-    if (role in (Role.OWNER, Role.ADMIN) or membership.role == Role.OWNER) and actor.role != Role.OWNER:
+    membership = _locked_membership(membership)
+    allowed = manageable_roles(actor)
+    if not can_manage_membership(actor, membership) or role not in allowed:
+        raise ValidationError({"role": _role_refusal(actor)}, code="forbidden")
+    if role != Role.OWNER and _is_last_owner(membership):
         raise ValidationError(
-            {"role": _("Only an owner can grant or take away owner and administrator roles.")}
+            {"role": _("The organisation needs at least one owner: make someone else an owner first.")}
         )
     before = snapshot(membership)
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     audit_update(actor.user, membership, before)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, membership: Membership) -> Membership:
+    """Take someone out of the organisation (the membership is deactivated, its history kept),
+    by :data:`ROLE_RULES`; the last owner cannot be removed."""
+    membership = _locked_membership(membership)
+    if not can_manage_membership(actor, membership):
+        raise ValidationError(_role_refusal(actor), code="forbidden")
+    if _is_last_owner(membership):
+        raise ValidationError(
+            _("The organisation needs at least one owner: make someone else an owner first.")
+        )
+    if not membership.is_active:
+        return membership
+    before = snapshot(membership)
+    membership.is_active = False
+    membership.save(update_fields=["is_active", "updated_at"])
+    audit_update(actor.user, membership, before)
+    audit_event(actor.user, membership, "removed", {"role": membership.role})
     return membership
 
 

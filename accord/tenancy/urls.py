@@ -32,5 +32,6 @@ urlpatterns = [
     path("organization/logo/", views.organization_logo, name="organization_logo"),
     path("members/", views.members, name="members"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
+    path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

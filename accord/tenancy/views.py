@@ -147,38 +147,84 @@ def members(request):
     )
 
 
+def _service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 @admin_required
 def member_detail(request, pk):
-    target = org_get(request.membership, Membership.objects.select_related("user"), pk)
-    form = MemberRoleForm(request.POST or None, initial={"role": target.role})
+    actor = request.membership
+    target = org_get(actor, Membership.objects.select_related("user"), pk)
+    can_manage = services.can_manage_membership(actor, target)
+    form = MemberRoleForm(
+        request.POST if request.method == "POST" else None,
+        initial={"role": target.role},
+        roles=services.manageable_roles(actor),
+    )
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update_role(
-                actor=request.membership, membership=target, role=form.cleaned_data["role"]
-            )
+            services.membership_update_role(actor=actor, membership=target, role=form.cleaned_data["role"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _service_errors(form, exc)
         else:
             messages.success(request, _("The role was changed."))
             return redirect("tenancy:members")
+    if form.errors:
+        status = 400
+        target.refresh_from_db()
     return render(
-        request, "tenancy/member_detail.html", {"target": target, "form": form, "history": audit_for(target)}
+        request,
+        "tenancy/member_detail.html",
+        {"target": target, "form": form, "can_manage": can_manage, "history": audit_for(target)},
+        status=status,
     )
+
+
+@require_POST
+@admin_required
+def member_remove(request, pk):
+    actor = request.membership
+    target = org_get(actor, Membership.objects.select_related("user"), pk)
+    try:
+        services.membership_remove(actor=actor, membership=target)
+    except ValidationError as exc:
+        form = MemberRoleForm(initial={"role": target.role}, roles=services.manageable_roles(actor))
+        return render(
+            request,
+            "tenancy/member_detail.html",
+            {
+                "target": target,
+                "form": form,
+                "can_manage": services.can_manage_membership(actor, target),
+                "remove_error": " ".join(exc.messages),
+                "history": audit_for(target),
+            },
+            status=400,
+        )
+    messages.success(request, _("%(name)s was removed from the organisation.") % {"name": target.user})
+    return redirect("tenancy:members")
 
 
 def accept_invitation(request, token):
     invitation = services.invitation_by_token(token)
     if invitation is None or not invitation.is_usable:
         return render(request, "tenancy/invitation_invalid.html", status=404)
-    signed_in_as_invitee = (
-        request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
+    signed_in = request.user.is_authenticated
+    signed_in_as_invitee = signed_in and request.user.email.lower() == invitation.email.lower()
+    # Someone else's session must not accept (nor be swapped for the invitee's): sign out first.
+    other_account = request.user.email if signed_in and not signed_in_as_invitee else ""
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, signed_in=signed_in_as_invitee
     )
-    form = AcceptInvitationForm(request.POST or None)
-    if signed_in_as_invitee:
-        form.fields["password"].required = False
-        form.fields["full_name"].required = False
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and other_account:
+        status = 403
+    elif request.method == "POST" and form.is_valid():
         try:
             membership = services.invitation_accept(
                 raw=token,
@@ -195,10 +241,18 @@ def accept_invitation(request, token):
             return HttpResponseRedirect(
                 reverse("portal:home") if membership.is_client else reverse("web:dashboard")
             )
+    if request.method == "POST" and form.errors:
+        status = 400
     return render(
         request,
         "tenancy/accept_invitation.html",
-        {"invitation": invitation, "form": form, "signed_in_as_invitee": signed_in_as_invitee},
+        {
+            "invitation": invitation,
+            "form": form,
+            "signed_in_as_invitee": signed_in_as_invitee,
+            "other_account": other_account,
+        },
+        status=status,
     )
 
 

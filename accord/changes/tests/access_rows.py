@@ -192,9 +192,11 @@ ROWS = [
         make=lambda w, p: assessed(p),
         path=lambda c: f"/api/v1/change-requests/{c.pk}/decision",
         data=lambda c: {"approve": True, "name": "Li Na", "comment": "OK"},
+        # The shared fixture's client contact is a key user, not an approver (sponsor or
+        # decision maker): refused. accord/portal/tests/test_identity.py covers approvers.
         expect={
             "anonymous": 401,
-            "client": 200,
+            "client": 403,
             "member": 403,
             "manager": 403,
             "admin": 403,

@@ -6,6 +6,8 @@ member also reaches them on ``other_project``'s client.
 
 from __future__ import annotations
 
+import secrets
+
 from django.utils import timezone
 
 from accord.testing import factories as f
@@ -47,6 +49,17 @@ def _fresh_client(world, project):
 
 def _contact(world, project):
     return f.ContactFactory(client=project.client, last_name="Matrix")
+
+
+def _portal_contact(world, project):
+    """A contact with a portal account: their e-mail address is who signs in as the client."""
+    user = f.UserFactory(email=f"portal-{secrets.token_hex(4)}@client.example")
+    f.MembershipFactory(organization=project.organization, user=user, role="client")
+    return f.ContactFactory(client=project.client, last_name="Portal", email=user.email, portal_user=user)
+
+
+# Changing a portal contact's address: admins and managers of the client's projects only.
+IDENTITY_TABLES = (*CRM, "tenancy.Membership", "tenancy.Invitation", "portal.SignInLink")
 
 
 def _interaction(world, project):
@@ -181,6 +194,17 @@ ROWS = [
         expect=TEAM_WRITE_FORM,
         expect_other_project=SHARED_WRITE,
         tables=CRM,
+    ),
+    Row(
+        "crm:contact_edit",
+        method="POST",
+        make=_portal_contact,
+        path=lambda c: f"/contacts/{c.pk}/edit/",
+        data=lambda c: {**_contact_form(), "email": "taken.over@acme.example"},
+        expect={**TEAM_WRITE_FORM, "member": 403},
+        expect_other_project={"member": 403},
+        tables=IDENTITY_TABLES,
+        note="the e-mail of a contact with a portal account: a member is refused",
     ),
     Row(
         "crm:contact_delete",
@@ -331,6 +355,16 @@ ROWS = [
         expect=API_ONE,
         expect_other_project=SHARED_READ,
         tables=CRM,
+    ),
+    Row(
+        "PATCH /api/v1/contacts/{contact_id}",
+        make=_portal_contact,
+        path=lambda c: f"/api/v1/contacts/{c.pk}",
+        data=lambda c: {"email": "taken.over@acme.example"},
+        expect={**API_ONE, "member": 403},
+        expect_other_project={"member": 403},
+        tables=IDENTITY_TABLES,
+        note="the e-mail of a contact with a portal account: a member is refused",
     ),
     Row(
         "DELETE /api/v1/contacts/{contact_id}",

@@ -152,7 +152,8 @@ def test_area_lists_query_counts(world, rows, django_assert_num_queries):
         RiskFactory(project=world.project, client_visible=True)
     http = world.http(world.client_user)
     http.get(reverse("portal:changes", args=[world.project.pk]))
-    with django_assert_num_queries(6):
+    # One more than the risks: whether the signed-in contact may decide (sponsor, decision maker).
+    with django_assert_num_queries(7):
         http.get(reverse("portal:changes", args=[world.project.pk]))
     with django_assert_num_queries(6):
         http.get(reverse("portal:risks", args=[world.project.pk]))

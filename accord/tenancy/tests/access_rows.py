@@ -116,7 +116,46 @@ ROWS = [
         },
         tables=("tenancy.Membership",),
     ),
+    Row(
+        "tenancy:member_remove",
+        method="POST",
+        path=lambda w: f"/accounts/members/{w.memberships[w.member.pk].pk}/remove/",
+        # Admins remove managers, members and client contacts (services.ROLE_RULES).
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 403,
+            "manager": 403,
+            "admin": 302,
+            "outsider": 404,
+        },
+        tables=("tenancy.Membership",),
+    ),
+    Row(
+        "tenancy:member_remove",
+        method="POST",
+        path=lambda w: f"/accounts/members/{w.memberships[w.owner.pk].pk}/remove/",
+        # Nobody removes the only owner; an admin may not remove an owner at all.
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 403,
+            "manager": 403,
+            "admin": 400,
+            "outsider": 404,
+        },
+        tables=("tenancy.Membership",),
+    ),
     Row("tenancy:accept_invitation", path=_invitation_path, expect=dict.fromkeys(ALL_302, 200)),
+    Row(
+        "tenancy:accept_invitation",
+        method="POST",
+        path=_invitation_path,
+        data=lambda w: {"full_name": "New Person", "password": "a-long-enough-passphrase"},
+        # Signed in with another address: told to sign out first, nothing accepted.
+        expect={**dict.fromkeys(ALL_302, 403), "anonymous": 302},
+        tables=("tenancy.User", "tenancy.Membership", "tenancy.Invitation"),
+    ),
     Row("set_language", method="POST", data=lambda w: {"language": "zh-hans", "next": "/"}, expect=ALL_302),
     Row(
         "GET /api/v1/me",
