@@ -1044,7 +1044,8 @@ class InteractionSpec(KindSpec):
         ).values_list("id", "client_id", "occurred_at", "summary", "external_id"):
             if external:
                 existing["ext:" + external] = pk
-            existing[f"row:{client_id}:{when.isoformat()}:{summary.lower()}"] = pk
+            # To the second: a spreadsheet keeps no finer time, so a workbook round trip still matches.
+            existing[f"row:{client_id}:{when.replace(microsecond=0).isoformat()}:{summary.lower()}"] = pk
         batch.cache["interactions"] = existing
 
     def has_fallback(self, key, batch):
@@ -1080,7 +1081,7 @@ class InteractionSpec(KindSpec):
         if values.get("external_id"):
             keys.append((BY_EXTERNAL_ID, "ext:" + values["external_id"]))
         elif client_id and values.get("occurred_at") and values.get("summary"):
-            when = values["occurred_at"].astimezone(dt.UTC)
+            when = values["occurred_at"].astimezone(dt.UTC).replace(microsecond=0)
             keys.append(
                 (
                     BY_CLIENT_TIME_SUMMARY,
