@@ -312,7 +312,8 @@ def run(rows: int, scratch: Path, *, xlsx: bool = True) -> dict:
     timed("export CSV (streamed)", rows, export_csv, results)
 
     def export_xlsx():
-        exports.xlsx_tempfile(exports.export_header(spec), exports.export_rows(spec, queryset)).close()
+        header = exports.export_header_typed(spec, dt.UTC)
+        exports.xlsx_tempfile(header, exports.export_rows_typed(spec, queryset, dt.UTC)).close()
 
     if xlsx:
         timed("export XLSX (write-only)", rows, export_xlsx, results)

@@ -95,7 +95,8 @@ def _typed_plan(spec: KindSpec, zone) -> list[tuple[int, object]]:
     typed cell value (dates as dates, times naive in ``zone``, numbers as numbers)."""
 
     def local(value: dt.datetime) -> dt.datetime:
-        return value.astimezone(zone).replace(tzinfo=None)
+        # Whole seconds: what the cell's format shows, and what a spreadsheet keeps exactly.
+        return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
 
     plan = []
     for index, (_header, path) in enumerate(spec.export_fields):

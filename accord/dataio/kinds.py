@@ -28,7 +28,7 @@ from accord.lib.money import validate_currency
 from accord.projects.models import Milestone, Project, Task
 from accord.tenancy.models import TEAM_ROLES, Membership, Role
 
-from .readers import has_cjk
+from .readers import cjk_full_name, has_cjk
 
 
 @dataclass(frozen=True)
@@ -561,6 +561,14 @@ class KindSpec:
 
 VIRTUAL_LABELS = {
     "name": gettext_lazy("full name"),
+    "phone_1_type": gettext_lazy("phone 1 (type)"),
+    "phone_1_value": gettext_lazy("phone 1 (number)"),
+    "phone_2_type": gettext_lazy("phone 2 (type)"),
+    "phone_2_value": gettext_lazy("phone 2 (number)"),
+    "phone_3_type": gettext_lazy("phone 3 (type)"),
+    "phone_3_value": gettext_lazy("phone 3 (number)"),
+    "phonetic_first_name": gettext_lazy("first name (pinyin)"),
+    "phonetic_last_name": gettext_lazy("last name (pinyin)"),
     "client": gettext_lazy("client"),
     "project": gettext_lazy("project"),
     "assignee": gettext_lazy("assignee"),
@@ -653,6 +661,13 @@ class ClientSpec(KindSpec):
         return client_export_queryset(member, params)
 
 
+# Numbered phone columns of a Google export read by type; the words their type column uses.
+PHONE_PAIRS = (1, 2, 3)
+MOBILE_WORDS = ("mobile", "cell", "iphone", "手机", "移动")
+WORK_WORDS = ("work", "business", "main", "company", "办公", "工作", "单位")
+NOT_PHONE_WORDS = ("fax", "pager", "传真")
+
+
 class ContactSpec(KindSpec):
     key = "contacts"
     label = gettext_lazy("Contacts")
@@ -735,7 +750,6 @@ class ContactSpec(KindSpec):
                 "business phone",
                 "work phone",
                 "telephone",
-                "phone 1 - value",
                 "phone number",
                 "电话",
                 "座机",
@@ -750,12 +764,26 @@ class ContactSpec(KindSpec):
                 "mobile phone",
                 "cell",
                 "cell phone",
-                "phone 2 - value",
                 "手机",
                 "手机号",
                 "手机号码",
                 "移动电话",
             ),
+        ),
+        # Google's numbered phones: the type column says what each number is (Mobile, Work …).
+        *(
+            column
+            for n in PHONE_PAIRS
+            for column in (
+                Column(f"phone_{n}_type", (f"phone {n} - type", f"phone {n} - label"), kind="ref"),
+                Column(f"phone_{n}_value", (f"phone {n} - value",), kind="ref"),
+            )
+        ),
+        Column(
+            "phonetic_first_name", ("phonetic first name", "given name yomi", "first name yomi"), kind="ref"
+        ),
+        Column(
+            "phonetic_last_name", ("phonetic last name", "family name yomi", "last name yomi"), kind="ref"
         ),
         Column("wechat", ("wechat id", "weixin", "微信", "微信号")),
         Column("wecom", ("企业微信",)),
@@ -815,6 +843,14 @@ class ContactSpec(KindSpec):
     def check_row(self, result, batch):
         values = result.values
         get = values.get
+        self._phones_by_type(result, batch)
+        phonetic = values.pop("phonetic_first_name", ""), values.pop("phonetic_last_name", "")
+        if has_cjk(get("first_name", "") + get("last_name", "")):
+            # A Chinese name split into given and family (Google, Outlook): written family
+            # first without a space; the Western name is its pinyin, when the file has it.
+            if not get("name_local"):
+                values["name_local"] = cjk_full_name(get("last_name", ""), get("first_name", ""))[:100]
+            values["first_name"], values["last_name"] = phonetic[0][:100], phonetic[1][:100]
         full = values.pop("name", "")
         if full and not (get("first_name") or get("last_name") or get("name_local")):
             if has_cjk(full):
@@ -864,6 +900,38 @@ class ContactSpec(KindSpec):
                 )
         if keys and not result.problems:
             batch.remember(result, keys)
+
+    def _phones_by_type(self, result, batch) -> None:
+        """Google's numbered phone columns put where their type says: a mobile number in mobile,
+        a work number in phone, any other number in whichever of the two is still empty."""
+        values = result.values
+        untyped = []
+        for n in PHONE_PAIRS:
+            label = values.pop(f"phone_{n}_type", "").lower()
+            number = values.pop(f"phone_{n}_value", "").split(":::")[0].strip()
+            if not number or any(word in label for word in NOT_PHONE_WORDS):
+                continue
+            if any(word in label for word in MOBILE_WORDS):
+                target = "mobile"
+            elif any(word in label for word in WORK_WORDS):
+                target = "phone"
+            else:
+                untyped.append(number)
+                continue
+            if not values.get(target):
+                values[target] = number
+        for number in untyped:
+            target = "phone" if not values.get("phone") else "mobile"
+            if not values.get(target):
+                values[target] = number
+        cleaners = self.cleaners()
+        for key in ("phone", "mobile"):
+            if values.get(key):
+                try:
+                    values[key] = cleaners[key](values[key], batch)
+                except ValidationError as exc:
+                    result.problems.append(f"{batch.labels[key]}: {_messages(exc)}")
+                    values.pop(key)
 
     def build(self, result, batch):
         row = super().build(result, batch)
@@ -976,7 +1044,8 @@ class InteractionSpec(KindSpec):
         ).values_list("id", "client_id", "occurred_at", "summary", "external_id"):
             if external:
                 existing["ext:" + external] = pk
-            existing[f"row:{client_id}:{when.isoformat()}:{summary.lower()}"] = pk
+            # To the second: a spreadsheet keeps no finer time, so a workbook round trip still matches.
+            existing[f"row:{client_id}:{when.replace(microsecond=0).isoformat()}:{summary.lower()}"] = pk
         batch.cache["interactions"] = existing
 
     def has_fallback(self, key, batch):
@@ -1012,7 +1081,7 @@ class InteractionSpec(KindSpec):
         if values.get("external_id"):
             keys.append((BY_EXTERNAL_ID, "ext:" + values["external_id"]))
         elif client_id and values.get("occurred_at") and values.get("summary"):
-            when = values["occurred_at"].astimezone(dt.UTC)
+            when = values["occurred_at"].astimezone(dt.UTC).replace(microsecond=0)
             keys.append(
                 (
                     BY_CLIENT_TIME_SUMMARY,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from accord.lib.feeds import feed_response
 from accord.tenancy.access import org_get, project_for_user, require_project_manager, team_required
 
 from . import exports, selectors, services
@@ -221,11 +222,17 @@ def export(request, kind):
 @team_required
 def project_contacts_vcf(request, pk):
     project = project_for_user(request.membership, pk)
-    spec = spec_for("contacts")
     queryset = project.contacts.filter(organization_id=project.organization_id).order_by(
         "last_name", "first_name", "id"
     )
-    response = exports.export_response(spec, queryset, "vcf")
+    body = "".join(exports.vcard_chunks(queryset)).encode()
+    response = feed_response(
+        request,
+        body,
+        key=f"project-contacts:{project.pk}",
+        content_type="text/vcard; charset=utf-8",
+        max_age=0,
+    )
     response["Content-Disposition"] = f'attachment; filename="{project.code}-contacts.vcf"'
     return response
 
@@ -264,9 +271,10 @@ def project_ics(request, token):
     feed = ProjectFeed.objects.select_related("project").filter(token=token[:64]).first()
     if feed is None:
         raise Http404
-    response = HttpResponse(
-        exports.project_calendar(feed.project), content_type="text/calendar; charset=utf-8"
+    return feed_response(
+        request,
+        exports.project_calendar(feed.project),
+        key=f"project-ics:{feed.token}",
+        content_type="text/calendar; charset=utf-8",
+        filename=f"{feed.project.code}.ics",
     )
-    response["Content-Disposition"] = f'inline; filename="{feed.project.code}.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_event, audit_for
+from accord.lib.feeds import feed_response
 from accord.tenancy.access import (
     can_manage_project,
     can_write_project,
@@ -380,9 +381,9 @@ def calendar_feed(request, token):
     if user is None:
         raise Http404
     body = ics.feed_ics(services.feed_meetings(user), name=f"Accord · {user}")
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return feed_response(
+        request, body, key=f"meetings-user:{user.pk}", content_type="text/calendar; charset=utf-8"
+    )
 
 
 # --- client portal -------------------------------------------------------------------------

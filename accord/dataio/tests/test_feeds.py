@@ -17,7 +17,7 @@ def test_project_contacts_as_vcard(world):
     response = world.http(world.member).get(reverse("dataio:project_contacts_vcf", args=[world.project.pk]))
     assert response.status_code == 200
     assert world.project.code in response["Content-Disposition"]
-    cards = list(vobject.readComponents(b"".join(response.streaming_content).decode()))
+    cards = list(vobject.readComponents(response.content.decode()))
     assert [c.email.value for c in cards] == [world.contact.email]
     assert other.email not in str(cards)
 

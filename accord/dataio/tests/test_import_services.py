@@ -51,7 +51,7 @@ def test_google_contacts_export_maps_and_imports(world, admin):
         "1": "first_name",
         "2": "last_name",
         "3": "email",
-        "4": "phone",
+        "4": "phone_1_value",  # read by its type column; without one, the first free phone
         "5": "client",
         "6": "title",
         "7": "notes",
@@ -60,6 +60,7 @@ def test_google_contacts_export_maps_and_imports(world, admin):
     assert run.status == ImportStatus.DONE and run.created_count == 1
     contact = Contact.objects.get(email="wang.wei@example.cn")
     assert (contact.first_name, contact.last_name, contact.title) == ("Wei", "Wang", "CIO")
+    assert (contact.phone, contact.mobile) == ("+86 138 0000 0001", "")
     assert contact.client_id == world.client.pk
     assert contact.organization_id == world.org.pk
     assert contact.notes == "met at\nthe fair"

@@ -78,7 +78,7 @@ def test_project_contacts_feed_is_folded_too(world):
     world.contact.name_local = "王伟"
     world.contact.save()
     response = world.http(world.member).get(reverse("dataio:project_contacts_vcf", args=[world.project.pk]))
-    content = b"".join(response.streaming_content)
+    content = response.content
     _assert_folded(content)
     card = vobject.readOne(content.decode())
     assert card.n.value.family == "王" and card.note.value == LONG_NOTE

@@ -102,3 +102,15 @@ def test_contacts_round_trip_keeps_phones_without_apostrophe(world):
     assert run.rejected_count == 0, run.error
     copy = Contact.objects.get(organization=world.other_org, last_name="Qian")
     assert (copy.mobile, copy.phone) == ("+86 139 0000 0002", "-0512-1")
+
+
+def test_interactions_workbook_back_into_the_same_organisation_are_duplicates(world):
+    # Times with microseconds (as Accord records them): a workbook keeps whole seconds.
+    f.InteractionFactory(
+        client=world.client,
+        summary="Weekly call",
+        occurred_at=dt.datetime(2026, 3, 2, 1, 30, 5, 123456, tzinfo=dt.UTC),
+    )
+    content, _header, _rows = _sheet(world, world.admin, "interactions")
+    run = _reimport(world.memberships[world.admin.pk], "interactions", content)
+    assert (run.created_count, run.skipped_count, run.rejected_count) == (0, 1, 0), run.error
