@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -296,7 +296,7 @@ def _field_value(field_obj: models.Field, value: Any, related: dict) -> str:
     return _plain_value(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _choices_named(name: str) -> dict:
     """Choice labels of fields called ``name`` elsewhere (a project's industry is a client's)."""
     labels: dict = {}
