@@ -261,7 +261,7 @@ def data_values(organization=None) -> list[str]:
                 len(value) >= 2
                 and value not in choice_values
                 and not value.upper().startswith("FREQ=")
-                and not _is_interface_text(value)
+                and (field_name.endswith("name") or not _is_interface_text(value))
             ):
                 found.add(value)
                 found.add(html.unescape(value))
