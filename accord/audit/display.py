@@ -331,6 +331,11 @@ def history_rows(entries) -> list[HistoryRow]:
             model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
             fields_of[entry.content_type_id] = _fields_by_attname(model)
             hidden[entry.content_type_id] = _hidden_attnames(model)
+            # Every related model of the trail's object types is read once, whether or not the
+            # entries shown name one: the panel's query count depends on the page, not on the data.
+            for field_obj in fields_of[entry.content_type_id].values():
+                if field_obj.is_relation and field_obj.many_to_one and field_obj.name != "organization":
+                    wanted.setdefault(field_obj.related_model, set())
         fields = fields_of[entry.content_type_id]
         for key, pair in (entry.changes or {}).items():
             field_obj = fields.get(key)
@@ -381,4 +386,7 @@ def _bulk(model, ids: set, entries: list[AuditEntry]) -> dict:
     if any(f.attname == "organization_id" for f in model._meta.concrete_fields) and organization_ids:
         # Only objects of the trail's own organisation, whatever ids a change holds.
         queryset = queryset.filter(organization_id__in=organization_ids)
+    if not ids:
+        list(queryset.filter(pk__isnull=True))  # the same one query as with ids (see history_rows)
+        return {}
     return queryset.in_bulk(list(ids))
