@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -75,6 +79,85 @@ VERBS = {
     "withdraw": gettext_lazy("withdraw"),
 }
 
+# Fields declared without a translated name (Django derives "created by" from created_by).
+FIELD_NAMES = {
+    "action": gettext_lazy("action"),
+    "actor": gettext_lazy("actor"),
+    "assessed by": gettext_lazy("assessed by"),
+    "change request": gettext_lazy("change request"),
+    "changed by": gettext_lazy("changed by"),
+    "changes": gettext_lazy("changes"),
+    "contact": gettext_lazy("contact"),
+    "created by": gettext_lazy("created by"),
+    "direction": gettext_lazy("direction"),
+    "enabled at": gettext_lazy("enabled at"),
+    "external id": gettext_lazy("external ID"),
+    "file": gettext_lazy("file"),
+    "filename": gettext_lazy("file name"),
+    "finalised by": gettext_lazy("finalised by"),
+    "interaction": gettext_lazy("interaction"),
+    "invited by": gettext_lazy("invited by"),
+    "mailbox": gettext_lazy("mailbox"),
+    "meeting": gettext_lazy("meeting"),
+    "message": gettext_lazy("message"),
+    "met by": gettext_lazy("met by"),
+    "milestone": gettext_lazy("milestone"),
+    "name": gettext_lazy("name"),
+    "need": gettext_lazy("need"),
+    "new impact": gettext_lazy("new impact"),
+    "new probability": gettext_lazy("new probability"),
+    "new score": gettext_lazy("new score"),
+    "note": gettext_lazy("note"),
+    "old impact": gettext_lazy("old impact"),
+    "old probability": gettext_lazy("old probability"),
+    "old score": gettext_lazy("old score"),
+    "plan item": gettext_lazy("plan item"),
+    "project": gettext_lazy("project"),
+    "published by": gettext_lazy("published by"),
+    "question": gettext_lazy("question"),
+    "recipient": gettext_lazy("recipient"),
+    "reply": gettext_lazy("reply"),
+    "response": gettext_lazy("response"),
+    "retrospective": gettext_lazy("retrospective"),
+    "risk": gettext_lazy("risk"),
+    "size": gettext_lazy("size"),
+    "source": gettext_lazy("source"),
+    "subscription": gettext_lazy("subscription"),
+    "survey": gettext_lazy("survey"),
+    "task": gettext_lazy("task"),
+    "template": gettext_lazy("template"),
+    "triage default": gettext_lazy("triage default"),
+    "uploaded by": gettext_lazy("uploaded by"),
+    "user": gettext_lazy("user"),
+}
+# Bookkeeping a person never reads: ordering, tokens, hashes, stored paths, raw payloads.
+HIDDEN_FIELDS = {
+    "position",
+    "calendar_token",
+    "idempotency_key",
+    "token",
+    "token_hash",
+    "previous_token_hash",
+    "inbound_token",
+    "headers",
+    "payload",
+    "stored_path",
+    "report_path",
+    "claimed_at",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "mimetype",
+    "prefix",
+    "requested_ip",
+    "related_id",
+    "related_type",
+    "last_run_at",
+    "reminded_before_at",
+    "reminded_overdue_at",
+    "comms_plan_created",
+}
+
 # Keys of event details that are not model fields.
 DETAIL_LABELS = {
     "reason": gettext_lazy("reason"),
@@ -101,6 +184,23 @@ DETAIL_LABELS = {
     "by_client": gettext_lazy("by the client"),
     "change_request": gettext_lazy("change request"),
     "use": gettext_lazy("use"),
+    "comment": gettext_lazy("comment"),
+    "milestones": gettext_lazy("milestones"),
+    "risks": gettext_lazy("risks"),
+    "needs": gettext_lazy("needs"),
+    "name": gettext_lazy("name"),
+    "status": gettext_lazy("status"),
+    "project": gettext_lazy("project"),
+    "title": gettext_lazy("title"),
+    "decision": gettext_lazy("decision"),
+    "score": gettext_lazy("score"),
+    "count": gettext_lazy("count"),
+    "language": gettext_lazy("language"),
+    "channel": gettext_lazy("channel"),
+    "client": gettext_lazy("client"),
+    "completed": gettext_lazy("completed"),
+    "rag": gettext_lazy("RAG status"),
+    "period": gettext_lazy("period"),
 }
 
 
@@ -130,10 +230,15 @@ def action_label(entry: AuditEntry) -> str:
     return str(AuditAction(entry.action).label) if entry.action in AuditAction.values else entry.action
 
 
+def _hidden_attnames(model) -> set[str]:
+    return {f.attname for f in model._meta.concrete_fields if not f.editable} if model is not None else set()
+
+
 def _fields_by_attname(model) -> dict[str, models.Field]:
     if model is None:
         return {}
-    return {f.attname: f for f in model._meta.concrete_fields}
+    # Fields a person never edits (uid, sequence, position counters) are bookkeeping, not history.
+    return {f.attname: f for f in model._meta.concrete_fields if f.editable}
 
 
 def _truncate(text: str) -> str:
@@ -168,10 +273,11 @@ def _field_value(field_obj: models.Field, value: Any, related: dict) -> str:
     if field_obj.is_relation and field_obj.many_to_one:
         obj = related.get(field_obj.related_model, {}).get(_as_pk(field_obj.related_model, value))
         return _truncate(str(obj)) if obj is not None else _("#%(id)s (removed)") % {"id": value}
-    if field_obj.choices:
-        labels = dict(field_obj.flatchoices)
-        if value in labels:
-            return str(labels[value])
+    if field_obj.name == "language" and isinstance(value, str):
+        return _language_name(value)
+    labels = dict(field_obj.flatchoices) if field_obj.choices else _choices_named(field_obj.name)
+    if value in labels:
+        return str(labels[value])
     if isinstance(field_obj, models.BooleanField):
         return _("yes") if value else _("no")
     if isinstance(field_obj, models.DateTimeField):
@@ -190,6 +296,23 @@ def _field_value(field_obj: models.Field, value: Any, related: dict) -> str:
     return _plain_value(value)
 
 
+@cache
+def _choices_named(name: str) -> dict:
+    """Choice labels of fields called ``name`` elsewhere (a project's industry is a client's)."""
+    labels: dict = {}
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if f.name == name and f.choices:
+                labels.update({k: v for k, v in f.flatchoices if k not in labels})
+    return labels
+
+
+def _language_name(code: str) -> str:
+    names = dict(settings.LANGUAGES)
+    names.setdefault("en", names.get("en-us", code))
+    return str(names.get(code, code))
+
+
 def _as_pk(model, value):
     try:
         return model._meta.pk.to_python(value)
@@ -201,11 +324,18 @@ def history_rows(entries) -> list[HistoryRow]:
     """Readable rows for ``entries`` (an iterable of AuditEntry, newest first)."""
     entries = list(entries)
     fields_of: dict[int, dict[str, models.Field]] = {}
+    hidden: dict[int, set[str]] = {}
     wanted: dict[type[models.Model], set] = {}
     for entry in entries:
         if entry.content_type_id not in fields_of:
             model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
             fields_of[entry.content_type_id] = _fields_by_attname(model)
+            hidden[entry.content_type_id] = _hidden_attnames(model)
+            # Every related model of the trail's object types is read once, whether or not the
+            # entries shown name one: the panel's query count depends on the page, not on the data.
+            for field_obj in fields_of[entry.content_type_id].values():
+                if field_obj.is_relation and field_obj.many_to_one and field_obj.name != "organization":
+                    wanted.setdefault(field_obj.related_model, set())
         fields = fields_of[entry.content_type_id]
         for key, pair in (entry.changes or {}).items():
             field_obj = fields.get(key)
@@ -226,8 +356,12 @@ def history_rows(entries) -> list[HistoryRow]:
             if entry.action != AuditAction.UPDATE and isinstance(after if before is None else before, dict):
                 continue  # a structured snapshot taken on creation says nothing to a reader
             field_obj = fields.get(key)
+            if key in HIDDEN_FIELDS or (field_obj is None and key in hidden.get(entry.content_type_id, ())):
+                continue
             if field_obj is not None:
-                label = str(field_obj.verbose_name)
+                verbose = field_obj.verbose_name
+                named = verbose if isinstance(verbose, Promise) else FIELD_NAMES.get(verbose, verbose)
+                label = str(named)
                 render = lambda v, f=field_obj: _field_value(f, v, related)  # noqa: E731
             else:
                 label = str(DETAIL_LABELS.get(key, key.replace("_", " ")))
@@ -252,4 +386,7 @@ def _bulk(model, ids: set, entries: list[AuditEntry]) -> dict:
     if any(f.attname == "organization_id" for f in model._meta.concrete_fields) and organization_ids:
         # Only objects of the trail's own organisation, whatever ids a change holds.
         queryset = queryset.filter(organization_id__in=organization_ids)
+    if not ids:
+        list(queryset.filter(pk__isnull=True))  # the same one query as with ids (see history_rows)
+        return {}
     return queryset.in_bulk(list(ids))

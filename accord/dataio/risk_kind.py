@@ -145,7 +145,7 @@ def _risk_spec_class():
                         new_probability=row["probability"],
                         new_impact=row["impact"],
                         new_score=row["score"],
-                        note=_("Raised"),
+                        note="",  # the first score: the risk page names it "Raised" in its reader's language
                     )
                     for row, pk in zip(rows, ids, strict=True)
                 ]

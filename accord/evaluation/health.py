@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 WEIGHTS = {
@@ -47,6 +48,19 @@ LABELS = {
     "actions": _("Overdue action items"),
     "changes": _("Pending change requests"),
     "milestones": _("Milestone slip"),
+}
+
+# A part's explanation, by message key (see Part.explain); translated when shown.
+DETAILS = {
+    "cadence_none": gettext_noop("No obligation was due yet."),
+    "cadence": gettext_noop("%(met)s of %(due)s obligations met on time"),
+    "recency_none": gettext_noop("No interaction logged yet."),
+    "recency": gettext_noop("%(days)s days ago"),
+    "sentiment_none": gettext_noop("No interaction in the last 90 days."),
+    "sentiment": gettext_noop("%(positive)s positive, %(neutral)s neutral, %(negative)s negative"),
+    "surveys_none": gettext_noop("No survey answered yet."),
+    "milestones_none": gettext_noop("No milestone yet."),
+    "milestones": gettext_noop("worst slip %(days)s days"),
 }
 RECENT_DAYS = 90
 SURVEY_DAYS = 365
@@ -72,17 +86,71 @@ def optional_callable(dotted: str):
         return None
 
 
+def describe(detail_id: str, args: dict) -> str:
+    """A part's explanation in the active language ("" when there is none)."""
+    args = args or {}
+    count = int(args.get("count") or 0)
+    if detail_id == "risks":
+        return ngettext(
+            "%(count)s open high or critical risk", "%(count)s open high or critical risks", count
+        ) % {"count": count}
+    if detail_id == "actions":
+        return ngettext("%(count)s overdue action item", "%(count)s overdue action items", count) % {
+            "count": count
+        }
+    if detail_id == "changes":
+        return ngettext(
+            "%(count)s change request awaiting a decision",
+            "%(count)s change requests awaiting a decision",
+            count,
+        ) % {"count": count}
+    if detail_id == "surveys":
+        csat, nps = args.get("csat"), args.get("nps")
+        if csat is not None and nps is not None:
+            return gettext("CSAT %(csat).1f, NPS %(nps)s") % {"csat": float(csat), "nps": nps}
+        if csat is not None:
+            return gettext("CSAT %(value).1f") % {"value": float(csat)}
+        if nps is not None:
+            return gettext("NPS %(value)s") % {"value": nps}
+        return ""
+    message = DETAILS.get(detail_id)
+    if message is None:
+        return ""
+    try:
+        return gettext(message) % args if args else gettext(message)
+    except (KeyError, TypeError, ValueError):
+        return gettext(message)
+
+
+def detail_text(part: dict) -> str:
+    """The explanation of a stored part: from its key in the reader's language; snapshots from
+    before explanations had keys keep the text they were taken with."""
+    if part.get("detail_id"):
+        return describe(part["detail_id"], part.get("detail_args") or {})
+    return str(part.get("detail", "") or "")
+
+
 @dataclass
 class Part:
     key: str
     weight: int
     score: int | None = None
     available: bool = True
-    detail: str = ""
+    # The explanation as a message key and its numbers: snapshots keep these, so a page shows
+    # the explanation in its reader's language, not in the language of the day it was taken.
+    detail_id: str = ""
+    detail_args: dict = field(default_factory=dict)
 
     @property
     def label(self):
         return LABELS[self.key]
+
+    @property
+    def detail(self) -> str:
+        return describe(self.detail_id, self.detail_args)
+
+    def explain(self, detail_id: str, **args) -> None:
+        self.detail_id, self.detail_args = detail_id, args
 
     @property
     def counted(self) -> bool:
@@ -95,6 +163,8 @@ class Part:
             "score": self.score,
             "available": self.available,
             "detail": str(self.detail),
+            "detail_id": self.detail_id,
+            "detail_args": self.detail_args,
         }
 
 
@@ -166,13 +236,10 @@ def _cadence(scope: _Scope, today: dt.date) -> Part:
         return part
     row = selector([key], today=today).get(key)
     if not row or row.get("rate") is None:
-        part.detail = _("No obligation was due yet.")
+        part.explain("cadence_none")
         return part
     part.score = _clamp(100 * row["rate"])
-    part.detail = _("%(met)s of %(due)s obligations met on time") % {
-        "met": row.get("met_on_time", 0),
-        "due": row.get("due", 0),
-    }
+    part.explain("cadence", met=row.get("met_on_time", 0), due=row.get("due", 0))
     return part
 
 
@@ -190,11 +257,11 @@ def _recency(scope: _Scope, now: dt.datetime) -> Part:
     last = _interactions(scope).filter(occurred_at__lte=now).aggregate(last=Max("occurred_at"))["last"]
     if last is None:
         part.score = 0
-        part.detail = _("No interaction logged yet.")
+        part.explain("recency_none")
         return part
     days = max(0, (now - last).days)
     part.score = 100 if days <= 7 else _clamp(100 * (60 - days) / 53)
-    part.detail = _("%(days)s days ago") % {"days": days}
+    part.explain("recency", days=days)
     return part
 
 
@@ -211,10 +278,10 @@ def _sentiment(scope: _Scope, now: dt.datetime) -> Part:
     )
     total = sum(counts.values())
     if not total:
-        part.detail = _("No interaction in the last 90 days.")
+        part.explain("sentiment_none")
         return part
     part.score = _clamp(sum(SENTIMENT_POINTS[k] * n for k, n in counts.items()) / total)
-    part.detail = _("%(positive)s positive, %(neutral)s neutral, %(negative)s negative") % counts
+    part.explain("sentiment", **counts)
     return part
 
 
@@ -232,25 +299,25 @@ def _surveys(scope: _Scope, now: dt.datetime) -> Part:
     )
     nps = nps_from_counts(agg["promoters"], agg["passives"], agg["detractors"])
     scores = []
-    details = []
+    args = {}
     if agg["csat"] is not None:
         scores.append((float(agg["csat"]) - 1) / 4 * 100)
-        details.append(_("CSAT %(value).1f") % {"value": float(agg["csat"])})
+        args["csat"] = round(float(agg["csat"]), 1)
     if nps is not None:
         scores.append((nps + 100) / 2)
-        details.append(_("NPS %(value)s") % {"value": nps})
+        args["nps"] = nps
     if not scores:
-        part.detail = _("No survey answered yet.")
+        part.explain("surveys_none")
         return part
     part.score = _clamp(sum(scores) / len(scores))
-    part.detail = ", ".join(str(d) for d in details)
+    part.explain("surveys", **args)
     return part
 
 
-def _count_part(key: str, count: int, step: int, detail) -> Part:
+def _count_part(key: str, count: int, step: int) -> Part:
     part = Part(key, WEIGHTS[key])
     part.score = _clamp(100 - step * count)
-    part.detail = detail
+    part.explain(key, count=count)
     return part
 
 
@@ -263,7 +330,7 @@ def _risks(scope: _Scope) -> Part:
     n = Risk.objects.filter(
         scope.projects_q(), organization_id=scope.organization_id, status__in=ACTIVE_STATUSES, score__gte=10
     ).count()
-    return _count_part("risks", n, 34, _("%(count)s open high or critical risks") % {"count": n})
+    return _count_part("risks", n, 34)
 
 
 def _actions(scope: _Scope, today: dt.date) -> Part:
@@ -279,7 +346,7 @@ def _actions(scope: _Scope, today: dt.date) -> Part:
         .exclude(status=TaskStatus.DONE)
         .count()
     )
-    return _count_part("actions", n, 25, _("%(count)s overdue action items") % {"count": n})
+    return _count_part("actions", n, 25)
 
 
 def _changes(scope: _Scope) -> Part:
@@ -289,7 +356,7 @@ def _changes(scope: _Scope) -> Part:
     n = ChangeRequest.objects.filter(
         scope.projects_q(), organization_id=scope.organization_id, status__in=["submitted", "assessed"]
     ).count()
-    return _count_part("changes", n, 25, _("%(count)s change requests awaiting a decision") % {"count": n})
+    return _count_part("changes", n, 25)
 
 
 def milestone_slip_days(milestone, today: dt.date) -> int:
@@ -312,11 +379,11 @@ def _milestones(scope: _Scope, today: dt.date) -> Part:
         )
     )
     if not milestones:
-        part.detail = _("No milestone yet.")
+        part.explain("milestones_none")
         return part
     worst = max(milestone_slip_days(m, today) for m in milestones)
     part.score = _clamp(100 - worst * 100 / 30)
-    part.detail = _("worst slip %(days)s days") % {"days": worst}
+    part.explain("milestones", days=worst)
     return part
 
 
@@ -356,7 +423,7 @@ def reasons(current: list[dict], previous: list[dict], limit: int = 3) -> list[d
                     "to": part["score"],
                     "change": change,
                     "impact": change * part["weight"],
-                    "detail": part.get("detail", ""),
+                    "detail": detail_text(part),
                 }
             )
     moved.sort(key=lambda m: -abs(m["impact"]))

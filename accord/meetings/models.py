@@ -118,6 +118,19 @@ class Meeting(TenantModel):
             models.Index(fields=["organization", "starts_at"], name="meeting_org_start_idx"),
         ]
 
+    @property
+    def recurrence_rule(self) -> str:
+        """The RRULE of the repetition (as the invitation's calendar reads it); "" for a single meeting."""
+        from .ics import RRULES
+
+        rule = RRULES.get(self.recurrence)
+        if not rule:
+            return ""
+        parts = [f"{key}={value}" for key, value in rule.items()]
+        if self.recurrence_count:
+            parts.append(f"COUNT={self.recurrence_count}")
+        return ";".join(parts)
+
     def __str__(self) -> str:
         return self.title
 

@@ -16,13 +16,16 @@ def contact_language(request) -> str | None:
     """
     member = getattr(request, "membership", None)
     user = getattr(request, "user", None)
-    if member is None or not member.is_client or user is None or user.language:
+    if member is None or not member.is_client:
         return None
-    language = (
-        Contact.objects.filter(organization_id=member.organization_id, portal_user_id=member.user_id)
-        .values_list("language", flat=True)
-        .first()
-    )
+    if user is None or user.language:
+        return None
+    contact = Contact.objects.filter(
+        organization_id=member.organization_id, portal_user_id=member.user_id
+    ).first()
+    # The portal's pages look the contact up again through access.portal_contact: one query serves both.
+    request.portal_contact = contact
+    language = contact.language if contact is not None else ""
     if not language:
         return None
     try:

@@ -46,7 +46,7 @@ def portal_required(view):
             raise PermissionDenied
         if member.is_team:
             return redirect("web:dashboard")
-        request.portal_contact = portal_contact(member)
+        request.portal_contact = getattr(request, "portal_contact", None) or portal_contact(member)
         return view(request, *args, **kwargs)
 
     return wrapper

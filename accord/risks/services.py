@@ -121,7 +121,8 @@ def risk_create(*, actor, project, **values) -> Risk:
         risk = Risk(organization_id=project.organization_id, project=project, created_by=actor, **values)
         risk.score = risk.probability * risk.impact
         risk.save()
-        _record_score(risk, actor, None, _("Raised"))
+        # The first score carries no note: the risk page names it "Raised" in its reader's language.
+        _record_score(risk, actor, None)
         audit_create(actor, risk)
         event_emit(organization=project.organization, name="risk.raised", payload=_payload(risk))
         if risk.owner_id and risk.owner_id != getattr(actor, "pk", None):

@@ -92,7 +92,8 @@ def test_related_objects_are_resolved_in_bulk(world):
         with CaptureQueriesContext(connection) as queries:
             rows = history_rows(entries)
         counts.append(len(queries))
-    assert counts[0] == counts[1] == 2  # milestones, users
+    # One query per related model of a task (project, milestone, people …), at 2 and at 50 entries.
+    assert counts[0] == counts[1] <= 5
     assert any("Gate 49" in c.after for r in rows for c in r.changes)
 
 

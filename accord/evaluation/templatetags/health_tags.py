@@ -25,7 +25,10 @@ def client_health_card(client):
     )[:2]
     if latest is None:
         return {"client": client, "snapshot": None}
-    parts = [{**p, "label": health.LABELS.get(p.get("key"), p.get("key"))} for p in latest.parts or []]
+    parts = [
+        {**p, "label": health.LABELS.get(p.get("key"), p.get("key")), "detail": health.detail_text(p)}
+        for p in latest.parts or []
+    ]
     weakest = sorted((p for p in parts if p.get("score") is not None), key=lambda p: p["score"])[
         :WEAKEST_SHOWN
     ]
@@ -38,3 +41,9 @@ def client_health_card(client):
         "reasons": health.reasons(latest.parts, previous.parts) if previous is not None else [],
         "weakest": [p for p in weakest if p["score"] < 100],
     }
+
+
+@register.filter
+def health_part_label(key):
+    """The name of a health part ("Open high risks") from its stored key ("risks")."""
+    return health.LABELS.get(key, key)

@@ -1,12 +1,18 @@
 """Template filters and tags available in every template."""
 
 from django import template
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import pgettext
 
+from accord.comms.models import ChannelKind, PlanChannel
+from accord.crm.models import Language
 from accord.lib.dates import format_day, format_moment
 from accord.lib.money import format_money
+from accord.lib.recurrence import describe_rrule
 from accord.lib.text import render_markdown
+from accord.projects.models import Rag
 from accord.web.nav import PROJECT_TABS
 
 register = template.Library()
@@ -24,11 +30,16 @@ def money(amount, currency):
 
 @register.filter
 def rag(value):
-    """A coloured RAG badge from a status value."""
-    labels = {"green": "G", "amber": "A", "red": "R"}
+    """A coloured RAG badge from a status value: its letter and its name, in the reader's language."""
     if not value:
         return ""
-    return format_html('<span class="rag rag-{}" title="{}">{}</span>', value, value, labels.get(value, "?"))
+    letters = {
+        Rag.GREEN: pgettext("RAG badge letter", "G"),
+        Rag.AMBER: pgettext("RAG badge letter", "A"),
+        Rag.RED: pgettext("RAG badge letter", "R"),
+    }
+    name = dict(Rag.choices).get(value, value)
+    return format_html('<span class="rag rag-{}" title="{}">{}</span>', value, name, letters.get(value, "?"))
 
 
 @register.filter
@@ -41,6 +52,28 @@ def day(value):
 def moment(value):
     """A datetime in the viewer's zone and language, to the minute: the one way to show a time."""
     return format_moment(value)
+
+
+@register.filter
+def repeats(rule, start=None):
+    """A recurrence rule (RRULE) in words, in the reader's language: the one way to show a rule."""
+    return describe_rrule(rule or "", start=start or None)
+
+
+@register.filter
+def language_label(code):
+    """A language code (zh-hans, en, en-gb) by its name in the reader's language."""
+    if not code:
+        return ""
+    names = {**dict(settings.LANGUAGES), **dict(Language.choices)}
+    return names.get(code, code)
+
+
+@register.filter
+def channel_label(value):
+    """A channel's stored key (email, wecom, webhook) by its name in the reader's language."""
+    names = {**dict(ChannelKind.choices), **dict(PlanChannel.choices)}
+    return names.get(value, value)
 
 
 @register.filter

@@ -1,0 +1,38 @@
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.utils import timezone, translation
+
+from accord.lib.dates import format_day, format_moment
+from accord.lib.money import currency_for_locale, currency_from_accept_language
+
+
+@pytest.mark.parametrize(
+    ("tag", "currency"),
+    [
+        ("en-GB", "GBP"),
+        ("de-DE", "EUR"),
+        ("zh-CN", "CNY"),
+        ("zh-hans", "CNY"),
+        ("en-us", "USD"),
+        ("en", ""),
+        ("xx-QQ", ""),
+    ],
+)
+def test_currency_of_a_language_tags_region(tag, currency):
+    assert currency_for_locale(tag) == currency
+
+
+def test_currency_from_the_first_language_with_a_region():
+    assert currency_from_accept_language("en,de-DE;q=0.8,fr-FR;q=0.5") == "EUR"
+    assert currency_from_accept_language("") == ""
+
+
+def test_a_datetime_counts_as_the_viewers_local_day():
+    late = dt.datetime(2027, 4, 13, 20, 30, tzinfo=dt.UTC)
+    with translation.override("en-gb"), timezone.override(zoneinfo.ZoneInfo("Asia/Shanghai")):
+        assert format_day(late) == "14 Apr 2027"
+        assert format_moment(late) == "14 Apr 2027, 04:30"
+        assert format_moment(dt.date(2027, 4, 13)) == "13 Apr 2027"
+        assert format_day(None) == "" and format_moment("") == ""
