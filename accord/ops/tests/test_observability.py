@@ -137,7 +137,17 @@ def test_prune_removes_old_task_results_and_delivered_bodies(world, settings):
     OutboxMessage.objects.filter(pk=recent.pk).update(status="sent", sent_at=now - timedelta(days=1))
     OutboxMessage.objects.filter(pk=pending.pk).update(created_at=now - timedelta(days=60))
 
-    assert prune_old_records(now) == {"task_results": 1, "outbox_bodies": 1}
+    WorkerHeartbeat.objects.create(
+        worker_id="gone",
+        host="h",
+        pid=1,
+        started_at=now - timedelta(days=9),
+        last_beat_at=now - timedelta(days=8),
+    )
+    WorkerHeartbeat.objects.create(worker_id="alive", host="h", pid=2, started_at=now, last_beat_at=now)
+
+    assert prune_old_records(now) == {"task_results": 1, "outbox_bodies": 1, "heartbeats": 1}
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"]
     assert [str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)] == [str(recent_result.id)]
     old.refresh_from_db()
     assert old.body_text == "" and old.subject == "old" and old.status == "sent"
