@@ -8,6 +8,11 @@ class OpsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self):
+        from django.core.signals import request_finished
+
         from accord.comms.scheduler import register_periodic
 
+        from .logs import clear_request_id
+
+        request_finished.connect(clear_request_id, dispatch_uid="accord.ops.clear_request_id")
         register_periodic("ops.prune", "accord.ops.services.prune_old_records", every=6 * 3600)

@@ -29,3 +29,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def clear_request_id(**_kwargs) -> None:
+    request_id_var.set("-")

@@ -54,12 +54,11 @@ class RequestIdMiddleware:
         else:
             request_id = uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
+        # Not reset on the way out: Django logs a 4xx/5xx after the middleware returns. The
+        # request_finished signal clears it (see apps.py).
+        request_id_var.set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         from . import metrics
 

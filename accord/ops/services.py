@@ -121,7 +121,7 @@ def prune_old_records(now=None) -> dict[str, int]:
     from accord.comms.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
     now = now or timezone.now()
-    counts = {"task_results": 0, "outbox_bodies": 0}
+    counts = {"task_results": 0, "outbox_bodies": 0, "heartbeats": 0}
     task_cutoff = now - timedelta(days=settings.ACCORD_TASK_RESULT_RETENTION_DAYS)
     try:
         from django_tasks_db.models import DBTaskResult
@@ -137,5 +137,12 @@ def prune_old_records(now=None) -> dict[str, int]:
     counts["outbox_bodies"] = old_sent.exclude(body_text="", body_html="", payload={}).update(
         body_text="", body_html="", payload={}
     )
-    logger.info("Pruned %(task_results)s task results and %(outbox_bodies)s message bodies", counts)
+    # Workers that stopped a week ago (each restart is a new id) no longer need a row.
+    counts["heartbeats"], _ = WorkerHeartbeat.objects.filter(
+        last_beat_at__lt=now - timedelta(days=7)
+    ).delete()
+    logger.info(
+        "Pruned %(task_results)s task results, %(outbox_bodies)s message bodies, %(heartbeats)s heartbeats",
+        counts,
+    )
     return counts

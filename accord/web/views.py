@@ -150,4 +150,3 @@ def error_400(request, exception=None):
 
 def error_500(request):
     return _error(request, 500, _("Something went wrong"), _("The error was logged. Try again in a moment."))
-
