@@ -86,7 +86,7 @@ def _clean(data: dict, *, current: Meeting | None = None) -> dict:
     elif current is None:
         raise ValidationError({"title": _("Give the meeting a title of at most 200 characters.")})
     if "starts_at" in cleaned:
-        cleaned["starts_at"] = _aware(cleaned["starts_at"], tz_name)
+        cleaned["starts_at"] = _aware(cleaned["starts_at"], tz_name).astimezone(dt.UTC)
     elif current is None:
         raise ValidationError({"starts_at": _("Give the start as a date and time, e.g. 2026-05-04 10:00.")})
     if "duration_minutes" in cleaned:
@@ -304,7 +304,8 @@ def _refuse_cancelled(meeting: Meeting) -> None:
 
 
 def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=None) -> Meeting:
-    """Change a meeting; the SEQUENCE goes up and everyone gets the updated invitation."""
+    """Change a meeting; the SEQUENCE goes up and everyone gets the updated invitation (nothing
+    happens when nothing changed)."""
     _refuse_cancelled(meeting)
     cleaned = _clean(data, current=meeting)
     if cleaned.get("plan_item_id"):
@@ -324,10 +325,20 @@ def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=
         for key, value in cleaned.items():
             setattr(locked, key, value)
         locked.video_provider = detect_provider(locked.video_url)
+        people_change = (users is not None or contacts is not None) and (
+            {u.pk for u in user_list},
+            {c.pk for c in contact_list},
+        ) != (
+            set(locked.attendees.filter(user__isnull=False).values_list("user_id", flat=True)),
+            set(locked.attendees.filter(contact__isnull=False).values_list("contact_id", flat=True)),
+        )
+        if snapshot(locked) == before and not people_change:
+            # Saved unchanged: no new SEQUENCE, no updated invitation to everyone.
+            return selectors.meeting_detail_queryset().get(pk=locked.pk)
         locked.sequence += 1
         locked.save()
         removed = []
-        if users is not None or contacts is not None:
+        if people_change:
             removed = _set_attendees(locked, user_list, contact_list)
         audit_update(actor, locked, before)
         fresh = selectors.meeting_detail_queryset().get(pk=locked.pk)
