@@ -186,6 +186,11 @@ def _times(meeting: Meeting, attendee: Attendee) -> dict:
     return {"start": start, "own_zone": own_name if differs else ""}
 
 
+def _meeting_day(meeting: Meeting) -> dt.date:
+    """The day the meeting takes place, on the calendar of its own zone (not UTC's)."""
+    return meeting.starts_at.astimezone(zone(meeting.timezone)).date()
+
+
 def _language(attendee: Attendee, organization) -> str:
     return attendee.language or organization.default_language or settings.LANGUAGE_CODE
 
@@ -474,7 +479,7 @@ def decision_record(*, actor, project, data: dict, meeting: Meeting | None = Non
     detail = str(data.get("detail") or "")
     if len(detail) > MAX_TEXT:
         raise ValidationError({"detail": _("This text is too long; shorten it.")})
-    decided_on = data.get("decided_on") or (meeting.starts_at.date() if meeting else timezone.localdate())
+    decided_on = data.get("decided_on") or (_meeting_day(meeting) if meeting else timezone.localdate())
     with transaction.atomic():
         decision = Decision.objects.create(
             organization_id=project.organization_id,
@@ -537,7 +542,7 @@ def action_item_create(*, actor, meeting: Meeting, data: dict) -> ActionItem:
             project=meeting.project,
             title=title,
             description=_("Agreed in the meeting “%(title)s” on %(date)s.")
-            % {"title": meeting.title, "date": meeting.starts_at.date().isoformat()},
+            % {"title": meeting.title, "date": _meeting_day(meeting).isoformat()},
             assignee=owner,
             due_date=due,
             kind=TaskKind.ACTION_ITEM,
