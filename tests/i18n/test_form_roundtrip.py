@@ -361,7 +361,10 @@ def test_saving_any_form_unchanged_changes_nothing(world, zone, language, capsys
             f"\nform round trip ({zone}, {language}): {len(edits)} edit forms saved unchanged: "
             + ", ".join(edits)
         )
-        print(f"  {len(covered) - len(edits)} other forms checked for ISO date inputs")
+        print(
+            f"  {len(covered) - len(edits)} create/act forms and every post form on {len(_FORM_ROWS)} pages, "
+            "checked for ISO dates"
+        )
     stale = sorted(set(CREATE_FORMS) - set(covered))
     assert not stale, "CREATE_FORMS names routes that render no such form: " + ", ".join(stale)
     assert not findings, "\n".join(findings)
