@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Contact
+from accord.lib.forms import DateInput
 from accord.needs.models import Need
 from accord.projects.models import Milestone
 from accord.risks.models import Risk
@@ -21,7 +22,7 @@ class ChangeRequestForm(forms.ModelForm):
         model = ChangeRequest
         fields = ["title", "requested_by", "requested_on", "description", "reason", "needs"]
         widgets = {
-            "requested_on": forms.DateInput(attrs={"type": "date"}),
+            "requested_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
             "reason": forms.Textarea(attrs={"rows": 2}),
         }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.crm.models import Client, Contact, ContactRole
+from accord.lib.forms import DateInput
 from accord.tenancy.models import TEAM_ROLES, User
 
 from .models import (
@@ -30,7 +31,7 @@ def team_users(organization_id: int):
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return DateInput()
 
 
 class ServiceForm(forms.Form):

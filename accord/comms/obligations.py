@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accord.lib.dates import ZONE_SLACK, today_for
+
 from .models import CadenceKind, Obligation, ObligationStatus, PlanItem
 
 logger = logging.getLogger(__name__)
@@ -422,19 +424,25 @@ def compliance_for_clients(client_ids: Iterable[int], *, today: dt.date | None =
 
 
 def send_reminders(now=None) -> int:
-    """Remind owners one day before an open obligation is due and once when it is overdue."""
+    """Remind owners one day before an open obligation is due and once when it is overdue — by
+    the calendar of the owner's time zone (else the project's, else the organisation's)."""
     from .services import remind_owner
 
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    # The database narrows by the UTC day widened by a day either way; the owner's day decides.
+    utc_today = now.astimezone(dt.UTC).date()
     sent = 0
+    related = ("plan_item", "project", "project__client", "owner", "organization")
     soon = Obligation.objects.filter(
         status=ObligationStatus.OPEN,
         reminded_before_at__isnull=True,
-        due_date__gte=today,
-        due_date__lte=today + dt.timedelta(days=REMIND_DAYS_BEFORE),
-    ).select_related("plan_item", "project", "owner", "organization")
+        due_date__gte=utc_today - ZONE_SLACK,
+        due_date__lte=utc_today + ZONE_SLACK + dt.timedelta(days=REMIND_DAYS_BEFORE),
+    ).select_related(*related)
     for obligation in soon:
+        today = _owner_today(obligation, now)
+        if not today <= obligation.due_date <= today + dt.timedelta(days=REMIND_DAYS_BEFORE):
+            continue
         with transaction.atomic():
             if Obligation.objects.filter(pk=obligation.pk, reminded_before_at__isnull=True).update(
                 reminded_before_at=now
@@ -450,9 +458,11 @@ def send_reminders(now=None) -> int:
                 )
                 sent += 1
     overdue = Obligation.objects.filter(
-        status=ObligationStatus.OPEN, reminded_overdue_at__isnull=True, due_date__lt=today
-    ).select_related("plan_item", "project", "owner", "organization")
+        status=ObligationStatus.OPEN, reminded_overdue_at__isnull=True, due_date__lt=utc_today + ZONE_SLACK
+    ).select_related(*related)
     for obligation in overdue:
+        if not obligation.due_date < _owner_today(obligation, now):
+            continue
         with transaction.atomic():
             if Obligation.objects.filter(pk=obligation.pk, reminded_overdue_at__isnull=True).update(
                 reminded_overdue_at=now
@@ -468,3 +478,9 @@ def send_reminders(now=None) -> int:
                 )
                 sent += 1
     return sent
+
+
+def _owner_today(obligation: Obligation, now: dt.datetime) -> dt.date:
+    return today_for(
+        owner=obligation.owner, project=obligation.project, organization=obligation.organization, now=now
+    )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.lib.dates import timezone_choices
+from accord.lib.forms import DateInput, DateTimeInput, IsoDatesMixin
 from accord.lib.money import currency_choices
 from accord.tenancy.access import projects_for_user
 from accord.tenancy.models import TEAM_ROLES, User
@@ -26,7 +27,7 @@ def team_users(organization_id: int):
     ).order_by("full_name", "email")
 
 
-class ServiceModelForm(forms.ModelForm):
+class ServiceModelForm(IsoDatesMixin, forms.ModelForm):
     """A ModelForm that validates its fields but leaves the instance alone: the service
     applies the changes (so the audit trail sees the values before and after)."""
 
@@ -43,11 +44,11 @@ class ServiceModelForm(forms.ModelForm):
 
 
 def _datetime_widget():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    return DateTimeInput()
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return DateInput()
 
 
 class ClientForm(ServiceModelForm):

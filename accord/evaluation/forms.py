@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Industry
+from accord.lib.forms import DateInput
 from accord.tenancy.models import Role, User
 
 from .models import LessonCategory, Phase, RiskCategoryChoice
@@ -14,13 +15,6 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CloseoutForm(forms.Form):

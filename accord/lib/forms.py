@@ -83,9 +83,34 @@ def iso_date_widgets(form: forms.BaseForm) -> None:
             field.widget = DateInput(attrs)
 
 
+def _to_the_minute(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.replace(second=0, microsecond=0)
+
+
+def keep_unchanged_times(form: forms.BaseForm) -> None:
+    """A date-time input shows minutes; when what comes back is the initial value to the minute,
+    keep the initial value, so saving a form unchanged does not cut off its seconds."""
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if not isinstance(field, forms.DateTimeField) or not isinstance(value, dt.datetime):
+            continue
+        initial = form.initial.get(name, field.initial)  # with its microseconds, unlike get_initial_for_field
+        if not isinstance(initial, dt.datetime) or (initial.tzinfo is None) != (value.tzinfo is None):
+            continue
+        if initial != value and _to_the_minute(initial) == _to_the_minute(value):
+            form.cleaned_data[name] = initial
+
+
 class IsoDatesMixin:
-    """Put first in a form's bases: its date and date-time inputs render ISO in every language."""
+    """Put first in a form's bases: its date and date-time inputs render ISO in every language,
+    and a date-time saved unchanged keeps its seconds."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         iso_date_widgets(self)
+
+    def _clean_form(self):
+        super()._clean_form()
+        keep_unchanged_times(self)

@@ -86,7 +86,7 @@ def _clean(data: dict, *, current: Meeting | None = None) -> dict:
     elif current is None:
         raise ValidationError({"title": _("Give the meeting a title of at most 200 characters.")})
     if "starts_at" in cleaned:
-        cleaned["starts_at"] = _aware(cleaned["starts_at"], tz_name)
+        cleaned["starts_at"] = _aware(cleaned["starts_at"], tz_name).astimezone(dt.UTC)
     elif current is None:
         raise ValidationError({"starts_at": _("Give the start as a date and time, e.g. 2026-05-04 10:00.")})
     if "duration_minutes" in cleaned:
@@ -184,6 +184,11 @@ def _times(meeting: Meeting, attendee: Attendee) -> dict:
         start.astimezone(zone(own_name)).utcoffset() != start.astimezone(zone(meeting.timezone)).utcoffset()
     )
     return {"start": start, "own_zone": own_name if differs else ""}
+
+
+def _meeting_day(meeting: Meeting) -> dt.date:
+    """The day the meeting takes place, on the calendar of its own zone (not UTC's)."""
+    return meeting.starts_at.astimezone(zone(meeting.timezone)).date()
 
 
 def _language(attendee: Attendee, organization) -> str:
@@ -304,7 +309,8 @@ def _refuse_cancelled(meeting: Meeting) -> None:
 
 
 def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=None) -> Meeting:
-    """Change a meeting; the SEQUENCE goes up and everyone gets the updated invitation."""
+    """Change a meeting; the SEQUENCE goes up and everyone gets the updated invitation (nothing
+    happens when nothing changed)."""
     _refuse_cancelled(meeting)
     cleaned = _clean(data, current=meeting)
     if cleaned.get("plan_item_id"):
@@ -324,10 +330,20 @@ def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=
         for key, value in cleaned.items():
             setattr(locked, key, value)
         locked.video_provider = detect_provider(locked.video_url)
+        people_change = (users is not None or contacts is not None) and (
+            {u.pk for u in user_list},
+            {c.pk for c in contact_list},
+        ) != (
+            set(locked.attendees.filter(user__isnull=False).values_list("user_id", flat=True)),
+            set(locked.attendees.filter(contact__isnull=False).values_list("contact_id", flat=True)),
+        )
+        if snapshot(locked) == before and not people_change:
+            # Saved unchanged: no new SEQUENCE, no updated invitation to everyone.
+            return selectors.meeting_detail_queryset().get(pk=locked.pk)
         locked.sequence += 1
         locked.save()
         removed = []
-        if users is not None or contacts is not None:
+        if people_change:
             removed = _set_attendees(locked, user_list, contact_list)
         audit_update(actor, locked, before)
         fresh = selectors.meeting_detail_queryset().get(pk=locked.pk)
@@ -463,7 +479,7 @@ def decision_record(*, actor, project, data: dict, meeting: Meeting | None = Non
     detail = str(data.get("detail") or "")
     if len(detail) > MAX_TEXT:
         raise ValidationError({"detail": _("This text is too long; shorten it.")})
-    decided_on = data.get("decided_on") or (meeting.starts_at.date() if meeting else timezone.localdate())
+    decided_on = data.get("decided_on") or (_meeting_day(meeting) if meeting else timezone.localdate())
     with transaction.atomic():
         decision = Decision.objects.create(
             organization_id=project.organization_id,
@@ -526,7 +542,7 @@ def action_item_create(*, actor, meeting: Meeting, data: dict) -> ActionItem:
             project=meeting.project,
             title=title,
             description=_("Agreed in the meeting “%(title)s” on %(date)s.")
-            % {"title": meeting.title, "date": meeting.starts_at.date().isoformat()},
+            % {"title": meeting.title, "date": _meeting_day(meeting).isoformat()},
             assignee=owner,
             due_date=due,
             kind=TaskKind.ACTION_ITEM,

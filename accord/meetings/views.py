@@ -99,6 +99,26 @@ def meeting_create(request, pk):
     return _meeting_form_page(request, form, project, _("Schedule a meeting"), "")
 
 
+def _edit_initial(meeting) -> dict:
+    """The form's values for a meeting; the start as the clock time in the meeting's zone (also
+    compared on saving, so an unchanged start keeps its seconds)."""
+    return {
+        "kind": meeting.kind,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)),
+        "timezone": meeting.timezone,
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "video_url": meeting.video_url,
+        "recurrence": meeting.recurrence,
+        "recurrence_count": meeting.recurrence_count,
+        "plan_item": meeting.plan_item_id,
+        "description": meeting.description,
+        "users": [a.user_id for a in meeting.attendees.all() if a.user_id],
+        "contacts": [a.contact_id for a in meeting.attendees.all() if a.contact_id],
+    }
+
+
 @team_required
 def meeting_edit(request, pk):
     meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk, write=True)
@@ -107,7 +127,7 @@ def meeting_edit(request, pk):
         messages.error(request, _("This meeting is cancelled and can no longer be changed."))
         return redirect("meetings:detail", meeting.pk)
     if request.method == "POST":
-        form = MeetingForm(request.POST, project=project)
+        form = MeetingForm(request.POST, project=project, initial=_edit_initial(meeting))
         if form.is_valid():
             data = dict(form.cleaned_data)
             users, contacts = data.pop("users"), data.pop("contacts")
@@ -122,25 +142,7 @@ def meeting_edit(request, pk):
                 messages.success(request, _("Meeting changed; attendees get the updated invitation."))
                 return redirect("meetings:detail", meeting.pk)
         return _meeting_form_page(request, form, project, _("Change the meeting"), "", status=400)
-    local = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)).replace(tzinfo=None)
-    form = MeetingForm(
-        project=project,
-        initial={
-            "kind": meeting.kind,
-            "title": meeting.title,
-            "starts_at": local,
-            "timezone": meeting.timezone,
-            "duration_minutes": meeting.duration_minutes,
-            "location": meeting.location,
-            "video_url": meeting.video_url,
-            "recurrence": meeting.recurrence,
-            "recurrence_count": meeting.recurrence_count,
-            "plan_item": meeting.plan_item_id,
-            "description": meeting.description,
-            "users": [a.user_id for a in meeting.attendees.all() if a.user_id],
-            "contacts": [a.contact_id for a in meeting.attendees.all() if a.contact_id],
-        },
-    )
+    form = MeetingForm(project=project, initial=_edit_initial(meeting))
     return _meeting_form_page(request, form, project, _("Change the meeting"), "")
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Cadence, Channel, Client, Contact, ContactRole
+from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
 from accord.needs.models import Priority
 from accord.projects.forms import ProjectForm
@@ -24,7 +25,7 @@ class ProjectFromTemplateForm(forms.Form):
     client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none())
     code = forms.CharField(label=_("Code"), max_length=30, help_text=_("Short and unique, e.g. ERP-2026."))
     name = forms.CharField(label=_("Name"), max_length=200)
-    start_date = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("Start"), widget=DateInput())
     manager = forms.ModelChoiceField(label=_("Project manager"), queryset=None, required=False)
     contacts = ContactChoiceField(
         label=_("Client stakeholders"),

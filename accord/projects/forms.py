@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Client, Contact
+from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
 from accord.tenancy.models import TEAM_ROLES, User
 
@@ -32,13 +33,6 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         name = FIELD_NAMES.get(key, key)
         for message in messages:
             form.add_error(name if name in form.fields else None, message)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def team_users(organization_id: int):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accord.lib.dates import validate_range
+from accord.lib.forms import DateInput
 from accord.projects.models import Rag
 
 from .models import MAX_SECTION_CHARS, SECTIONS
@@ -11,8 +12,8 @@ DRAFT_LANGUAGE_CHOICES = [("en", "English"), ("zh-hans", "简体中文")]
 
 
 class PeriodForm(forms.Form):
-    period_start = forms.DateField(label=_("From"), required=False)
-    period_end = forms.DateField(label=_("To"), required=False)
+    period_start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    period_end = forms.DateField(label=_("To"), required=False, widget=DateInput())
     language = forms.ChoiceField(
         label=_("Language"),
         choices=DRAFT_LANGUAGE_CHOICES,

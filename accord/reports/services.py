@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from accord.audit.services import audit_create, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
 from accord.crm.models import Cadence, Language
-from accord.lib.dates import validate_range
+from accord.lib.dates import owner_zone, today_for, validate_range
 from accord.projects.models import Project, Rag
 
 from . import selectors
@@ -313,10 +313,12 @@ def next_due_date(project: Project, today: dt.date) -> dt.date | None:
 
 def draft_due_reports(today: dt.date | None = None) -> int:
     """Draft the reports due within the lead time and ask each manager to review. Idempotent."""
-    today = today or timezone.localdate()
+    pinned = today
     drafted = 0
     projects = Project.objects.filter(status="active").select_related("client", "manager", "organization")
     for project in projects:
+        # Due-ness by the manager's calendar (else the client's, else the organisation's), not UTC's.
+        today = pinned or today_for(owner=project.manager, project=project)
         due = next_due_date(project, today)
         if due is None or due - today > dt.timedelta(days=DRAFT_LEAD_DAYS):
             continue
@@ -327,7 +329,8 @@ def draft_due_reports(today: dt.date | None = None) -> int:
         language = (
             project.manager.language if project.manager else ""
         ) or project.organization.default_language
-        with translation.override(language or settings.LANGUAGE_CODE):
+        zone = owner_zone(owner=project.manager, project=project)
+        with translation.override(language or settings.LANGUAGE_CODE), timezone.override(zone):
             last = selectors.last_report(project)
             start = last.period_end + dt.timedelta(days=1) if last else project.start_date
             end = max(min(due, today), start)

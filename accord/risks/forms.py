@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accord.lib.forms import DateInput
 from accord.tenancy.models import TEAM_ROLES, User
 
 from .models import SCALE, ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
@@ -56,7 +57,7 @@ class RiskForm(forms.ModelForm):
             "client_visible",
         ]
         widgets = {
-            "next_review_on": forms.DateInput(attrs={"type": "date"}),
+            "next_review_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "triggers": forms.Textarea(attrs={"rows": 2}),
             "mitigation": forms.Textarea(attrs={"rows": 3}),
@@ -86,7 +87,7 @@ class ContingencyActionForm(forms.ModelForm):
     class Meta:
         model = ContingencyAction
         fields = ["description", "owner", "due_date"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"due_date": DateInput()}
 
     def __init__(self, *args, organization_id, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,9 +99,7 @@ class StatusForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    next_review_on = forms.DateField(
-        label=_("Next review"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_review_on = forms.DateField(label=_("Next review"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Review note"), required=False, max_length=500)
 
 

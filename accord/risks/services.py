@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify
+from accord.lib.dates import ZONE_SLACK, today_for
 from accord.projects.models import Task, TaskKind
 from accord.tenancy.models import TEAM_ROLES, Membership
 
@@ -341,25 +342,27 @@ def contingency_action_delete(*, actor, action: ContingencyAction) -> None:
 # --- reminders --------------------------------------------------------------------------------
 
 
-def risk_review_reminders(*, today: dt.date | None = None) -> int:
-    """Remind each owner once a day of their risks whose review is due. Returns reminders sent."""
-    today = today or timezone.localdate()
+def risk_review_reminders(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Remind each owner once a day (their day, in their time zone) of their risks whose review is
+    due. ``today`` pins the day for everyone. Returns reminders sent."""
+    horizon = today or (now or timezone.now()).astimezone(dt.UTC).date() + ZONE_SLACK
     due = (
-        Risk.objects.filter(status__in=ACTIVE_STATUSES, next_review_on__lte=today, owner__isnull=False)
-        .exclude(review_reminded_on=today)
-        .select_related("owner", "project", "project__organization")
+        Risk.objects.filter(status__in=ACTIVE_STATUSES, next_review_on__lte=horizon, owner__isnull=False)
+        .select_related("owner", "project", "project__client", "project__organization")
         .order_by("organization_id", "owner_id", "next_review_on")
     )
-    grouped: dict[tuple[int, int], list[Risk]] = defaultdict(list)
+    grouped: dict[tuple[int, int, dt.date], list[Risk]] = defaultdict(list)
     for risk in due:
-        grouped[(risk.organization_id, risk.owner_id)].append(risk)
+        day = today or today_for(owner=risk.owner, project=risk.project, now=now)
+        if risk.next_review_on <= day and risk.review_reminded_on != day:
+            grouped[(risk.organization_id, risk.owner_id, day)].append(risk)
     sent = 0
-    for risks in grouped.values():
+    for (_org, _owner, day), risks in grouped.items():
         with transaction.atomic():
             claimed = (
                 Risk.objects.filter(pk__in=[r.pk for r in risks])
-                .exclude(review_reminded_on=today)
-                .update(review_reminded_on=today)
+                .exclude(review_reminded_on=day)
+                .update(review_reminded_on=day)
             )
             if not claimed:
                 continue

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Contact
+from accord.lib.forms import DateTimeInput, IsoDatesMixin
 from accord.projects.models import Project
 from accord.tenancy.models import TEAM_ROLES, User
 
@@ -86,10 +87,10 @@ class SupportUpdateForm(forms.Form):
         self.fields["assignee"].queryset = _team_users(organization_id)
 
 
-class TrainingSessionForm(forms.ModelForm):
+class TrainingSessionForm(IsoDatesMixin, forms.ModelForm):
     starts_at = forms.DateTimeField(
         label=_("Date and time"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
 
     class Meta:

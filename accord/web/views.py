@@ -9,7 +9,7 @@ from accord.comms.models import Notification, Obligation, ObligationStatus
 from accord.crm.models import Interaction
 from accord.evaluation.health import level_for
 from accord.evaluation.selectors import clients_at_risk
-from accord.lib.dates import week_bounds
+from accord.lib.dates import today_for, week_bounds
 from accord.meetings.selectors import overdue_action_items
 from accord.projects.models import Project, ProjectStatus, Task, TaskStatus
 from accord.projects.selectors import milestones_due_soon, project_list, with_progress
@@ -31,7 +31,7 @@ def home(request):
 @team_required
 def dashboard(request):
     member = request.membership
-    today = timezone.localdate()
+    today = today_for(owner=request.user, organization=member.organization)
     # Managed or on the team: a subquery rather than a join, so no DISTINCT over every project.
     on_team = Project.team.through.objects.filter(user_id=request.user.pk).values("project_id")
     mine = projects_for_user(member).filter(Q(manager=request.user) | Q(pk__in=on_team))

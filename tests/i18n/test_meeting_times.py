@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 from icalendar import Calendar
 
+from accord.meetings import services
 from accord.meetings.models import Meeting
 
 # (meeting zone, wall time typed on the form): Berlin on both sides of the summer-time change of
@@ -147,3 +148,27 @@ def test_a_time_the_clocks_skip_is_refused(world, creator_zone):
     assert response.status_code == 400
     assert re.search(r"2027-03-28 02:30", response.content.decode())
     assert not Meeting.objects.filter(title="Steering").exists()
+
+
+def test_decisions_and_action_items_take_the_meetings_own_day(world):
+    """07:00 in Shanghai on the 8th is 23:00 UTC on the 7th: the meeting's day is the 8th."""
+    meeting = services.meeting_schedule(
+        actor=world.manager,
+        project=world.project,
+        data={
+            "kind": "status",
+            "title": "Early call",
+            "starts_at": dt.datetime(2026, 12, 8, 7, 0),
+            "timezone": "Asia/Shanghai",
+            "duration_minutes": 30,
+        },
+    )
+    assert meeting.starts_at.astimezone(dt.UTC).date() == dt.date(2026, 12, 7)
+    decision = services.decision_record(
+        actor=world.manager, project=world.project, data={"title": "Go"}, meeting=meeting
+    )
+    assert decision.decided_on == dt.date(2026, 12, 8)
+    item = services.action_item_create(
+        actor=world.manager, meeting=meeting, data={"title": "Send the plan", "owner_id": world.member.pk}
+    )
+    assert "2026-12-08" in item.task.description
