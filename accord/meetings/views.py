@@ -155,6 +155,7 @@ def meeting_detail(request, pk):
         "meetings/detail.html",
         {
             "meeting": meeting,
+            "local_start": meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)),
             "project": project,
             "tab": "meetings",
             "can_write": can_write_project(request.membership, project),

@@ -19,7 +19,8 @@ def _ask(http, email):
 
 def _page(response, email):
     html = response.content.decode().replace(email, "")
-    return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', "", html)
+    # The CSRF token and the CSP nonce differ on every answer; nothing else may.
+    return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": "|nonce=")[^"]+', "", html)
 
 
 def _link_from_outbox(email):
