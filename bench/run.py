@@ -4,7 +4,8 @@ real HTTP — on SQLite and, when a PostgreSQL 15 server can be started here, on
 For every page and API list endpoint: p50 and p95 latency after a warm-up, the queries one
 request makes, and the same SQL run directly on the database (the floor), with the ratio.
 Also a bare view's throughput in the same run and, when the import/export benchmark is
-present, CSV import and export rates. Results are printed as a table and written as JSON
+present, CSV import and export rates; on SQLite, other writers' waits during a large import
+(bench/import_contention_bench.py). Results are printed as a table and written as JSON
 to bench/results/.
 
     python -m bench.run                       # both databases, full size
@@ -391,7 +392,36 @@ def _run_child(db: str, scale: float, n: int, env_extra: dict) -> dict | None:
         return None
     measured = json.loads(out.read_text())
     measured["dataio"] = _run_dataio(env, rows=max(2_000, int(DATAIO_ROWS * min(scale, 1.0))))
+    if db == "sqlite":
+        measured["import_contention"] = _run_import_contention(
+            env, rows=max(5_000, int(DATAIO_ROWS * min(scale, 1.0)))
+        )
     return measured
+
+
+def _run_import_contention(env: dict, rows: int) -> dict:
+    """Other writers' waits during a SQLite import, in one transaction and in short ones, from
+    bench/import_contention_bench.py run as its own command."""
+    script = ROOT / "bench" / "import_contention_bench.py"
+    print(f"== other writers during an import of {rows:,} contacts (SQLite), load {_load()}")
+    scratch = Path(tempfile.mkdtemp(prefix="accord-bench-contention-"))
+    try:
+        result = subprocess.run(
+            [sys.executable, str(script), "--size", str(rows)],
+            cwd=ROOT,
+            env={**env, "TMPDIR": str(scratch)},
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(result.stdout, end="")
+    written = [line for line in result.stdout.splitlines() if line.startswith("written to ")]
+    if result.returncode != 0 or not written:
+        print(result.stderr[-2000:])
+        return {"failed": f"exit status {result.returncode}"}
+    return json.loads((ROOT / written[-1].removeprefix("written to ")).read_text())
 
 
 def _run_dataio(env: dict, rows: int) -> dict:
@@ -586,6 +616,13 @@ def _table(results: list[dict]) -> str:
             )
         elif dataio:
             lines.append(f"import/export: {dataio}")
+        contention = (result.get("import_contention") or {}).get("modes") or {}
+        for mode, m in contention.items():
+            lines.append(
+                f"other writes during a {result['import_contention']['size']:,}-row import ({mode}): "
+                f"p50 {m['wait_p50_ms']} ms, p99 {m['wait_p99_ms']} ms, max {m['wait_max_ms']} ms, "
+                f"'database is locked' {m['locked_errors']}; import {m['import_rows_per_second']:,} rows/s"
+            )
         lines.append(
             f"load average (1/5/15 min) before measuring {result['load_before']}, "
             f"after {result['load_after']}"

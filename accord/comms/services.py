@@ -180,6 +180,21 @@ def interactions_logged(interactions: list, *, contacts: dict[int, set[int]]) ->
     return obligations.meet_for_interactions(interactions, contacts)
 
 
+def obligations_reopen(*, ids) -> int:
+    """Obligations met by interactions that are being taken back (a failed import's), open
+    again as they were before they were met; returns how many."""
+    return Obligation.objects.filter(pk__in=ids, status=ObligationStatus.MET).update(
+        status=ObligationStatus.OPEN,
+        met_at=None,
+        met_on_time=False,
+        met_by=None,
+        met_source="",
+        met_note="",
+        interaction=None,
+        updated_at=timezone.now(),
+    )
+
+
 def obligations_meet(*, project, channel: str, contacts=(), when=None, source=None, note: str = "") -> list:
     """Called when something was delivered to the client outside an interaction (a report
     published and e-mailed, minutes sent): marks the matching open obligations met."""

@@ -252,6 +252,9 @@ class Batch:
         self.seen: dict[str, int] = {}
         self.cache: dict = {}
         self.labels = spec.column_labels()
+        # Set when the run commits batch by batch: what each batch writes besides plain inserts
+        # (values replaced, links removed, obligations met) is recorded there to be undone.
+        self.undo = None
         spec.prepare(self)
 
     # shared lookups
@@ -1154,7 +1157,9 @@ class InteractionSpec(KindSpec):
             if row["_contact_ids"]:
                 logged.append(Interaction(pk=pk, **{k: v for k, v in row.items() if not k.startswith("_")}))
                 contacts[pk] = set(row["_contact_ids"])
-        interactions_logged(logged, contacts=contacts)
+        met = interactions_logged(logged, contacts=contacts)
+        if batch.undo is not None and met:
+            batch.undo.met(type(met[0]), [o.pk for o in met])
 
     def existing(self, batch, ids):
         return (
@@ -1182,11 +1187,16 @@ class InteractionSpec(KindSpec):
         through = Interaction.contacts.through
         replaced = [obj for obj in objs if obj._new_contacts is not None]
         if replaced:
-            through.objects.filter(interaction_id__in=[obj.pk for obj in replaced]).delete()
+            removed = through.objects.filter(interaction_id__in=[obj.pk for obj in replaced])
+            if batch.undo is not None:
+                batch.undo.unlinked(through, list(removed.values("interaction_id", "contact_id")))
+            removed.delete()
             writer_for(through).insert(
                 [{"interaction_id": obj.pk, "contact_id": pk} for obj in replaced for pk in obj._new_contacts]
             )
-        interactions_logged(objs, contacts={obj.pk: obj._contact_set for obj in objs})
+        met = interactions_logged(objs, contacts={obj.pk: obj._contact_set for obj in objs})
+        if batch.undo is not None and met:
+            batch.undo.met(type(met[0]), [o.pk for o in met])
 
     def export_queryset(self, member, params):
         from .selectors import interaction_export_queryset

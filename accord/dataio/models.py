@@ -105,6 +105,26 @@ class ImportRun(TenantModel):
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
 
 
+class ImportUndo(models.Model):
+    """One write an import running in short transactions has committed (rows it created, the
+    values it replaced, links it removed, obligations it met), recorded in the same transaction
+    as the write; the entries of a run that fails are taken back, those of a finished run dropped."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=100)
+    action = models.CharField(max_length=10)  # one of accord.dataio.undo.ACTIONS
+    # CREATED: the ids first_id..last_id; UPDATED/UNLINKED/MET: what ``data`` lists.
+    first_id = models.BigIntegerField(null=True, blank=True)
+    last_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "id"], name="importundo_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.model} ({self.run_id})"
+
+
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 

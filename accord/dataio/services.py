@@ -1,10 +1,17 @@
 """Import and export: upload → detect → map → preview → run, and the exports and feeds.
 
-A run is all or nothing: every accepted row is written in one transaction, in batches of
-``batch_rows()`` rows built straight from the checked values (``writer``: one INSERT or COPY per
-batch) and ``bulk_update`` for duplicates being updated; rows with problems are left out and
+A run is all or nothing: every accepted row is written, or none is. Rows are written in batches
+of ``batch_rows()`` rows built straight from the checked values (``writer``: one INSERT or COPY
+per batch) and ``bulk_update`` for duplicates being updated; rows with problems are left out and
 listed in a downloadable report. One summary audit event records each run (with its counts),
 not one per row.
+
+On PostgreSQL the whole run is one transaction (it locks only the rows it writes). On SQLite,
+whose single write lock would keep every other writer waiting until the run ends, each batch is
+its own short transaction, its rows checked before it outside any transaction, and records what
+it wrote (``undo``); a final short transaction audits the run and marks it done. A run that
+fails takes back what its earlier batches committed, so it still leaves nothing behind; while
+it runs, the rows of the batches written so far are visible to others.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +39,8 @@ from accord.tenancy.models import Membership
 from . import readers
 from .kinds import Batch, KindSpec, header_zone, spec_for
 from .models import DuplicatePolicy, ImportRun, ImportStatus, ProjectFeed, new_feed_token
-from .writer import writer_for
+from .undo import UndoLog, forget_run, undo_failed_runs, undo_run
+from .writer import recording, writer_for
 
 logger = logging.getLogger("accord.dataio")
 
@@ -342,20 +350,27 @@ def _flush_updates(spec: KindSpec, batch: Batch, results: list, counts: Counts) 
         return
     existing = spec.existing(batch, [r.duplicate_of for r in results])
     changed_objs, fields = [], set()
+    before: dict[int, dict] = {}
     now = timezone.now()
     for result in results:
         obj = existing.get(result.duplicate_of)
         if obj is None:
             continue
+        values = obj.__dict__.copy() if batch.undo is not None else None
         changed = spec.apply(obj, result)
         if changed:
             obj.updated_at = now
             changed_objs.append(obj)
             fields.update(changed)
+            if values is not None:
+                before[obj.pk] = values
     if changed_objs:
         spec.before_update(changed_objs, batch)
         columns = {name for name in fields if not spec.model._meta.get_field(name).many_to_many}
-        spec.model.objects.bulk_update(changed_objs, sorted(columns | {"updated_at"}), batch_size=BATCH_SIZE)
+        names = sorted(columns | {"updated_at"})
+        if batch.undo is not None:
+            batch.undo.updated(spec.model, names, before)
+        spec.model.objects.bulk_update(changed_objs, names, batch_size=BATCH_SIZE)
         spec.after_update(changed_objs, batch)
     counts.updated += len(changed_objs)
     counts.skipped += len(results) - len(changed_objs)
@@ -378,9 +393,33 @@ def read_progress(run: ImportRun) -> int:
         return 0
 
 
-def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts, str]:
+def short_transactions() -> bool:
+    """Whether runs commit batch by batch (undoing what they wrote if they fail, see ``undo``).
+    By default on SQLite only: its one write lock would keep every other writer waiting for the
+    whole of a run held in one transaction; PostgreSQL locks only the rows written."""
+    value = getattr(settings, "ACCORD_IMPORT_SHORT_TRANSACTIONS", None)
+    return connection.vendor == "sqlite" if value is None else bool(value)
+
+
+class ImportAbandoned(Exception):
+    """The run was marked failed while it was writing (the sweep took it for dead)."""
+
+
+def _claim_batch(run: ImportRun) -> None:
+    """At the start of each batch's transaction: the run is still this worker's to write."""
+    if not ImportRun.objects.filter(pk=run.pk, status=ImportStatus.RUNNING).update(updated_at=timezone.now()):
+        raise ImportAbandoned
+
+
+def _execute(
+    run: ImportRun, member: Membership, progress=None, undo: UndoLog | None = None
+) -> tuple[Counts, str]:
+    """Check every row and write the accepted ones a batch at a time. Without ``undo`` the
+    caller's transaction holds the whole run; with it each batch is written in its own short
+    transaction (rows are checked between them, outside any), recording what it did in ``undo``."""
     spec = spec_for(run.kind)
     batch = _batch(spec, member, run)
+    batch.undo = undo
     update = run.duplicates == DuplicatePolicy.UPDATE
     counts = Counts()
     creates: list[dict] = []
@@ -388,6 +427,21 @@ def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts,
     report = _Report(run)
     size = batch_rows()
     clean_row, build = spec.row_cleaner(run.mapping, batch), spec.build
+
+    def flush(write, pending: list) -> None:
+        if not pending:
+            return
+        if undo is None:
+            write(spec, batch, pending, counts)
+            return
+        try:
+            with transaction.atomic(), recording(undo.created):
+                _claim_batch(run)
+                write(spec, batch, pending, counts)
+                undo.save()
+        finally:
+            undo.discard()
+
     try:
         for number, cells in readers.iter_rows(run_path(run), run.file_format, run.encoding, run.delimiter):
             result = clean_row(number, cells)
@@ -403,15 +457,15 @@ def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts,
             else:
                 creates.append(build(result, batch))
             if len(creates) >= size:
-                _flush_creates(spec, batch, creates, counts)
+                flush(_flush_creates, creates)
             if len(updates) >= size:
-                _flush_updates(spec, batch, updates, counts)
+                flush(_flush_updates, updates)
             if counts.processed % size == 0:
                 _write_progress(run, counts.processed)
                 if progress:
                     progress(counts.processed, run.total_rows)
-        _flush_creates(spec, batch, creates, counts)
-        _flush_updates(spec, batch, updates, counts)
+        flush(_flush_creates, creates)
+        flush(_flush_updates, updates)
     finally:
         report_path = report.close()
     counts.clients_created = batch.cache.get("created_clients", 0)
@@ -421,38 +475,44 @@ def _execute(run: ImportRun, member: Membership, progress=None) -> tuple[Counts,
 
 
 def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> ImportRun:
-    """Run a configured import (claimed once); all rows are written, or none on failure."""
+    """Run a configured import (claimed once); all rows are written, or none on failure.
+
+    In one transaction, or (``short_transactions()``, and not a dry run) a batch per
+    transaction with a final short one that audits the run and marks it done; a failure then
+    takes back what the batches before it committed (``undo``) before the run is marked failed."""
     claimed = ImportRun.objects.filter(
         pk=run_id, status__in=[ImportStatus.UPLOADED, ImportStatus.QUEUED]
     ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0)
     run = ImportRun.objects.select_related("organization", "created_by", "default_client").get(pk=run_id)
     if not claimed:
         return run
+    undo = UndoLog(run.pk) if short_transactions() and not dry_run else None
     counts, report_path, error = Counts(), "", ""
     try:
         member = _member_of_run(run)
         if not run_path(run).exists():
             raise ValidationError(_("The uploaded file is no longer available: upload it again."))
-        with transaction.atomic():
-            counts, report_path = _execute(run, member, progress)
-            if dry_run:
-                transaction.set_rollback(True)
-            else:
-                audit_event(
-                    member.user,
-                    run,
-                    "import.completed",
-                    {
-                        "kind": run.kind,
-                        "file": run.original_name,
-                        "rows": counts.processed,
-                        "created": counts.created,
-                        "updated": counts.updated,
-                        "skipped": counts.skipped,
-                        "rejected": counts.rejected,
-                        "clients_created": counts.clients_created,
-                    },
-                )
+        if undo is None:
+            with transaction.atomic():
+                counts, report_path = _execute(run, member, progress)
+                if dry_run:
+                    transaction.set_rollback(True)
+                else:
+                    _audit_run(member, run, counts)
+        else:
+            counts, report_path = _execute(run, member, progress, undo)
+            with transaction.atomic():
+                _claim_batch(run)
+                _audit_run(member, run, counts)
+                forget_run(run.pk)
+                _finish(run, counts, report_path, "")
+    except ImportAbandoned:
+        # The sweep marked the run failed (and will take back what it wrote, as is done here).
+        logger.warning("Import %s was marked failed while it ran; taking back its writes", run_id)
+        _take_back(run)
+        run.refresh_from_db()
+        progress_path(run).unlink(missing_ok=True)
+        return run
     except ValidationError as exc:
         error = " ".join(exc.messages)
     except DatabaseError as exc:
@@ -464,8 +524,42 @@ def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> 
         error = _("The import failed and nothing was saved: %(error)s") % {
             "error": storage_error_message(exc)
         }
+    except Exception:
+        logger.exception("Import %s failed", run_id)
+        error = _("The import failed and nothing was saved: an unexpected error, recorded in the server log.")
     if error:
+        if undo is not None:
+            _take_back(run)
         counts = Counts(processed=counts.processed)
+    if error or undo is None:
+        _finish(run, counts, report_path, error)
+    progress_path(run).unlink(missing_ok=True)
+    if not error and not dry_run:
+        # The source is no longer needed once the run is committed; the report stays.
+        source = run_path(run)
+        transaction.on_commit(lambda: source.unlink(missing_ok=True))
+    return run
+
+
+def _audit_run(member: Membership, run: ImportRun, counts: Counts) -> None:
+    audit_event(
+        member.user,
+        run,
+        "import.completed",
+        {
+            "kind": run.kind,
+            "file": run.original_name,
+            "rows": counts.processed,
+            "created": counts.created,
+            "updated": counts.updated,
+            "skipped": counts.skipped,
+            "rejected": counts.rejected,
+            "clients_created": counts.clients_created,
+        },
+    )
+
+
+def _finish(run: ImportRun, counts: Counts, report_path: str, error: str) -> None:
     run.status = ImportStatus.FAILED if error else ImportStatus.DONE
     run.error = error
     run.processed_rows = min(counts.processed, run.total_rows)
@@ -476,12 +570,14 @@ def import_run_execute(*, run_id: int, dry_run: bool = False, progress=None) -> 
     run.report_path = "" if error else report_path
     run.finished_at = timezone.now()
     run.save()
-    progress_path(run).unlink(missing_ok=True)
-    if not error and not dry_run:
-        # The source is no longer needed once the run is committed; the report stays.
-        source = run_path(run)
-        transaction.on_commit(lambda: source.unlink(missing_ok=True))
-    return run
+
+
+def _take_back(run: ImportRun) -> None:
+    """Undo the committed batches of a failed run; an interrupted undo is finished by the sweep."""
+    try:
+        undo_run(run.pk)
+    except DatabaseError:
+        logger.exception("Taking back failed import %s stopped; the periodic sweep finishes it", run.pk)
 
 
 def import_runs_fail_stuck(now=None) -> int:
@@ -502,6 +598,8 @@ def import_runs_fail_stuck(now=None) -> int:
     )
     if failed:
         logger.warning("Marked %s stuck import(s) as failed", failed)
+    # What failed runs committed batch by batch and did not take back themselves.
+    undo_failed_runs()
     for run_id in ImportRun.objects.filter(
         status=ImportStatus.QUEUED, updated_at__lt=now - timedelta(minutes=10)
     ).values_list("pk", flat=True)[:100]:

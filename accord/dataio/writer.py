@@ -18,11 +18,27 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.db import connection, models
 from django.utils import timezone
 
 # Field types whose checked Python values every driver takes as they are.
+# While set (``recording``), told of every insert: its model and the ids of the rows inserted.
+_recorder: ContextVar[Callable | None] = ContextVar("accord_dataio_insert_recorder", default=None)
+
+
+@contextlib.contextmanager
+def recording(record: Callable[[type[models.Model], list[int]], None]):
+    """Within the block, every insert reports the ids it made to ``record`` (so an import that
+    commits as it goes can take its rows back)."""
+    token = _recorder.set(record)
+    try:
+        yield
+    finally:
+        _recorder.reset(token)
+
+
 _AS_IS = {
     "AutoField",
     "BigAutoField",
@@ -119,9 +135,15 @@ class TableWriter:
         """Insert ``rows``; returns their ids (in order) when ``returning``, else []."""
         if not rows:
             return []
+        record = _recorder.get()
+        wanted = returning or record is not None
         if connection.vendor == "postgresql":
-            return self._copy(rows, returning)
-        return self._insert(rows, returning)
+            ids = self._copy(rows, wanted)
+        else:
+            ids = self._insert(rows, wanted)
+        if record is not None:
+            record(self.model, ids)
+        return ids if returning else []
 
     def _insert(self, rows: list[dict], returning: bool) -> list[int]:
         quote = connection.ops.quote_name
