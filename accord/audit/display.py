@@ -20,7 +20,7 @@ from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accord.lib.dates import format_day, format_moment
 
@@ -201,6 +201,22 @@ DETAIL_LABELS = {
     "completed": gettext_lazy("completed"),
     "rag": gettext_lazy("RAG status"),
     "period": gettext_lazy("period"),
+    "contact_email": gettext_lazy("contact's e-mail"),
+    "user": gettext_lazy("signed-in account"),
+    "user_email": gettext_lazy("signed-in e-mail"),
+    "old_email": gettext_lazy("old e-mail"),
+    "new_email": gettext_lazy("new e-mail"),
+    "email": gettext_lazy("e-mail"),
+    "clients_created": gettext_lazy("clients created"),
+    "created": pgettext_lazy("count of rows", "created"),
+    "updated": gettext_lazy("updated"),
+    "skipped": gettext_lazy("skipped"),
+    "rows": gettext_lazy("rows"),
+    "kind": gettext_lazy("kind"),
+    "new_version": gettext_lazy("new version"),
+    "plan_item": gettext_lazy("plan item"),
+    "role": gettext_lazy("role"),
+    "team": gettext_lazy("team"),
 }
 
 

@@ -44,6 +44,7 @@ ALLOWED = {
     "Feishu",
     "Lark",
     "Google",
+    "Authenticator",
     "Outlook",
     "Excel",
     "Markdown",
@@ -134,7 +135,7 @@ ALLOWED = {
 }
 # Elements whose text is not interface text: code a person typed, other languages, scripts.
 SKIPPED_TAGS = {"script", "style", "textarea", "svg", "pre"}
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:[-=][A-Za-z0-9_]+)*")
+WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9_]*(?:[-=][A-Za-z0-9_]+)*")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:https?://|www\.)\S+|/[\w./-]*\w")
 ZONE = re.compile(r"\b[A-Z][A-Za-z]+/[A-Za-z_+\-/0-9]+")
