@@ -23,8 +23,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.lib import netguard
@@ -255,6 +256,8 @@ def send_http(message: OutboxMessage) -> None:
     else:
         raise DeliveryError("The channel or subscription was deleted", permanent=True)
     payload = message.payload or {}
+    with translation.override(message.organization.default_language or settings.LANGUAGE_CODE):
+        more_label = gettext("full text")
     url, body, headers = providers.build_request(
         kind,
         url=url,
@@ -264,6 +267,7 @@ def send_http(message: OutboxMessage) -> None:
         link=payload.get("link", ""),
         msg_id=message.idempotency_key,
         data=payload.get("data") if kind == "webhook" else None,
+        more_label=more_label,
     )
     try:
         response = netguard.post(url, body, headers=headers)
