@@ -28,6 +28,7 @@ from accord.tenancy.access import (
 from accord.web.pages import form_page
 
 from . import compose, inbound, selectors, services, webhooks
+from . import events as event_catalogue
 from .forms import (
     ChannelConfigForm,
     ObligationSendForm,
@@ -466,7 +467,15 @@ def webhooks_list(request):
     return render(
         request,
         "comms/webhooks.html",
-        {"rows": rows, "nav_active": "communication", "events": services.KNOWN_EVENTS},
+        {
+            "rows": rows,
+            "nav_active": "communication",
+            "events": services.KNOWN_EVENTS,
+            "catalogue": [
+                (event, json.dumps(event.schema(), indent=2, ensure_ascii=False))
+                for event in event_catalogue.EVENTS.values()
+            ],
+        },
     )
 
 
