@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from dateutil.rrule import rrulestr
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -31,6 +31,7 @@ from .models import (
     ChannelConfig,
     ChannelKind,
     CommsSettings,
+    DeliveryCircuit,
     Event,
     Notification,
     Obligation,
@@ -717,6 +718,19 @@ def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
     audit_event(actor.user, message, "retry")
     message.refresh_from_db()
     return message
+
+
+def delivery_circuit_retry(*, actor, circuit: DeliveryCircuit) -> int:
+    """Retry every failed, dead or waiting message of one delivery route now (admins only).
+    Returns how many messages were queued."""
+    from . import delivery
+
+    if not actor.is_admin or circuit.organization_id != actor.organization_id:
+        raise PermissionDenied(_("Only an administrator can retry an organisation's messages."))
+    with transaction.atomic():
+        count = delivery.retry_route(circuit)
+        audit_event(actor.user, circuit, "retry_failed", {"messages": count})
+    return count
 
 
 # --- outgoing event webhooks ----------------------------------------------------------------
