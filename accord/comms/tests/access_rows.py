@@ -131,8 +131,9 @@ def outbox_message(world, project):
 
 
 def delivery_circuit(world, project):
+    key = f"channel:{project.pk}"  # one route per call, even twice in one organisation
     circuit = DeliveryCircuit.objects.create(
-        organization=project.organization, key="smtp", label="Mail server", state="open"
+        organization=project.organization, key=key, label="Mail server", state="open"
     )
     OutboxMessage.objects.create(
         organization=project.organization,
@@ -140,7 +141,7 @@ def delivery_circuit(world, project):
         subject="s",
         status="failed",
         attempts=5,
-        circuit_key="smtp",
+        circuit_key=key,
     )
     return circuit
 
