@@ -23,6 +23,9 @@ from accord.comms.models import (
 from accord.comms.tests.conftest import _Sink, free_port
 from accord.lib import crypto
 
+# The outbox page: a constant number of queries however many routes (one for the routes and their counts).
+QUERIES_OUTBOX_PAGE = 6
+
 
 class RestartableSMTP:
     def __init__(self):
@@ -283,3 +286,36 @@ def test_retry_all_failed_through_the_api(world, smtp, django_capture_on_commit_
     assert len(smtp.sink.messages) == circuits.failure_threshold()
     assert world.api(world.manager).post(f"/api/v1/outbox/channels/{circuit.pk}/retry").status_code == 403
     assert world.api(world.outsider).post(f"/api/v1/outbox/channels/{circuit.pk}/retry").status_code == 404
+
+
+def _routes(world, rows):
+    for n in range(rows):
+        DeliveryCircuit.objects.create(
+            organization=world.org, key=f"channel:{n}", label=f"Channel {n}", state="open"
+        )
+        OutboxMessage.objects.create(
+            organization=world.org,
+            recipient="x@example.com",
+            subject="s",
+            status="failed",
+            circuit_key=f"channel:{n}",
+        )
+
+
+@pytest.mark.parametrize("rows", [2, 50])
+def test_channel_list_query_count(world, rows, django_assert_num_queries):
+    _routes(world, rows)
+    api = world.api(world.admin)
+    with django_assert_num_queries(4):  # authentication, then the routes with their counts
+        listed = api.get("/api/v1/outbox/channels").json()
+    assert len(listed) == rows and {c["waiting_count"] for c in listed} == {1}
+
+
+@pytest.mark.parametrize("rows", [2, 50])
+def test_outbox_page_query_count(world, rows, django_assert_num_queries):
+    _routes(world, rows)
+    client = world.http(world.admin)
+    client.get("/communication/outbox/")  # warm the session
+    with django_assert_num_queries(QUERIES_OUTBOX_PAGE):
+        page = client.get("/communication/outbox/")
+    assert page.content.decode().count("/retry/") == rows
