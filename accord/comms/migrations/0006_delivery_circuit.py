@@ -5,52 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comms', '0005_mask_one_time_links_in_stored_messages'),
-        ('projects', '0004_action_item_partial_index'),
-        ('tenancy', '0002_two_factor_token_scopes'),
+        ("comms", "0005_mask_one_time_links_in_stored_messages"),
+        ("projects", "0004_action_item_partial_index"),
+        ("tenancy", "0002_two_factor_token_scopes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeliveryCircuit',
+            name="DeliveryCircuit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('key', models.CharField(max_length=60)),
-                ('label', models.CharField(max_length=300, verbose_name='channel')),
-                ('state', models.CharField(choices=[('closed', 'Working'), ('open', 'Down, waiting'), ('probing', 'Down, trying one message')], default='closed', max_length=10, verbose_name='state')),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('failed_probes', models.PositiveIntegerField(default=0)),
-                ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='down since')),
-                ('next_probe_at', models.DateTimeField(blank=True, null=True, verbose_name='next try')),
-                ('probe_started_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("key", models.CharField(max_length=60)),
+                ("label", models.CharField(max_length=300, verbose_name="channel")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("closed", "Working"),
+                            ("open", "Down, waiting"),
+                            ("probing", "Down, trying one message"),
+                        ],
+                        default="closed",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("failed_probes", models.PositiveIntegerField(default=0)),
+                ("opened_at", models.DateTimeField(blank=True, null=True, verbose_name="down since")),
+                ("next_probe_at", models.DateTimeField(blank=True, null=True, verbose_name="next try")),
+                ("probe_started_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
             ],
             options={
-                'verbose_name': 'delivery channel',
-                'verbose_name_plural': 'delivery channels',
-                'ordering': ['label', 'id'],
+                "verbose_name": "delivery channel",
+                "verbose_name_plural": "delivery channels",
+                "ordering": ["label", "id"],
             },
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='circuit_key',
+            model_name="outboxmessage",
+            name="circuit_key",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(fields=['organization', 'circuit_key', 'status'], name='outbox_org_circuit_idx'),
+            model_name="outboxmessage",
+            index=models.Index(
+                fields=["organization", "circuit_key", "status"], name="outbox_org_circuit_idx"
+            ),
         ),
         migrations.AddField(
-            model_name='deliverycircuit',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization', verbose_name='organisation'),
+            model_name="deliverycircuit",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenancy.organization",
+                verbose_name="organisation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deliverycircuit',
-            constraint=models.UniqueConstraint(fields=('organization', 'key'), name='deliverycircuit_org_key_uniq'),
+            model_name="deliverycircuit",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "key"), name="deliverycircuit_org_key_uniq"
+            ),
         ),
     ]
