@@ -18,6 +18,8 @@ from http import HTTPStatus
 from ninja import NinjaAPI
 from ninja.constants import NOT_SET
 
+from accord.comms import events as event_catalogue
+
 # Operations any signed-in member may call whatever their role (client contacts included):
 # their only refusals are 401 and, with a parameter, 404/422.
 OPEN_TO_EVERY_ROLE = frozenset({"me"})
@@ -89,6 +91,10 @@ class AccordAPI(NinjaAPI):
                     description = ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase)
                     details["responses"].setdefault(status, {"description": description, "content": content})
                 details["responses"] = dict(sorted(details["responses"].items()))
+        # What subscribers of event webhooks receive: one schema and one webhook per event.
+        event_schemas, webhooks = event_catalogue.openapi_webhooks()
+        schema["components"].setdefault("schemas", {}).update(event_schemas)
+        schema["webhooks"] = webhooks
         return schema
 
 

@@ -29,6 +29,7 @@ from . import obligations as obligations_mod
 from . import selectors, services
 from .models import (
     CadenceKind,
+    DeliveryCircuit,
     Obligation,
     OutboxMessage,
     OutboxStatus,
@@ -169,6 +170,23 @@ class OutboxOut(Schema):
     sent_at: dt.datetime | None
     idempotency_key: str
     created_at: dt.datetime
+
+
+class DeliveryChannelOut(Schema):
+    id: int
+    key: str
+    label: str
+    state: str
+    consecutive_failures: int
+    opened_at: dt.datetime | None
+    next_probe_at: dt.datetime | None
+    last_error: str
+    waiting_count: int
+    dead_count: int
+
+
+class RetriedOut(Schema):
+    retried: int
 
 
 class OutboxPage(Schema):
@@ -322,6 +340,29 @@ def project_compliance(request, project_id: int):
 def outbox_list(request, filters: Query[OutboxFilters], page: Query[PageQuery]):
     member = require_admin(request.auth)
     return keyset_page(selectors.outbox_list(member.organization_id, status=filters.status or ""), page)
+
+
+@router.get(
+    "/outbox/channels",
+    response={200: list[DeliveryChannelOut], **ERRORS},
+    summary="Delivery channels' health",
+)
+def outbox_channel_list(request):
+    member = require_admin(request.auth)
+    return list(selectors.circuit_list(member.organization_id))
+
+
+@router.post(
+    "/outbox/channels/{channel_id}/retry",
+    response={200: RetriedOut, **ERRORS},
+    summary="Retry all failed messages of a channel",
+)
+def outbox_channel_retry(request, channel_id: int):
+    member = request.auth
+    require_team(member)
+    circuit = org_get(member, DeliveryCircuit.objects.all(), channel_id)
+    require_admin(member)
+    return {"retried": services.delivery_circuit_retry(actor=member, circuit=circuit)}
 
 
 @router.post("/outbox/{message_id}/retry", response={200: OutboxOut, **ERRORS}, summary="Retry now")

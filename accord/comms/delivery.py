@@ -23,14 +23,15 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.lib import netguard
 
 from . import providers
-from .models import ChannelConfig, ChannelKind, OutboxMessage, OutboxStatus
+from .models import ChannelConfig, ChannelKind, CircuitState, DeliveryCircuit, OutboxMessage, OutboxStatus
 from .providers import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -43,10 +44,6 @@ def _setting(name: str, default: int) -> int:
     if raw:
         return int(raw)
     return int(getattr(settings, name, default))
-
-
-def max_attempts() -> int:
-    return _setting("ACCORD_OUTBOX_MAX_ATTEMPTS", 8)
 
 
 def lease_seconds() -> int:
@@ -255,6 +252,8 @@ def send_http(message: OutboxMessage) -> None:
     else:
         raise DeliveryError("The channel or subscription was deleted", permanent=True)
     payload = message.payload or {}
+    with translation.override(message.organization.default_language or settings.LANGUAGE_CODE):
+        more_label = gettext("full text")
     url, body, headers = providers.build_request(
         kind,
         url=url,
@@ -264,6 +263,7 @@ def send_http(message: OutboxMessage) -> None:
         link=payload.get("link", ""),
         msg_id=message.idempotency_key,
         data=payload.get("data") if kind == "webhook" else None,
+        more_label=more_label,
     )
     try:
         response = netguard.post(url, body, headers=headers)
@@ -320,24 +320,72 @@ def _schedule_retry(message: OutboxMessage) -> None:
     transaction.on_commit(lambda: deliver_message.using(run_after=when).enqueue(message.pk), robust=True)
 
 
-def record_failure(message: OutboxMessage, error: str, *, permanent: bool) -> None:
+def route_of(message: OutboxMessage) -> tuple[str, str]:
+    """The delivery route of a message — (circuit key, label) — or ("", "") when it has none left
+    (its channel or subscription was deleted: that failure is the message's own)."""
+    if message.channel == "email":
+        config = message.channel_config if message.channel_config_id else org_smtp(message.organization_id)
+        if config is not None:
+            return f"smtp:{config.pk}", config.name
+        return "smtp", str(_("The mail server"))
+    if message.subscription_id:
+        return f"subscription:{message.subscription_id}", message.subscription.url
+    if message.channel_config_id:
+        return f"channel:{message.channel_config_id}", message.channel_config.name
+    return "", ""
+
+
+def record_failure(
+    message: OutboxMessage, error: str, *, permanent: bool, label: str = "", probe: bool = False
+) -> None:
+    """A failed attempt. A transient failure counts against the message's route (which may open
+    it); the message then waits for the route's next probe, or backs off on a route that works.
+    It is given up only for a permanent error or once older than ``circuits.max_age()``."""
+    from . import circuits
+
     message.last_error = error[:2000]
-    if permanent or message.attempts >= max_attempts():
-        message.status = OutboxStatus.DEAD
-        message.next_attempt_at = None
-    else:
-        message.status = OutboxStatus.FAILED
-        message.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(message.attempts))
+    now = timezone.now()
     with transaction.atomic():
+        circuit = None
+        counts = bool(message.circuit_key) and not permanent and not circuits.is_alert(message)
+        if counts:
+            circuit = circuits.record_route_failure(
+                message, key=message.circuit_key, label=label, error=message.last_error, probe=probe
+            )
+        elif probe and message.circuit_key:
+            # A refusal of this one message says nothing about the route: let another probe.
+            circuit = DeliveryCircuit.objects.filter(
+                organization_id=message.organization_id, key=message.circuit_key
+            ).first()
+            if circuit is not None:
+                circuits.give_back_probe(circuit)
+        route_down = circuit is not None and circuit.state != CircuitState.CLOSED
+        too_old = message.created_at is not None and message.created_at < now - circuits.max_age()
+        if permanent or too_old:
+            message.status = OutboxStatus.DEAD
+            message.next_attempt_at = None
+        else:
+            message.status = OutboxStatus.FAILED
+            if route_down and circuit.next_probe_at:
+                message.next_attempt_at = max(circuit.next_probe_at, now)
+            else:
+                message.next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts))
         message.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
         if message.status == OutboxStatus.DEAD:
-            _alert_dead(message)
+            # An outage has its own single notice; a notice's own mail never raises another.
+            if not circuits.is_alert(message) and not (too_old and route_down):
+                _alert_dead(message)
         else:
             _schedule_retry(message)
 
 
 def record_success(message: OutboxMessage) -> None:
+    from . import circuits
+
     with transaction.atomic():
+        circuits.record_route_success(
+            message.organization_id, message.circuit_key, exclude_message_id=message.pk
+        )
         message.status = OutboxStatus.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
@@ -364,19 +412,41 @@ def deliver(message_id: int) -> OutboxMessage | None:
     if delivery_paused():
         logger.info("delivery paused: message=%s left for later", message_id)
         return None
+    from . import circuits
+
+    peek = (
+        OutboxMessage.objects.select_related("channel_config", "subscription")
+        .filter(pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED])
+        .first()
+    )
+    if peek is None:
+        return None
+    key, label = route_of(peek)
+    verdict, circuit = circuits.gate(peek.organization_id, key)
+    if verdict == circuits.WAIT:
+        # Its route is down: the message waits for the probe, it is not tried (nor failed).
+        circuits.park(peek, circuit)
+        logger.info("delivery message=%s waits: route %s is down", message_id, key)
+        return None
+    probe = verdict == circuits.PROBE
     message = claim(message_id)
     if message is None:
+        if probe:
+            circuits.give_back_probe(circuit)
         return None
+    if message.circuit_key != key:
+        message.circuit_key = key
+        OutboxMessage.objects.filter(pk=message.pk).update(circuit_key=key)
     started = time.monotonic()
     try:
         send(message)
     except DeliveryError as exc:
-        record_failure(message, str(exc), permanent=exc.permanent)
+        record_failure(message, str(exc), permanent=exc.permanent, label=label, probe=probe)
         _log_delivery(message, started)
         return message
     except Exception as exc:  # a bug or an unexpected answer: recorded and retried, never lost
         logger.exception("Delivering outbox message %s failed", message.pk)
-        record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False)
+        record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False, label=label, probe=probe)
         _log_delivery(message, started)
         return message
     record_success(message)
@@ -406,6 +476,36 @@ def retry_now(message: OutboxMessage) -> None:
         pk=message.pk, status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.PENDING]
     ).update(status=OutboxStatus.PENDING, next_attempt_at=None, attempts=0, updated_at=timezone.now())
     transaction.on_commit(lambda: deliver_message.enqueue(message.pk), robust=True)
+
+
+def retry_route(circuit: DeliveryCircuit) -> int:
+    """Make every waiting, failed or dead message of a route due now and queue them (the admin's
+    "retry all failed"); a route that is down is probed at once. Returns how many."""
+    from .tasks import deliver_message
+
+    now = timezone.now()
+    ids = list(
+        OutboxMessage.objects.filter(
+            organization_id=circuit.organization_id,
+            circuit_key=circuit.key,
+            status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.DEAD],
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    OutboxMessage.objects.filter(pk__in=ids).update(
+        status=OutboxStatus.PENDING, next_attempt_at=None, attempts=0, updated_at=now
+    )
+    DeliveryCircuit.objects.filter(pk=circuit.pk, state=CircuitState.OPEN).update(
+        next_probe_at=now, updated_at=now
+    )
+
+    def enqueue():
+        for pk in ids:
+            deliver_message.enqueue(pk)
+
+    transaction.on_commit(enqueue, robust=True)
+    return len(ids)
 
 
 def _queued_message_ids() -> set[int]:

@@ -249,7 +249,7 @@ def _log_interaction(
 ):
     from accord.crm.models import Direction, Interaction
 
-    from .services import interaction_logged
+    from .services import interaction_event, interaction_logged
 
     interaction = Interaction.objects.create(
         organization_id=inbound.organization_id,
@@ -269,6 +269,7 @@ def _log_interaction(
         interaction.contacts.set(contacts)
     audit_create(actor, interaction)
     interaction_logged(interaction)
+    interaction_event(interaction, contacts or [])
     inbound.interaction = interaction
     inbound.client = client
     inbound.project = project

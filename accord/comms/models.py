@@ -54,6 +54,9 @@ class OutboxMessage(TenantModel):
     # One-time secrets of the message (sign-in, invitation, survey links), encrypted. The stored
     # bodies carry a mask in their place; only the mail actually sent has them (``unmask``).
     secrets_encrypted = models.TextField(blank=True)
+    # The delivery route it goes by (``DeliveryCircuit.key``), set when it is first tried: the
+    # messages an outage held back are found by it when the route recovers.
+    circuit_key = models.CharField(max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("outgoing message")
@@ -65,6 +68,7 @@ class OutboxMessage(TenantModel):
             models.Index(
                 fields=["organization", "related_type", "related_id"], name="outbox_org_related_idx"
             ),
+            models.Index(fields=["organization", "circuit_key", "status"], name="outbox_org_circuit_idx"),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +95,45 @@ class OutboxMessage(TenantModel):
         if not self.idempotency_key:
             self.idempotency_key = f"msg_{uuid.uuid4().hex}"
         super().save(*args, **kwargs)
+
+
+class CircuitState(models.TextChoices):
+    CLOSED = "closed", _("Working")
+    OPEN = "open", _("Down, waiting")
+    PROBING = "probing", _("Down, trying one message")
+
+
+class DeliveryCircuit(TenantModel):
+    """The health of one delivery route of an organisation: its SMTP server (the installation's
+    or its own), an IM channel or a webhook subscription.
+
+    After several failures in a row the route is open: its messages wait instead of being tried,
+    one message probes it after a cool-down that doubles each time, and the first success closes
+    it and releases what waited. Admins hear once when it goes down and once when it recovers.
+    """
+
+    key = models.CharField(max_length=60)
+    label = models.CharField(_("channel"), max_length=300)
+    state = models.CharField(
+        _("state"), max_length=10, choices=CircuitState.choices, default=CircuitState.CLOSED
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failed_probes = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(_("down since"), null=True, blank=True)
+    next_probe_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    probe_started_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery channel")
+        verbose_name_plural = _("delivery channels")
+        ordering = ["label", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="deliverycircuit_org_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class OutboxAttachment(TenantModel):

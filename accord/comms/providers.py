@@ -97,6 +97,68 @@ def standard_webhook_verify(secret: str, headers: dict, body: bytes, *, toleranc
 
 # --- payloads ---------------------------------------------------------------------------------
 
+# Each platform's documented size limit, and what it counts:
+# * Slack: a section block's text at most 3,000 characters, a header's 150, the top-level
+#   ``text`` 40,000 (Block Kit reference). Characters are counted as JavaScript does (UTF-16
+#   code units), so an emoji outside the BMP counts twice.
+# * Teams: the whole request at most about 28 KB (Workflows / incoming webhooks); 28,000 bytes.
+# * WeCom: markdown ``content`` at most 4,096 bytes of UTF-8 (text messages: 2,048).
+# * DingTalk: markdown ``text`` at most 20,000 bytes of UTF-8.
+# * Feishu / Lark: the request body at most 20 KB; 20,000 bytes.
+# * Generic webhook: Accord's own limit, a request body of at most 65,536 bytes.
+SLACK_SECTION_CHARS = 3000
+SLACK_HEADER_CHARS = 150
+SLACK_TEXT_CHARS = 40000
+TEAMS_BODY_BYTES = 28000
+WECOM_MARKDOWN_BYTES = 4096
+DINGTALK_MARKDOWN_BYTES = 20000
+FEISHU_BODY_BYTES = 20000
+WEBHOOK_BODY_BYTES = 65536
+TITLE_CHARS = 200
+
+
+def utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def json_bytes(payload) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn: ``&``, ``<`` and ``>`` are control characters and must be sent as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def html_escape(text: str) -> str:
+    """WeCom and DingTalk markdown render HTML tags (``<font>``, ``<@userid>`` mentions): a
+    message's own text must not become markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit(text: str, render, measure, limit: int):
+    """``render(prefix, cut)`` with the longest prefix of ``text`` whose rendering measures within
+    ``limit``; ``cut`` tells render to end with the "full text" link.
+
+    The text is cut on code points before it is escaped, so neither a character nor an escape
+    entity is ever split, and the measure is taken on the final rendering (escapes, link and
+    JSON quoting included)."""
+    whole = render(text, False)
+    if measure(whole) <= limit:
+        return whole
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(render(text[:middle].rstrip(), True)) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return render(text[:low].rstrip(), True)
+
 
 def build_request(
     kind: str,
@@ -109,56 +171,112 @@ def build_request(
     msg_id: str = "",
     data: dict | None = None,
     now: float | None = None,
+    more_label: str = "full text",
 ):
-    """(url, body bytes, headers) for one message to a provider."""
+    """(url, body bytes, headers) for one message to a provider.
+
+    The text is escaped per the platform's rules and, if it would pass the platform's limit, cut
+    there; a cut text ends with "… full text: <link>" to the item in Accord, within the limit."""
     now = time.time() if now is None else now
-    headers: dict[str, str] = {"Content-Type": "application/json"}
-    full = f"{text}\n\n{link}".strip() if link else text
+    headers: dict[str, str] = {"Content-Type": "application/json; charset=utf-8"}
+    title = title[:TITLE_CHARS] if kind != "slack" else title[:SLACK_HEADER_CHARS]
+
+    def tail(cut: bool, link_text: str) -> str:
+        if cut:
+            return f"…\n{more_label}: {link_text}" if link else "…"
+        return f"\n\n{link_text}" if link else ""
+
     if kind == "slack":
-        blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}] if title else []
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (full or title)[:3000]}})
-        payload: dict = {"text": f"{title}\n{full}".strip(), "blocks": blocks}
+        slack_link = f"<{link}>" if link else ""
+
+        def render(part: str, cut: bool) -> str:
+            return (slack_escape(part) + tail(cut, slack_link)).strip() if (part or link or cut) else ""
+
+        section = fit(text, render, utf16_len, SLACK_SECTION_CHARS) or slack_escape(title)
+        blocks = [{"type": "header", "text": {"type": "plain_text", "text": title}}] if title else []
+        if section:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
+        fallback = f"{slack_escape(title)}\n{section}".strip()[:SLACK_TEXT_CHARS]
+        payload: dict = {"text": fallback, "blocks": blocks}
     elif kind == "teams":
-        body = [{"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True}]
-        if text:
-            body.append({"type": "TextBlock", "text": text, "wrap": True})
-        card: dict = {
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "type": "AdaptiveCard",
-            "version": "1.4",
-            "body": body,
-        }
-        if link:
-            card["actions"] = [{"type": "Action.OpenUrl", "title": "Accord", "url": link}]
-        payload = {
-            "type": "message",
-            "attachments": [
-                {
-                    "contentType": "application/vnd.microsoft.card.adaptive",
-                    "contentUrl": None,
-                    "content": card,
-                }
-            ],
-        }
+
+        def render(part: str, cut: bool) -> dict:
+            body = [{"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True}]
+            shown = part + (tail(True, f"[{link}]({link})") if cut else "")
+            if shown:
+                body.append({"type": "TextBlock", "text": shown, "wrap": True})
+            card: dict = {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": body,
+            }
+            if link:
+                card["actions"] = [{"type": "Action.OpenUrl", "title": "Accord", "url": link}]
+            return {
+                "type": "message",
+                "attachments": [
+                    {
+                        "contentType": "application/vnd.microsoft.card.adaptive",
+                        "contentUrl": None,
+                        "content": card,
+                    }
+                ],
+            }
+
+        payload = fit(text, render, lambda p: len(json_bytes(p)), TEAMS_BODY_BYTES)
     elif kind == "wecom":
-        content = f"**{title}**\n{full}".strip()
-        payload = {"msgtype": "markdown", "markdown": {"content": content[:4000]}}
-    elif kind == "dingtalk":
+        head = f"**{html_escape(title)}**\n" if title else ""
+
+        def render(part: str, cut: bool) -> str:
+            return (head + html_escape(part) + tail(cut, link)).strip()
+
         payload = {
             "msgtype": "markdown",
-            "markdown": {"title": title[:100], "text": f"### {title}\n\n{full}"},
+            "markdown": {"content": fit(text, render, utf8_len, WECOM_MARKDOWN_BYTES)},
+        }
+    elif kind == "dingtalk":
+        head = f"### {html_escape(title)}\n\n"
+
+        def render(part: str, cut: bool) -> str:
+            return head + html_escape(part) + tail(cut, link)
+
+        payload = {
+            "msgtype": "markdown",
+            "markdown": {"title": title[:100], "text": fit(text, render, utf8_len, DINGTALK_MARKDOWN_BYTES)},
         }
         if secret:
             ts = int(now * 1000)
             sep = "&" if "?" in url else "?"
             url = f"{url}{sep}timestamp={ts}&sign={quote_plus(dingtalk_sign(secret, ts))}"
     elif kind == "feishu":
-        payload = {"msg_type": "text", "content": {"text": f"{title}\n{full}".strip()}}
+        signed: dict = {}
         if secret:
             ts = int(now)
-            payload = {"timestamp": str(ts), "sign": feishu_sign(secret, ts), **payload}
+            signed = {"timestamp": str(ts), "sign": feishu_sign(secret, ts)}
+
+        def render(part: str, cut: bool) -> dict:
+            return {
+                **signed,
+                "msg_type": "text",
+                "content": {"text": f"{title}\n{part}{tail(cut, link)}".strip()},
+            }
+
+        payload = fit(text, render, lambda p: len(json_bytes(p)), FEISHU_BODY_BYTES)
     elif kind == "webhook":
-        payload = data if data is not None else {"type": "message", "title": title, "text": text, "url": link}
+        if data is not None:
+            payload = data
+        else:
+
+            def render(part: str, cut: bool) -> dict:
+                return {
+                    "type": "message",
+                    "title": title,
+                    "text": part + (tail(cut, link) if cut else ""),
+                    "url": link,
+                }
+
+            payload = fit(text, render, lambda p: len(json_bytes(p)), WEBHOOK_BODY_BYTES)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         ts = int(now)
         headers.update(
@@ -171,7 +289,7 @@ def build_request(
         return url, body, headers
     else:
         raise DeliveryError(f"Unknown channel kind {kind!r}", permanent=True)
-    return url, json.dumps(payload, ensure_ascii=False).encode(), headers
+    return url, json_bytes(payload), headers
 
 
 # Slack's documented error answers: the only body text kept in an error (anything else a

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accord.lib.dates import week_bounds
 
 from .models import (
     ChannelConfig,
+    DeliveryCircuit,
     InboundAttachment,
     InboundMessage,
     InboundStatus,
     Obligation,
     ObligationStatus,
     OutboxMessage,
+    OutboxStatus,
     PlanItem,
     Responsibility,
     WebhookSubscription,
@@ -78,6 +81,32 @@ def outbox_list(organization_id: int, *, status: str = "") -> QuerySet[OutboxMes
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def circuit_list(organization_id: int) -> QuerySet[DeliveryCircuit]:
+    """The organisation's delivery routes that ever failed, with how many of their messages wait
+    or failed (to be retried) and how many were given up (dead)."""
+
+    def count(statuses):
+        rows = (
+            OutboxMessage.objects.filter(
+                organization_id=OuterRef("organization_id"), circuit_key=OuterRef("key"), status__in=statuses
+            )
+            .order_by()
+            .values("circuit_key")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rows), 0)
+
+    return (
+        DeliveryCircuit.objects.filter(organization_id=organization_id)
+        .annotate(
+            waiting_count=count([OutboxStatus.PENDING, OutboxStatus.FAILED]),
+            dead_count=count([OutboxStatus.DEAD]),
+        )
+        .order_by("label", "id")
+    )
 
 
 def channel_list(organization_id: int) -> QuerySet[ChannelConfig]:

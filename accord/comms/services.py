@@ -9,26 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets as _secrets
 from collections.abc import Iterable, Sequence
 
 from dateutil.rrule import rrulestr
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from pydantic import ValidationError as PydanticValidationError
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.lib import crypto, netguard
 
+from . import events as event_catalogue
 from .models import (
     CadenceKind,
     ChannelConfig,
     ChannelKind,
     CommsSettings,
+    DeliveryCircuit,
     Event,
     Notification,
     Obligation,
@@ -43,6 +46,8 @@ from .models import (
     WebhookSubscription,
     secret_mask,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _enqueue_delivery(message_id: int) -> None:
@@ -151,7 +156,15 @@ def notify(
 
 
 def event_emit(*, organization, name: str, payload: dict) -> Event:
-    """Record a domain event; subscribers' webhooks are queued in the same transaction."""
+    """Record a domain event; subscribers' webhooks are queued in the same transaction (and so
+    delivered only after it commits). ``name`` must be in the catalogue (``events.EVENTS``)."""
+    if name not in event_catalogue.EVENTS:
+        raise ValueError(f"Event {name!r} is not in the catalogue (accord/comms/events.py)")
+    try:
+        event_catalogue.check_payload(name, payload)
+    except PydanticValidationError:
+        # The action itself went through; the payload drifted from its documented schema.
+        logger.exception("Event %s has a payload that does not match its schema", name)
     event = Event.objects.create(organization=organization, name=name, payload=payload)
     from . import webhooks
 
@@ -170,6 +183,26 @@ def interaction_logged(interaction) -> list:
     from . import obligations
 
     return obligations.meet_for_interaction(interaction)
+
+
+def interaction_event(interaction, contacts) -> Event:
+    """Emit ``interaction.logged`` for a newly created interaction (same transaction)."""
+    return event_emit(
+        organization=interaction.client.organization,
+        name="interaction.logged",
+        payload={
+            "interaction_id": interaction.pk,
+            "client_id": interaction.client_id,
+            "project_id": interaction.project_id,
+            "kind": interaction.kind,
+            "channel": interaction.channel,
+            "direction": interaction.direction,
+            "occurred_at": interaction.occurred_at.isoformat(),
+            "summary": interaction.summary,
+            "contact_ids": [c.pk for c in contacts],
+            "source": interaction.source,
+        },
+    )
 
 
 def interactions_logged(interactions: list, *, contacts: dict[int, set[int]]) -> list:
@@ -209,21 +242,8 @@ def obligations_meet(*, project, channel: str, contacts=(), when=None, source=No
 
 RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
-# Events integrations may subscribe to (the names areas pass to ``event_emit``).
-KNOWN_EVENTS = {
-    "task.done": gettext_lazy("Task done"),
-    "milestone.completed": gettext_lazy("Milestone completed"),
-    "report.published": gettext_lazy("Status report published"),
-    "meeting.scheduled": gettext_lazy("Meeting scheduled"),
-    "minutes.published": gettext_lazy("Minutes published"),
-    "risk.raised": gettext_lazy("Risk raised"),
-    "risk.occurred": gettext_lazy("Risk occurred"),
-    "change_request.submitted": gettext_lazy("Change request submitted"),
-    "change_request.decided": gettext_lazy("Change request decided"),
-    "survey.answered": gettext_lazy("Survey answered"),
-    "need.created": gettext_lazy("Need recorded"),
-    "interaction.logged": gettext_lazy("Interaction logged"),
-}
+# Events integrations may subscribe to: the catalogue's names and labels.
+KNOWN_EVENTS = event_catalogue.choices()
 
 
 # --- communication plan -------------------------------------------------------------------
@@ -713,6 +733,19 @@ def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
     audit_event(actor.user, message, "retry")
     message.refresh_from_db()
     return message
+
+
+def delivery_circuit_retry(*, actor, circuit: DeliveryCircuit) -> int:
+    """Retry every failed, dead or waiting message of one delivery route now (admins only).
+    Returns how many messages were queued."""
+    from . import delivery
+
+    if not actor.is_admin or circuit.organization_id != actor.organization_id:
+        raise PermissionDenied(_("Only an administrator can retry an organisation's messages."))
+    with transaction.atomic():
+        count = delivery.retry_route(circuit)
+        audit_event(actor.user, circuit, "retry_failed", {"messages": count})
+    return count
 
 
 # --- outgoing event webhooks ----------------------------------------------------------------

@@ -25,6 +25,11 @@ urlpatterns = [
     path("communication/outbox/", views.outbox, name="outbox"),
     path("communication/outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
     path("communication/outbox/<int:pk>/retry/", views.outbox_retry, name="outbox_retry"),
+    path(
+        "communication/outbox/channels/<int:pk>/retry/",
+        views.outbox_channel_retry,
+        name="outbox_channel_retry",
+    ),
     path("communication/webhooks/", views.webhooks_list, name="webhooks"),
     path("communication/webhooks/new/", views.webhook_create, name="webhook_create"),
     path("communication/webhooks/<int:pk>/edit/", views.webhook_edit, name="webhook_edit"),

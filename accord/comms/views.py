@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,7 @@ from accord.tenancy.access import (
 from accord.web.pages import form_page
 
 from . import compose, inbound, selectors, services, webhooks
+from . import events as event_catalogue
 from .forms import (
     ChannelConfigForm,
     ObligationSendForm,
@@ -42,6 +44,7 @@ from .forms import (
 from .models import (
     ChannelConfig,
     ChannelKind,
+    DeliveryCircuit,
     InboundAttachment,
     InboundMessage,
     InboundStatus,
@@ -431,11 +434,36 @@ def outbox(request):
     if status not in OutboxStatus.values:
         status = ""
     rows = list(selectors.outbox_list(request.membership.organization_id, status=status)[:PAGE_SIZE])
+    circuits = list(selectors.circuit_list(request.membership.organization_id))
     return render(
         request,
         "comms/outbox.html",
-        {"rows": rows, "status": status, "statuses": OutboxStatus.choices, "nav_active": "communication"},
+        {
+            "rows": rows,
+            "circuits": circuits,
+            "status": status,
+            "statuses": OutboxStatus.choices,
+            "nav_active": "communication",
+        },
     )
+
+
+@team_required
+@require_POST
+def outbox_channel_retry(request, pk):
+    """Retry every failed message of one delivery route (admins)."""
+    circuit = org_get_for_admin(request.membership, DeliveryCircuit.objects.all(), pk)
+    count = services.delivery_circuit_retry(actor=request.membership, circuit=circuit)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d message of %(channel)s will be sent again now.",
+            "%(count)d messages of %(channel)s will be sent again now.",
+            count,
+        )
+        % {"count": count, "channel": circuit.label},
+    )
+    return redirect("comms:outbox")
 
 
 @team_required
@@ -466,7 +494,15 @@ def webhooks_list(request):
     return render(
         request,
         "comms/webhooks.html",
-        {"rows": rows, "nav_active": "communication", "events": services.KNOWN_EVENTS},
+        {
+            "rows": rows,
+            "nav_active": "communication",
+            "events": services.KNOWN_EVENTS,
+            "catalogue": [
+                (event, json.dumps(event.schema(), indent=2, ensure_ascii=False))
+                for event in event_catalogue.EVENTS.values()
+            ],
+        },
     )
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
-from accord.comms.services import interaction_logged
+from accord.comms.services import interaction_event, interaction_logged
 from accord.lib.dates import validate_plausible
 from accord.tenancy.models import TEAM_ROLES, Membership
 
@@ -305,6 +305,7 @@ def interaction_create(
     if contacts:
         audit_event(actor.user, interaction, "contacts", {"contacts": [c.display_name for c in contacts]})
     interaction_logged(interaction)
+    interaction_event(interaction, contacts)
     return interaction
 
 

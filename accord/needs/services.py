@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
+from accord.comms.services import event_emit
 
 from .models import Need, NeedStatus, NeedTask, Priority
 
@@ -90,6 +91,19 @@ def need_create(*, actor, project, tasks=None, status: str = NeedStatus.PROPOSED
         if tasks:
             _set_tasks(need, tasks)
         audit_create(actor, need)
+        event_emit(
+            organization=project.organization,
+            name="need.created",
+            payload={
+                "need_id": need.pk,
+                "project_id": project.pk,
+                "title": need.title,
+                "priority": need.priority,
+                "status": need.status,
+                "source_contact_id": need.source_contact_id,
+                "source_interaction_id": need.source_interaction_id,
+            },
+        )
     return need
 
 

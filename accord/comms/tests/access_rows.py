@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from accord.comms.models import (
     ChannelConfig,
+    DeliveryCircuit,
     InboundAttachment,
     InboundMessage,
     OutboxMessage,
@@ -32,7 +33,12 @@ API_ADMIN_LIST = {
 }
 API_ADMIN_OBJ = {**API_ADMIN_LIST, "outsider": 404}
 TABLES = ("comms.PlanItem", "comms.Obligation", "comms.Responsibility")
-ADMIN_TABLES = ("comms.ChannelConfig", "comms.WebhookSubscription", "comms.OutboxMessage")
+ADMIN_TABLES = (
+    "comms.ChannelConfig",
+    "comms.WebhookSubscription",
+    "comms.OutboxMessage",
+    "comms.DeliveryCircuit",
+)
 
 
 def plan_item(world, project):
@@ -122,6 +128,22 @@ def outbox_message(world, project):
     return OutboxMessage.objects.create(
         organization=project.organization, recipient="x@example.com", subject="s", status="dead", attempts=8
     )
+
+
+def delivery_circuit(world, project):
+    key = f"channel:{project.pk}"  # one route per call, even twice in one organisation
+    circuit = DeliveryCircuit.objects.create(
+        organization=project.organization, key=key, label="Mail server", state="open"
+    )
+    OutboxMessage.objects.create(
+        organization=project.organization,
+        recipient="x@example.com",
+        subject="s",
+        status="failed",
+        attempts=5,
+        circuit_key=key,
+    )
+    return circuit
 
 
 def inbound_message(world, project):
@@ -330,6 +352,15 @@ ROWS = [
         expect_other_project=ORG_OBJ_OTHER,
         tables=ADMIN_TABLES,
     ),
+    Row(
+        "comms:outbox_channel_retry",
+        method="POST",
+        make=delivery_circuit,
+        path=_url("comms:outbox_channel_retry"),
+        expect=ADMIN_POST,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
     Row("comms:webhooks", expect=ADMIN_LIST),
     Row("comms:webhook_create", expect=ADMIN_LIST),
     Row(
@@ -425,6 +456,15 @@ ROWS = [
         expect=API_READ,
     ),
     Row("GET /api/v1/outbox", expect=API_ADMIN_LIST),
+    Row("GET /api/v1/outbox/channels", expect=API_ADMIN_LIST),
+    Row(
+        "POST /api/v1/outbox/channels/{channel_id}/retry",
+        make=delivery_circuit,
+        path=lambda c: f"/api/v1/outbox/channels/{c.pk}/retry",
+        expect=API_ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
     Row(
         "POST /api/v1/outbox/{message_id}/retry",
         make=outbox_message,
@@ -491,6 +531,7 @@ _CLIENT_REFUSED_BEFORE_LOOKUP = {
     "POST /api/v1/projects/{project_id}/plan-items",
     "GET /api/v1/projects/{project_id}/compliance",
     "POST /api/v1/outbox/{message_id}/retry",
+    "POST /api/v1/outbox/channels/{channel_id}/retry",
     "DELETE /api/v1/webhook-subscriptions/{subscription_id}",
     "GET /api/v1/projects/{project_id}/responsibilities",
     "POST /api/v1/projects/{project_id}/responsibilities",

@@ -91,18 +91,25 @@ def test_per_org_smtp_channel_is_used(world, operator_allows_local_smtp, setting
     assert smtp_server.messages[0]["message"]["From"] == "Acme <team@acme.example>"
 
 
-def test_smtp_down_is_transient_then_dead_with_alert(world, settings):
+def test_smtp_down_is_transient_and_the_message_waits_instead_of_dying(world, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_PORT = 1
     settings.EMAIL_HOST = "127.0.0.1"
     message = services.outbox_email(organization=world.org, to="x@client.example", subject="Lost?", text="t")
-    for _ in range(delivery.max_attempts()):
+    for _ in range(12):
         OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=None)
         delivery.deliver(message.pk)
         message.refresh_from_db()
-    assert message.status == OutboxStatus.DEAD
-    assert message.attempts == delivery.max_attempts()
+    # Many attempts do not give a message up: only a permanent error or its age does.
+    assert message.status == OutboxStatus.FAILED
     assert "SMTP" in message.last_error
+    assert not Notification.objects.filter(organization=world.org, title__contains="Lost?").exists()
+
+
+def test_permanent_failure_is_dead_with_one_alert(world, http_receiver):
+    http_receiver.reply = (404, b"no_service")
+    message = _send(world, _channel(world, "slack", http_receiver.url), title="Lost?")
+    assert message.status == OutboxStatus.DEAD
     alerts = Notification.objects.filter(organization=world.org, title__contains="Lost?")
     assert {n.user for n in alerts} == {world.owner, world.admin}
 
