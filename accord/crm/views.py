@@ -406,6 +406,10 @@ def interaction_detail(request, pk):
             "interaction": interaction,
             "client": interaction.client,
             "contacts": list(interaction.contacts.order_by("last_name", "first_name", "id")),
+            # A mail's whole text, quoted history and signature included (the body has the reply).
+            "full_message": next(
+                iter(interaction.inbound_messages.order_by("id").values_list("body_text", flat=True)), ""
+            ),
             "history": audit_for(interaction)[:HISTORY_LIMIT],
             "nav_active": "clients",
         },
