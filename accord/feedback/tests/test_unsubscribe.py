@@ -54,6 +54,7 @@ def test_survey_mail_unsubscribes_with_one_click_and_the_next_survey_skips_the_c
     services.survey_send(actor=world.manager, survey=_survey(world), contacts=[world.contact, colleague])
     deliver_all()
     mail = _one_mail_to(raw_smtp, "li.na@client.example")
+    assert str(mail["Auto-Submitted"]) == "auto-generated"  # RFC 3834: no out-of-office answers
     assert str(mail["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
     assert str(mail["List-Id"]) == f"<surveys.{world.org.slug}.accord.example-domain>"
     path = _unsubscribe_path(mail)
