@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -218,6 +219,27 @@ def _header(msg, name: str) -> str:
         return str(raw[0]) if raw else ""
 
 
+QUOTED_NAME_RE = re.compile(r'\b(?:file)?name\s*=\s*"([^"]*)"', re.IGNORECASE)
+EXTENDED_NAME_RE = re.compile(r"\b(?:file)?name\*\s*=\s*([\w.:-]+)'[\w-]*'([^;\s]+)", re.IGNORECASE)
+
+
+def _attachment_name(part) -> str | None:
+    """The attachment's name; one in a GB-family charset (Outlook's ``name="=?gb2312?B?…?="``
+    or RFC 2231 ``filename*=gb2312''%D6%D0…``) is read as GB18030 like the text."""
+    raw = " ".join(_raw_header(part, name) for name in ("Content-Disposition", "Content-Type"))
+    for match in EXTENDED_NAME_RE.finditer(raw):
+        if mail_charset(match.group(1)) == "gb18030":
+            return _decode_bytes(unquote_to_bytes(match.group(2)), "gb18030")
+    if GB_ENCODED_WORD_RE.search(raw):
+        for match in QUOTED_NAME_RE.finditer(raw):
+            if GB_ENCODED_WORD_RE.search(match.group(1)):
+                return decode_header_text(match.group(1))
+    try:
+        return part.get_filename()
+    except (ValueError, TypeError, LookupError, UnicodeError):
+        return None
+
+
 def _safe_filename(name: str | None, index: int) -> str:
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
     name = re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name)[:200]
@@ -283,7 +305,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         except (ValueError, TypeError, AssertionError):
             parsed.notes.append(f"attachment {index} unreadable")
             continue
-        name = _safe_filename(part.get_filename(), index)
+        name = _safe_filename(_attachment_name(part), index)
         if len(data) > max_attachment_bytes():
             parsed.notes.append(f"{name} too large ({len(data)} bytes), not kept")
             continue

@@ -70,6 +70,34 @@ def test_quoted_printable_gbk_body_and_base64_html(world):
     assert GBK_ONLY in parse_mail(raw).text
 
 
+def _with_attachment(disposition: str) -> bytes:
+    return (
+        b"From: li.na@client.example\r\nTo: team@acme.example\r\nSubject: x\r\n"
+        b"Message-ID: <gbk-3@client.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        b'--b1\r\nContent-Type: text/plain; charset="gb2312"\r\n\r\nsee attachment\r\n'
+        b"--b1\r\nContent-Type: application/pdf\r\n"
+        + disposition.encode()
+        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(b"%PDF-1.4 x")
+        + b"\r\n--b1--\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        f'Content-Disposition: attachment; filename="{_b64_word("王祎合同.pdf", "gb2312")}"',
+        "Content-Disposition: attachment; filename*=gb2312''"
+        + "".join(f"%{b:02X}" for b in "王祎合同.pdf".encode("gbk")),
+    ],
+    ids=["rfc2047", "rfc2231"],
+)
+def test_gbk_attachment_names_labelled_gb2312(disposition):
+    [(name, mimetype, data)] = parse_mail(_with_attachment(disposition)).attachments
+    assert (name, mimetype, data) == ("王祎合同.pdf", "application/pdf", b"%PDF-1.4 x")
+
+
 # --- replies keep only their new text ------------------------------------------------------------
 
 GMAIL_ZH = (
