@@ -13,6 +13,9 @@ from accord.tenancy.models import Role
 from accord.tenancy.services import api_token_create
 from accord.testing import factories as f
 
+# raw_smtp / raw_smtp_7bit: real SMTP servers that keep each mail's envelope and raw bytes.
+pytest_plugins = ["accord.testing.mailserver"]
+
 
 @dataclass
 class World:

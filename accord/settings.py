@@ -290,6 +290,8 @@ EMAIL_USE_TLS = env_bool("ACCORD_SMTP_STARTTLS", False)
 EMAIL_USE_SSL = env_bool("ACCORD_SMTP_SSL", False)
 EMAIL_TIMEOUT = env_int("ACCORD_SMTP_TIMEOUT", 15)
 DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "Accord <accord@localhost>")
+# The List-Id namespace of bulk mail (RFC 2919): <surveys.ORGSLUG.THIS>; the BASE_URL's host if empty.
+ACCORD_LIST_ID_DOMAIN = env_str("ACCORD_LIST_ID_DOMAIN", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: the django-tasks API, on the database by default, on RQ with REDIS_URL.

@@ -134,6 +134,7 @@ def obligation_send(
                 reply_to=services.project_reply_address(project),
                 related=obligation,
                 project=project,
+                auto_submitted="",  # the manager's own message, answered like any personal mail
             )
             detail = {"to": ", ".join(c.email for c in recipients)}
         else:

@@ -16,11 +16,13 @@ import re
 import smtplib
 import time
 from datetime import timedelta
+from email import encoders
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -36,6 +38,7 @@ from .providers import DeliveryError
 
 logger = logging.getLogger(__name__)
 
+DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 IM_KINDS = {"slack", "teams", "wecom", "dingtalk", "feishu", "webhook"}
 
 
@@ -96,8 +99,59 @@ class _PinnedSMTPSSL(smtplib.SMTP_SSL):
         return super()._get_socket(self._pinned_address, port, timeout)
 
 
-class GuardedSMTPBackend(SMTPBackend):
-    """Django's SMTP backend for an organisation's own server: it connects only to the address
+def seven_bit(message) -> None:
+    """Re-encode every 8-bit leaf part of ``message`` in place: text as quoted-printable, anything
+    else as base64 — for a server that does not offer 8BITMIME (RFC 6152)."""
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        cte = str(part.get("Content-Transfer-Encoding", "7bit")).strip().lower()
+        if cte in ("quoted-printable", "base64"):
+            continue
+        payload = part.get_payload()
+        if cte not in ("8bit", "binary") and (not isinstance(payload, str) or payload.isascii()):
+            continue
+        data = part.get_payload(decode=True) or b""
+        del part["Content-Transfer-Encoding"]
+        part.set_payload(data)
+        if part.get_content_maintype() == "text":
+            encoders.encode_quopri(part)
+        else:
+            encoders.encode_base64(part)
+
+
+class MimeAwareSMTPBackend(SMTPBackend):
+    """Django's SMTP backend that honours the server's 8BITMIME: with it, a message with 8-bit
+    text parts is announced ``BODY=8BITMIME`` on MAIL FROM; without it, those parts are sent
+    quoted-printable or base64, so only 7-bit data crosses the wire."""
+
+    def _send(self, email_message):
+        if not email_message.recipients():
+            return False
+        encoding = email_message.encoding or settings.DEFAULT_CHARSET
+        from_email = sanitize_address(email_message.from_email, encoding)
+        recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
+        message = email_message.message()
+        data = message.as_bytes(linesep="\r\n")
+        options = []
+        if not data.isascii():
+            self.connection.ehlo_or_helo_if_needed()
+            if self.connection.has_extn("8bitmime"):
+                options = ["BODY=8BITMIME"]
+            else:
+                seven_bit(message)
+                data = message.as_bytes(linesep="\r\n")
+        try:
+            self.connection.sendmail(from_email, recipients, data, mail_options=options)
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
+
+
+class GuardedSMTPBackend(MimeAwareSMTPBackend):
+    """The SMTP backend for an organisation's own server: it connects only to the address
     netguard checked for it."""
 
     def __init__(self, *, pinned_address: str, **kwargs):
@@ -114,6 +168,8 @@ def smtp_connection(config: ChannelConfig | None):
     """The installation's SMTP server (the operator's), or an organisation's own — checked like a
     webhook: a public address (unless the operator allows private ones) and an SMTP port."""
     if config is None:
+        if settings.EMAIL_BACKEND == DJANGO_SMTP_BACKEND:
+            return MimeAwareSMTPBackend(timeout=settings.EMAIL_TIMEOUT)
         return get_connection(timeout=settings.EMAIL_TIMEOUT)
     port = config.smtp_port or 25
     try:

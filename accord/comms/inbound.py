@@ -3,13 +3,16 @@ the triage list when the sender is unknown. Nothing that arrives is dropped sile
 
 from __future__ import annotations
 
+import codecs
 import email
+import email.header
 import email.policy
 import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +31,13 @@ logger = logging.getLogger(__name__)
 
 REPLY_RE = re.compile(r"reply\+([a-f0-9]{8,40})@", re.IGNORECASE)
 FALLBACK_CHARSETS = ("utf-8", "gb18030", "big5", "shift_jis", "latin-1")
+# Chinese Outlook and Foxmail label GBK text (镕, 祎, 喆 are not in GB 2312) as gb2312: every label
+# of the GB family is read as GB18030, which contains both.
+GB_LABELS = frozenset(
+    {"gb2312", "gb_2312", "gb_2312-80", "gb2312-80", "csgb2312", "euc-cn", "euccn", "x-euc-cn"}
+    | {"gbk", "x-gbk", "cp936", "ms936", "windows-936", "936", "chinese"}
+)
+GB_ENCODED_WORD_RE = re.compile(r"=\?(?:" + "|".join(re.escape(x) for x in sorted(GB_LABELS)) + r")\?", re.I)
 
 
 class InboundRejected(Exception):
@@ -53,6 +63,105 @@ class ParsedMail:
     recipients: list[str]
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    automatic: bool = False
+
+
+AUTOMATIC_PRECEDENCE = ("bulk", "junk", "list", "auto_reply")
+AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster")
+
+
+def is_automatic(headers, sender: str) -> bool:
+    """An out-of-office answer, another responder's mail (RFC 3834 ``Auto-Submitted`` other than
+    "no", ``X-Autoreply``, ``X-Autorespond``, ``Precedence: auto_reply/bulk/junk/list``) or a
+    delivery report (``multipart/report``, a mailer daemon): it must not open or answer a
+    request nor land on a client's timeline — answering it could start a mail loop."""
+
+    def value(name: str) -> str:
+        try:
+            return str(headers.get(name, "") or "").strip().lower()
+        except (TypeError, ValueError, LookupError, IndexError, AttributeError):
+            return ""
+
+    auto = value("Auto-Submitted").split(";", 1)[0].strip()
+    if auto and auto != "no":
+        return True
+    if value("Precedence") in AUTOMATIC_PRECEDENCE:
+        return True
+    if any(value(name) for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder")):
+        return True
+    if value("Content-Type").split(";", 1)[0].strip() == "multipart/report":
+        return True
+    local = (sender or "").split("@", 1)[0].lower()
+    return not sender or local in AUTOMATIC_SENDERS
+
+
+# Where a reply's quote of the earlier mail starts, besides what mail-parser-reply finds: Gmail's
+# Chinese "… 于2026年12月5日周六 05:09写道：", Foxmail's and QQ Mail's "原始邮件" divider, an
+# Outlook divider line of underscores.
+QUOTE_START_RE = re.compile(
+    r"^\s*(?:On .{1,200} wrote:|-{2,} *Original Message *-{2,}|-{2,} *原始邮件 *-{2,}|_{10,}|"
+    r"From: .{1,200}|发件人\s*[:：].{0,200}|.{0,200}于\s*\d{4}\s*年.{0,80}写道\s*[:：]?|"
+    r"在 .{1,200}写道\s*[:：]?)\s*$",
+    re.IGNORECASE,
+)
+
+SIGNATURE_MAX_LINES = 8
+
+
+def reply_text(text: str) -> str:
+    """The new part of an answer: without the quoted earlier mail below it and without the
+    signature, in English and Chinese (the whole mail is kept on the ``InboundMessage``)."""
+    from mailparser_reply.parser import EmailMessage
+
+    text = (text or "").replace("\r\n", "\n")
+    try:
+        parsed = EmailMessage(text=text, languages=["zh", "en"], keep_hyphen_lists=True).read()
+        first = parsed.replies[0] if parsed.replies else None
+        if first is None or first.headers:
+            body = text  # it starts with a quote: no new text of its own, nothing is cut
+        elif len(first.signatures.splitlines()) <= SIGNATURE_MAX_LINES:
+            body = first.body
+        else:
+            # "Thanks, …" opening a long paragraph is the message, not a signature.
+            body = first.full_body
+    except (re.error, IndexError, ValueError):
+        body = text
+    kept = []
+    for line in body.splitlines():
+        if QUOTE_START_RE.match(line):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept).strip() or text.strip()
+
+
+def mail_charset(label: str | None) -> str | None:
+    """The codec to read text labelled ``label`` with: GB18030 for the whole GB family."""
+    if not label:
+        return None
+    label = label.strip().strip('"').lower()
+    if label in GB_LABELS:
+        return "gb18030"
+    try:
+        if codecs.lookup(label).name in ("gb2312", "gbk"):
+            return "gb18030"
+    except LookupError:
+        pass
+    return label
+
+
+def decode_header_text(value: str) -> str:
+    """A raw header's text with its RFC 2047 encoded words decoded by ``mail_charset``."""
+    chunks = []
+    try:
+        parts = email.header.decode_header(value)
+    except (ValueError, LookupError, UnicodeError):
+        return value
+    for chunk, charset in parts:
+        if isinstance(chunk, str):  # no encoded word: the raw text (8-bit bytes surrogate-escaped)
+            chunk, charset = chunk.encode("ascii", "surrogateescape"), None
+        chunks.append(_decode_bytes(chunk, mail_charset(charset)))
+    return "".join(chunks)
 
 
 def _decode_bytes(data: bytes, declared: str | None) -> str:
@@ -67,6 +176,13 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
 
 
 def _part_text(part) -> str:
+    declared = part.get_content_charset()
+    if declared and mail_charset(declared) != declared.lower():
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except (ValueError, TypeError, AssertionError):
+            payload = b""
+        return _decode_bytes(payload, mail_charset(declared))
     try:
         content = part.get_content()
         if isinstance(content, str):
@@ -77,7 +193,17 @@ def _part_text(part) -> str:
     return _decode_bytes(payload, part.get_content_charset())
 
 
+def _raw_header(msg, name: str) -> str:
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
+
+
 def _header(msg, name: str) -> str:
+    raw = _raw_header(msg, name) if name in ("Subject", "From") else ""
+    if raw and GB_ENCODED_WORD_RE.search(raw):
+        return decode_header_text(raw)
     try:
         value = msg.get(name)
         return str(value) if value is not None else ""
@@ -91,6 +217,27 @@ def _header(msg, name: str) -> str:
             else [""]
         )
         return str(raw[0]) if raw else ""
+
+
+QUOTED_NAME_RE = re.compile(r'\b(?:file)?name\s*=\s*"([^"]*)"', re.IGNORECASE)
+EXTENDED_NAME_RE = re.compile(r"\b(?:file)?name\*\s*=\s*([\w.:-]+)'[\w-]*'([^;\s]+)", re.IGNORECASE)
+
+
+def _attachment_name(part) -> str | None:
+    """The attachment's name; one in a GB-family charset (Outlook's ``name="=?gb2312?B?…?="``
+    or RFC 2231 ``filename*=gb2312''%D6%D0…``) is read as GB18030 like the text."""
+    raw = " ".join(_raw_header(part, name) for name in ("Content-Disposition", "Content-Type"))
+    for match in EXTENDED_NAME_RE.finditer(raw):
+        if mail_charset(match.group(1)) == "gb18030":
+            return _decode_bytes(unquote_to_bytes(match.group(2)), "gb18030")
+    if GB_ENCODED_WORD_RE.search(raw):
+        for match in QUOTED_NAME_RE.finditer(raw):
+            if GB_ENCODED_WORD_RE.search(match.group(1)):
+                return decode_header_text(match.group(1))
+    try:
+        return part.get_filename()
+    except (ValueError, TypeError, LookupError, UnicodeError):
+        return None
 
 
 def _safe_filename(name: str | None, index: int) -> str:
@@ -134,6 +281,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         text="",
         date=date,
         recipients=recipients,
+        automatic=is_automatic(msg, sender),
     )
     try:
         body = msg.get_body(preferencelist=("plain", "html"))
@@ -157,7 +305,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         except (ValueError, TypeError, AssertionError):
             parsed.notes.append(f"attachment {index} unreadable")
             continue
-        name = _safe_filename(part.get_filename(), index)
+        name = _safe_filename(_attachment_name(part), index)
         if len(data) > max_attachment_bytes():
             parsed.notes.append(f"{name} too large ({len(data)} bytes), not kept")
             continue
@@ -260,7 +408,7 @@ def _log_interaction(
         direction=Direction.INBOUND,
         occurred_at=inbound.received_at,
         summary=(inbound.subject or inbound.body_text.strip().split("\n", 1)[0] or _("(no subject)"))[:300],
-        body=inbound.body_text[:100_000],
+        body=(reply_text(inbound.body_text) if channel == "email" else inbound.body_text)[:100_000],
         source=channel if channel != "email" else "email",
         external_id=inbound.message_id[:300],
         created_by=actor,
@@ -278,7 +426,10 @@ def _log_interaction(
     return interaction
 
 
-def _store(route: Route, parsed: ParsedMail) -> InboundMessage | None:
+def _store(route: Route, parsed: ParsedMail, *, automatic: bool = False) -> InboundMessage | None:
+    """Keep the message; on the route's client's timeline when it has one. An ``automatic`` one
+    (out of office, delivery report) is kept as discarded: it neither lands on a timeline nor
+    waits in triage."""
     with transaction.atomic():
         if InboundMessage.objects.filter(
             organization=route.organization, message_id=parsed.message_id
@@ -295,8 +446,8 @@ def _store(route: Route, parsed: ParsedMail) -> InboundMessage | None:
                     subject=parsed.subject,
                     body_text=parsed.text,
                     received_at=parsed.date,
-                    status=InboundStatus.TRIAGE,
-                    note="; ".join(parsed.notes)[:300],
+                    status=InboundStatus.DISCARDED if automatic else InboundStatus.TRIAGE,
+                    note="; ".join(([_("automatic reply")] if automatic else []) + parsed.notes)[:300],
                 )
         except IntegrityError:
             return None  # the same message arrived twice at once
@@ -324,8 +475,8 @@ def _store(route: Route, parsed: ParsedMail) -> InboundMessage | None:
 
 
 # Other apps take some mail themselves (support requests sent to a support address): a handler,
-# registered in ``AppConfig.ready()``, is called as ``handler(parsed, raw)`` and returns the rows
-# it filed (empty for a duplicate), or None to leave the message to the routing below.
+# registered in ``AppConfig.ready()``, is called as ``handler(parsed, raw, default_org=...)`` and
+# returns the rows it filed (empty for a duplicate), or None to leave the message to the routing below.
 MAIL_HANDLERS: list[str] = []
 
 
@@ -339,12 +490,14 @@ def mail_ingest(raw: bytes, *, default_org=None) -> list[InboundMessage]:
     created (empty when it was a duplicate)."""
     parsed = parse_mail(raw)
     for dotted in MAIL_HANDLERS:
-        handled = import_string(dotted)(parsed, raw)
+        handled = import_string(dotted)(parsed, raw, default_org=default_org)
         if handled is not None:
             return handled
     created = []
     for route in route_mail(parsed, default_org):
-        inbound = _store(route, parsed)
+        if parsed.automatic:
+            route = Route(route.organization)
+        inbound = _store(route, parsed, automatic=parsed.automatic)
         if inbound is not None:
             created.append(inbound)
     return created

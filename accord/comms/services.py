@@ -70,8 +70,16 @@ def outbox_email(
     project=None,
     alternatives: Iterable[tuple[str, str]] = (),
     secrets: Sequence[str] = (),
+    auto_submitted: str = "auto-generated",
 ) -> OutboxMessage:
     """Queue one e-mail (to one or more addresses) for delivery after the current transaction commits.
+
+    Every mail Accord writes itself (notifications, reminders, reports, invitations, surveys,
+    sign-in links) says ``Auto-Submitted: auto-generated`` (RFC 3834), so out-of-office replies
+    and other responders leave it alone; an automatic answer to a mail passes ``"auto-replied"``.
+    A mail a person wrote and sent by hand (a team member's answer to a support request, an
+    obligation's message the manager edited and sent) passes ``""``: it carries no such header
+    and is answered like any personal mail.
 
     ``attachments`` are ``(filename, content, mimetype)``; ``alternatives`` are further text
     parts ``(content, mimetype)`` next to the plain text and HTML in the multipart/alternative
@@ -81,6 +89,8 @@ def outbox_email(
     """
     recipients = [to] if isinstance(to, str) else list(to)
     message_headers = dict(headers or {})
+    if auto_submitted:
+        message_headers.setdefault("Auto-Submitted", auto_submitted)
     if reply_to:
         message_headers["Reply-To"] = reply_to
     text, html = str(text), str(html)
@@ -690,6 +700,7 @@ def channel_config_test(*, actor, config: ChannelConfig) -> OutboxMessage:
             recipient=actor.user.email,
             subject=title,
             body_text=text,
+            headers={"Auto-Submitted": "auto-generated"},
             related_type=config._meta.label_lower,
             related_id=str(config.pk),
         )

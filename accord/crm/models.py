@@ -291,3 +291,29 @@ class Interaction(TenantModel):
     @property
     def follow_up_open(self) -> bool:
         return self.follow_up_on is not None and self.follow_up_done_at is None
+
+
+class MailKind(models.TextChoices):
+    """Kinds of bulk mail a contact can unsubscribe from with one click (RFC 8058)."""
+
+    SURVEYS = "surveys", _("Surveys")
+
+
+class MailOptOut(TenantModel):
+    """A contact asked for no more mail of one kind (through the List-Unsubscribe link)."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="mail_opt_outs", verbose_name=_("contact")
+    )
+    kind = models.CharField(_("kind of mail"), max_length=20, choices=MailKind.choices)
+
+    class Meta:
+        verbose_name = _("unsubscription")
+        verbose_name_plural = _("unsubscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "kind"], name="crm_mail_opt_out_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "kind"], name="crm_opt_out_org_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} – {self.get_kind_display()}"

@@ -8,9 +8,13 @@ passed in were fetched through ``accord.tenancy.access`` and so belong to its or
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,7 +24,7 @@ from accord.comms.services import interaction_event, interaction_logged
 from accord.lib.dates import validate_plausible
 from accord.tenancy.models import TEAM_ROLES, Membership
 
-from .models import Client, Contact, Interaction, Language
+from .models import Client, Contact, Interaction, Language, MailKind, MailOptOut
 from .selectors import can_manage_client_access, contact_has_portal_access
 
 CLIENT_FIELDS = frozenset(
@@ -353,3 +357,80 @@ def interaction_follow_up_done(*, actor: Membership, interaction: Interaction) -
     interaction.save(update_fields=["follow_up_done_at", "updated_at"])
     audit_update(actor.user, interaction, before)
     return interaction
+
+
+# --- one-click unsubscribe (RFC 8058) -------------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "accord.crm.unsubscribe"
+
+
+def unsubscribe_token(contact: Contact, kind: str) -> str:
+    """A signed token naming the contact, their organisation and the kind of mail: the link's
+    only credential (it cannot be guessed or altered without the installation's secret key)."""
+    return signing.dumps({"o": contact.organization_id, "c": contact.pk, "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(contact: Contact, kind: str) -> str:
+    return settings.BASE_URL + reverse("crm:unsubscribe", args=[unsubscribe_token(contact, kind)])
+
+
+def unsubscribe_target(token: str) -> tuple[Contact, str] | None:
+    """The (contact, kind) a token from a mail names, or None for a token that is not ours."""
+    try:
+        data = signing.loads(token or "", salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("k") not in MailKind.values:
+        return None
+    contact = (
+        Contact.objects.filter(organization_id=data.get("o"), pk=data.get("c"))
+        .select_related("client", "organization")
+        .first()
+    )
+    return (contact, data["k"]) if contact is not None else None
+
+
+def mail_list_headers(contact: Contact, kind: str, organization=None) -> dict[str, str]:
+    """``List-Id`` (RFC 2919), ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 2369,
+    RFC 8058) for a bulk mail of ``kind`` to ``contact``: mail providers then offer the
+    recipient a one-click unsubscribe that reaches :func:`contact_unsubscribe`."""
+    domain = settings.ACCORD_LIST_ID_DOMAIN or urlsplit(settings.BASE_URL).hostname or "accord.invalid"
+    return {
+        "List-Id": f"<{kind}.{(organization or contact.organization).slug}.{domain}>",
+        "List-Unsubscribe": f"<{unsubscribe_url(contact, kind)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def opted_out(contact_ids: Iterable[int], kind: str) -> set[int]:
+    """Which of ``contact_ids`` unsubscribed from mail of ``kind``."""
+    return set(
+        MailOptOut.objects.filter(contact_id__in=list(contact_ids), kind=kind).values_list(
+            "contact_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def contact_unsubscribe(*, contact: Contact, kind: str) -> MailOptOut:
+    """The contact wants no more mail of ``kind`` (from the link in a mail: no sign-in). Asking
+    twice changes nothing."""
+    if kind not in MailKind.values:
+        raise ValidationError({"kind": _("Choose a kind of mail.")})
+    opt_out, created = MailOptOut.objects.get_or_create(
+        organization_id=contact.organization_id, contact=contact, kind=kind
+    )
+    if created:
+        audit_event(None, contact, "unsubscribed", {"kind": kind})
+    return opt_out
+
+
+@transaction.atomic
+def contact_resubscribe(*, actor: Membership, contact: Contact, kind: str) -> None:
+    """The team sends mail of ``kind`` to the contact again (they asked for it back)."""
+    if not actor.is_team or contact.organization_id != actor.organization_id:
+        raise PermissionDenied
+    deleted, _rows = MailOptOut.objects.filter(contact=contact, kind=kind).delete()
+    if not deleted:
+        raise ValidationError({"kind": _("This contact receives this kind of mail already.")})
+    audit_event(actor.user, contact, "resubscribed", {"kind": kind})

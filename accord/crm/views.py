@@ -10,10 +10,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
@@ -31,7 +32,7 @@ from accord.tenancy.access import (
 
 from . import selectors, services
 from .forms import ClientFilterForm, ClientForm, ContactForm, InteractionForm
-from .models import Contact, InteractionKind
+from .models import Contact, InteractionKind, MailKind
 
 CLIENTS_PER_PAGE = 25
 # An active client not heard from for this long is flagged on the list.
@@ -245,9 +246,54 @@ def contact_detail(request, pk):
             "client": contact.client,
             "interactions": interactions,
             "history": audit_for(contact)[:HISTORY_LIMIT],
+            "opt_outs": list(contact.mail_opt_outs.order_by("kind")),
             "nav_active": "clients",
         },
     )
+
+
+@require_POST
+@team_required
+def contact_resubscribe(request, pk):
+    """Send a kind of mail the contact unsubscribed from to them again (they asked for it back)."""
+    member = request.membership
+    contact = contact_for_user(member, pk, write=True)
+    try:
+        services.contact_resubscribe(actor=member, contact=contact, kind=request.POST.get("kind", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The contact receives this kind of mail again."))
+    return redirect("crm:contact_detail", contact.pk)
+
+
+@csrf_exempt  # RFC 8058: mail providers POST here without a session, so without a CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """One-click unsubscribe from a mail's ``List-Unsubscribe`` link. GET shows a button and
+    changes nothing (link checkers open links); POST with ``List-Unsubscribe=One-Click`` (the
+    mail provider's request, or the button) unsubscribes. The signed token is the credential."""
+    target = services.unsubscribe_target(token)
+    if target is None:
+        return render(request, "crm/unsubscribe.html", {"invalid": True}, status=404)
+    contact, kind = target
+    language = "zh-hans" if (contact.language or "").startswith("zh") else "en"
+    with translation.override(language):
+        context = {
+            "contact": contact,
+            "organization": contact.organization,
+            "kind_label": MailKind(kind).label,
+            "language": language,
+            "done": False,
+        }
+        status = 200
+        if request.method == "POST":
+            if request.POST.get("List-Unsubscribe") == "One-Click":
+                services.contact_unsubscribe(contact=contact, kind=kind)
+                context["done"] = True
+            else:
+                status = 400
+        return render(request, "crm/unsubscribe.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -360,6 +406,10 @@ def interaction_detail(request, pk):
             "interaction": interaction,
             "client": interaction.client,
             "contacts": list(interaction.contacts.order_by("last_name", "first_name", "id")),
+            # A mail's whole text, quoted history and signature included (the body has the reply).
+            "full_message": next(
+                iter(interaction.inbound_messages.order_by("id").values_list("body_text", flat=True)), ""
+            ),
             "history": audit_for(interaction)[:HISTORY_LIMIT],
             "nav_active": "clients",
         },

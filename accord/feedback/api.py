@@ -133,6 +133,8 @@ class SendIn(Schema):
 
 class SendOut(Schema):
     sent: int
+    # Contacts left out because they unsubscribed from surveys (RFC 8058 link in an earlier survey).
+    unsubscribed: list[int] = []
 
 
 class NpsOut(Schema):
@@ -364,7 +366,8 @@ def survey_send(request, survey_id: int, payload: SendIn):
     )
     if len(contacts) != len(set(payload.contact_ids)):
         raise ValidationError({"contact_ids": _("Choose contacts of this project's client.")})
-    return {"sent": len(services.survey_send(actor=request.user, survey=survey, contacts=contacts))}
+    sent = services.survey_send(actor=request.user, survey=survey, contacts=contacts)
+    return {"sent": len(sent), "unsubscribed": [c.pk for c in services.unsubscribed(contacts)]}
 
 
 @router.post("/surveys/{survey_id}/remind", response=SendOut)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify, outbox_email
+from accord.crm.models import MailKind
+from accord.crm.services import mail_list_headers, opted_out
 
 from .models import (
     CHOICE_KINDS,
@@ -387,14 +389,25 @@ def _send_link(recipient: SurveyRecipient, raw: str, *, reminder: bool) -> None:
             related=survey,
             project=survey.project,
             secrets=[raw],
+            # A mail to many contacts: RFC 8058 one-click unsubscribe (Gmail and Yahoo ask bulk
+            # senders for it); the token in the link is signed, not a secret to mask.
+            headers=mail_list_headers(recipient.contact, MailKind.SURVEYS, survey.project.organization),
         )
+
+
+def unsubscribed(contacts) -> list:
+    """Those of ``contacts`` who unsubscribed from surveys: sending and reminding skip them."""
+    contacts = list(contacts)
+    ids = opted_out([c.pk for c in contacts], MailKind.SURVEYS)
+    return [c for c in contacts if c.pk in ids]
 
 
 def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
     """E-mail the survey's public link to ``contacts`` of the project's client.
 
-    Contacts already asked are skipped. Returns ``{recipient_id: raw token}`` (the raw token is
-    never stored; only the e-mail carries it).
+    Contacts already asked, and those who unsubscribed from surveys (:func:`unsubscribed`), are
+    skipped. Returns ``{recipient_id: raw token}`` (the raw token is never stored; only the
+    e-mail carries it).
     """
     if survey.status == SurveyStatus.CLOSED:
         raise ValidationError(_("This survey is closed: reopen it by creating a new one."))
@@ -412,6 +425,7 @@ def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
                 {"contacts": _("%(name)s has no e-mail address: add one first.") % {"name": contact}}
             )
     already = set(survey.recipients.values_list("contact_id", flat=True))
+    already |= {c.pk for c in unsubscribed(contacts)}
     now = timezone.now()
     tokens: dict[int, str] = {}
     with transaction.atomic():
@@ -463,6 +477,8 @@ def survey_remind(*, actor, survey: Survey, force: bool = False) -> dict[int, st
         pending = pending.filter(reminder_count__lt=MAX_REMINDERS, sent_at__lte=cutoff).exclude(
             reminded_at__gt=cutoff
         )
+    # Who unsubscribed since they were asked hears no more about it.
+    pending = pending.exclude(contact__mail_opt_outs__kind=MailKind.SURVEYS)
     tokens: dict[int, str] = {}
     with transaction.atomic():
         for recipient in pending:

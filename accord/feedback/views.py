@@ -404,14 +404,20 @@ def survey_send(request, pk):
     if request.method == "POST":
         status = 422
         if form.is_valid():
+            contacts = list(form.cleaned_data["contacts"])
             try:
-                tokens = services.survey_send(
-                    actor=request.user, survey=survey, contacts=form.cleaned_data["contacts"]
-                )
+                tokens = services.survey_send(actor=request.user, survey=survey, contacts=contacts)
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
                 messages.success(request, _("Survey sent to %(count)s contacts.") % {"count": len(tokens)})
+                skipped = services.unsubscribed(contacts)
+                if skipped:
+                    messages.warning(
+                        request,
+                        _("Not sent to %(names)s: they unsubscribed from surveys.")
+                        % {"names": ", ".join(str(c) for c in skipped)},
+                    )
                 return redirect("feedback:survey_detail", survey.pk)
     return render(
         request,

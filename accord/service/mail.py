@@ -12,7 +12,9 @@ from __future__ import annotations
 import email.policy
 import re
 from email.parser import BytesHeaderParser
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -46,12 +48,6 @@ from .uploads import check_upload
 TOKEN_RE = re.compile(r"\[#(\d{1,12})\]")
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}>")
 REPLY_PREFIX_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
-# Where a reply's quote of the earlier mail starts.
-QUOTE_START_RE = re.compile(
-    r"^\s*(?:On .{1,200} wrote:|-{2,} ?Original Message ?-{2,}|-{2,} ?原始邮件 ?-{2,}|"
-    r"From: .{1,200}|发件人[:：].{0,200}|在 .{1,200}写道[:：]?)\s*$",
-    re.IGNORECASE,
-)
 MAX_REFERENCES = 30
 
 
@@ -71,21 +67,6 @@ def references(headers) -> list[str]:
     found = MESSAGE_ID_RE.findall(_header(headers, "In-Reply-To"))
     found += reversed(MESSAGE_ID_RE.findall(_header(headers, "References")))
     return list(dict.fromkeys(found))[:MAX_REFERENCES]
-
-
-def is_automatic(headers, sender: str) -> bool:
-    """Out-of-office answers, delivery reports and list mail must not reopen or open requests."""
-    auto = _header(headers, "Auto-Submitted").strip().lower()
-    if auto and auto != "no":
-        return True
-    if _header(headers, "Precedence").strip().lower() in ("bulk", "junk", "list", "auto_reply"):
-        return True
-    if any(_header(headers, h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")):
-        return True
-    if "report" in _header(headers, "Content-Type").lower():
-        return True
-    local = sender.split("@", 1)[0]
-    return not sender or local in ("mailer-daemon", "postmaster")
 
 
 def mailbox_for(recipients: list[str]) -> tuple[SupportMailbox | None, str]:
@@ -178,18 +159,6 @@ def request_title(subject: str, text: str) -> str:
     return (title or _("(no subject)"))[:200]
 
 
-def reply_text(text: str) -> str:
-    """The new part of an answer: without the quoted earlier mail below it."""
-    kept = []
-    for line in (text or "").splitlines():
-        if QUOTE_START_RE.match(line):
-            break
-        if not line.lstrip().startswith(">"):
-            kept.append(line)
-    body = "\n".join(kept).strip()
-    return body or (text or "").strip()
-
-
 def check_mail_files(files: list[tuple[str, bytes]]) -> tuple[list, list[str]]:
     """Attachments through the portal's checks: (accepted, reasons for the refused ones)."""
     checked, refused = [], []
@@ -222,20 +191,54 @@ def _note_refused(request: SupportRequest, refused: list[str], notes: list[str])
 # --- mail in -----------------------------------------------------------------------------------
 
 
-def support_mail_ingest(parsed, raw: bytes):
-    """The comms mail-in hook: file a mail that concerns support, or return None to leave it to comms."""
+def own_address_organization(recipients: list[str], default_org=None):
+    """The organisation a mail was sent to when it went to one of its own sending addresses (the
+    From of its SMTP channel, or the installation's sender when it serves one organisation), or
+    came through the organisation's own mailbox (``default_org``)."""
+    from accord.comms.models import ChannelConfig, ChannelKind
+    from accord.tenancy.models import Organization
+
+    if default_org is not None:
+        return default_org
+    wanted = {address.lower() for address in recipients}
+    if not wanted:
+        return None
+    configs = ChannelConfig.objects.filter(kind=ChannelKind.EMAIL, is_active=True).exclude(from_email="")
+    owners = {
+        config.organization_id
+        for config in configs.only("organization_id", "from_email")
+        if parseaddr(config.from_email)[1].lower() in wanted
+    }
+    if len(owners) == 1:
+        return Organization.objects.get(pk=owners.pop())
+    if not owners and parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower() in wanted:
+        orgs = list(Organization.objects.all()[:2])
+        return orgs[0] if len(orgs) == 1 else None
+    return None
+
+
+def support_mail_ingest(parsed, raw: bytes, default_org=None):
+    """The comms mail-in hook: file a mail that concerns support, or return None to leave it to comms.
+
+    A mail is support's when it went to a support address, cites one of our support mails
+    (``In-Reply-To``/``References``), or carries a request's ``[#id]`` in its subject and went to
+    one of the organisation's own addresses (an Outlook reply keeps only ``Thread-Index``)."""
     headers = _headers(raw)
     refs = references(headers)
     mailbox, tag = mailbox_for(parsed.recipients)
     organization_id = mailbox.organization_id if mailbox else None
     request = thread_request(refs, parsed.subject, organization_id)
+    if mailbox is None and request is None and TOKEN_RE.search(parsed.subject or ""):
+        own = own_address_organization(parsed.recipients, default_org)
+        if own is not None:
+            request = thread_request([], parsed.subject, own.pk)
     if mailbox is None and request is None:
         return None
     organization = mailbox.organization if mailbox else request.organization
     contacts = _contacts(organization.pk, parsed.sender)
     project = contact = None
     reason = ""
-    if is_automatic(headers, parsed.sender):
+    if parsed.automatic:
         reason = UnmatchedReason.AUTOMATIC
     elif request is not None:
         contact = next((c for c in contacts if c.client_id == request.project.client_id), None)
@@ -303,7 +306,7 @@ def _reply_by_mail(request, contact, parsed, inbound, mailbox, checked) -> None:
         request,
         author=contact.portal_user,
         from_client=True,
-        body=reply_text(parsed.text) or _("(no text)"),
+        body=comms_inbound.reply_text(parsed.text) or _("(no text)"),
         internal=False,
         checked=checked,
     )
@@ -415,7 +418,7 @@ def support_mail_add_to_request(*, actor, mail: SupportMail, request: SupportReq
     with transaction.atomic():
         mail = _lock_unmatched(mail)
         inbound = mail.inbound
-        body = reply_text(inbound.body_text) or _("(no text)")
+        body = comms_inbound.reply_text(inbound.body_text) or _("(no text)")
         contact = request.contact
         if contact is None or inbound.sender.lower() not in {
             (contact.email or "").lower(),

@@ -133,8 +133,14 @@ def _email_contact(
     language = (contact.portal_user.language if contact.portal_user_id else "") or contact.language
     reply_to = support_address(request.project)
     headers = _thread_headers(request)
+    # The acknowledgement answers the client's mail (RFC 3834 "auto-replied"); a team member's
+    # reply was written by a person and carries no Auto-Submitted; any other notice is generated.
     if automatic:
-        headers["Auto-Submitted"] = "auto-replied"
+        auto_submitted = "auto-replied"
+    elif context.get("reply") is not None:
+        auto_submitted = ""
+    else:
+        auto_submitted = "auto-generated"
     zone = _zone(contact.timezone or contact.client.timezone or request.organization.default_timezone)
     with translation.override(language or request.organization.default_language), timezone.override(zone):
         url = (
@@ -158,6 +164,7 @@ def _email_contact(
             reply_to=reply_to,
             related=request,
             project=request.project,
+            auto_submitted=auto_submitted,
         )
     SupportMail.objects.create(
         organization_id=request.organization_id,

@@ -10,6 +10,7 @@ import secrets
 
 from django.utils import timezone
 
+from accord.crm import services
 from accord.testing import factories as f
 from tests.access.spec import API_READ, TEAM_READ, TEAM_WRITE_FORM, Row
 
@@ -21,6 +22,7 @@ SHARED_READ = {"member": 200}
 SHARED_WRITE = {"member": 302}
 LIST = {**TEAM_READ, "outsider": 200}
 CREATE_FORM = {**TEAM_WRITE_FORM, "outsider": 302}
+PUBLIC = dict.fromkeys(("anonymous", "client", "member", "manager", "admin", "outsider"), 200)
 DELETE_PAGE = {"anonymous": 302, "client": 302, "member": 403, "manager": 200, "admin": 200, "outsider": 404}
 DELETE_POST = {"anonymous": 302, "client": 302, "member": 403, "manager": 302, "admin": 302, "outsider": 404}
 
@@ -60,6 +62,12 @@ def _portal_contact(world, project):
 
 # Changing a portal contact's address: admins and managers of the client's projects only.
 IDENTITY_TABLES = (*CRM, "tenancy.Membership", "tenancy.Invitation", "portal.SignInLink")
+
+
+def _unsubscribed_contact(world, project):
+    contact = _contact(world, project)
+    services.contact_unsubscribe(contact=contact, kind="surveys")
+    return contact
 
 
 def _interaction(world, project):
@@ -221,6 +229,47 @@ ROWS = [
         expect=TEAM_WRITE_FORM,
         expect_other_project=SHARED_WRITE,
         tables=CRM,
+    ),
+    Row(
+        "crm:contact_resubscribe",
+        method="POST",
+        make=_unsubscribed_contact,
+        path=lambda c: f"/contacts/{c.pk}/resubscribe/",
+        data=lambda c: {"kind": "surveys"},
+        expect=TEAM_WRITE_FORM,
+        expect_other_project=SHARED_WRITE,
+        tables=("crm.MailOptOut",),
+    ),
+    # --- the public unsubscribe link: the signed token is the credential
+    Row(
+        "crm:unsubscribe",
+        make=_contact,
+        path=lambda c: f"/unsubscribe/{services.unsubscribe_token(c, 'surveys')}/",
+        expect=PUBLIC,
+        expect_other_project=PUBLIC,
+        expect_foreign=PUBLIC,
+    ),
+    Row(
+        "crm:unsubscribe",
+        method="POST",
+        make=_contact,
+        path=lambda c: f"/unsubscribe/{services.unsubscribe_token(c, 'surveys')}/",
+        data=lambda c: {"List-Unsubscribe": "One-Click"},
+        expect=PUBLIC,
+        expect_other_project=PUBLIC,
+        expect_foreign=PUBLIC,
+    ),
+    Row(
+        "crm:unsubscribe",
+        method="POST",
+        note="a token altered by hand: refused, nothing saved",
+        make=_contact,
+        path=lambda c: f"/unsubscribe/{services.unsubscribe_token(c, 'surveys')[:-3]}abc/",
+        data=lambda c: {"List-Unsubscribe": "One-Click"},
+        expect=dict.fromkeys(PUBLIC, 404),
+        expect_other_project=dict.fromkeys(PUBLIC, 404),
+        expect_foreign=dict.fromkeys(PUBLIC, 404),
+        tables=("crm.MailOptOut",),
     ),
     # --- web: interactions
     Row(

@@ -197,6 +197,6 @@ def test_api_create_send_and_results(world):
         == 422
     )
     sent = api.post(f"/api/v1/surveys/{survey_id}/send", {"contact_ids": [world.contact.pk]})
-    assert sent.json() == {"sent": 1}
+    assert sent.json() == {"sent": 1, "unsubscribed": []}
     results = api.get(f"/api/v1/surveys/{survey_id}/results").json()
     assert results["recipients"] == 1 and results["responses"] == 0 and results["nps"]["score"] is None
