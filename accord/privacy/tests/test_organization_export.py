@@ -5,6 +5,7 @@ on the data-protection page."""
 import io
 import json
 import shutil
+import sqlite3
 import zipfile
 
 import pytest
@@ -68,6 +69,27 @@ def test_demo_organisation_round_trips_into_a_fresh_installation(data_dir, migra
     # A second import is refused: the installation is not empty any more.
     again = run_accord(target, "import-organization", str(archive))
     assert again.returncode != 0 and "empty installation" in again.stderr
+
+    # The person commands as an operator runs them, on the demo data.
+    email = sql(
+        source,
+        "SELECT email FROM crm_contact WHERE organization_id = ? AND email != '' ORDER BY id",
+        (org_id,),
+    )[0][0]
+    person = tmp_path / "person.zip"
+    result = run_accord(source, "export-person", email, "--organization", slug, "--output", str(person))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(person) as zf:
+        assert email in zf.read("contacts.json").decode()
+        assert zf.read("README.txt")
+    result = run_accord(source, "erase-person", email, "--organization", slug, "--yes")
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(source / "accord.sqlite3")
+    try:
+        dump = "\n".join(conn.iterdump()).casefold()
+    finally:
+        conn.close()
+    assert email.casefold() not in dump
 
 
 @pytest.mark.django_db
