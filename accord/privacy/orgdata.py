@@ -7,7 +7,7 @@
 
 Passwords, two-factor secrets and operator flags are not exported: imported accounts sign in
 after a password reset. Encrypted channel secrets travel as they are and read only under the
-same ACCORD_FIELD_KEY.
+same ACCORD_FIELD_ENCRYPTION_KEY.
 """
 
 from __future__ import annotations
