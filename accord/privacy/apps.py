@@ -8,6 +8,10 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Data protection")
 
     def ready(self):
+        from accord.tenancy.middleware import MEMBERSHIP_RELATED
+
+        MEMBERSHIP_RELATED.append("organization__pending_deletion")  # the deletion banner
+
         from accord.comms.scheduler import register_periodic
 
         register_periodic(

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accord.lib.models import TenantModel
+from accord.lib.models import TenantModel, TimeStamped
 
 
 class ExportStatus(models.TextChoices):
@@ -36,9 +36,18 @@ class OrganizationExport(TenantModel):
         return f"export {self.pk} ({self.status})"
 
 
-class OrganizationDeletion(TenantModel):
-    """An owner's request to delete the organisation; carried out once ``due_at`` has passed."""
+class OrganizationDeletion(TimeStamped):
+    """An owner's request to delete the organisation; carried out once ``due_at`` has passed.
 
+    A one-to-one from the organisation, loaded with the membership on every request (see
+    apps.py), so the banner on every page costs no query."""
+
+    organization = models.OneToOneField(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="pending_deletion",
+        verbose_name=_("organisation"),
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -47,7 +56,6 @@ class OrganizationDeletion(TenantModel):
     class Meta:
         verbose_name = _("organisation deletion")
         verbose_name_plural = _("organisation deletions")
-        constraints = [models.UniqueConstraint(fields=["organization"], name="orgdeletion_org_unique")]
         indexes = [models.Index(fields=["due_at"], name="orgdeletion_due_idx")]
 
     def __str__(self) -> str:

@@ -485,7 +485,6 @@ def organization_deletion_schedule(*, actor: Membership, confirm_name: str) -> O
             organization=organization, requested_by=actor.user, due_at=due
         )
         _record(actor, organization, "deletion scheduled", {"due_at": due})
-        _deletion_cache_clear(organization)
     return deletion
 
 
@@ -496,7 +495,6 @@ def organization_deletion_cancel(*, actor: Membership) -> None:
         if not deleted:
             raise ValidationError(_("No deletion of the organisation is scheduled."))
         _record(actor, actor.organization, "deletion cancelled", {})
-        _deletion_cache_clear(actor.organization)
 
 
 def organization_delete_now(organization: Organization) -> None:
@@ -538,31 +536,6 @@ def organization_deletions_run(now=None) -> list[int]:
 
 def organization_deletion_pending(organization_id: int) -> OrganizationDeletion | None:
     return OrganizationDeletion.objects.filter(organization_id=organization_id).first()
-
-
-def _deletion_cache_key(organization: Organization) -> str:
-    # The creation time tells apart organisations that reuse an id (tests, a restored database).
-    return f"privacy:deletion:{organization.pk}:{organization.created_at.timestamp()}"
-
-
-def deletion_due_cached(organization: Organization):
-    """When the organisation is to be deleted (None: not scheduled), cached for five minutes."""
-    from django.core.cache import cache
-    from django.utils.dateparse import parse_datetime
-
-    key = _deletion_cache_key(organization)
-    value = cache.get(key)
-    if value is None:
-        deletion = organization_deletion_pending(organization.pk)
-        value = deletion.due_at.isoformat() if deletion else ""
-        cache.set(key, value, 300)
-    return parse_datetime(value) if value else None
-
-
-def _deletion_cache_clear(organization: Organization) -> None:
-    from django.core.cache import cache
-
-    transaction.on_commit(lambda: cache.delete(_deletion_cache_key(organization)))
 
 
 # --- retention ----------------------------------------------------------------------------------
