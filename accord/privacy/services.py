@@ -499,23 +499,34 @@ def organization_deletion_cancel(*, actor: Membership) -> None:
 
 def organization_delete_now(organization: Organization) -> None:
     """Delete the organisation, its rows, its files, and the accounts that served only it."""
+    import shutil
+
+    from django.db.models import ProtectedError
+
     from accord.projects.models import Project
 
     from . import orgdata
 
     files = orgdata.organization_files(organization)
     member_ids = list(Membership.objects.filter(organization=organization).values_list("user_id", flat=True))
+    org_id = organization.pk
     with transaction.atomic():
         Project.objects.filter(organization=organization).delete()  # projects protect their client
         organization.delete()
-        User.objects.filter(pk__in=member_ids, memberships__isnull=True, is_staff=False).delete()
-    storage_dir = orgdata.export_dir(organization.pk, create=False)
+    for user in User.objects.filter(pk__in=member_ids, memberships__isnull=True, is_staff=False):
+        try:
+            with transaction.atomic():
+                user.delete()
+        except ProtectedError:  # still named as the owner of another organisation's rows
+            User.objects.filter(pk=user.pk).update(is_active=False)
     for name, storage in files:
         storage.delete(name)
-    if storage_dir.exists():
-        for path in storage_dir.iterdir():
-            path.unlink(missing_ok=True)
-        storage_dir.rmdir()
+    # Files kept outside the models: exports, and the import runs' uploads (accord.dataio).
+    for folder in (
+        orgdata.export_dir(org_id, create=False),
+        orgdata.storage_root() / "imports" / str(org_id),
+    ):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def organization_deletions_run(now=None) -> list[int]:

@@ -13,6 +13,7 @@ from accord.comms.models import PeriodicRun
 from accord.comms.scheduler import PERIODIC, tick
 from accord.crm.models import Client, Contact
 from accord.privacy.models import OrganizationDeletion
+from accord.privacy.orgdata import export_dir
 from accord.privacy.services import organization_deletions_run
 from accord.projects.models import Project
 from accord.tenancy.models import Membership, Organization, Role, User
@@ -86,6 +87,8 @@ def test_the_job_deletes_after_the_grace_period_only(world, django_capture_on_co
     assert logo.storage.exists(logo.name)
     shared = world.member  # also in the other organisation: the account stays
     f.MembershipFactory(organization=world.other_org, user=shared, role=Role.MEMBER)
+    export_file = export_dir(world.org.pk) / "export-1.zip"
+    export_file.write_bytes(b"PK")
     deletion = _schedule(world, django_capture_on_commit_callbacks)
     assert organization_deletions_run(now=deletion.due_at - dt.timedelta(seconds=1)) == []
     assert Organization.objects.filter(pk=world.org.pk).exists()
@@ -96,6 +99,7 @@ def test_the_job_deletes_after_the_grace_period_only(world, django_capture_on_co
     assert not Project.objects.filter(organization_id=world.org.pk).exists()
     assert not AuditEntry.objects.filter(organization_id=world.org.pk).exists()
     assert not logo.storage.exists(logo.name)
+    assert not export_file.exists()
     assert not User.objects.filter(pk=world.owner.pk).exists()
     assert User.objects.filter(pk=shared.pk).exists()
     # The other organisation is untouched.
