@@ -130,3 +130,16 @@ def test_command_refuses_a_team_member_and_unknown_organisation(world):
         call_command("erase_person", EMAIL, "--organization", "nope", "--yes")
     with pytest.raises(CommandError, match="e-mail address"):
         call_command("erase_person", "not-an-address", "--organization", world.org.slug, "--yes")
+
+
+@pytest.mark.django_db
+def test_command_without_yes_asks_for_the_address_again(world, monkeypatch, capsys):
+    _client, contact = _person_with_history(world)
+    monkeypatch.setattr("builtins.input", lambda prompt: "someone@else.example")
+    with pytest.raises(CommandError, match="Not confirmed"):
+        call_command("erase_person", EMAIL, "--organization", world.org.slug)
+    assert "contacts: 1" in capsys.readouterr().out
+    assert Contact.objects.get(pk=contact.pk).email == EMAIL
+    monkeypatch.setattr("builtins.input", lambda prompt: EMAIL)
+    call_command("erase_person", EMAIL, "--organization", world.org.slug)
+    assert Contact.objects.get(pk=contact.pk).email == ""

@@ -3,10 +3,12 @@ within the grace period, the team sees a banner, and the periodic job deletes th
 files once the period is over (the clock is passed in)."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from accord.audit.models import AuditEntry
 from accord.comms.models import PeriodicRun
@@ -66,6 +68,24 @@ def test_members_see_a_banner_until_an_owner_cancels(world, language, django_cap
     assert not OrganizationDeletion.objects.exists()
     assert BANNER[language] not in member.get("/dashboard/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert AuditEntry.objects.filter(organization=world.org, verb="deletion cancelled").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Shanghai", "America/Los_Angeles"])
+def test_banner_shows_the_day_in_the_readers_time_zone(
+    world, language, tz, django_capture_on_commit_callbacks
+):
+    deletion = _schedule(world, django_capture_on_commit_callbacks)
+    # Late in the UTC day, so the date differs between Shanghai and Los Angeles.
+    due = dt.datetime(2031, 3, 9, 20, 30, tzinfo=dt.UTC)
+    OrganizationDeletion.objects.filter(pk=deletion.pk).update(due_at=due)
+    world.member.timezone, world.member.language = tz, language
+    world.member.save()
+    page = world.http(world.member).get("/dashboard/").content.decode()
+    with translation.override(language):
+        expected = date_format(due.astimezone(zoneinfo.ZoneInfo(tz)).date(), "DATE_FORMAT")
+    assert expected in page and BANNER[language] in page
 
 
 @pytest.mark.django_db
