@@ -188,8 +188,9 @@ def _person_language(person: Person) -> str:
     return settings.LANGUAGE_CODE
 
 
-def person_export_archive(person: Person) -> tuple[bytes, dict[str, int]]:
-    """The zip of everything about ``person``: one JSON file per kind and a README.txt."""
+def person_export_archive(person: Person) -> tuple[bytes, dict[str, int], set[int]]:
+    """The zip of everything about ``person``: one JSON file per kind and a README.txt; with
+    the count per kind and the organisations the records came from."""
     files: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}
     for label, source in SOURCES.items():
         if source.kind == "audit":
@@ -212,6 +213,13 @@ def person_export_archive(person: Person) -> tuple[bytes, dict[str, int]]:
         for e in person_audit_entries(person)
     ]
     counts = {kind: sum(len(rows) for rows in files[kind].values()) for kind in KINDS}
+    found_in = {
+        row["organization_id"]
+        for kind in files.values()
+        for rows in kind.values()
+        for row in rows
+        if row.get("organization_id")
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", _readme(_person_language(person), counts))
@@ -219,22 +227,23 @@ def person_export_archive(person: Person) -> tuple[bytes, dict[str, int]]:
             archive.writestr(
                 f"{kind}.json", json.dumps(files[kind], ensure_ascii=False, indent=2, default=str)
             )
-    return buffer.getvalue(), counts
+    return buffer.getvalue(), counts, found_in
 
 
 def person_export(*, actor: Membership | None, email: str, organizations: list[Organization]) -> bytes:
     """Export a person's data (managers and admins; every organisation for the operator).
-    Audited in each organisation, without the data."""
+    Audited, without the data, in the caller's organisation and in each one the records came from."""
     if actor is not None:
         if not actor.can_manage_projects:
             raise PermissionDenied
         if any(org.pk != actor.organization_id for org in organizations):
             raise PermissionDenied
     person = person_find(email=email, organization_ids=[o.pk for o in organizations])
-    data, counts = person_export_archive(person)
+    data, counts, found_in = person_export_archive(person)
     with transaction.atomic():
         for org in organizations:
-            _record(actor, org, "personal data exported", {"records": sum(counts.values())})
+            if actor is not None or org.pk in found_in:
+                _record(actor, org, "personal data exported", {"records": sum(counts.values())})
     return data
 
 

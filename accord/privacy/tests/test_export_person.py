@@ -93,6 +93,13 @@ def test_command_writes_a_file_per_kind_and_a_readme_in_their_language(
         ("crm.contact", "update"),
         ("crm.interaction", "event"),
     }
+    # Audited where the records came from, not in every organisation of the installation.
+    exported = AuditEntry.objects.filter(verb="personal data exported")
+    assert set(exported.values_list("organization_id", flat=True)) == {world.org.pk, world.other_org.pk}
+    assert exported.first().actor_label == "accord (command line)"
+    bystander = f.OrganizationFactory(name="Bystander")
+    call_command("export_person", EMAIL, "--output", str(out))
+    assert not AuditEntry.objects.filter(organization=bystander).exists()
     # Only the one organisation when asked.
     call_command("export_person", EMAIL, "--organization", world.org.slug, "--output", str(out))
     contacts = json.loads(_read(out.read_bytes())["contacts.json"])["crm.contact"]
@@ -146,4 +153,4 @@ def test_contact_page_adds_no_query(world):
     http.get(f"/contacts/{contact.pk}/")
     with CaptureQueriesContext(connection) as queries:
         assert http.get(f"/contacts/{contact.pk}/").status_code == 200
-    assert not any("privacy_" in q["sql"] for q in queries.captured_queries)
+    assert not any('FROM "privacy_' in q["sql"] for q in queries.captured_queries)
