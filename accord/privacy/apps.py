@@ -10,7 +10,8 @@ class PrivacyConfig(AppConfig):
     def ready(self):
         from accord.tenancy.middleware import MEMBERSHIP_RELATED
 
-        MEMBERSHIP_RELATED.append("organization__pending_deletion")  # the deletion banner
+        if "organization__pending_deletion" not in MEMBERSHIP_RELATED:
+            MEMBERSHIP_RELATED.append("organization__pending_deletion")  # the deletion banner
 
         from accord.comms.scheduler import register_periodic
 

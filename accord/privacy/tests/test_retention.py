@@ -9,6 +9,7 @@ from django.utils import timezone
 from accord.audit.models import AuditEntry
 from accord.comms.models import OutboxMessage, OutboxStatus
 from accord.comms.scheduler import PERIODIC
+from accord.ops.services import prune_old_records
 from accord.privacy.models import RetentionPolicy
 from accord.privacy.services import retention_apply
 from accord.service.models import RequestStatus, SupportReply, SupportRequest
@@ -78,3 +79,15 @@ def test_job_applies_each_organisations_retention(world):
     assert not SupportReply.objects.filter(request_id=old.pk).exists()
     assert set(SupportRequest.objects.values_list("pk", flat=True)) == {recent.pk, still_open.pk, foreign.pk}
     assert PERIODIC["privacy.retention"].dotted == "accord.privacy.services.retention_apply"
+
+
+@pytest.mark.django_db
+def test_installation_pruning_still_applies_to_every_organisation(world, settings):
+    """The operator's pruning (accord.ops) and the organisations' share one helper."""
+    settings.ACCORD_OUTBOX_BODY_RETENTION_DAYS = 90
+    now = timezone.now()
+    old, recent = _sent(world.other_org, 91, now), _sent(world.other_org, 60, now)
+    assert prune_old_records(now=now)["outbox_bodies"] == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.body_text == "" and recent.body_text
