@@ -135,6 +135,11 @@ def test_owner_queues_an_export_and_downloads_it(world, django_capture_on_commit
     owner = world.http(world.owner)
     page = owner.get("/privacy/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert ("Prepare an export" if language == "en" else "准备导出") in page
+    # The organisation's settings page has the button too (owners only) and the way here.
+    settings_page = owner.get("/accounts/organization/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert 'action="/privacy/export/"' in settings_page and 'href="/privacy/"' in settings_page
+    admin_page = world.http(world.admin).get("/accounts/organization/").content.decode()
+    assert 'action="/privacy/export/"' not in admin_page and 'href="/privacy/"' in admin_page
     with django_capture_on_commit_callbacks(execute=True):
         response = owner.post("/privacy/export/")
     assert response.status_code == 302
