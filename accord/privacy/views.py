@@ -35,7 +35,11 @@ def contact_export(request, pk):
     if not contact.email:
         messages.error(request, _("This contact has no e-mail address; add one to export their data."))
         return redirect("crm:contact_detail", contact.pk)
-    data = services.person_export(actor=member, email=contact.email, organizations=[member.organization])
+    try:
+        data = services.person_export(actor=member, email=contact.email, organizations=[member.organization])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("crm:contact_detail", contact.pk)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="personal-data-contact-{contact.pk}.zip"'
     return response

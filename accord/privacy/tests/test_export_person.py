@@ -154,3 +154,16 @@ def test_contact_page_adds_no_query(world):
     with CaptureQueriesContext(connection) as queries:
         assert http.get(f"/contacts/{contact.pk}/").status_code == 200
     assert not any('FROM "privacy_' in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_contact_with_a_malformed_address_gets_a_message_not_a_500(world):
+    contact = f.ContactFactory(client=world.client, email="imported;garbage")
+    response = world.http(world.admin).post(f"/privacy/contacts/{contact.pk}/export/", follow=True)
+    assert response.status_code == 200
+    assert "Enter the person&#x27;s e-mail address" in response.content.decode()
+    erase = world.http(world.admin).post(
+        f"/privacy/contacts/{contact.pk}/erase/", {"confirm_email": "imported;garbage"}
+    )
+    assert erase.status_code == 422
+    assert Contact.objects.get(pk=contact.pk).email == "imported;garbage"
