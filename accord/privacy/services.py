@@ -33,6 +33,7 @@ from .registry import CONTACT_PERSONAL_FIELDS, KINDS, SOURCES, Person, row_dict
 logger = logging.getLogger(__name__)
 
 COMMAND_LINE = "accord (command line)"
+EXPORT_KEEP_DAYS = 7
 ERASED = "[erased]"
 
 
@@ -587,14 +588,23 @@ def retention_policy_update(
 
 
 def retention_apply(now=None) -> dict[str, int]:
-    """Apply every organisation's own retention (the periodic job). The installation-wide
-    pruning (accord.ops) still runs; an organisation can only keep things for a shorter time."""
+    """Apply every organisation's own retention (the periodic job), and remove organisation
+    exports older than a week. The installation-wide pruning (accord.ops) still runs; an
+    organisation can only keep things for a shorter time."""
     from accord.comms.models import OutboxMessage
     from accord.ops.services import outbox_bodies_clear
     from accord.service.models import RequestStatus, SupportRequest
 
+    from . import orgdata
+
     now = now or timezone.now()
-    counts = {"outbox_bodies": 0, "support_requests": 0}
+    counts = {"outbox_bodies": 0, "support_requests": 0, "exports": 0}
+    # An organisation's export is a copy of everything: kept a week, then removed.
+    for export in OrganizationExport.objects.filter(created_at__lt=now - timedelta(days=EXPORT_KEEP_DAYS)):
+        if export.stored_path:
+            (orgdata.storage_root() / export.stored_path).unlink(missing_ok=True)
+        export.delete()
+        counts["exports"] += 1
     for policy in RetentionPolicy.objects.exclude(
         outbox_body_days__isnull=True, closed_support_days__isnull=True
     ):

@@ -10,7 +10,7 @@ from accord.audit.models import AuditEntry
 from accord.comms.models import OutboxMessage, OutboxStatus
 from accord.comms.scheduler import PERIODIC
 from accord.ops.services import prune_old_records
-from accord.privacy.models import RetentionPolicy
+from accord.privacy.models import ExportStatus, OrganizationExport, RetentionPolicy
 from accord.privacy.services import retention_apply
 from accord.service.models import RequestStatus, SupportReply, SupportRequest
 
@@ -57,7 +57,7 @@ def test_admin_sets_retention_on_the_page(world, language):
 
 
 @pytest.mark.django_db
-def test_job_applies_each_organisations_retention(world):
+def test_job_applies_each_organisations_retention(world, settings):
     now = timezone.now()
     RetentionPolicy.objects.create(organization=world.org, outbox_body_days=30, closed_support_days=90)
     old_mail, new_mail = _sent(world.org, 31, now), _sent(world.org, 29, now)
@@ -67,9 +67,20 @@ def test_job_applies_each_organisations_retention(world):
     still_open = _closed_request(world, world.org, world.project, 400, now, status=RequestStatus.OPEN)
     foreign = _closed_request(world, world.other_org, world.foreign_project, 400, now)
 
+    old_export = OrganizationExport.objects.create(
+        organization=world.org, status=ExportStatus.READY, stored_path="privacy/exports/old.zip"
+    )
+    OrganizationExport.objects.filter(pk=old_export.pk).update(created_at=now - dt.timedelta(days=8))
+    old_file = settings.MEDIA_ROOT / "privacy" / "exports" / "old.zip"
+    old_file.parent.mkdir(parents=True)
+    old_file.write_bytes(b"PK")
+    fresh_export = OrganizationExport.objects.create(organization=world.org, status=ExportStatus.QUEUED)
+
     counts = retention_apply(now=now)
 
-    assert counts == {"outbox_bodies": 1, "support_requests": 1}
+    assert counts == {"outbox_bodies": 1, "support_requests": 1, "exports": 1}
+    assert not old_file.exists()
+    assert list(OrganizationExport.objects.values_list("pk", flat=True)) == [fresh_export.pk]
     old_mail.refresh_from_db()
     new_mail.refresh_from_db()
     foreign_mail.refresh_from_db()
