@@ -8,6 +8,10 @@ accord backup FILE.tar                           online backup: database, upload
 accord restore FILE.tar                          restore into an empty data folder (delivery paused)
 accord delivery resume|pause|status              outgoing delivery switch (paused after a restore)
 accord rotate-keys --old-key-file PATH           re-encrypt stored secrets with the current key
+accord export-person EMAIL --output F.zip        a person's data (--organization SLUG: one only)
+accord erase-person EMAIL --organization SLUG    erase a person from an organisation [--yes]
+accord export-organization SLUG --output F.zip   all of an organisation's data and files
+accord import-organization F.zip                 load such an export into an empty installation
 accord demo                                      load the demo data (idempotent)
 accord createadmin EMAIL                         create an organisation owner
 accord <any manage.py command>                   e.g. accord migrate, accord check --deploy
@@ -96,6 +100,10 @@ COMMAND_ALIASES = {
     "backup": "accord_backup",
     "restore": "accord_restore",
     "rotate-keys": "rotate_keys",
+    "export-person": "export_person",
+    "erase-person": "erase_person",
+    "export-organization": "export_organization",
+    "import-organization": "import_organization",
 }
 
 

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "accord.dataio",
     "accord.api",
     "accord.ops",
+    "accord.privacy",
 ]
 
 MIDDLEWARE = [
@@ -368,6 +369,8 @@ ACCORD_READY_MIN_FREE_MB = env_int("ACCORD_READY_MIN_FREE_MB", 200)
 ACCORD_REQUIRE_STATIC_MANIFEST = env_bool("ACCORD_REQUIRE_STATIC_MANIFEST", PRODUCTION)
 ACCORD_TASK_RESULT_RETENTION_DAYS = env_int("ACCORD_TASK_RESULT_RETENTION_DAYS", 14)
 ACCORD_OUTBOX_BODY_RETENTION_DAYS = env_int("ACCORD_OUTBOX_BODY_RETENTION_DAYS", 90)
+# Days between an owner asking to delete an organisation and its deletion (cancellable meanwhile).
+ACCORD_ORG_DELETE_GRACE_DAYS = env_int("ACCORD_ORG_DELETE_GRACE_DAYS", 14)
 ACCORD_IMPORT_TIMEOUT_SECONDS = env_int("ACCORD_IMPORT_TIMEOUT_SECONDS", 3600)
 ACCORD_LOG_FORMAT = env_str("ACCORD_LOG_FORMAT", "text")
 

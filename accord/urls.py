@@ -23,6 +23,7 @@ urlpatterns = [
     path("portal/", include("accord.portal.urls")),
     path("api/v1/", api.urls),
     path("", include("accord.ops.urls")),
+    path("", include("accord.privacy.urls")),
 ]
 
 handler400 = "accord.web.views.error_400"

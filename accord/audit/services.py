@@ -116,3 +116,38 @@ def audit_for(obj: models.Model):
         .select_related("actor")
         .order_by("-created_at", "-id")
     )
+
+
+def audit_redact(*, organization_id: int, redactor, object_ids: dict[str, list[str]] | None = None) -> int:
+    """Take a person's data out of an organisation's trail, keeping the events.
+
+    Every value known to ``redactor`` (a :class:`accord.lib.redact.Redactor`) is replaced in the
+    changes and the object's name; entries about the objects in ``object_ids`` ("app.model" →
+    ids, e.g. the person's contact rows) are renamed to the placeholder and have every recorded
+    string value replaced. Returns the number of entries changed.
+    """
+    changed = 0
+    whole: set[tuple[int, str]] = set()
+    for label, ids in (object_ids or {}).items():
+        app_label, model = label.split(".")
+        ct = ContentType.objects.get_by_natural_key(app_label, model)
+        whole.update((ct.pk, str(pk)) for pk in ids)
+    rows = AuditEntry.objects.filter(organization_id=organization_id).values_list(
+        "pk", "content_type_id", "object_id", "object_repr", "changes"
+    )
+    for pk, ct_id, object_id, object_repr, changes in rows.iterator(chunk_size=2000):
+        if (ct_id, object_id) in whole:
+            new_repr = f"{redactor.placeholder} #{object_id}"
+            new_changes = {
+                key: [redactor.placeholder if isinstance(v, str) and v else v for v in pair]
+                if isinstance(pair, list)
+                else pair
+                for key, pair in redactor.data(changes or {}).items()
+            }
+        else:
+            new_repr = redactor.text(object_repr)
+            new_changes = redactor.data(changes)
+        if new_repr != object_repr or new_changes != changes:
+            AuditEntry.objects.filter(pk=pk).update(object_repr=new_repr[:300], changes=new_changes)
+            changed += 1
+    return changed

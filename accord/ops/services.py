@@ -118,7 +118,7 @@ def key_check() -> bool:
 
 def prune_old_records(now=None) -> dict[str, int]:
     """Delete finished task results and clear the bodies of delivered messages past retention."""
-    from accord.comms.models import OutboxAttachment, OutboxMessage, OutboxStatus
+    from accord.comms.models import OutboxMessage
 
     now = now or timezone.now()
     counts = {"task_results": 0, "outbox_bodies": 0, "heartbeats": 0}
@@ -132,11 +132,7 @@ def prune_old_records(now=None) -> dict[str, int]:
     except ImportError:  # pragma: no cover - installed with Accord
         pass
     body_cutoff = now - timedelta(days=settings.ACCORD_OUTBOX_BODY_RETENTION_DAYS)
-    old_sent = OutboxMessage.objects.filter(status=OutboxStatus.SENT, sent_at__lt=body_cutoff)
-    OutboxAttachment.objects.filter(message__in=old_sent).delete()
-    counts["outbox_bodies"] = old_sent.exclude(body_text="", body_html="", payload={}).update(
-        body_text="", body_html="", payload={}
-    )
+    counts["outbox_bodies"] = outbox_bodies_clear(OutboxMessage.objects.all(), sent_before=body_cutoff)
     # Workers that stopped a week ago (each restart is a new id) no longer need a row.
     counts["heartbeats"], _ = WorkerHeartbeat.objects.filter(
         last_beat_at__lt=now - timedelta(days=7)
@@ -146,3 +142,15 @@ def prune_old_records(now=None) -> dict[str, int]:
         counts,
     )
     return counts
+
+
+def outbox_bodies_clear(messages, *, sent_before) -> int:
+    """Clear the text, payload and attachments of the delivered ``messages`` sent before
+    ``sent_before`` (an organisation's retention uses it with its own cut-off). Returns how many."""
+    from accord.comms.models import OutboxAttachment, OutboxStatus
+
+    old_sent = messages.filter(status=OutboxStatus.SENT, sent_at__lt=sent_before)
+    OutboxAttachment.objects.filter(message__in=old_sent).delete()
+    return old_sent.exclude(body_text="", body_html="", payload={}).update(
+        body_text="", body_html="", payload={}
+    )

@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 from .models import Membership
 
 SESSION_ORG_KEY = "accord_org_id"
+# Loaded with the membership on every request; apps add what their page furniture needs (a
+# one-to-one from the organisation, say) in ready(), so base pages cost no extra query.
+MEMBERSHIP_RELATED = ["organization", "user"]
 # Pages a team member must reach while their organisation waits for them to set up two-factor.
 TWO_FACTOR_SETUP_URLS = (
     "tenancy:two_factor",
@@ -50,7 +53,7 @@ def current_membership(request) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = Membership.objects.filter(user=user, is_active=True).select_related("organization", "user")
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related(*MEMBERSHIP_RELATED)
     wanted = request.session.get(SESSION_ORG_KEY)
     if wanted:
         found = memberships.filter(organization_id=wanted).first()
