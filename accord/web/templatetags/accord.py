@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from accord.lib.dates import format_day, format_moment
 from accord.lib.money import format_money
 from accord.lib.text import render_markdown
+from accord.lib.versioning import has_version, version_of
 from accord.web.nav import PROJECT_TABS
 
 register = template.Library()
@@ -15,6 +16,12 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text):
     return render_markdown(text)
+
+
+@register.filter
+def version(obj) -> str:
+    """The version token an edit of ``obj`` carries (hidden ``_version``), "" for an unsaved row."""
+    return version_of(obj) if has_version(obj) else ""
 
 
 @register.simple_tag
