@@ -10,8 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
+
+
+class Versioned(dict):
+    """An API body built by hand from ``obj`` that keeps ``obj``'s version (for its ``ETag``)."""
+
+    def __init__(self, obj, data: dict):
+        super().__init__(data)
+        self.source = obj
 
 
 def has_version(obj) -> bool:
@@ -60,3 +71,13 @@ def normalise(value) -> str:
     """A token as a client may send it back: bare, quoted, weak (``W/"…"``) or a number."""
     tags = parse_tags(str(value))
     return tags[0] if tags else ""
+
+
+def locked_version(obj) -> str | None:
+    """The version of ``obj``'s row as committed now (``None``: deleted), locking the row until
+    the surrounding transaction ends, so that the compared version is the one the write replaces."""
+    if not transaction.get_connection().in_atomic_block:
+        raise ImproperlyConfigured("A version check runs inside the transaction of the write it guards.")
+    rows = type(obj)._base_manager.select_for_update().filter(pk=obj.pk)
+    updated_at = rows.values_list("updated_at", flat=True).first()
+    return None if updated_at is None else version_token(updated_at)

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accord.audit.display import HistoryRow, history_rows
 from accord.audit.services import audit_for
-from accord.lib.versioning import normalise, token_time, version_of, version_token
+from accord.lib.versioning import locked_version, normalise, token_time, version_of
 
 VERSION_FIELD = "_version"
 MAX_SHOWN = 300
@@ -68,15 +68,6 @@ def versioned_edit(view):
 
     wrapper.versioned_edit = True  # found by the test that walks every edit view
     return wrapper
-
-
-def locked_version(obj) -> str | None:
-    """The version of ``obj``'s row as committed now, locking the row until the transaction ends."""
-    if not transaction.get_connection().in_atomic_block:
-        raise ImproperlyConfigured("Version checks run inside the save's transaction: use @versioned_edit.")
-    rows = type(obj)._base_manager.select_for_update().filter(pk=obj.pk)
-    updated_at = rows.values_list("updated_at", flat=True).first()
-    return None if updated_at is None else version_token(updated_at)
 
 
 def is_stale(request, obj) -> bool:
