@@ -10,8 +10,9 @@
 * ``PATCH``/``PUT`` without ``If-Match`` but with ``"version"`` in the JSON body: the same
   check, answered with ``409 Conflict`` (the body, not a header, was stale).
 
-The check and the write run in one transaction, so a write cannot slip in between. A path without
-a ``GET`` operation of its own is not checked (its operations are not marked ``checks_version``,
+The check and the write run in one transaction, so a write cannot slip in between. A part of an
+object (``/meetings/{id}/minutes``) is checked against the object (``GET /meetings/{id}``); a path
+with neither is not checked (its operations are not marked ``checks_version``,
 and the OpenAPI document declares 409/412 only for the marked ones).
 """
 
@@ -42,10 +43,21 @@ _PATH_PARAM = re.compile(r"{(?:\w+:)?(\w+)}")
 
 def install(api) -> None:
     """Wrap every operation of ``api``: reads tag their object, writes check the version sent."""
+    readers = {
+        path: op.view_func
+        for bound in api._get_bound_routers()
+        for path, path_view in bound.path_operations.items()
+        for op in path_view.operations
+        if "GET" in op.methods
+    }
     for bound in api._get_bound_routers():
         for path, path_view in bound.path_operations.items():
-            reader = next((op.view_func for op in path_view.operations if "GET" in op.methods), None)
             params = _PATH_PARAM.findall(path)
+            # A part of an object without a GET of its own (a meeting's minutes) has the object's version.
+            parent = path.rsplit("/", 1)[0]
+            reader = readers.get(path) or (
+                readers.get(parent) if _PATH_PARAM.findall(parent) == params else None
+            )
             for operation in path_view.operations:
                 if "GET" in operation.methods:
                     operation.view_func = _read(operation.view_func)
