@@ -3,7 +3,7 @@
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import errors
+from . import conditional, errors
 from .auth import AUTH, RateLimited, docs_access
 from .openapi import AccordAPI
 
@@ -54,3 +54,6 @@ ROUTERS = [
 
 for prefix, dotted in ROUTERS:
     api.add_router(prefix, import_string(dotted))
+
+# ETag on every object, If-None-Match on reads, If-Match (or a body "version") on writes.
+conditional.install(api)

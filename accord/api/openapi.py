@@ -7,8 +7,9 @@ declares, worked out in one place from what each operation is (not written out i
   401 for an operation behind authentication; 403 where the caller's role is checked (every
   authenticated operation except those in ``OPEN_TO_EVERY_ROLE``); 404 for a path parameter
   (another organisation's object is not found); 422 for parameters or a body that fail
-  validation; 413 for a body over the size limit; 429 for a throttled operation. What an app
-  declares itself (400 for a multipart body …) is kept.
+  validation; 413 for a body over the size limit; 429 for a throttled operation; 412 for a write
+  that honours ``If-Match`` (conditional.py), and 409 when its body's ``version`` is stale. What an
+  app declares itself (400 for a multipart body …) is kept.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class AccordAPI(NinjaAPI):
 
     _ids: dict | None = None
 
+    def create_temporal_response(self, request):
+        response = super().create_temporal_response(request)
+        request.accord_response = response  # conditional.py puts the object's ETag on it
+        return response
+
     def get_openapi_operation_id(self, operation) -> str:
         if self._ids is None or operation.view_func not in self._ids:
             self._ids = operation_ids(self)
@@ -83,11 +89,18 @@ class AccordAPI(NinjaAPI):
             for bound, operation in _operations(self)
             if _throttled(self, bound, operation)
         }
+        versioned = {
+            self._ids[operation.view_func]
+            for _bound, operation in _operations(self)
+            if getattr(operation.view_func, "checks_version", False)
+        }
         error_schema = schema["components"].get("schemas", {}).get("Error")
         content = {"application/json": {"schema": {"$ref": ERROR_REF} if error_schema else _ERROR_INLINE}}
         for operations in schema["paths"].values():
-            for details in operations.values():
-                for status in _errors_of(details, throttled):
+            for method, details in operations.items():
+                if details["operationId"] in versioned:
+                    _declare_preconditions(method, details)
+                for status in _errors_of(details, throttled, versioned):
                     description = ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase)
                     details["responses"].setdefault(status, {"description": description, "content": content})
                 details["responses"] = dict(sorted(details["responses"].items()))
@@ -115,7 +128,26 @@ _ERROR_INLINE = {
 }
 
 
-def _errors_of(details: dict, throttled: set) -> list[int]:
+_IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": "The ETag you read: if stale, 412 and nothing is written. `*`: any version.",
+    "schema": {"type": "string"},
+}
+
+
+def _declare_preconditions(method: str, details: dict) -> None:
+    details.setdefault("parameters", []).append(_IF_MATCH)
+    if method in ("patch", "put"):
+        details["description"] = (
+            details.get("description", "")
+            + "\n\nSend `If-Match` with the ETag you read, or `version` (the ETag's value) in the body, "
+            "to be refused (412, 409) rather than overwrite a change made since."
+        ).strip()
+
+
+def _errors_of(details: dict, throttled: set, versioned: set = frozenset()) -> list[int]:
     """The error statuses an operation can answer, from what it is."""
     errors = []
     authenticated = bool(details.get("security"))
@@ -132,4 +164,8 @@ def _errors_of(details: dict, throttled: set) -> list[int]:
         errors.append(422)
     if details["operationId"] in throttled:
         errors.append(429)
+    if details["operationId"] in versioned:
+        errors.append(412)
+        if details.get("requestBody"):
+            errors.append(409)
     return errors

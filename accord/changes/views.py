@@ -16,6 +16,7 @@ from accord.audit.services import audit_for
 from accord.lib.text import safe_cell
 from accord.risks.forms import add_service_errors
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import AssessmentForm, ChangeRequestForm, DecisionForm
@@ -208,9 +209,11 @@ def detail(request, pk):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def edit(request, pk):
     change = _for(request, pk, write=True)
     form = ChangeRequestForm(request.POST or None, instance=change, project=change.project)
+    check_version(request, form, change)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

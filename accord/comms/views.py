@@ -26,6 +26,7 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
+from accord.web.concurrency import check_version, versioned_edit
 from accord.web.pages import form_page
 
 from . import compose, inbound, selectors, services, webhooks
@@ -118,10 +119,12 @@ def plan_item_create(request, pk):
 
 
 @team_required
+@versioned_edit
 def plan_item_edit(request, pk):
     item = project_object_for_user(request.membership, PlanItem.objects.all(), pk, manage=True)
     project = item.project
     form = PlanItemForm(request.POST or None, project=project, initial=PlanItemForm.initial_for(item))
+    check_version(request, form, item)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         contacts = data.pop("audience_contacts")
@@ -387,6 +390,7 @@ def channel_create(request):
 
 
 @team_required
+@versioned_edit
 def channel_edit(request, pk):
     config = org_get_for_admin(request.membership, ChannelConfig.objects.all(), pk)
     form = ChannelConfigForm(
@@ -394,6 +398,7 @@ def channel_edit(request, pk):
         organization=request.membership.organization,
         initial=ChannelConfigForm.initial_for(config),
     )
+    check_version(request, form, config)
     if request.method == "POST" and form.is_valid():
         try:
             services.channel_config_update(actor=request.membership, config=config, **form.cleaned_data)
@@ -522,6 +527,7 @@ def webhook_create(request):
 
 
 @team_required
+@versioned_edit
 def webhook_edit(request, pk):
     sub = org_get_for_admin(request.membership, WebhookSubscription.objects.all(), pk)
     form = WebhookSubscriptionForm(
@@ -533,6 +539,7 @@ def webhook_edit(request, pk):
             "is_active": sub.is_active,
         },
     )
+    check_version(request, form, sub)
     if request.method == "POST" and form.is_valid():
         try:
             services.webhook_subscription_update(actor=request.membership, sub=sub, **form.cleaned_data)

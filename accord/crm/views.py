@@ -29,6 +29,7 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import ClientFilterForm, ClientForm, ContactForm, InteractionForm
@@ -144,10 +145,12 @@ def client_detail(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @team_required
+@versioned_edit
 def client_edit(request, pk):
     member = request.membership
     client = client_for_user(member, pk, write=True)
     form = ClientForm(request.POST or None, instance=client, organization=member.organization)
+    check_version(request, form, client)
     if request.method == "POST" and form.is_valid():
         try:
             services.client_update(actor=member, client=client, **form.cleaned_data)
@@ -298,10 +301,12 @@ def unsubscribe(request, token):
 
 @require_http_methods(["GET", "POST"])
 @team_required
+@versioned_edit
 def contact_edit(request, pk):
     member = request.membership
     contact = contact_for_user(member, pk, write=True)
     form = ContactForm(request.POST or None, instance=contact)
+    check_version(request, form, contact)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -418,12 +423,14 @@ def interaction_detail(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @team_required
+@versioned_edit
 def interaction_edit(request, pk):
     member = request.membership
     interaction = interaction_for_user(member, pk, write=True)
     form = InteractionForm(
         request.POST or None, instance=interaction, member=member, client=interaction.client
     )
+    check_version(request, form, interaction)
     if request.method == "POST" and form.is_valid():
         try:
             services.interaction_update(

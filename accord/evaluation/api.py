@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.api.pagination import PageQuery, keyset_page
+from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
     client_for_user,
     org_get,
@@ -118,7 +119,7 @@ class EvaluationPatch(Schema):
 
 
 def _evaluation_out(evaluation: CloseoutEvaluation) -> dict:
-    return {
+    data = {
         "id": evaluation.pk,
         "project_id": evaluation.project_id,
         "status": evaluation.status,
@@ -128,6 +129,7 @@ def _evaluation_out(evaluation: CloseoutEvaluation) -> dict:
         "finalised_at": evaluation.finalised_at,
         "figures": services.evaluation_figures(evaluation),
     }
+    return Versioned(evaluation, data)
 
 
 def _evaluation(request, project_id: int, *, manage=False) -> CloseoutEvaluation:
@@ -228,7 +230,8 @@ def _retro(request, retro_id: int, *, write=False) -> Retrospective:
 
 
 def _retro_detail(retro: Retrospective) -> dict:
-    return {**RetroOut.from_orm(retro).dict(), "actions": list(retro.actions.order_by("due_date", "id"))}
+    data = {**RetroOut.from_orm(retro).dict(), "actions": list(retro.actions.order_by("due_date", "id"))}
+    return Versioned(retro, data)
 
 
 @router.get("/projects/{project_id}/retrospectives", response=RetroPage)

@@ -20,6 +20,7 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import pdf, selectors, services
 from .forms import (
@@ -122,6 +123,7 @@ def closeout_start(request, pk):
 
 
 @team_required
+@versioned_edit
 def closeout_edit(request, pk):
     project = project_for_user(request.membership, pk, manage=True)
     evaluation = services.evaluation_start(actor=request.user, project=project)
@@ -129,6 +131,7 @@ def closeout_edit(request, pk):
         request.POST or None,
         initial={"actual_cost": evaluation.actual_cost, "commentary": evaluation.commentary},
     )
+    check_version(request, form, evaluation)
     status = 200
     if request.method == "POST":
         status = 422
@@ -264,10 +267,12 @@ def retro_detail(request, pk):
 
 
 @team_required
+@versioned_edit
 def retro_edit(request, pk):
     retro = _retro(request, pk, write=True)
     initial = {k: getattr(retro, k) for k in ("title", "held_on", "went_well", "to_improve")}
     form = RetrospectiveForm(request.POST or None, initial=initial)
+    check_version(request, form, retro)
     status = 200
     if request.method == "POST":
         status = 422
@@ -457,6 +462,7 @@ def lesson_detail(request, pk):
 
 
 @team_required
+@versioned_edit
 def lesson_edit(request, pk):
     lesson = _lesson(request, pk, write=True)
     initial = {
@@ -464,6 +470,7 @@ def lesson_edit(request, pk):
         for k in ("title", "description", "recommendation", "industry", "category", "phase", "tags")
     }
     form = LessonForm(request.POST or None, initial=initial)
+    check_version(request, form, lesson)
     status = 200
     if request.method == "POST":
         status = 422

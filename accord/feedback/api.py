@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact
+from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -187,7 +188,7 @@ def _detail(survey: Survey) -> dict:
     survey = _annotated(survey)
     data = SurveyOut.from_orm(survey).dict()
     data.update(intro=survey.intro, intro_zh=survey.intro_zh, questions=list(survey.questions.all()))
-    return data
+    return Versioned(survey, data)
 
 
 def _results_out(results: selectors.Results) -> dict:
@@ -242,14 +243,18 @@ def template_create(request, payload: TemplateIn):
 @router.get("/survey-templates/{template_id}", response=TemplateDetail)
 def template_get(request, template_id: int):
     template = _template(request, template_id)
-    return {**SurveyTemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
+    return Versioned(
+        template, {**SurveyTemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
+    )
 
 
 @router.patch("/survey-templates/{template_id}", response=TemplateDetail)
 def template_update(request, template_id: int, payload: TemplateIn):
     template = _template(request, template_id, write=True)
     services.survey_template_update(actor=request.user, template=template, **payload.dict())
-    return {**SurveyTemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
+    return Versioned(
+        template, {**SurveyTemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
+    )
 
 
 @router.delete("/survey-templates/{template_id}", response={204: None})

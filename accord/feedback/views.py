@@ -15,6 +15,7 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import QuestionForm, SendForm, SettingForm, SurveyForm, SurveyTemplateForm, apply_errors
@@ -116,10 +117,12 @@ def template_detail(request, pk):
 
 
 @team_required
+@versioned_edit
 def template_edit(request, pk):
     template = _template(request, pk, write=True)
     initial = {"name": template.name, "description": template.description, "is_active": template.is_active}
     form = SurveyTemplateForm(request.POST or None, initial=initial)
+    check_version(request, form, template)
     if request.method == "POST" and form.is_valid():
         try:
             services.survey_template_update(actor=request.user, template=template, **form.cleaned_data)
@@ -267,10 +270,12 @@ def survey_detail(request, pk):
 
 
 @team_required
+@versioned_edit
 def survey_edit(request, pk):
     survey = _survey(request, pk, write=True)
     initial = {k: getattr(survey, k) for k in ("title", "title_zh", "intro", "intro_zh", "valid_days")}
     form = SurveyForm(request.POST or None, initial=initial, with_template=False)
+    check_version(request, form, survey)
     if request.method == "POST" and form.is_valid():
         try:
             services.survey_update(actor=request.user, survey=survey, **form.cleaned_data)
@@ -350,6 +355,7 @@ def _question_back(question: Question) -> str:
 
 
 @team_required
+@versioned_edit
 def question_edit(request, pk):
     question = _question(request, pk)
     initial = {
@@ -363,6 +369,7 @@ def question_edit(request, pk):
         ),
     }
     form = QuestionForm(request.POST or None, initial=initial)
+    check_version(request, form, question)
     status = 200
     if request.method == "POST":
         status = 422

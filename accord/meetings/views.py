@@ -21,6 +21,7 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
+from accord.web.concurrency import check_posted_values, check_version, versioned_edit
 
 from . import ics, selectors, services
 from .forms import ActionItemForm, AgendaItemForm, DecisionForm, MeetingForm
@@ -120,6 +121,7 @@ def _edit_initial(meeting) -> dict:
 
 
 @team_required
+@versioned_edit
 def meeting_edit(request, pk):
     meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk, write=True)
     project = meeting.project
@@ -128,6 +130,7 @@ def meeting_edit(request, pk):
         return redirect("meetings:detail", meeting.pk)
     if request.method == "POST":
         form = MeetingForm(request.POST, project=project, initial=_edit_initial(meeting))
+        check_version(request, form, meeting)
         if form.is_valid():
             data = dict(form.cleaned_data)
             users, contacts = data.pop("users"), data.pop("contacts")
@@ -143,6 +146,7 @@ def meeting_edit(request, pk):
                 return redirect("meetings:detail", meeting.pk)
         return _meeting_form_page(request, form, project, _("Change the meeting"), "", status=400)
     form = MeetingForm(project=project, initial=_edit_initial(meeting))
+    check_version(request, form, meeting)
     return _meeting_form_page(request, form, project, _("Change the meeting"), "")
 
 
@@ -229,16 +233,28 @@ def _agenda_item(request, pk) -> AgendaItem:
 
 
 @team_required
+@versioned_edit
 def minutes_edit(request, pk):
     meeting = project_object_for_user(request.membership, selectors.meeting_detail_queryset(), pk, write=True)
     if request.method == "POST":
         notes = {
             item.pk: request.POST.get(f"notes_{item.pk}", item.notes) for item in meeting.agenda_items.all()
         }
+        summary = request.POST.get("summary", "")
+        conflict = check_posted_values(
+            request,
+            meeting,
+            [(_("Summary"), meeting.minutes_summary, summary)]
+            + [(item.title, item.notes, notes[item.pk]) for item in meeting.agenda_items.all()],
+        )
+        if conflict:
+            meeting.minutes_summary = summary  # the page shows what was typed, to send again
+            for item in meeting.agenda_items.all():
+                item.notes = notes[item.pk]
+            context = {"meeting": meeting, "project": meeting.project, "tab": "meetings"}
+            return render(request, "meetings/minutes.html", {**context, "conflict": conflict})
         try:
-            services.minutes_record(
-                actor=request.user, meeting=meeting, summary=request.POST.get("summary", ""), notes=notes
-            )
+            services.minutes_record(actor=request.user, meeting=meeting, summary=summary, notes=notes)
         except ValidationError as exc:
             _messages_from(request, exc)
             return render(

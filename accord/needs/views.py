@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.audit.services import audit_for
 from accord.risks.forms import add_service_errors
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import NeedFilterForm, NeedForm, NeedStatusForm
@@ -105,9 +106,11 @@ def detail(request, pk):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def edit(request, pk):
     need = project_object_for_user(request.membership, Need.objects.all(), pk, write=True)
     form = NeedForm(request.POST or None, instance=need, project=need.project)
+    check_version(request, form, need)
     if request.method == "POST" and form.is_valid():
         try:
             services.need_update(

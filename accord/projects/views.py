@@ -22,6 +22,7 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
+from accord.web.concurrency import check_version, is_stale, versioned_edit
 from accord.web.pages import form_page
 
 from . import selectors, services
@@ -120,6 +121,7 @@ def project_create(request):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def project_edit(request, pk):
     member = request.membership
     project = project_for_user(member, pk, manage=True)
@@ -139,6 +141,7 @@ def project_edit(request, pk):
         "description": project.description,
     }
     form = ProjectForm(request.POST or None, initial=initial, organization_id=member.organization_id)
+    check_version(request, form, project)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["currency"] = data.get("currency") or project.currency
@@ -286,6 +289,7 @@ def milestone_create(request, pk):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def milestone_edit(request, pk):
     member = request.membership
     milestone = project_object_for_user(member, Milestone.objects.all(), pk, write=True)
@@ -298,6 +302,7 @@ def milestone_edit(request, pk):
         "description": milestone.description,
     }
     form = MilestoneForm(request.POST or None, initial=initial)
+    check_version(request, form, milestone)
     if request.method == "POST" and form.is_valid():
         try:
             services.milestone_update(actor=member, milestone=milestone, **form.cleaned_data)
@@ -468,6 +473,7 @@ def task_create(request, pk):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def task_edit(request, pk):
     member = request.membership
     task = project_object_for_user(member, Task.objects.all(), pk, write=True)
@@ -484,6 +490,7 @@ def task_edit(request, pk):
         "description": task.description,
     }
     form = TaskForm(request.POST or None, initial=initial, project=task.project)
+    check_version(request, form, task)
     if request.method == "POST" and form.is_valid():
         try:
             services.task_update(actor=member, task=task, **form.cleaned_data)
@@ -506,12 +513,25 @@ def task_edit(request, pk):
 
 @team_required
 @require_POST
+@versioned_edit
 def task_move(request, pk):
-    """Move a card: HTMX gets the re-rendered board, a plain form post is redirected back."""
+    """Move a card: HTMX gets the re-rendered board, a plain form post is redirected back.
+
+    A move from a stale page (the task changed since it was loaded) is refused with a 409 and
+    the current board, so the card goes back to where the task really is."""
     member = request.membership
     task = project_object_for_user(member, Task.objects.all(), pk, write=True)
     status = 200
+    message = ""
     try:
+        if is_stale(request, task):
+            raise ValidationError(
+                _(
+                    "Someone else changed this task after your board was loaded, so it was not moved. "
+                    "The board now shows where it is; move it again if you still want to."
+                ),
+                code="stale",
+            )
         services.task_move(
             actor=member,
             task=task,
@@ -519,13 +539,14 @@ def task_move(request, pk):
             position=request.POST.get("position") or None,
         )
     except ValidationError as exc:
+        message = " ".join(exc.messages)
         if not _is_htmx(request):
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, message)
             return redirect(_next_url(request, reverse("projects:board", args=[task.project_id])))
-        status = 422
+        status = 409 if getattr(exc, "code", None) == "stale" else 422
     if _is_htmx(request):
         project = project_for_user(member, task.project_id)
-        context = _board_context(member, project)
+        context = {**_board_context(member, project), "board_message": message}
         response = render(request, "projects/partials/board.html", context, status=status)
         response["HX-Trigger"] = "taskMoved"
         return response

@@ -17,6 +17,7 @@ from accord.tenancy.access import (
     project_object_for_user,
     team_required,
 )
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import charts, selectors, services
 from .forms import DRAFT_LANGUAGE_CHOICES, PeriodForm, ReportForm
@@ -115,6 +116,7 @@ def _read_post(request):
 
 
 @team_required
+@versioned_edit
 def report_edit(request, pk):
     report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
     if report.is_published:
@@ -136,6 +138,7 @@ def report_edit(request, pk):
             status = 413
         else:
             form = ReportForm(data)
+            check_version(request, form, report)
             if form.is_valid():
                 try:
                     services.status_report_update(actor=request.user, report=report, data=form.cleaned_data)
@@ -148,6 +151,7 @@ def report_edit(request, pk):
             status = 400
     else:
         form = ReportForm(initial=initial)
+        check_version(request, form, report)
     sections = [{"key": k, "label": label, "text": getattr(report, k)} for k, label in SECTIONS]
     return render(
         request,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.tenancy.access import project_for_user, project_object_for_user, projects_for_user, team_required
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import ContingencyActionForm, ReviewForm, RiskFilterForm, RiskForm, StatusForm, add_service_errors
@@ -113,9 +114,11 @@ def detail(request, pk):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def edit(request, pk):
     risk = project_object_for_user(request.membership, Risk.objects.all(), pk, write=True)
     form = RiskForm(request.POST or None, instance=risk, organization_id=risk.organization_id)
+    check_version(request, form, risk)
     if request.method == "POST" and form.is_valid():
         try:
             services.risk_update(

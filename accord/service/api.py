@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact
+from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
     project_for_user,
     project_object_for_user,
@@ -140,7 +141,7 @@ def _contacts(member, ids: list[int]) -> list[Contact]:
 
 
 def _session_out(session: TrainingSession) -> dict:
-    return {
+    data = {
         "id": session.pk,
         "project_id": session.project_id,
         "topic": session.topic,
@@ -153,6 +154,7 @@ def _session_out(session: TrainingSession) -> dict:
         "rating_avg": float(session.rating_avg) if getattr(session, "rating_avg", None) is not None else None,
         "feedback_count": getattr(session, "feedback_count", 0),
     }
+    return Versioned(session, data)
 
 
 def _session_fetch(member, pk) -> TrainingSession:

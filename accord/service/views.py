@@ -23,6 +23,7 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import mail as support_mail
 from . import selectors, services
@@ -543,10 +544,12 @@ def training_create(request, pk):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def training_edit(request, pk):
     member = request.membership
     session = project_object_for_user(member, TrainingSession.objects.all(), pk, write=True)
     form = TrainingSessionForm(request.POST or None, instance=session, project=session.project)
+    check_version(request, form, session)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         attendees = data.pop("attendees")

@@ -14,6 +14,7 @@ from django.views.i18n import set_language as django_set_language
 
 from accord.audit.services import audit_for
 from accord.lib.money import currency_for_locale, currency_from_accept_language
+from accord.web.concurrency import check_version, versioned_edit
 
 from . import services
 from .access import admin_required, org_get, team_required
@@ -287,9 +288,11 @@ def organization_create(request):
 
 
 @admin_required
+@versioned_edit
 def organization_settings(request):
     organization = request.membership.organization
     form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
+    check_version(request, form, organization)
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update(

@@ -12,6 +12,7 @@ from accord.lib.dates import format_day, format_moment
 from accord.lib.money import format_money
 from accord.lib.recurrence import describe_rrule
 from accord.lib.text import render_markdown
+from accord.lib.versioning import has_version, version_of
 from accord.projects.models import Rag
 from accord.web.nav import PROJECT_TABS
 
@@ -21,6 +22,12 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text):
     return render_markdown(text)
+
+
+@register.filter
+def version(obj) -> str:
+    """The version token an edit of ``obj`` carries (hidden ``_version``), "" for an unsaved row."""
+    return version_of(obj) if has_version(obj) else ""
 
 
 @register.simple_tag

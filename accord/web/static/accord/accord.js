@@ -1,10 +1,13 @@
 // Progressive enhancements; every page works without them.
 document.addEventListener("DOMContentLoaded", () => {
   // Board: drag a card onto a column to move it (the buttons on each card do the same without JS).
+  // The move carries the version the card was drawn with; a stale move is refused (409).
+  let draggedVersion = "";
   document.body.addEventListener("dragstart", (e) => {
     const card = e.target.closest && e.target.closest(".taskcard[draggable=true]");
     if (!card) return;
     card.classList.add("dragging");
+    draggedVersion = card.dataset.version || "";
     e.dataTransfer.setData("text/plain", card.dataset.moveUrl);
   });
   document.body.addEventListener("dragend", (e) => {
@@ -26,7 +29,17 @@ document.addEventListener("DOMContentLoaded", () => {
     col.classList.remove("dropzone");
     const url = e.dataTransfer.getData("text/plain");
     if (url && window.htmx) {
-      htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values: { status: col.dataset.status } });
+      const values = { status: col.dataset.status, _version: draggedVersion };
+      htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values: values });
+    }
+  });
+  // A refused move (409 stale, 422 invalid) answers with the current board and its message:
+  // show it, which also puts the card back where the task really is.
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const status = e.detail.xhr.status;
+    if ((status === 409 || status === 422) && e.detail.target && e.detail.target.id === "board") {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
     }
   });
   // A read-only address to copy: a click selects all of it (no inline handlers: the CSP forbids them).
