@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.crm.models import Client, Interaction
+from accord.crm.selectors import with_portal_status
 from accord.tenancy.access import (
     can_manage_project,
     can_write_project,
@@ -188,7 +189,7 @@ def project_detail(request, pk):
             "milestones": milestones,
             "overdue_tasks": overdue_tasks,
             "team": project.team.order_by("full_name", "email"),
-            "contacts": project.contacts.order_by("last_name", "first_name"),
+            "contacts": with_portal_status(project.contacts.order_by("last_name", "first_name")),
             "interactions": interactions,
             "history": audit_for(project)[:HISTORY_LIMIT],
             "time_percent": round(100 * days_gone / days_total),
