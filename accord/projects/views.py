@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +118,16 @@ def project_create(request):
             "nav_active": "projects",
         },
     )
+
+
+@team_required
+def stakeholder_choices(request):
+    """The project form's stakeholder checkboxes for the chosen client (HTMX, when the client
+    changes): that client's contacts only, from the user's organisation."""
+    form = ProjectForm(
+        initial={"client": request.GET.get("client")}, organization_id=request.membership.organization_id
+    )
+    return HttpResponse(str(form["contacts"]))
 
 
 @team_required
