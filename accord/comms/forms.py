@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,49 +45,75 @@ class ServiceForm(forms.Form):
 
 
 class PlanItemForm(ServiceForm):
-    purpose = forms.CharField(label=gettext_lazy("purpose"), max_length=200)
+    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200)
     content_template = forms.CharField(
-        label=gettext_lazy("content"),
+        label=gettext_lazy("Content"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("What to cover each time (Markdown)."),
     )
-    channel = forms.ChoiceField(label=gettext_lazy("channel"), choices=PlanChannel.choices)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=PlanChannel.choices)
     audience_contacts = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("audience contacts"),
+        label=gettext_lazy("Audience contacts"),
         queryset=Contact.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     audience_roles = forms.MultipleChoiceField(
-        label=gettext_lazy("audience roles"),
+        label=gettext_lazy("Audience roles"),
         choices=ContactRole.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Everyone on the project with these roles."),
     )
-    cadence = forms.ChoiceField(label=gettext_lazy("cadence"), choices=CadenceKind.choices)
+    cadence = forms.ChoiceField(label=gettext_lazy("Cadence"), choices=CadenceKind.choices)
     weekday = forms.TypedChoiceField(
-        label=gettext_lazy("weekday"),
+        label=gettext_lazy("Weekday"),
         choices=[("", "—"), *Weekday.choices],
         coerce=int,
         required=False,
         empty_value=None,
     )
-    interval = forms.IntegerField(label=gettext_lazy("every N weeks"), min_value=1, max_value=52, initial=1)
-    owner = forms.ModelChoiceField(label=gettext_lazy("owner"), queryset=User.objects.none())
-    start_date = forms.DateField(label=gettext_lazy("start"), widget=_date_widget())
-    end_date = forms.DateField(label=gettext_lazy("end"), required=False, widget=_date_widget())
-    is_active = forms.BooleanField(label=gettext_lazy("active"), required=False, initial=True)
+    interval = forms.IntegerField(label=gettext_lazy("Every N weeks"), min_value=1, max_value=52, initial=1)
+    owner = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=User.objects.none())
+    start_date = forms.DateField(label=gettext_lazy("Start"), widget=_date_widget())
+    end_date = forms.DateField(label=gettext_lazy("End"), required=False, widget=_date_widget())
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     wide_fields = ("content_template", "audience_contacts", "audience_roles")
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, member=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
         self.fields["audience_contacts"].queryset = Contact.objects.filter(
             organization_id=project.organization_id, client_id=project.client_id
         ).order_by("last_name", "first_name")
         self.fields["owner"].queryset = team_users(project.organization_id)
+        self._offer_channels(project, member)
+
+    def _offer_channels(self, project, member) -> None:
+        """Only channels that can be used: a messaging tool needs a channel set up first (else
+        "Send" would find none). An item's current channel stays offered when editing it."""
+        from .selectors import plan_channels_available
+
+        available = plan_channels_available(project)
+        current = self.initial.get("channel")
+        field = self.fields["channel"]
+        field.choices = [(v, label) for v, label in PlanChannel.choices if v in available or v == current]
+        missing = [label for v, label in PlanChannel.choices if v not in available]
+        if not missing:
+            return
+        names = ", ".join(str(label) for label in missing)
+        if member is not None and member.is_admin:
+            field.help_text = format_html(
+                '{} <a href="{}">{}</a>',
+                _("%(names)s appear here once a channel is set up for them.") % {"names": names},
+                reverse("comms:channels"),
+                _("Set up channels"),
+            )
+        else:
+            field.help_text = _("%(names)s appear here once an administrator sets up a channel for them.") % {
+                "names": names
+            }
 
     def clean_weekday(self):
         value = self.cleaned_data.get("weekday")
@@ -119,10 +147,10 @@ class PlanItemForm(ServiceForm):
 
 
 class ResponsibilityForm(ServiceForm):
-    user = forms.ModelChoiceField(label=gettext_lazy("our person"), queryset=User.objects.none())
-    contact = forms.ModelChoiceField(label=gettext_lazy("client contact"), queryset=Contact.objects.none())
-    channel = forms.ChoiceField(label=gettext_lazy("channel"), choices=PlanChannel.choices)
-    note = forms.CharField(label=gettext_lazy("note"), max_length=300, required=False)
+    user = forms.ModelChoiceField(label=gettext_lazy("Our person"), queryset=User.objects.none())
+    contact = forms.ModelChoiceField(label=gettext_lazy("Client contact"), queryset=Contact.objects.none())
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=PlanChannel.choices)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,7 +161,7 @@ class ResponsibilityForm(ServiceForm):
 
 
 class PlanCopyForm(ServiceForm):
-    source = forms.ModelChoiceField(label=gettext_lazy("copy the plan of"), queryset=None)
+    source = forms.ModelChoiceField(label=gettext_lazy("Copy the plan of"), queryset=None)
 
     def __init__(self, *args, projects, **kwargs):
         super().__init__(*args, **kwargs)
