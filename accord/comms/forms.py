@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accord.crm.models import Client, Contact, ContactRole
 from accord.tenancy.models import TEAM_ROLES, User
@@ -78,7 +78,7 @@ class PlanItemForm(ServiceForm):
     owner = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=User.objects.none())
     start_date = forms.DateField(label=gettext_lazy("Start"), widget=_date_widget())
     end_date = forms.DateField(label=gettext_lazy("End"), required=False, widget=_date_widget())
-    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(label=pgettext_lazy("switched on", "Active"), required=False, initial=True)
     wide_fields = ("content_template", "audience_contacts", "audience_roles")
 
     def __init__(self, *args, project, member=None, **kwargs):
@@ -170,7 +170,7 @@ class PlanCopyForm(ServiceForm):
 
 class TickForm(ServiceForm):
     note = forms.CharField(
-        label=gettext_lazy("how the client was reached"),
+        label=gettext_lazy("How the client was reached"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -286,10 +286,10 @@ class TriageAssignForm(ServiceForm):
 
 class ReminderPreferenceForm(ServiceForm):
     channel_config = forms.ModelChoiceField(
-        label=gettext_lazy("remind me on"), queryset=None, required=False, empty_label=gettext_lazy("E-mail")
+        label=gettext_lazy("Remind me on"), queryset=None, required=False, empty_label=gettext_lazy("E-mail")
     )
     mention = forms.CharField(
-        label=gettext_lazy("mention"),
+        label=gettext_lazy("Mention"),
         max_length=100,
         required=False,
         help_text=gettext_lazy("Your handle there, e.g. @li.wei."),
@@ -306,14 +306,14 @@ class ObligationSendForm(ServiceForm):
     """What an obligation asks to send: recipients (e-mail) or a channel (IM), subject and text."""
 
     contacts = forms.MultipleChoiceField(
-        label=gettext_lazy("to"), required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("To"), required=False, widget=forms.CheckboxSelectMultiple
     )
     channel_config = forms.ModelChoiceField(
-        label=gettext_lazy("channel"), queryset=ChannelConfig.objects.none(), required=False
+        label=gettext_lazy("Channel"), queryset=ChannelConfig.objects.none(), required=False
     )
-    subject = forms.CharField(label=gettext_lazy("subject"), max_length=300)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
     body = forms.CharField(
-        label=gettext_lazy("message"),
+        label=gettext_lazy("Message"),
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=gettext_lazy("Markdown. Drafted from the plan item's content; edit it as you like."),
