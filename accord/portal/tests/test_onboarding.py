@@ -4,7 +4,7 @@ them once), change requests waiting for an approver's decision."""
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accord.changes.models import ChangeRequest, ChangeStatus
 from accord.comms.models import Notification, OutboxMessage
@@ -125,10 +125,19 @@ def test_unshared_contact_is_told_whom_to_ask_and_the_team_once(world, language)
     assert Notification.objects.filter(user=world.admin).count() == 1
 
 
-def _assessed(world, project, title="New reporting field"):
+def _change(world, title, status):
     return ChangeRequest.objects.create(
-        organization=world.org, project=project, title=title, status=ChangeStatus.ASSESSED
+        organization=world.org,
+        project=world.project,
+        title=title,
+        status=status,
+        requested_on=timezone.localdate(),
+        currency=world.project.currency,
     )
+
+
+def _assessed(world, project, title="New reporting field"):
+    return _change(world, title, ChangeStatus.ASSESSED)
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -137,9 +146,7 @@ def test_overview_flags_decisions_waiting_for_approvers_only(world, language):
     world.contact.save()
     _assessed(world, world.project)
     _assessed(world, world.project, "Second")
-    ChangeRequest.objects.create(
-        organization=world.org, project=world.project, title="Still open", status=ChangeStatus.SUBMITTED
-    )
+    _change(world, "Still open", ChangeStatus.SUBMITTED)
     http = world.http(world.client_user)
     home = http.get(reverse("portal:home")).content.decode()
     page = http.get(reverse("portal:project", args=[world.project.pk])).content.decode()
@@ -160,9 +167,7 @@ def test_overview_flags_decisions_waiting_for_approvers_only(world, language):
 
 
 def test_assessed_change_request_mail_says_a_decision_is_awaited(world):
-    change = ChangeRequest.objects.create(
-        organization=world.org, project=world.project, title="Extra export", status=ChangeStatus.SUBMITTED
-    )
+    change = _change(world, "Extra export", ChangeStatus.SUBMITTED)
     response = world.http(world.manager).post(
         reverse("changes:assess", args=[change.pk]),
         {"schedule_days": "5", "effort_hours": "16", "cost_amount": "1200", "notes": ""},
