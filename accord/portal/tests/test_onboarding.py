@@ -179,3 +179,14 @@ def test_assessed_change_request_mail_says_a_decision_is_awaited(world):
     assert "waits for your decision" in mail.body_text
     notice = Notification.objects.get(user=world.client_user)
     assert notice.url == reverse("portal:change_detail", args=[change.pk])
+
+
+@pytest.mark.parametrize("rows", [2, 50])
+def test_client_contacts_query_count_is_flat(world, rows, django_assert_num_queries):
+    for _ in range(rows - 1):
+        f.ContactFactory(client=world.client)
+    http = world.http(world.manager)
+    http.get(reverse("portal:client_contacts"))
+    with django_assert_num_queries(7):
+        html = http.get(reverse("portal:client_contacts"), headers={"HX-Request": "true"}).content.decode()
+    assert html.count("<tr><td><a href=") == rows
