@@ -92,6 +92,7 @@ def plan(request, pk):
             "obligations": obligations,
             "compliance": compliance,
             "unset_channels": unset,
+            "channels_available": available,
             "is_admin": request.membership.is_admin,
             "can_manage": can_manage_project(request.membership, project),
             "reply_address": services.project_reply_address(project) if items else "",

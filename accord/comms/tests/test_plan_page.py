@@ -106,3 +106,27 @@ def test_plan_page_pages_obligations_with_counts(world, language):
     assert "sponsor</span>" not in first  # the role's label, not its stored value
     assert "?page=2" in first and "?page=2" in third
     assert http.get(f"/projects/{world.project.pk}/plan/?page=99").status_code == 200
+
+
+def test_no_send_button_for_a_channel_that_is_not_set_up(world):
+    item = PlanItemFactory(project=world.project, channel="slack")
+    Obligation.objects.filter(plan_item=item).delete()
+    today = timezone.localdate()
+    obligation = Obligation.objects.create(
+        organization=world.org,
+        plan_item=item,
+        project=world.project,
+        owner=world.manager,
+        channel="slack",
+        window_start=today,
+        due_date=today + dt.timedelta(days=2),
+    )
+    send = f"/obligations/{obligation.pk}/send/"
+    http = world.http(world.manager)
+    html = http.get(f"/projects/{world.project.pk}/plan/").content.decode()
+    assert send not in html and "No channel set up to send it" in html
+    ChannelConfig.objects.create(
+        organization=world.org, kind="slack", name="Team Slack", url="https://hooks.slack.example/x"
+    )
+    html = http.get(f"/projects/{world.project.pk}/plan/").content.decode()
+    assert send in html
