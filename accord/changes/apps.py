@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChangesConfig(AppConfig):
@@ -10,4 +11,7 @@ class ChangesConfig(AppConfig):
     def ready(self):
         from accord.web.nav import register_project_tab
 
-        register_project_tab("changes", _("Changes"), "changes:project_list", order=60)
+        # The tab names what the breadcrumb and the pages do (变更请求), not the audit log's "Changes".
+        register_project_tab(
+            "changes", pgettext_lazy("project tab", "Changes"), "changes:project_list", order=60
+        )

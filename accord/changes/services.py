@@ -97,6 +97,46 @@ def user_is_change_approver(user, project: Project) -> bool:
     )
 
 
+def _approvers_notify(change: ChangeRequest) -> None:
+    """Tell the client's approver stakeholders with a portal account that a change request
+    waits for their decision (a notice and an e-mail, in their language)."""
+    from accord.crm.models import APPROVER_ROLES, Contact
+
+    project = change.project
+    users = [
+        c.portal_user
+        for c in Contact.objects.filter(
+            organization_id=project.organization_id,
+            client_id=project.client_id,
+            projects=project,
+            role__in=APPROVER_ROLES,
+            is_active=True,
+            portal_user__isnull=False,
+        ).select_related("portal_user")
+    ]
+    if not users:
+        return
+    notify(
+        organization=project.organization,
+        users=users,
+        title=format_lazy(gettext_lazy("Your decision is awaited: change request “{}”"), change.title),
+        body=format_lazy(
+            gettext_lazy(
+                "Project {project}: the team has assessed the change request “{title}” "
+                "(schedule: {days} days, cost: {cost} {currency}). It waits for your decision: "
+                "open it in the client portal to approve or reject it."
+            ),
+            project=project.name,
+            title=change.title,
+            days=change.schedule_days,
+            cost=change.cost_amount,
+            currency=change.currency,
+        ),
+        url=reverse("portal:change_detail", args=[change.pk]),
+        related=change,
+    )
+
+
 def approver_refusal() -> str:
     return _(
         "Only the client’s sponsor or a decision maker on this project can approve or reject a "
@@ -370,6 +410,7 @@ def change_request_assess(
                 "assessed",
                 {"milestones": [m.pk for m in milestones], "risks": [r.pk for r in risks]},
             )
+            _approvers_notify(change)
     if refusal is not None:
         raise refusal
     return change

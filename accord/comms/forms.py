@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accord.crm.models import Client, Contact, ContactRole
 from accord.lib.forms import DateInput
@@ -44,49 +46,75 @@ class ServiceForm(forms.Form):
 
 
 class PlanItemForm(ServiceForm):
-    purpose = forms.CharField(label=gettext_lazy("purpose"), max_length=200)
+    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200)
     content_template = forms.CharField(
-        label=gettext_lazy("content"),
+        label=gettext_lazy("Content"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("What to cover each time (Markdown)."),
     )
-    channel = forms.ChoiceField(label=gettext_lazy("channel"), choices=PlanChannel.choices)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=PlanChannel.choices)
     audience_contacts = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("audience contacts"),
+        label=gettext_lazy("Audience contacts"),
         queryset=Contact.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     audience_roles = forms.MultipleChoiceField(
-        label=gettext_lazy("audience roles"),
+        label=gettext_lazy("Audience roles"),
         choices=ContactRole.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Everyone on the project with these roles."),
     )
-    cadence = forms.ChoiceField(label=gettext_lazy("cadence"), choices=CadenceKind.choices)
+    cadence = forms.ChoiceField(label=gettext_lazy("Cadence"), choices=CadenceKind.choices)
     weekday = forms.TypedChoiceField(
-        label=gettext_lazy("weekday"),
+        label=gettext_lazy("Weekday"),
         choices=[("", "—"), *Weekday.choices],
         coerce=int,
         required=False,
         empty_value=None,
     )
-    interval = forms.IntegerField(label=gettext_lazy("every N weeks"), min_value=1, max_value=52, initial=1)
-    owner = forms.ModelChoiceField(label=gettext_lazy("owner"), queryset=User.objects.none())
-    start_date = forms.DateField(label=gettext_lazy("start"), widget=_date_widget())
-    end_date = forms.DateField(label=gettext_lazy("end"), required=False, widget=_date_widget())
-    is_active = forms.BooleanField(label=gettext_lazy("active"), required=False, initial=True)
+    interval = forms.IntegerField(label=gettext_lazy("Every N weeks"), min_value=1, max_value=52, initial=1)
+    owner = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=User.objects.none())
+    start_date = forms.DateField(label=gettext_lazy("Start"), widget=_date_widget())
+    end_date = forms.DateField(label=gettext_lazy("End"), required=False, widget=_date_widget())
+    is_active = forms.BooleanField(label=pgettext_lazy("switched on", "Active"), required=False, initial=True)
     wide_fields = ("content_template", "audience_contacts", "audience_roles")
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, member=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
         self.fields["audience_contacts"].queryset = Contact.objects.filter(
             organization_id=project.organization_id, client_id=project.client_id
         ).order_by("last_name", "first_name")
         self.fields["owner"].queryset = team_users(project.organization_id)
+        self._offer_channels(project, member)
+
+    def _offer_channels(self, project, member) -> None:
+        """Only channels that can be used: a messaging tool needs a channel set up first (else
+        "Send" would find none). An item's current channel stays offered when editing it."""
+        from .selectors import plan_channels_available
+
+        available = plan_channels_available(project)
+        current = self.initial.get("channel")
+        field = self.fields["channel"]
+        field.choices = [(v, label) for v, label in PlanChannel.choices if v in available or v == current]
+        missing = [label for v, label in PlanChannel.choices if v not in available]
+        if not missing:
+            return
+        names = ", ".join(str(label) for label in missing)
+        if member is not None and member.is_admin:
+            field.help_text = format_html(
+                '{} <a href="{}">{}</a>',
+                _("%(names)s appear here once a channel is set up for them.") % {"names": names},
+                reverse("comms:channels"),
+                _("Set up channels"),
+            )
+        else:
+            field.help_text = _("%(names)s appear here once an administrator sets up a channel for them.") % {
+                "names": names
+            }
 
     def clean_weekday(self):
         value = self.cleaned_data.get("weekday")
@@ -120,10 +148,10 @@ class PlanItemForm(ServiceForm):
 
 
 class ResponsibilityForm(ServiceForm):
-    user = forms.ModelChoiceField(label=gettext_lazy("our person"), queryset=User.objects.none())
-    contact = forms.ModelChoiceField(label=gettext_lazy("client contact"), queryset=Contact.objects.none())
-    channel = forms.ChoiceField(label=gettext_lazy("channel"), choices=PlanChannel.choices)
-    note = forms.CharField(label=gettext_lazy("note"), max_length=300, required=False)
+    user = forms.ModelChoiceField(label=gettext_lazy("Our person"), queryset=User.objects.none())
+    contact = forms.ModelChoiceField(label=gettext_lazy("Client contact"), queryset=Contact.objects.none())
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=PlanChannel.choices)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,7 +162,7 @@ class ResponsibilityForm(ServiceForm):
 
 
 class PlanCopyForm(ServiceForm):
-    source = forms.ModelChoiceField(label=gettext_lazy("copy the plan of"), queryset=None)
+    source = forms.ModelChoiceField(label=gettext_lazy("Copy the plan of"), queryset=None)
 
     def __init__(self, *args, projects, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,7 +171,7 @@ class PlanCopyForm(ServiceForm):
 
 class TickForm(ServiceForm):
     note = forms.CharField(
-        label=gettext_lazy("how the client was reached"),
+        label=gettext_lazy("How the client was reached"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -259,10 +287,10 @@ class TriageAssignForm(ServiceForm):
 
 class ReminderPreferenceForm(ServiceForm):
     channel_config = forms.ModelChoiceField(
-        label=gettext_lazy("remind me on"), queryset=None, required=False, empty_label=gettext_lazy("E-mail")
+        label=gettext_lazy("Remind me on"), queryset=None, required=False, empty_label=gettext_lazy("E-mail")
     )
     mention = forms.CharField(
-        label=gettext_lazy("mention"),
+        label=gettext_lazy("Mention"),
         max_length=100,
         required=False,
         help_text=gettext_lazy("Your handle there, e.g. @li.wei."),
@@ -279,14 +307,14 @@ class ObligationSendForm(ServiceForm):
     """What an obligation asks to send: recipients (e-mail) or a channel (IM), subject and text."""
 
     contacts = forms.MultipleChoiceField(
-        label=gettext_lazy("to"), required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("To"), required=False, widget=forms.CheckboxSelectMultiple
     )
     channel_config = forms.ModelChoiceField(
-        label=gettext_lazy("channel"), queryset=ChannelConfig.objects.none(), required=False
+        label=gettext_lazy("Channel"), queryset=ChannelConfig.objects.none(), required=False
     )
-    subject = forms.CharField(label=gettext_lazy("subject"), max_length=300)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
     body = forms.CharField(
-        label=gettext_lazy("message"),
+        label=gettext_lazy("Message"),
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=gettext_lazy("Markdown. Drafted from the plan item's content; edit it as you like."),

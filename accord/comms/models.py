@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.lib.models import TenantModel
 
@@ -297,7 +298,8 @@ class Responsibility(TenantModel):
 
 
 class ObligationStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    # Not "Open" alone: that is an open project (进行中); an open obligation is still to do (待完成).
+    OPEN = "open", pgettext_lazy("obligation status", "Open")
     MET = "met", _("Met")
 
 

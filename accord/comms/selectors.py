@@ -37,6 +37,24 @@ def plan_items(project) -> QuerySet[PlanItem]:
     )
 
 
+# Plan channels that need no set-up: e-mail goes through Accord's own mail, calls and meetings
+# are logged by hand.
+PLAN_CHANNELS_WITHOUT_SETUP = ("email", "phone", "meeting")
+
+
+def plan_channels_available(project) -> set[str]:
+    """The plan channels a plan item of ``project`` can use: those needing no set-up, and the
+    messaging tools with an active channel (organisation-wide or for this project)."""
+    from django.db.models import Q
+
+    configured = set(
+        ChannelConfig.objects.filter(organization_id=project.organization_id, is_active=True)
+        .filter(Q(project__isnull=True) | Q(project=project.pk))
+        .values_list("kind", flat=True)
+    )
+    return set(PLAN_CHANNELS_WITHOUT_SETUP) | configured
+
+
 def models_q_open():
     from django.db.models import Q
 

@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accord.crm.models import Client
+from accord.crm.models import Client, ContactRole
 from accord.tenancy.access import (
     admin_required,
     can_manage_project,
@@ -52,6 +53,7 @@ from .models import (
     Obligation,
     OutboxMessage,
     OutboxStatus,
+    PlanChannel,
     PlanItem,
     ReminderPreference,
     Responsibility,
@@ -59,6 +61,7 @@ from .models import (
 )
 
 PAGE_SIZE = 100
+PLAN_OBLIGATIONS_PER_PAGE = 20
 
 
 def _form_page(request, form, *, title, back_url, submit_label=None):
@@ -72,12 +75,16 @@ def _form_page(request, form, *, title, back_url, submit_label=None):
 def plan(request, pk):
     project = project_for_user(request.membership, pk)
     items = list(selectors.plan_items(project))
+    roles = dict(ContactRole.choices)
+    for item in items:
+        item.audience_role_labels = [roles.get(r, r) for r in item.audience_roles or []]
     compliance = selectors.compliance_for_projects([project.pk]).get(project.pk)
-    obligations = list(
-        selectors.obligation_list(projects_for_user(request.membership), view="open", project_id=project.pk)[
-            :PAGE_SIZE
-        ]
-    )
+    obligations = Paginator(
+        selectors.obligation_list(projects_for_user(request.membership), view="open", project_id=project.pk),
+        PLAN_OBLIGATIONS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    available = selectors.plan_channels_available(project)
+    unset = [label for value, label in PlanChannel.choices if value not in available]
     return render(
         request,
         "comms/plan.html",
@@ -88,6 +95,9 @@ def plan(request, pk):
             "matrix": list(selectors.responsibilities(project)),
             "obligations": obligations,
             "compliance": compliance,
+            "unset_channels": unset,
+            "channels_available": available,
+            "is_admin": request.membership.is_admin,
             "can_manage": can_manage_project(request.membership, project),
             "reply_address": services.project_reply_address(project) if items else "",
             "today": timezone.localdate(),
@@ -101,6 +111,7 @@ def plan_item_create(request, pk):
     form = PlanItemForm(
         request.POST or None,
         project=project,
+        member=request.membership,
         initial={"owner": project.manager, "start_date": project.start_date, "interval": 1},
     )
     if request.method == "POST" and form.is_valid():
@@ -123,7 +134,12 @@ def plan_item_create(request, pk):
 def plan_item_edit(request, pk):
     item = project_object_for_user(request.membership, PlanItem.objects.all(), pk, manage=True)
     project = item.project
-    form = PlanItemForm(request.POST or None, project=project, initial=PlanItemForm.initial_for(item))
+    form = PlanItemForm(
+        request.POST or None,
+        project=project,
+        member=request.membership,
+        initial=PlanItemForm.initial_for(item),
+    )
     check_version(request, form, item)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

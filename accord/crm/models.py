@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.lib.dates import validate_timezone
 from accord.lib.models import TenantModel
@@ -54,7 +55,8 @@ class Cadence(models.TextChoices):
 
 class ClientStatus(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
-    ACTIVE = "active", _("Active")
+    # "Active" alone is a project's state (进行中); an active client is one we work with (合作中).
+    ACTIVE = "active", pgettext_lazy("client status", "Active")
     FORMER = "former", _("Former")
 
 

@@ -254,18 +254,70 @@ def contact_has_portal_access(contact: Contact) -> bool:
     ).exists()
 
 
+def clients_with_managed_access(member) -> set[int] | None:
+    """The clients whose portal access ``member`` manages: None for all of them (owners and
+    admins), else the ids of the clients of projects they manage (one query)."""
+    from accord.projects.models import Project  # projects stand above the CRM
+
+    if member is None:
+        return set()
+    if member.role in (Role.OWNER, Role.ADMIN):
+        return None
+    if member.role != Role.MANAGER:
+        return set()
+    return set(
+        Project.objects.filter(organization_id=member.organization_id, manager_id=member.user_id)
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
+
+
 def can_manage_client_access(member, client: Client) -> bool:
     """Owners and admins, or the manager of at least one project of ``client``: they decide who
     speaks for the client in the portal (invitations, a portal contact's e-mail address)."""
-    from accord.projects.models import Project  # projects stand above the CRM
-
     if member is None or client.organization_id != member.organization_id:
         return False
-    if member.role in (Role.OWNER, Role.ADMIN):
-        return True
-    return (
-        member.role == Role.MANAGER
-        and Project.objects.filter(
-            organization_id=member.organization_id, client_id=client.pk, manager_id=member.user_id
-        ).exists()
+    managed = clients_with_managed_access(member)
+    return managed is None or client.pk in managed
+
+
+class PortalStatus:
+    ACTIVE = "active"
+    INVITED = "invited"
+    NONE = "none"
+
+
+def with_portal_status(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """Annotate ``portal_active`` (an account with an active membership) and ``portal_invited``
+    (an invitation that can still be accepted); ``portal_status()`` reads them."""
+    from django.db.models import Exists
+
+    from accord.tenancy.models import Membership
+
+    return contacts.annotate(
+        portal_active=Exists(
+            Membership.objects.filter(
+                organization_id=OuterRef("organization_id"),
+                user_id=OuterRef("portal_user_id"),
+                role=Role.CLIENT,
+                is_active=True,
+            )
+        ),
+        portal_invited=Exists(
+            Invitation.objects.filter(
+                organization_id=OuterRef("organization_id"),
+                contact_id=OuterRef("pk"),
+                accepted_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+        ),
     )
+
+
+def portal_status(contact: Contact) -> str:
+    """active / invited / none for a contact annotated by ``with_portal_status``."""
+    if getattr(contact, "portal_active", False):
+        return PortalStatus.ACTIVE
+    if getattr(contact, "portal_invited", False):
+        return PortalStatus.INVITED
+    return PortalStatus.NONE

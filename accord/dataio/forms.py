@@ -8,7 +8,7 @@ from .models import DuplicatePolicy
 
 class UploadForm(forms.Form):
     default_client = forms.ModelChoiceField(
-        label=_("client for rows without one"),
+        label=_("Client for rows without one"),
         required=False,
         queryset=Client.objects.none(),
         help_text=_("Contacts and interactions whose row names no client go to this client."),
@@ -28,7 +28,7 @@ class MappingForm(forms.Form):
     """One choice per column of the file: which field it fills (or none)."""
 
     duplicates = forms.ChoiceField(
-        label=_("duplicates"), choices=DuplicatePolicy.choices, widget=forms.RadioSelect, initial="skip"
+        label=_("Duplicates"), choices=DuplicatePolicy.choices, widget=forms.RadioSelect, initial="skip"
     )
 
     def __init__(self, *args, run, spec, **kwargs):

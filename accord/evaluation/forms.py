@@ -19,7 +19,7 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 class CloseoutForm(forms.Form):
     actual_cost = forms.DecimalField(
-        label=_("actual cost"),
+        label=_("Actual cost"),
         required=False,
         min_value=0,
         max_digits=14,
@@ -28,7 +28,7 @@ class CloseoutForm(forms.Form):
         error_messages={"invalid": _("Enter the actual cost as a number, e.g. 125000.00.")},
     )
     commentary = forms.CharField(
-        label=_("manager's commentary"),
+        label=_("Manager's commentary"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Markdown."),
@@ -37,13 +37,13 @@ class CloseoutForm(forms.Form):
 
 
 class RetrospectiveForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=200)
-    held_on = forms.DateField(label=_("held on"), widget=DateInput())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
     went_well = forms.CharField(
-        label=_("what went well"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("What went well"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
     to_improve = forms.CharField(
-        label=_("what to improve"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("What to improve"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
     wide_fields = ("went_well", "to_improve")
 
@@ -55,9 +55,9 @@ class RetrospectiveForm(forms.Form):
 
 
 class RetroActionForm(forms.Form):
-    title = forms.CharField(label=_("action"), max_length=300)
-    owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.none(), required=False)
-    due_date = forms.DateField(label=_("due"), required=False, widget=DateInput())
+    title = forms.CharField(label=_("Action"), max_length=300)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    due_date = forms.DateField(label=_("Due"), required=False, widget=DateInput())
 
     def __init__(self, *args, organization_id=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,13 +71,13 @@ class RetroActionForm(forms.Form):
 
 
 class ApplyToTemplateForm(forms.Form):
-    template = forms.ModelChoiceField(label=_("project template"), queryset=None)
+    template = forms.ModelChoiceField(label=_("Project template"), queryset=None)
     kind = forms.ChoiceField(
-        label=_("add as"), choices=[("risk", _("a risk on the checklist")), ("milestone", _("a milestone"))]
+        label=_("Add as"), choices=[("risk", _("a risk on the checklist")), ("milestone", _("a milestone"))]
     )
-    category = forms.ChoiceField(label=_("risk category"), choices=RiskCategoryChoice, required=False)
+    category = forms.ChoiceField(label=_("Risk category"), choices=RiskCategoryChoice, required=False)
     offset_days = forms.IntegerField(
-        label=_("milestone: days after the start"), required=False, min_value=0, max_value=3650
+        label=_("Milestone: days after the start"), required=False, min_value=0, max_value=3650
     )
 
     def __init__(self, *args, templates=None, **kwargs):
@@ -92,20 +92,20 @@ class ApplyToTemplateForm(forms.Form):
 
 
 class LessonForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=300)
+    title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(
-        label=_("what happened"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     recommendation = forms.CharField(
-        label=_("recommendation"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Recommendation"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     industry = forms.ChoiceField(
-        label=_("industry"), choices=[("", _("Any industry")), *Industry.choices], required=False
+        label=_("Industry"), choices=[("", _("Any industry")), *Industry.choices], required=False
     )
-    category = forms.ChoiceField(label=_("category"), choices=LessonCategory.choices)
-    phase = forms.ChoiceField(label=_("phase"), choices=Phase.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=LessonCategory.choices)
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
     tags = forms.CharField(
-        label=_("tags"), max_length=300, required=False, help_text=_("Separated by commas.")
+        label=_("Tags"), max_length=300, required=False, help_text=_("Separated by commas.")
     )
     wide_fields = ("description", "recommendation")
 
@@ -117,11 +117,11 @@ class LessonForm(forms.Form):
 
 
 class LessonSearchForm(forms.Form):
-    q = forms.CharField(label=_("search"), required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     industry = forms.ChoiceField(
-        label=_("industry"), choices=[("", _("All")), *Industry.choices], required=False
+        label=_("Industry"), choices=[("", _("All")), *Industry.choices], required=False
     )
     category = forms.ChoiceField(
-        label=_("category"), choices=[("", _("All")), *LessonCategory.choices], required=False
+        label=_("Category"), choices=[("", _("All")), *LessonCategory.choices], required=False
     )
-    phase = forms.ChoiceField(label=_("phase"), choices=[("", _("All")), *Phase.choices], required=False)
+    phase = forms.ChoiceField(label=_("Phase"), choices=[("", _("All")), *Phase.choices], required=False)

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.crm.models import Contact
 
@@ -17,11 +18,11 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class SurveyTemplateForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
-        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+    is_active = forms.BooleanField(label=pgettext_lazy("switched on", "Active"), required=False, initial=True)
     wide_fields = ("description",)
 
     def clean_name(self):
@@ -32,16 +33,16 @@ class SurveyTemplateForm(forms.Form):
 
 
 class SurveyForm(forms.Form):
-    title = forms.CharField(label=_("title (English)"), max_length=200, required=False)
-    title_zh = forms.CharField(label=_("title (Chinese)"), max_length=200, required=False)
+    title = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
+    title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
     intro = forms.CharField(
-        label=_("introduction (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Introduction (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     intro_zh = forms.CharField(
-        label=_("introduction (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Introduction (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     valid_days = forms.IntegerField(
-        label=_("link valid for (days)"),
+        label=_("Link valid for (days)"),
         min_value=1,
         max_value=365,
         initial=21,
@@ -51,7 +52,7 @@ class SurveyForm(forms.Form):
         },
     )
     template = forms.ModelChoiceField(
-        label=_("template"),
+        label=_("Template"),
         queryset=SurveyTemplate.objects.none(),
         required=False,
         empty_label=_("Standard questions (CSAT, NPS, comments)"),
@@ -74,12 +75,12 @@ class SurveyForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("type"), choices=QuestionKind.choices)
-    text = forms.CharField(label=_("question (English)"), max_length=500, required=False)
-    text_zh = forms.CharField(label=_("question (Chinese)"), max_length=500, required=False)
-    required = forms.BooleanField(label=_("an answer is required"), required=False, initial=True)
+    kind = forms.ChoiceField(label=_("Type"), choices=QuestionKind.choices)
+    text = forms.CharField(label=_("Question (English)"), max_length=500, required=False)
+    text_zh = forms.CharField(label=_("Question (Chinese)"), max_length=500, required=False)
+    required = forms.BooleanField(label=_("An answer is required"), required=False, initial=True)
     scale_max = forms.IntegerField(
-        label=_("highest rating"),
+        label=_("Highest rating"),
         min_value=2,
         max_value=10,
         initial=5,
@@ -87,7 +88,7 @@ class QuestionForm(forms.Form):
         help_text=_("For ratings: from 1 to this number (2–10)."),
     )
     options_text = forms.CharField(
-        label=_("options"),
+        label=_("Options"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("For choice questions: one option per line, as “English | 中文”."),
@@ -103,7 +104,7 @@ class QuestionForm(forms.Form):
 
 class SendForm(forms.Form):
     contacts = forms.ModelMultipleChoiceField(
-        label=_("client contacts to ask"),
+        label=_("Client contacts to ask"),
         queryset=Contact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one client contact to ask.")},
@@ -121,10 +122,10 @@ class SendForm(forms.Form):
 
 
 class SettingForm(forms.Form):
-    on_milestone = forms.BooleanField(label=_("send a survey when a milestone is completed"), required=False)
-    on_closeout = forms.BooleanField(label=_("send a survey at close-out"), required=False)
+    on_milestone = forms.BooleanField(label=_("Send a survey when a milestone is completed"), required=False)
+    on_closeout = forms.BooleanField(label=_("Send a survey at close-out"), required=False)
     template = forms.ModelChoiceField(
-        label=_("survey template"),
+        label=_("Survey template"),
         queryset=SurveyTemplate.objects.none(),
         required=False,
         empty_label=_("Standard questions (CSAT, NPS, comments)"),

@@ -6,14 +6,20 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, F, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accord.audit.models import AuditEntry
 from accord.audit.services import audit_create, audit_event, audit_update, snapshot
 from accord.comms.services import notify, outbox_email
 from accord.crm.models import Contact
@@ -28,6 +34,8 @@ LINK_MINUTES = 15
 RATE_WINDOW_SECONDS = 15 * 60
 RATE_PER_EMAIL = 3
 RATE_PER_IP = 20
+
+User = get_user_model()
 
 
 class RateLimited(Exception):
@@ -44,6 +52,110 @@ def project_team(project) -> list:
 def team_notify(*, project, title, body="", url: str = "") -> None:
     """Notify the project's manager and team (in-app and e-mail, each in their language)."""
     notify(organization=project.organization, users=project_team(project), title=title, body=body, url=url)
+
+
+# --- what the portal's overview shows --------------------------------------------------------
+
+
+def decisions_waiting(member: Membership, project_ids) -> dict[int, int]:
+    """Change requests waiting for the client's decision, per project, counted only on the
+    projects where ``member``'s contact is an approver stakeholder (sponsor, decision maker)."""
+    from accord.changes.models import ChangeRequest, ChangeStatus
+    from accord.crm.models import APPROVER_ROLES
+    from accord.projects.models import Project
+
+    project_ids = list(project_ids)
+    if not project_ids:
+        return {}
+    approver_of = Project.contacts.through.objects.filter(
+        project_id__in=project_ids,
+        project__organization_id=member.organization_id,
+        contact__organization_id=member.organization_id,
+        contact__portal_user_id=member.user_id,
+        contact__client_id=F("project__client_id"),
+        contact__role__in=APPROVER_ROLES,
+    ).values("project_id")
+    rows = (
+        ChangeRequest.objects.filter(
+            organization_id=member.organization_id,
+            project_id__in=Subquery(approver_of),
+            status=ChangeStatus.ASSESSED,
+        )
+        .values("project_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["project_id"]: row["n"] for row in rows}
+
+
+def portal_helpers(contact: Contact) -> list:
+    """Who can share a project with this contact: the managers of their client's projects,
+    else the organisation's owners and admins."""
+    from accord.projects.models import Project
+
+    managers = list(
+        User.objects.filter(
+            pk__in=Project.objects.filter(
+                organization_id=contact.organization_id, client_id=contact.client_id, manager__isnull=False
+            ).values("manager_id"),
+            is_active=True,
+            memberships__organization_id=contact.organization_id,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    if managers:
+        return managers
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organization_id=contact.organization_id,
+            memberships__is_active=True,
+            memberships__role__in=(Role.OWNER, Role.ADMIN),
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+UNSHARED_VERB = "portal_signin_unshared"
+
+
+def portal_unshared_signin(*, member: Membership, contact: Contact) -> bool:
+    """A portal user with no shared project signed in: tell the people who can share one, once
+    per contact. Returns whether they were told now."""
+    with transaction.atomic():
+        # The lock makes two pages opened at once tell the team only once.
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        told = AuditEntry.objects.filter(
+            organization_id=contact.organization_id,
+            content_type=ContentType.objects.get_for_model(Contact),
+            object_id=str(contact.pk),
+            verb=UNSHARED_VERB,
+        ).exists()
+        if told:
+            return False
+        audit_event(member.user, contact, UNSHARED_VERB, {"client": contact.client_id})
+        notify(
+            organization=contact.organization,
+            users=portal_helpers(contact),
+            title=format_lazy(
+                gettext_lazy("{name} signed in to the client portal but sees no project"),
+                name=contact.display_name,
+            ),
+            body=format_lazy(
+                gettext_lazy(
+                    "{name} ({client}) has a portal account but is a stakeholder of none of the "
+                    "client's projects. Add them on a project's form, under Client stakeholders."
+                ),
+                name=contact.display_name,
+                client=contact.client.name,
+            ),
+            url=reverse("crm:contact_detail", args=[contact.pk]),
+            related=contact,
+        )
+    return True
 
 
 # --- invitations -----------------------------------------------------------------------------

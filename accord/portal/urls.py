@@ -10,6 +10,7 @@ urlpatterns = [
     path("logo/", views.logo, name="logo"),
     path("signin/link/", views.link_request, name="link_request"),
     path("signin/link/<str:token>/", views.link_signin, name="link_signin"),
+    path("contacts/", views.client_contacts, name="client_contacts"),
     path("invite/contact/<int:pk>/", views.invite_contact, name="invite_contact"),
     path("projects/<int:pk>/changes/", areas.changes, name="changes"),
     path("projects/<int:pk>/changes/new/", areas.change_create, name="change_create"),

@@ -7,14 +7,16 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accord.crm.selectors import can_manage_client_access
+from accord.crm.selectors import can_manage_client_access, contact_list, with_portal_status
 from accord.projects.models import TaskStatus
 from accord.projects.selectors import progress_percent, project_list
 from accord.tenancy.access import (
@@ -61,10 +63,19 @@ def _client_ip(request) -> str | None:
 
 @portal_required
 def home(request):
-    projects = list(project_list(portal_projects(request.membership)).order_by("-start_date", "id")[:100])
+    member = request.membership
+    projects = list(project_list(portal_projects(member)).order_by("-start_date", "id")[:100])
+    waiting = services.decisions_waiting(member, [p.pk for p in projects])
     for project in projects:
         project.progress = progress_percent(project.tasks_done, project.tasks_total)
-    return render(request, "portal/home.html", {"projects": projects})
+        project.decisions_waiting = waiting.get(project.pk, 0)
+    context = {"projects": projects}
+    contact = request.portal_contact
+    if not projects and contact is not None:
+        # Nothing shared yet: name who can share a project, and tell them (once).
+        context["ask"] = services.portal_helpers(contact)
+        services.portal_unshared_signin(member=member, contact=contact)
+    return render(request, "portal/home.html", context)
 
 
 @portal_required
@@ -85,6 +96,9 @@ def project(request, pk):
             "milestones": milestones,
             "tasks": tasks,
             "task_done": TaskStatus.DONE,
+            "decisions_waiting": services.decisions_waiting(request.membership, [project.pk]).get(
+                project.pk, 0
+            ),
         },
     )
 
@@ -203,4 +217,30 @@ def invite_contact(request, pk):
             "invite_refusal": services.invite_refusal(),
         },
         status=status,
+    )
+
+
+CONTACTS_PER_PAGE = 50
+
+
+@team_required
+def client_contacts(request):
+    """Client contacts with their portal status and invite buttons (a section of the People page,
+    loaded with HTMX; a page of its own without it)."""
+    member = request.membership
+    contacts = with_portal_status(
+        contact_list(member.organization_id).filter(is_active=True).select_related("client")
+    ).order_by("client__name", "last_name", "first_name", "id")
+    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    partial = request.headers.get("HX-Request") == "true"
+    return render(
+        request,
+        "portal/partials/client_contacts.html" if partial else "portal/client_contacts.html",
+        {
+            "page": page,
+            "partial": partial,
+            "nav_active": "members",
+            # Invite buttons come back to the page the list is shown on.
+            "portal_next": reverse("tenancy:members") if partial else request.get_full_path(),
+        },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accord.crm.models import Client, Contact
@@ -57,9 +58,32 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name()
 
 
+class StakeholderCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes with a search box; each shows the contact's role and e-mail address so that
+    namesakes can be told apart. The list follows the chosen client (HTMX, ``choices_url``)."""
+
+    template_name = "projects/widgets/stakeholders.html"
+    option_template_name = "projects/widgets/stakeholder_option.html"
+    choices_url = ""
+    client_chosen = False
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["choices_url"] = self.choices_url
+        context["widget"]["client_chosen"] = self.client_chosen
+        return context
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        contact = getattr(value, "instance", None)
+        if contact is not None:
+            option["contact"] = contact
+        return option
+
+
 class ContactMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj} · {obj.client.name}"
+        return str(obj)
 
 
 class ProjectForm(forms.Form):
@@ -91,8 +115,11 @@ class ProjectForm(forms.Form):
         label=_("Client stakeholders"),
         required=False,
         queryset=Contact.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=StakeholderCheckboxes(),
         help_text=_("Contacts of the project’s client."),
+        error_messages={
+            "invalid_choice": _("Choose stakeholders among the contacts of this project’s client."),
+        },
     )
     description = forms.CharField(
         label=_("Description"),
@@ -111,11 +138,20 @@ class ProjectForm(forms.Form):
         users = team_users(organization_id)
         self.fields["manager"].queryset = users
         self.fields["team"].queryset = users
+        # Only the chosen client's contacts are offered (the list follows the client field).
+        client_id = self.data.get("client") if self.is_bound else self.initial.get("client")
+        try:
+            client_id = int(getattr(client_id, "pk", client_id) or 0)
+        except (TypeError, ValueError):
+            client_id = 0
         self.fields["contacts"].queryset = (
-            Contact.objects.filter(organization_id=organization_id)
+            Contact.objects.filter(organization_id=organization_id, client_id=client_id)
             .select_related("client")
-            .order_by("client__name", "last_name", "first_name")
+            .order_by("last_name", "first_name", "id")
         )
+        widget = self.fields["contacts"].widget
+        widget.choices_url = reverse("projects:stakeholder_choices")
+        widget.client_chosen = bool(client_id)
         self.fields["currency"].choices = [("", "—"), *currency_choices()]
 
     def clean_code(self):

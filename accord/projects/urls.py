@@ -7,6 +7,7 @@ app_name = "projects"
 urlpatterns = [
     path("projects/", views.project_list_view, name="list"),
     path("projects/new/", views.project_create, name="create"),
+    path("projects/new/stakeholders/", views.stakeholder_choices, name="stakeholder_choices"),
     path("projects/<int:pk>/", views.project_detail, name="detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
     path("projects/<int:pk>/close/", views.project_close, name="close"),

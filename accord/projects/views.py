@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.crm.models import Client, Interaction
+from accord.crm.selectors import with_portal_status
 from accord.tenancy.access import (
     can_manage_project,
     can_write_project,
@@ -120,6 +122,16 @@ def project_create(request):
 
 
 @team_required
+def stakeholder_choices(request):
+    """The project form's stakeholder checkboxes for the chosen client (HTMX, when the client
+    changes): that client's contacts only, from the user's organisation."""
+    form = ProjectForm(
+        initial={"client": request.GET.get("client")}, organization_id=request.membership.organization_id
+    )
+    return HttpResponse(str(form["contacts"]))
+
+
+@team_required
 @require_http_methods(["GET", "POST"])
 @versioned_edit
 def project_edit(request, pk):
@@ -191,7 +203,7 @@ def project_detail(request, pk):
             "milestones": milestones,
             "overdue_tasks": overdue_tasks,
             "team": project.team.order_by("full_name", "email"),
-            "contacts": project.contacts.order_by("last_name", "first_name"),
+            "contacts": with_portal_status(project.contacts.order_by("last_name", "first_name")),
             "interactions": interactions,
             "history": audit_for(project)[:HISTORY_LIMIT],
             "time_percent": round(100 * days_gone / days_total),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from accord.audit.services import audit_create, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
 from accord.crm.models import Cadence, Language
-from accord.lib.dates import owner_zone, today_for, validate_range
+from accord.lib.dates import format_day, owner_zone, today_for, validate_range
 from accord.projects.models import Project, Rag
 
 from . import selectors
@@ -34,12 +34,37 @@ DRAFT_LEAD_DAYS = 2
 DRAFT_LANGUAGES = tuple(Language.values)
 
 
+DEFAULT_PERIOD_DAYS = 14
+
+
+def _cadence_start(project: Project, end: dt.date) -> dt.date:
+    """The first day of a report period ending on ``end`` as long as the status-report plan
+    item's cadence: a week for weekly items, a month for monthly ones, else two weeks."""
+    from dateutil.relativedelta import relativedelta
+
+    from accord.comms.models import CadenceKind
+
+    item = selectors.report_plan_item(project, day=end)
+    cadence = item.cadence if item is not None else ""
+    if cadence == CadenceKind.WEEKLY:
+        return end - dt.timedelta(days=6)
+    if cadence == CadenceKind.MONTHLY:
+        return end - relativedelta(months=1) + dt.timedelta(days=1)
+    return end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+
+
 def default_period(project: Project, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The period a new report covers unless told otherwise: from the day after the last
+    report's end up to today; without an earlier report (or when the last one reaches today),
+    as long as the plan item's cadence (weekly: 7 days, monthly: a month, else 14 days), not
+    starting before the project unless the project starts today or later."""
     last = selectors.last_report(project)
-    start = last.period_end + dt.timedelta(days=1) if last else project.start_date
     end = today
-    if start > end:
-        start = end
+    if last is not None and last.period_end < end:
+        return last.period_end + dt.timedelta(days=1), end
+    start = _cadence_start(project, end)
+    if last is None and start < project.start_date < end:
+        start = project.start_date
     return start, end
 
 
@@ -89,7 +114,7 @@ def status_report_draft(
     data = selectors.report_data(project, start, end, today=today)
     with translation.override(language):
         sections = compose_sections(data, project)
-        title = _("Status report %(start)s – %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
+        title = _("Status report %(start)s – %(end)s") % {"start": format_day(start), "end": format_day(end)}
     with transaction.atomic():
         report = StatusReport.objects.create(
             organization_id=project.organization_id,
@@ -222,6 +247,8 @@ def status_report_publish(
                 "plan_item_id": people.plan_item.pk if people.plan_item else None,
             },
         )
+    # What the page says after publishing: sent to N people, or nobody yet.
+    report.recipient_count = len(people.recipients)
     return report
 
 

@@ -184,7 +184,7 @@ def report_preview(request, pk):
 def report_publish(request, pk):
     report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
     try:
-        services.status_report_publish(
+        report = services.status_report_publish(
             actor=request.user,
             report=report,
             rag=request.POST.get("rag") or None,
@@ -194,7 +194,16 @@ def report_publish(request, pk):
         for e in _errors(exc):
             messages.error(request, e)
         return redirect("reports:detail", report.pk)
-    messages.success(request, _("Report published and sent to the recipients listed."))
+    if report.recipient_count:
+        messages.success(request, _("Report published and sent to the recipients listed."))
+    else:
+        messages.warning(
+            request,
+            _(
+                "Report published; no recipients yet — add stakeholders or a plan item. "
+                "Until then it is only in the client portal."
+            ),
+        )
     return redirect("reports:detail", report.pk)
 
 

@@ -106,3 +106,38 @@ def excerpt(text, query: str):
 def plain(markdown_text) -> str:
     """The text of a Markdown body without its markup (for excerpts)."""
     return html.unescape(strip_tags(render_markdown(markdown_text)))
+
+
+@register.inclusion_tag("crm/partials/portal_access.html", takes_context=True)
+def portal_access(context, contact):
+    """A contact's portal status (active / invited / none) and, for a team member allowed to
+    invite the client's contacts (``can_manage_client_access``), an "Invite to the portal" button
+    that comes back to this page. Annotate lists with ``with_portal_status`` (no query per row)."""
+    from accord.crm.models import Contact
+    from accord.crm.selectors import (
+        PortalStatus,
+        clients_with_managed_access,
+        portal_status,
+        with_portal_status,
+    )
+
+    request = context.get("request")
+    member = getattr(request, "membership", None)
+    if not hasattr(contact, "portal_active"):
+        contact = with_portal_status(Contact.objects.filter(pk=contact.pk)).get()
+    if request is not None and not hasattr(request, "_portal_managed_clients"):
+        request._portal_managed_clients = clients_with_managed_access(member)
+    managed = getattr(request, "_portal_managed_clients", set())
+    allowed = (
+        member is not None
+        and member.is_team
+        and contact.organization_id == member.organization_id
+        and (managed is None or contact.client_id in managed)
+    )
+    status = portal_status(contact)
+    return {
+        "contact": contact,
+        "status": status,
+        "can_invite": allowed and status != PortalStatus.ACTIVE and bool(contact.email),
+        "next": context.get("portal_next") or (request.get_full_path() if request is not None else ""),
+    }

@@ -107,6 +107,19 @@ ROWS = [
         note="holding the link is the credential; each request is rolled back, so each role may use it",
     ),
     Row(
+        "portal:client_contacts",
+        path=lambda w: "/portal/contacts/",
+        # Client contacts with their portal status: any team member (invite buttons per the rule).
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 200,
+            "manager": 200,
+            "admin": 200,
+            "outsider": 200,
+        },
+    ),
+    Row(
         "portal:invite_contact",
         make=_contact,
         path=lambda c: f"/portal/invite/contact/{c.pk}/",

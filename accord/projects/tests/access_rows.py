@@ -102,6 +102,12 @@ ROWS = [
     Row("projects:list", expect=ORG_LIST),
     Row("projects:create", expect={**TEAM_READ, "member": 403, "outsider": 200}),
     Row(
+        "projects:stakeholder_choices",
+        # Another organisation's client id lists nothing (the contacts are filtered by organisation).
+        path=lambda w: f"/projects/new/stakeholders/?client={w.client.pk}",
+        expect={**TEAM_READ, "outsider": 200},
+    ),
+    Row(
         "projects:create",
         method="POST",
         data=project_form,

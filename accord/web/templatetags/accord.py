@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from accord.comms.models import ChannelKind, PlanChannel
 from accord.crm.models import Language
@@ -17,6 +17,10 @@ from accord.projects.models import Rag
 from accord.web.nav import PROJECT_TABS
 
 register = template.Library()
+
+# Django ends form labels with gettext(":") (Form.label_suffix); Chinese writes the full-width
+# colon, so the web catalog translates it to "：" for every form.
+gettext_noop(":")
 
 
 @register.filter(name="markdown")
@@ -101,3 +105,12 @@ def project_tabs(context, project, active=""):
             continue
         tabs.append({"key": tab.key, "label": tab.label, "url": url, "active": tab.key == active})
     return {"tabs": tabs, "project": project}
+
+
+@register.simple_tag
+def project_tab_label(key):
+    """The label of a project tab (for page titles such as "Board · ERP-01"); "" if unknown."""
+    for tab in PROJECT_TABS:
+        if tab.key == key:
+            return tab.label
+    return ""

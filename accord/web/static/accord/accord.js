@@ -52,3 +52,17 @@ document.addEventListener("DOMContentLoaded", () => {
     area.setAttribute("hx-trigger", "keyup changed delay:400ms");
   });
 });
+// A search box that narrows a list: an input[data-filter-input] hides the [data-filter-item]
+// rows of its [data-filter-scope] whose text does not contain what was typed (checked rows stay).
+document.addEventListener("input", (e) => {
+  const box = e.target.closest && e.target.closest("input[data-filter-input]");
+  if (!box) return;
+  const scope = box.closest("[data-filter-scope]");
+  if (!scope) return;
+  const needle = box.value.trim().toLocaleLowerCase();
+  scope.querySelectorAll("[data-filter-item]").forEach((row) => {
+    const checked = row.querySelector("input:checked");
+    const match = !needle || row.textContent.toLocaleLowerCase().includes(needle);
+    row.hidden = !(match || checked);
+  });
+});
