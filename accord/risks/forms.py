@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accord.lib.forms import IsoDatesMixin
 from accord.tenancy.models import TEAM_ROLES, User
 
 from .models import SCALE, ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
@@ -31,7 +32,7 @@ def team_users(organization_id):
 SCALE_CHOICES = [(n, str(n)) for n in SCALE]
 
 
-class RiskForm(forms.ModelForm):
+class RiskForm(IsoDatesMixin, forms.ModelForm):
     probability = forms.TypedChoiceField(label=_("Probability (1–5)"), choices=SCALE_CHOICES, coerce=int)
     impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE_CHOICES, coerce=int)
     note = forms.CharField(
@@ -82,7 +83,7 @@ class RiskForm(forms.ModelForm):
         return data
 
 
-class ContingencyActionForm(forms.ModelForm):
+class ContingencyActionForm(IsoDatesMixin, forms.ModelForm):
     class Meta:
         model = ContingencyAction
         fields = ["description", "owner", "due_date"]
@@ -97,7 +98,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=RiskStatus.choices)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(IsoDatesMixin, forms.Form):
     next_review_on = forms.DateField(
         label=_("Next review"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
