@@ -271,6 +271,7 @@ def test_main_path_entirely_in_chinese(browser, server, chinese_owner, sign_in, 
         expect(page.locator("h1")).to_contain_text("客户")
         page.goto("/clients/new/")
         page.fill("input[name=name]", "杭州云帆科技有限公司")
+        page.select_option("select[name=language]", "zh-hans")  # what the client reads: reports too
         page.select_option("select[name=currency]", "CNY")
         page.select_option("select[name=timezone]", "Asia/Shanghai")
         page.click("main button[type=submit].primary")
@@ -318,6 +319,11 @@ def test_main_path_entirely_in_chinese(browser, server, chinese_owner, sign_in, 
         page.click("main form button[type=submit].primary")
         page.wait_for_url(re.compile(r"/reports/\d+/$"))
         expect(page.locator("#section-summary h3")).to_be_visible()
+        title = page.locator(".pagehead h2").inner_text()
+        assert "状态报告" in title and _interface_words(title, set()) == [], title
+        for section in ("summary", "progress", "milestones"):
+            text = page.locator(f"#section-{section}").inner_text()
+            assert _interface_words(text, set()) == [], text
         section_heads = " ".join(page.locator("section.card h3").all_inner_texts())
         assert "概要" in section_heads, section_heads
         assert _interface_words(section_heads, set()) == [], section_heads
