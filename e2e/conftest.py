@@ -11,6 +11,7 @@ Fixtures:
     page         a fresh Playwright page (English browser locale)
     sign_in      sign_in(page, email, password) — signs in through the form, and fails unless it did
     shot         shot(page, "name") — saves a screenshot to e2e/artifacts/
+    browser_problems  the problems the watched pages reported so far in this test
 
 Every page of every browser context is watched: a Content-Security-Policy violation, an uncaught
 script error, a console error or a static file that fails to load fails the journey that caused it.
@@ -161,6 +162,13 @@ class _WatchedBrowser:
 
     def __getattr__(self, name):
         return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser_problems():
+    """What the watched pages reported so far in this test; a journey that provokes a problem on
+    purpose checks it was reported and takes it out."""
+    return _PROBLEMS
 
 
 @pytest.hookimpl(wrapper=True)
