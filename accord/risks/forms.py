@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accord.lib.forms import DateInput
+from accord.lib.forms import DateInput, IsoDatesMixin
 from accord.tenancy.models import TEAM_ROLES, User
 
 from .models import SCALE, ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
@@ -32,7 +32,7 @@ def team_users(organization_id):
 SCALE_CHOICES = [(n, str(n)) for n in SCALE]
 
 
-class RiskForm(forms.ModelForm):
+class RiskForm(IsoDatesMixin, forms.ModelForm):
     probability = forms.TypedChoiceField(label=_("Probability (1–5)"), choices=SCALE_CHOICES, coerce=int)
     impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE_CHOICES, coerce=int)
     note = forms.CharField(
@@ -83,7 +83,7 @@ class RiskForm(forms.ModelForm):
         return data
 
 
-class ContingencyActionForm(forms.ModelForm):
+class ContingencyActionForm(IsoDatesMixin, forms.ModelForm):
     class Meta:
         model = ContingencyAction
         fields = ["description", "owner", "due_date"]

@@ -134,6 +134,17 @@ def invitation_by_token(raw: str) -> Invitation | None:
     )
 
 
+def _invited_zone(invitation: Invitation) -> str:
+    """The time zone a new account starts in: a client contact's own (or their client's), else the
+    organisation's. Times the portal shows a contact are then theirs, not UTC."""
+    contact = invitation.contact
+    if contact is not None:
+        zone = contact.timezone or contact.client.timezone
+        if zone:
+            return zone
+    return invitation.organization.default_timezone or "UTC"
+
+
 @transaction.atomic
 def invitation_accept(
     *, raw: str, full_name: str, password: str | None, user: User | None = None
@@ -151,7 +162,12 @@ def invitation_accept(
     if user is None:
         user = User.objects.filter(email__iexact=invitation.email).first()
         if user is None:
-            user = user_create(email=invitation.email, password=password, full_name=full_name)
+            user = user_create(
+                email=invitation.email,
+                password=password,
+                full_name=full_name,
+                timezone=_invited_zone(invitation),
+            )
         elif password:
             raise ValidationError(
                 _("An account with this e-mail exists already: sign in first, then open the link again.")

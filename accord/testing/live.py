@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -93,17 +94,25 @@ class LiveServer:
                     stderr=subprocess.STDOUT,
                 )
             )
+        # /healthz answers as soon as the process does; /readyz also wants the database migrated
+        # and, with a worker, its heartbeat (so mail is sent from the first test on).
+        probe = f"{self.url}/readyz" if self.with_worker else f"{self.url}/healthz"
         deadline = time.monotonic() + 180
+        last = ""
         while True:
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:  # noqa: S310 - our own server
+                with urllib.request.urlopen(probe, timeout=5) as response:  # noqa: S310 - our own server
                     if response.status == 200:
                         return self
+            except urllib.error.HTTPError as exc:  # 503 from /readyz: not ready yet, says why
+                last = exc.read().decode(errors="replace")
             except OSError:
-                if self.processes[0].poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("the web server did not start:\n" + self.log("web")) from None
-                time.sleep(0.3)
+                pass
+            if self.processes[0].poll() is not None or time.monotonic() > deadline:
+                logs = self.log("web") + self.log("worker")  # read before stop() removes them
+                self.stop()
+                raise RuntimeError(f"the web server did not become ready:\n{last}\n{logs}")
+            time.sleep(0.3)
 
     def log(self, name: str) -> str:
         path = self.data_dir / f"{name}.log"

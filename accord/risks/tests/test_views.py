@@ -189,3 +189,28 @@ def test_action_toggle_and_delete_other_organisation_404(world):
     assert http.post(reverse("risks:action_toggle", args=[own.pk])).status_code == 302
     own.refresh_from_db()
     assert own.done
+
+
+@pytest.mark.parametrize("language", ["en-us", "en-gb", "zh-hans"])
+def test_edit_form_keeps_the_review_date_when_saved_unchanged(world, language):
+    """A date input takes only ISO values: in any language the form shows the date it holds, so
+    saving the form as shown keeps it."""
+    world.member.language = language
+    world.member.save(update_fields=["language"])
+    risk = RiskFactory(project=world.project, owner=world.member, next_review_on=dt.date(2026, 4, 15))
+    http = world.http(world.member)
+    body = http.get(reverse("risks:edit", args=[risk.pk])).content.decode()
+    assert 'name="next_review_on" value="2026-04-15"' in body
+    http.post(
+        reverse("risks:edit", args=[risk.pk]),
+        {
+            "title": risk.title,
+            "category": risk.category,
+            "probability": risk.probability,
+            "impact": risk.impact,
+            "owner": world.member.pk,
+            "next_review_on": "2026-04-15",
+        },
+    )
+    risk.refresh_from_db()
+    assert risk.next_review_on == dt.date(2026, 4, 15)

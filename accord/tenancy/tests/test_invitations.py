@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -7,6 +8,7 @@ from accord.audit.models import AuditEntry
 from accord.comms.models import OutboxMessage
 from accord.tenancy.models import Invitation, Membership, Role, User
 from accord.tenancy.services import invitation_accept, invitation_create
+from accord.testing import factories as f
 
 
 def test_admin_invites_by_email_and_the_link_creates_the_member(world, django_capture_on_commit_callbacks):
@@ -66,3 +68,28 @@ def test_invitation_is_audited(world):
     assert AuditEntry.objects.filter(
         organization=world.org, object_repr="audit@example.com", action="create"
     ).exists()
+
+
+@pytest.mark.parametrize(
+    ("contact_zone", "expected"),
+    [("Europe/Berlin", "Europe/Berlin"), ("", "America/Los_Angeles")],  # else the client's
+)
+def test_a_client_contact_account_starts_in_the_contacts_zone(world, contact_zone, expected):
+    """The portal shows a contact times in their account's zone: it starts as the contact's."""
+    client = f.ClientFactory(organization=world.org, timezone="America/Los_Angeles")
+    contact = f.ContactFactory(client=client, email="anna.berg@spree.example", timezone=contact_zone)
+    _inv, raw = invitation_create(
+        actor=world.memberships[world.admin.pk], email=contact.email, role=Role.CLIENT, contact=contact
+    )
+    invitation_accept(raw=raw, full_name="Anna Berg", password="a-long-enough-passphrase")
+    assert User.objects.get(email="anna.berg@spree.example").timezone == expected
+
+
+def test_a_team_members_account_starts_in_the_organisations_zone(world):
+    world.org.default_timezone = "Asia/Shanghai"
+    world.org.save(update_fields=["default_timezone"])
+    _inv, raw = invitation_create(
+        actor=world.memberships[world.admin.pk], email="wang.fang@acme.example", role=Role.MEMBER
+    )
+    invitation_accept(raw=raw, full_name="王芳", password="a-long-enough-passphrase")
+    assert User.objects.get(email="wang.fang@acme.example").timezone == "Asia/Shanghai"
