@@ -97,6 +97,9 @@ def _inbound(p: Person) -> QuerySet:
 
 SOURCES: dict[str, Source] = {
     "crm.contact": Source("contacts", _contacts),
+    "crm.mailoptout": Source(
+        "contacts", lambda p: p.in_orgs(_m("crm.MailOptOut").objects.filter(contact_id__in=p.contact_ids))
+    ),
     "crm.interaction": Source(
         "interactions",
         lambda p: p.in_orgs(_m("crm.Interaction").objects.filter(contacts__in=p.contact_ids).distinct()),

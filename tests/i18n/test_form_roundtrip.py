@@ -28,7 +28,7 @@ from tests.access.spec import Row
 from tests.access.test_matrix import ROWS, _path_for, web_routes
 
 ZONES = ["UTC", "Asia/Shanghai", "America/Los_Angeles"]
-LANGUAGES = ["en", "zh-hans"]
+LANGUAGES = ["en-us", "zh-hans"]
 
 # Forms that make something new, delete, send or act rather than edit what the page shows:
 # submitting one is meant to change the database (or needs new input). Their inputs are still
@@ -55,6 +55,7 @@ CREATE_FORMS: dict[str, str] = {
     "crm:contact_delete": DELETE,
     "crm:interaction_create": CREATE,
     "crm:interaction_delete": DELETE,
+    "crm:unsubscribe": ACT,
     "dataio:import_map": ACT,
     "dataio:import_upload": ACT,
     "evaluation:action_apply": ACT,
@@ -82,6 +83,7 @@ CREATE_FORMS: dict[str, str] = {
     "portal:invite_contact": ACT,
     "portal:link_request": ACT,
     "portal:link_signin": ACT,
+    "privacy:contact_erase": DELETE,
     "projects:create": CREATE,
     "projects:delete": DELETE,
     "projects:milestone_create": CREATE,
@@ -96,7 +98,11 @@ CREATE_FORMS: dict[str, str] = {
     "service:portal_training_detail": ACT,
     "service:request_create": CREATE,
     "service:training_create": CREATE,
+    "service:mailbox_confirm": ACT,
     "tenancy:accept_invitation": ACT,
+    "tenancy:organization_create": CREATE,
+    "tenancy:password_change": ACT,
+    "tenancy:password_reset": ACT,
     "tenancy:members": ACT,
 }
 
@@ -115,6 +121,9 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "comms:preferences": {
         "comms.ReminderPreference +": "a member's reminder settings are stored on their first save",
+    },
+    "privacy:retention": {
+        "privacy.RetentionPolicy +": "an organisation's retention settings are stored on their first save",
     },
 }
 

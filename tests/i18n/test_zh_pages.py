@@ -44,6 +44,8 @@ ALLOWED = {
     "Feishu",
     "Lark",
     "Google",
+    "Schema",
+    "zip",
     "Authenticator",
     "Outlook",
     "Excel",
@@ -144,6 +146,8 @@ DOMAIN = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\b")
 VERSION = re.compile(r"^v\d+$")
 # Code a page shows on purpose (commands, header names, key prefixes) unless it is a raw rule or choice.
 RAW_IN_CODE = re.compile(r"[A-Z]+=|\b[a-z]+_[a-z]+\b")
+# A webhook event's name (change_request.decided) is an identifier integrators type, not text.
+EVENT_NAME = re.compile(r"^[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*$")
 
 # Path prefix before the first parameter → the demo model whose ids fill it.
 MODEL_FOR_PREFIX = {
@@ -229,7 +233,9 @@ class TextOf(HTMLParser):
 
     def handle_data(self, data):
         if not self._skipping() and data.strip():
-            if any(tag == "code" for tag, _skip in self.stack) and not RAW_IN_CODE.search(data):
+            if any(tag == "code" for tag, _skip in self.stack) and (
+                not RAW_IN_CODE.search(data) or EVENT_NAME.match(data.strip())
+            ):
                 return
             if any(tag == "option" for tag, _skip in self.stack) and data.strip() in available_timezones():
                 return  # time-zone names in a select
