@@ -50,6 +50,8 @@ ROUTERS = [
     ("/", "accord.feedback.api.router"),
     ("/", "accord.evaluation.api.router"),
     ("/", "accord.dataio.api.router"),
+    ("/", "accord.crm.api_search.router"),
+    ("/", "accord.audit.api.router"),
 ]
 
 for prefix, dotted in ROUTERS:
