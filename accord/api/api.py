@@ -52,6 +52,7 @@ ROUTERS = [
     ("/", "accord.dataio.api.router"),
     ("/", "accord.crm.api_search.router"),
     ("/", "accord.audit.api.router"),
+    ("/", "accord.tenancy.api_people.router"),
 ]
 
 for prefix, dotted in ROUTERS:
