@@ -53,6 +53,7 @@ ROUTERS = [
     ("/", "accord.crm.api_search.router"),
     ("/", "accord.audit.api.router"),
     ("/", "accord.tenancy.api_people.router"),
+    ("/", "accord.comms.api_channels.router"),
 ]
 
 for prefix, dotted in ROUTERS:
