@@ -54,6 +54,7 @@ ROUTERS = [
     ("/", "accord.audit.api.router"),
     ("/", "accord.tenancy.api_people.router"),
     ("/", "accord.comms.api_channels.router"),
+    ("/", "accord.service.api_mail.router"),
 ]
 
 for prefix, dotted in ROUTERS:
