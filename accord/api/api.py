@@ -55,6 +55,7 @@ ROUTERS = [
     ("/", "accord.tenancy.api_people.router"),
     ("/", "accord.comms.api_channels.router"),
     ("/", "accord.service.api_mail.router"),
+    ("/", "accord.evaluation.api_lessons.router"),
 ]
 
 for prefix, dotted in ROUTERS:
