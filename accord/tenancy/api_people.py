@@ -20,12 +20,11 @@ from accord.tenancy.access import contact_for_user, org_get_for_admin, require_a
 
 from . import services
 from .forms import INTERFACE_LANGUAGES
-from .models import Invitation, Membership
+from .models import Invitation, Membership, Role
 
 router = Router(tags=["organisation"])
 
 BRAND_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-RoleName = Literal["owner", "admin", "manager", "member", "client"]
 LanguageCode = Literal[tuple(code for code, _label in INTERFACE_LANGUAGES) + ("en",)]  # type: ignore[valid-type]
 
 
@@ -61,7 +60,7 @@ class MemberOut(Schema):
 
 
 class MemberRoleIn(Schema):
-    role: RoleName
+    role: Role
 
 
 def _member_out(actor, membership) -> dict:
@@ -92,7 +91,7 @@ def member_update(request, membership_id: int, payload: MemberRoleIn):
     actor = request.auth
     target = org_get_for_admin(actor, Membership.objects.select_related("user"), membership_id)
     target = _membership_call(
-        services.membership_update_role, actor=actor, membership=target, role=payload.role
+        services.membership_update_role, actor=actor, membership=target, role=str(payload.role.value)
     )
     return _member_out(actor, target)
 
@@ -123,7 +122,7 @@ class InvitationOut(Schema):
 
 class InvitationIn(Schema):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
-    role: RoleName
+    role: Role
     contact_id: int | None = Field(None, description="For a client contact invitation: the contact.")
 
 
@@ -166,7 +165,7 @@ def invitation_create(request, payload: InvitationIn):
             ) from None
     try:
         invitation, _raw = services.invitation_create(
-            actor=actor, email=payload.email, role=payload.role, contact=contact
+            actor=actor, email=payload.email, role=str(payload.role.value), contact=contact
         )
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "contact" in exc.error_dict:
