@@ -50,6 +50,12 @@ ROUTERS = [
     ("/", "accord.feedback.api.router"),
     ("/", "accord.evaluation.api.router"),
     ("/", "accord.dataio.api.router"),
+    ("/", "accord.crm.api_search.router"),
+    ("/", "accord.audit.api.router"),
+    ("/", "accord.tenancy.api_people.router"),
+    ("/", "accord.comms.api_channels.router"),
+    ("/", "accord.service.api_mail.router"),
+    ("/", "accord.evaluation.api_lessons.router"),
 ]
 
 for prefix, dotted in ROUTERS:

@@ -353,3 +353,19 @@ def api_token_authenticate(raw: str, *, ip: str | None = None) -> tuple[ApiToken
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
         token.last_used_at, token.last_used_ip = now, ip
     return token, membership
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Make a pending invitation unusable (administrators); the row and its history are kept."""
+    if not actor.is_admin or actor.organization_id != invitation.organization_id:
+        raise ValidationError(_("Only administrators can revoke invitations."), code="forbidden")
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation was accepted already: remove the member instead."))
+    if invitation.expires_at <= timezone.now():
+        return invitation
+    invitation.expires_at = timezone.now()
+    invitation.save(update_fields=["expires_at", "updated_at"])
+    audit_event(actor.user, invitation, "revoked")
+    return invitation

@@ -540,3 +540,31 @@ _CLIENT_REFUSED_BEFORE_LOOKUP = {
 for _row in ROWS:
     if _row.route in _CLIENT_REFUSED_BEFORE_LOOKUP:
         _row.expect_foreign = {**_row.expect_foreign, "client": 403}
+
+# IM and e-mail channels in the API: administrators only; secrets are never returned.
+ROWS += [
+    Row("GET /api/v1/channels", expect=API_ADMIN_LIST),
+    Row(
+        "POST /api/v1/channels",
+        data=lambda w: {"kind": "slack", "name": "Matrix Slack", "url": "https://hooks.slack.com/services/m"},
+        expect={**API_ADMIN_LIST, "admin": 201, "outsider": 201},
+        tables=ADMIN_TABLES,
+    ),
+    Row(
+        "PATCH /api/v1/channels/{channel_id}",
+        make=channel,
+        path=lambda c: f"/api/v1/channels/{c.pk}",
+        data=lambda c: {"name": "Renamed", "secret": "new-secret"},
+        expect=API_ADMIN_OBJ,
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
+    Row(
+        "DELETE /api/v1/channels/{channel_id}",
+        make=channel,
+        path=lambda c: f"/api/v1/channels/{c.pk}",
+        expect={**API_ADMIN_OBJ, "admin": 204},
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
+]

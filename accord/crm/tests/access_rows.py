@@ -471,3 +471,8 @@ ROWS = [
 for _row in ROWS:
     if _row.make is not None:
         _row.expect_foreign.setdefault("client", _row.expect["client"])
+
+# Search: the whole team of the caller's organisation (the outsider searches their own).
+ROWS += [
+    Row("GET /api/v1/search", path=lambda w: "/api/v1/search?q=华信", expect={**API_READ, "outsider": 200}),
+]

@@ -497,3 +497,24 @@ ROWS = [
         expect_foreign=CLIENT_FOREIGN_API,
     ),
 ]
+
+# Lessons offered at project start, in the API: who may see the project reads them; who may
+# change it takes one up.
+ROWS += [
+    Row(
+        "GET /api/v1/projects/{project_id}/lessons-offered",
+        make=_project_with_lesson,
+        path=lambda p: f"/api/v1/projects/{p.pk}/lessons-offered",
+        expect=API_READ,
+        expect_foreign=CLIENT_FOREIGN_API,
+    ),
+    Row(
+        "POST /api/v1/projects/{project_id}/lessons-offered/{lesson_id}",
+        make=_project_with_lesson,
+        path=lambda p: f"/api/v1/projects/{p.pk}/lessons-offered/{p.lesson.pk}",
+        data=lambda p: {"kind": "risk"},
+        expect=API_READ,
+        expect_foreign=CLIENT_FOREIGN_API,
+        tables=("evaluation.LessonUse", "risks.Risk"),
+    ),
+]

@@ -507,3 +507,69 @@ API = [
 ]
 
 ROWS = [*WEB, *PORTAL, *API]
+
+# Support addresses (administrators) and mail waiting for the team, in the API.
+API_ADMIN_LIST = {
+    "anonymous": 401,
+    "client": 403,
+    "member": 403,
+    "manager": 403,
+    "admin": 200,
+    "outsider": 200,
+}
+API_ADMIN_OBJ = {**API_ADMIN_LIST, "outsider": 404}
+ORG_WIDE_403 = {"member": 403}
+
+ROWS += [
+    Row("GET /api/v1/support-addresses", expect=API_ADMIN_LIST),
+    Row(
+        "POST /api/v1/support-addresses",
+        data=lambda w: {"address": "matrix-api@acme.example", "priority": "high"},
+        expect={**API_ADMIN_LIST, "admin": 201, "outsider": 201},
+        tables=(*SUPPORT_MAIL, "comms.OutboxMessage"),
+    ),
+    Row(
+        "POST /api/v1/support-addresses/{mailbox_id}/resend",
+        make=_mailbox,
+        path=lambda b: f"/api/v1/support-addresses/{b.pk}/resend",
+        expect=API_ADMIN_OBJ,
+        expect_other_project=ORG_WIDE_403,
+        tables=(*SUPPORT_MAIL, "comms.OutboxMessage"),
+    ),
+    Row(
+        "DELETE /api/v1/support-addresses/{mailbox_id}",
+        make=_mailbox,
+        path=lambda b: f"/api/v1/support-addresses/{b.pk}",
+        expect={**API_ADMIN_OBJ, "admin": 204},
+        expect_other_project=ORG_WIDE_403,
+        tables=SUPPORT_MAIL,
+    ),
+    Row("GET /api/v1/support-mail", expect={**API_READ, "outsider": 200}),
+    Row(
+        "POST /api/v1/support-mail/{mail_id}/attach",
+        make=_unmatched_mail,
+        path=lambda m: f"/api/v1/support-mail/{m.pk}/attach",
+        data=lambda m: {"request_id": m.refers_to_id},
+        expect=API_ONE,
+        # The mail is the team's; the request it names is on a project the member is not on.
+        expect_other_project={"member": 422},
+        tables=SUPPORT_MAIL,
+    ),
+    Row(
+        "POST /api/v1/support-mail/{mail_id}/open",
+        make=_unmatched_mail,
+        path=lambda m: f"/api/v1/support-mail/{m.pk}/open",
+        data=lambda m: {"project_id": m.project_id, "priority": "high"},
+        expect={**API_ONE, "member": 201, "manager": 201, "admin": 201},
+        expect_other_project={"member": 422},
+        tables=SUPPORT_MAIL,
+    ),
+    Row(
+        "POST /api/v1/support-mail/{mail_id}/discard",
+        make=_unmatched_mail,
+        path=lambda m: f"/api/v1/support-mail/{m.pk}/discard",
+        expect=API_ONE,
+        expect_other_project={"member": 200},
+        tables=SUPPORT_MAIL,
+    ),
+]

@@ -274,3 +274,81 @@ ROWS += [
         note="owners only (the matrix has no owner role; test_two_factor covers the owner)",
     ),
 ]
+
+
+# --- the organisation's people and settings in the API: administrators only ---------------------
+
+API_ADMIN = {"anonymous": 401, "client": 403, "member": 403, "manager": 403, "admin": 200, "outsider": 200}
+API_ADMIN_ONE = {**API_ADMIN, "outsider": 404}
+# Organisation-wide records: the member's 403 does not depend on which project the row was made for.
+ORG_WIDE = {"member": 403}
+PEOPLE_TABLES = ("tenancy.Membership", "tenancy.Invitation", "audit.AuditEntry", "comms.OutboxMessage")
+
+
+def _admin_of(project):
+    from accord.tenancy.models import Membership
+
+    return Membership.objects.filter(
+        organization_id=project.organization_id, role__in=(Role.OWNER, Role.ADMIN), is_active=True
+    ).first()
+
+
+def _new_member(world, project):
+    from accord.testing import factories as f
+
+    return f.MembershipFactory(
+        organization=project.organization,
+        role=Role.MEMBER,
+        user=f.UserFactory(email=f"matrix-{secrets.token_hex(4)}@example.com"),
+    )
+
+
+def _pending_invitation(world, project):
+    invitation, _raw = invitation_create(
+        actor=_admin_of(project), email=f"invited-{secrets.token_hex(4)}@example.com", role=Role.MEMBER
+    )
+    return invitation
+
+
+ROWS += [
+    Row("GET /api/v1/members", expect=API_ADMIN),
+    Row(
+        "PATCH /api/v1/members/{membership_id}",
+        make=_new_member,
+        path=lambda m: f"/api/v1/members/{m.pk}",
+        data=lambda m: {"role": "manager"},
+        expect=API_ADMIN_ONE,
+        expect_other_project=ORG_WIDE,
+        tables=PEOPLE_TABLES,
+    ),
+    Row(
+        "DELETE /api/v1/members/{membership_id}",
+        make=_new_member,
+        path=lambda m: f"/api/v1/members/{m.pk}",
+        expect={**API_ADMIN_ONE, "admin": 204},
+        expect_other_project=ORG_WIDE,
+        tables=PEOPLE_TABLES,
+    ),
+    Row("GET /api/v1/invitations", expect=API_ADMIN),
+    Row(
+        "POST /api/v1/invitations",
+        data=lambda w: {"email": "matrix.invite@example.com", "role": "member"},
+        expect={**API_ADMIN, "admin": 201, "outsider": 201},
+        tables=PEOPLE_TABLES,
+    ),
+    Row(
+        "DELETE /api/v1/invitations/{invitation_id}",
+        make=_pending_invitation,
+        path=lambda i: f"/api/v1/invitations/{i.pk}",
+        expect={**API_ADMIN_ONE, "admin": 204},
+        expect_other_project=ORG_WIDE,
+        tables=PEOPLE_TABLES,
+    ),
+    Row("GET /api/v1/organization", expect=API_ADMIN),
+    Row(
+        "PATCH /api/v1/organization",
+        data=lambda w: {"brand_color": "#112233", "default_timezone": "Asia/Shanghai"},
+        expect=API_ADMIN,
+        tables=("tenancy.Organization", "audit.AuditEntry"),
+    ),
+]
