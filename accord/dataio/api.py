@@ -93,6 +93,9 @@ class PreviewOut(Schema):
     invalid: int
     duplicates: int
     new: int
+    to_create: int
+    to_update: int
+    skipped: int
     rows: list[PreviewRowOut]
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from dateutil import parser as dateparser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -548,6 +549,22 @@ class KindSpec:
     def before_update(self, objs: list[models.Model], batch: Batch) -> None:
         """The same for a batch of changed records."""
 
+    # The page of a record of this kind (linked from the preview's duplicate rows), if it has one.
+    detail_url_name = ""
+
+    def matches(self, org_id: int, ids: list[int]) -> dict[int, dict]:
+        """The existing records rows match, by id: their name and page (one query)."""
+        if not ids:
+            return {}
+        found = self.model.objects.filter(organization_id=org_id).in_bulk(ids)
+        return {
+            pk: {
+                "name": str(obj),
+                "url": reverse(self.detail_url_name, args=[pk]) if self.detail_url_name else "",
+            }
+            for pk, obj in found.items()
+        }
+
     def existing(self, batch: Batch, ids: list[int]) -> dict[int, models.Model]:
         """The records a batch of duplicates will update, by id (one query)."""
         return self.model.objects.filter(organization_id=batch.org_id).in_bulk(ids)
@@ -591,6 +608,7 @@ class ClientSpec(KindSpec):
     key = "clients"
     label = gettext_lazy("Clients")
     model = Client
+    detail_url_name = "crm:client_detail"
     columns = (
         Column(
             "name",
@@ -675,6 +693,7 @@ class ContactSpec(KindSpec):
     key = "contacts"
     label = gettext_lazy("Contacts")
     model = Contact
+    detail_url_name = "crm:contact_detail"
     columns = (
         Column(
             "name",
@@ -825,18 +844,20 @@ class ContactSpec(KindSpec):
     def prepare(self, batch):
         batch.clients_by_name()
         emails: dict[str, int] = {}
-        phones: dict[str, int] = {}
-        for pk, email, phone, mobile in (
+        # E-mail addresses identify a person across the organisation; a phone number only
+        # within one client (a switchboard or a shared line is not the same person elsewhere).
+        phones: dict[tuple[int, str], int] = {}
+        for pk, client_id, email, phone, mobile in (
             Contact.objects.filter(organization_id=batch.org_id)
             .order_by("-id")
-            .values_list("id", "email", "phone", "mobile")
+            .values_list("id", "client_id", "email", "phone", "mobile")
         ):
             if email:
                 emails[email.lower()] = pk
             for number in (phone, mobile):
                 key = phone_key(number)
                 if key:
-                    phones[key] = pk
+                    phones[(client_id, key)] = pk
         batch.cache["emails"], batch.cache["phones"] = emails, phones
         batch.cache["new_client_note"] = _("New client “%(name)s” will be created.")
 
@@ -878,7 +899,14 @@ class ContactSpec(KindSpec):
                 refs["client_id"] = client_id
         values["_refs"] = refs
         values["_new_client"] = new_client
-        # What makes a contact the same as another: its e-mail, or either phone number.
+        # What makes a contact the same as another: its e-mail (anywhere in the organisation),
+        # or either phone number of a contact of the row's own client.
+        if new_client:
+            row_client, client_key = None, "new:" + new_client.lower()
+        elif client_name:
+            row_client = client_key = refs.get("client_id")
+        else:
+            row_client = client_key = batch.default_client.pk if batch.default_client else None
         keys = []
         existing = None
         email = get("email")
@@ -887,9 +915,10 @@ class ContactSpec(KindSpec):
             existing = cache["emails"].get(email)
         for field_name in ("mobile", "phone"):
             number = get(field_name)
-            if number and (number := phone_key(number)):
-                keys.append((BY_PHONE, "phone:" + number))
-                existing = existing or cache["phones"].get(number)
+            if number and (number := phone_key(number)) and client_key is not None:
+                keys.append((BY_PHONE, f"phone:{client_key}:{number}"))
+                if row_client is not None:
+                    existing = existing or cache["phones"].get((row_client, number))
         if keys:
             batch.check_file_duplicate(result, keys)
         result.duplicate_of = existing
@@ -1000,6 +1029,7 @@ class InteractionSpec(KindSpec):
     key = "interactions"
     label = gettext_lazy("Interactions")
     model = Interaction
+    detail_url_name = "crm:interaction_detail"
     columns = (
         Column("client", ("company", "client name", "客户", "客户名称", "公司"), kind="ref", required=True),
         Column("project", ("project code", "项目", "项目编号", "项目代码"), kind="ref"),

@@ -227,7 +227,15 @@ class Preview:
     invalid: int = 0
     duplicates: int = 0
     new: int = 0
+    # What running the import will do: rows created, records updated, duplicates skipped.
+    to_create: int = 0
+    to_update: int = 0
+    skipped: int = 0
     rows: list[dict] = field(default_factory=list)
+
+    @property
+    def to_write(self) -> int:
+        return self.to_create + self.to_update
 
     def as_dict(self) -> dict:
         return {
@@ -236,6 +244,9 @@ class Preview:
             "invalid": self.invalid,
             "duplicates": self.duplicates,
             "new": self.new,
+            "to_create": self.to_create,
+            "to_update": self.to_update,
+            "skipped": self.skipped,
             "rows": self.rows,
         }
 
@@ -273,9 +284,14 @@ def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_RO
         elif result.duplicate_of:
             preview.duplicates += 1
             preview.valid += 1
+            if run.duplicates == DuplicatePolicy.UPDATE:
+                preview.to_update += 1
+            else:
+                preview.skipped += 1
         else:
             preview.new += 1
             preview.valid += 1
+            preview.to_create += 1
         # Every row with a problem is shown (up to the limit); the first rows without one too.
         if len(preview.rows) < limit and (not result.ok or shown_ok < 20):
             if result.ok:
@@ -289,6 +305,11 @@ def import_preview(*, actor: Membership, run: ImportRun, limit: int = PREVIEW_RO
                     "duplicate_of": result.duplicate_of,
                 }
             )
+    matched = spec.matches(
+        run.organization_id, [row["duplicate_of"] for row in preview.rows if row["duplicate_of"]]
+    )
+    for row in preview.rows:
+        row["match"] = matched.get(row["duplicate_of"])
     return preview
 
 

@@ -244,3 +244,64 @@ def test_export_buttons_carry_the_list_filters(world, rf):
     )
     assert "/data/contacts/export/?format=xlsx&amp;role=sponsor&amp;q=%E7%8E%8B" in html
     assert "/data/contacts/import/" in html
+
+
+# --- the preview counts what the import will do ---------------------------------------------------
+
+PREVIEW_WORDS = {
+    "en": {"create": "2 rows to create", "none": "0 rows to create", "skipped": "2 duplicates skipped"},
+    "zh-hans": {"create": "将新建 2 行", "none": "将新建 0 行", "skipped": "跳过 2 条重复记录"},
+}
+
+
+def _preview_page(world, http, text, lang, default_client):
+    http.post(
+        reverse("dataio:import_upload", args=["contacts"]),
+        {"file": RewindingFile("contacts.csv", text.encode()), "default_client": default_client.pk},
+    )
+    run = ImportRun.objects.latest("id")
+    http.post(
+        reverse("dataio:import_map", args=[run.pk]),
+        {"col_0": "name", "col_1": "phone", "duplicates": "skip"},
+    )
+    response = http.get(reverse("dataio:import_preview", args=[run.pk]), headers={"Accept-Language": lang})
+    assert response.status_code == 200
+    return run, response.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_phone_of_another_clients_contact_is_not_a_duplicate(world, lang):
+    other = Client.objects.create(organization=world.org, name="Other client")
+    for n, phone in enumerate(("+86 138 0013 8000", "010-6552 9988")):
+        Contact.objects.create(organization=world.org, client=other, last_name=f"Other {n}", phone=phone)
+    http = world.http(world.manager)
+    text = "name,phone\nWang Wei,13800138000\nLi Na,+86 10 6552 9988\n"
+    run, page = _preview_page(world, http, text, lang, world.client)
+    assert PREVIEW_WORDS[lang]["create"] in page
+    assert 'id="run-import"' in page and "duplicate-match" not in page
+    http.post(reverse("dataio:import_execute", args=[run.pk]))
+    assert set(
+        Contact.objects.filter(
+            client=world.client, phone__in=["13800138000", "+86 10 6552 9988"]
+        ).values_list("last_name", flat=True)
+    ) == {"Wei", "Na"}
+    assert Contact.objects.filter(client=other).count() == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_duplicates_of_the_same_client_are_counted_and_linked(world, lang):
+    first = Contact.objects.create(
+        organization=world.org, client=world.client, last_name="Zhou", phone="13800138000"
+    )
+    second = Contact.objects.create(
+        organization=world.org, client=world.client, last_name="Qian", mobile="139 1234 5678"
+    )
+    http = world.http(world.manager)
+    text = "name,phone\nZhou Jie,+86 138 0013 8000\nQian Li,13912345678\n"
+    run, page = _preview_page(world, http, text, lang, world.client)
+    assert PREVIEW_WORDS[lang]["none"] in page and PREVIEW_WORDS[lang]["skipped"] in page
+    for contact in (first, second):
+        url = reverse("crm:contact_detail", args=[contact.pk])
+        link = f'<a class="duplicate-match" href="{url}">{contact}</a>'
+        assert link in page
+    assert 'id="run-import"' not in page and 'id="nothing-to-import"' in page
