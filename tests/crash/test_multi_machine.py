@@ -310,6 +310,7 @@ def test_two_webs_two_rq_workers_lose_and_double_nothing(tmp_path):
                     events.append("redis started again (empty)")
 
         accepted = {title for title, code in statuses.items() if code == 201}
+        load_seconds = time.monotonic() - started
 
         def snapshot():
             with psycopg.connect(database_url) as conn:
@@ -326,6 +327,7 @@ def test_two_webs_two_rq_workers_lose_and_double_nothing(tmp_path):
             if set(counts) == {"sent"} and counts["sent"] >= len(accepted):
                 break
             time.sleep(0.5)
+        drain_seconds = time.monotonic() - started - load_seconds
         with psycopg.connect(database_url) as conn:
             risks = collections.Counter(t for (t,) in conn.execute("SELECT title FROM risks_risk"))
             keys = {k for (k,) in conn.execute("SELECT idempotency_key FROM comms_outboxmessage")}
@@ -352,6 +354,8 @@ def test_two_webs_two_rq_workers_lose_and_double_nothing(tmp_path):
         "unique_keys_received": len(received),
         "duplicate_keys": len(duplicates),
         "rows_with_more_than_one_attempt": retried,
+        "seconds_setup_and_load": round(load_seconds, 1),
+        "seconds_drain": round(drain_seconds, 1),
         "seconds": round(time.monotonic() - started, 1),
     }
     print("\nseveral machines:", json.dumps(report))
