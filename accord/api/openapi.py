@@ -7,7 +7,8 @@ declares, worked out in one place from what each operation is (not written out i
   401 for an operation behind authentication; 403 where the caller's role is checked (every
   authenticated operation except those in ``OPEN_TO_EVERY_ROLE``); 404 for a path parameter
   (another organisation's object is not found); 422 for parameters or a body that fail
-  validation; 413 for a body over the size limit; 429 for a throttled operation; 412 for a write
+  validation; 413 for a body over the size limit; 429 for an authenticated or throttled operation
+  (rate limits per address and token); 412 for a write
   that honours ``If-Match`` (conditional.py), and 409 when its body's ``version`` is stale. What an
   app declares itself (400 for a multipart body …) is kept.
 """
@@ -162,7 +163,8 @@ def _errors_of(details: dict, throttled: set, versioned: set = frozenset()) -> l
         errors.append(413)
     if parameters or details.get("requestBody"):
         errors.append(422)
-    if details["operationId"] in throttled:
+    # Every authenticated request is counted per client address and per token (accord.api.auth).
+    if authenticated or details["operationId"] in throttled:
         errors.append(429)
     if details["operationId"] in versioned:
         errors.append(412)

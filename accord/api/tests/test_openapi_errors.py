@@ -69,4 +69,4 @@ def test_declared_errors_are_answered_as_declared(world, client, document):
     assert api.get(f"/clients/{world.foreign_client.pk}").status_code == 404
     assert api.get("/clients/not-a-number").status_code == 422
     me = document["paths"]["/api/v1/me"]["get"]
-    assert set(me["responses"]) == {"200", "401"}
+    assert set(me["responses"]) == {"200", "401", "429"}
