@@ -30,9 +30,9 @@ def test_upload_map_preview_import(page, admin, sign_in, shot):
     shot(page, "map")
     page.click("#map-form button[type=submit]")
 
-    expect(page.locator("#preview-summary")).to_contain_text(
-        "3 rows: 2 new, 0 match existing records, 1 with problems"
-    )
+    expect(page.locator("#preview-summary")).to_contain_text("2 rows to create")
+    expect(page.locator("#preview-summary")).to_contain_text("0 duplicates skipped")
+    expect(page.locator("#preview-summary")).to_contain_text("1 row rejected")
     expect(page.locator("#preview-rows")).to_contain_text("Enter a valid email address")
     expect(page.locator("#preview-rows")).to_contain_text("New client “华信精密” will be created.")
     shot(page, "preview")
