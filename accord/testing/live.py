@@ -40,6 +40,13 @@ class LiveServer:
         }
         for name in ("DATABASE_URL", "PYTEST_VERSION", "REDIS_URL", "DJANGO_SETTINGS_MODULE"):
             self.env.pop(name, None)
+        # ACCORD_LIVE_POSTGRES (a server URL, e.g. postgres://postgres@127.0.0.1:5433/postgres) runs
+        # the live server on a PostgreSQL database of its own, made here and dropped in stop();
+        # without it the server keeps an SQLite file in its data directory.
+        self.pg_server = os.environ.get("ACCORD_LIVE_POSTGRES", "")
+        self.pg_database = f"accord_live_{self.port}" if self.pg_server else ""
+        if self.pg_server:
+            self.env["DATABASE_URL"] = self.pg_server.rsplit("/", 1)[0] + "/" + self.pg_database
         self.with_worker = worker
         self.processes: list[subprocess.Popen] = []
 
@@ -56,7 +63,15 @@ class LiveServer:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
+    def _pg(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.pg_server, autocommit=True) as conn:
+            conn.execute(statement)
+
     def start(self) -> LiveServer:
+        if self.pg_server:
+            self._pg(f'CREATE DATABASE "{self.pg_database}"')
         self.manage("migrate", "--noinput")
         self.manage("demo")
         web_log = (self.data_dir / "web.log").open("w")
@@ -127,5 +142,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.processes.clear()
+        if self.pg_server and not os.environ.get("ACCORD_LIVE_KEEP"):
+            self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
         if not os.environ.get("ACCORD_LIVE_KEEP"):
             shutil.rmtree(self.data_dir, ignore_errors=True)
