@@ -30,6 +30,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = int(os.environ.get("ACCORD_CRASH_MESSAGES", "1000"))
 KILLS = int(os.environ.get("ACCORD_CRASH_KILLS", "20"))
+# The receiver answers each request after this long, so the kills land while work remains
+# (a worker that drains everything before the last kill would leave nothing to interrupt).
+RECEIVER_DELAY = float(os.environ.get("ACCORD_CRASH_RECEIVER_DELAY", "0.02"))
 
 pytestmark = [
     pytest.mark.slow,
@@ -74,6 +77,7 @@ class Receiver:
                 with receiver.lock:
                     receiver.ids.append(self.headers.get("webhook-id", ""))
                 assert json.loads(body)
+                time.sleep(RECEIVER_DELAY)
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -160,6 +164,8 @@ def test_sigkill_never_loses_a_message(tmp_path):
     log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115
     for _ in range(KILLS):
         before = _status_counts(db).get("sent", 0)
+        if before == MESSAGES:
+            break  # nothing left to interrupt; the report says how many kills there were
         worker = _worker(env, log)
         # Wait until this worker is delivering (start-up time varies a lot), then kill it at a
         # random moment: between two messages, inside a delivery, or inside a commit.
