@@ -150,3 +150,14 @@ def install(api) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc):
         return api.create_response(request, {"message": str(exc)}, status=exc.status_code)
+
+
+def service_call(fn, *, rename: dict[str, str], **kwargs):
+    """Run a service, naming the fields of its errors as the API does (``project`` →
+    ``project_id``): the one wrapper the API modules share."""
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise DjangoValidationError({rename.get(k, k): v for k, v in exc.error_dict.items()}) from None
+        raise

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import StringConstraints
 
+from accord.api.errors import service_call
 from accord.api.schemas import Error
 from accord.tenancy.access import org_get_for_admin, project_for_user, require_admin
 
@@ -115,12 +116,7 @@ def _fields(member, payload: Schema) -> dict:
 
 
 def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise ValidationError({API_FIELD.get(k, k): v for k, v in exc.error_dict.items()}) from None
-        raise
+    return service_call(fn, rename=API_FIELD, **kwargs)
 
 
 @router.get("/channels", response={200: list[ChannelOut], **ERRORS}, summary="IM and e-mail channels")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
+from accord.api.errors import service_call
 from accord.api.pagination import MAX_LIMIT
 from accord.api.schemas import Error
 from accord.tenancy.access import (
@@ -38,12 +39,7 @@ API_FIELD = {"project": "project_id", "request": "request_id"}
 
 
 def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise ValidationError({API_FIELD.get(k, k): v for k, v in exc.error_dict.items()}) from None
-        raise
+    return service_call(fn, rename=API_FIELD, **kwargs)
 
 
 def _project_ref(member, project_id: int | None, *, write: bool = False):
