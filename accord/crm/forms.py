@@ -233,10 +233,10 @@ class InteractionForm(ServiceModelForm):
         self.fields["follow_up_owner"].queryset = team_users(member.organization_id)
         self.fields["body"].widget.attrs.update(
             {
-                "hx-post": reverse("crm:markdown_preview"),
-                "hx-trigger": "input changed delay:400ms",
-                "hx-target": "#body-preview",
-                "hx-swap": "innerHTML",
+                "data-hx-post": reverse("crm:markdown_preview"),
+                "data-hx-trigger": "input changed delay:400ms",
+                "data-hx-target": "#body-preview",
+                "data-hx-swap": "innerHTML",
             }
         )
         if self.instance.pk:

@@ -195,7 +195,7 @@ def test_progress_of_a_queued_run(world, settings):
     run.refresh_from_db()
     assert run.status == ImportStatus.QUEUED
     page = http.get(reverse("dataio:import_progress", args=[run.pk]), headers={"HX-Request": "true"})
-    assert 'hx-trigger="every 2s"' in page.content.decode()
+    assert 'data-hx-trigger="every 2s"' in page.content.decode()
     assert not Client.objects.filter(name="B").exists()
 
 

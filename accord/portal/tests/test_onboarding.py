@@ -69,7 +69,7 @@ def test_people_page_lists_client_contacts_with_portal_status(world, language):
     http = world.http(world.admin)
     http.cookies["django_language"] = language
     people = http.get(reverse("tenancy:members")).content.decode()
-    assert f'hx-get="{reverse("portal:client_contacts")}"' in people
+    assert f'data-hx-get="{reverse("portal:client_contacts")}"' in people
     response = http.get(reverse("portal:client_contacts"), headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html

@@ -41,7 +41,7 @@ def test_edit_form_offers_only_this_clients_contacts_as_checkboxes(world, langua
     assert "mara@huaxin.example" in html and "mara@nordic.example" not in html
     assert f'type="checkbox" name="contacts" value="{ours.pk}"' in html
     assert "data-filter-input" in html and '<select name="contacts"' not in html
-    assert f'hx-get="{reverse("projects:stakeholder_choices")}"' in html
+    assert f'data-hx-get="{reverse("projects:stakeholder_choices")}"' in html
     with translation.override(language):
         assert translation.gettext("Search by name, role or e-mail") in html
         assert str(ContactRole.SPONSOR.label) in html

@@ -49,7 +49,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   // Markdown live preview: any textarea with data-preview-url updates its preview target.
   document.querySelectorAll("textarea[data-preview-target]").forEach((area) => {
-    area.setAttribute("hx-trigger", "keyup changed delay:400ms");
+    area.setAttribute("data-hx-trigger", "keyup changed delay:400ms");
   });
 });
 // A search box that narrows a list: an input[data-filter-input] hides the [data-filter-item]
