@@ -1,0 +1,112 @@
+"""Every page of the demo data, as each audience sees it: the list the page-wide checks share
+(phone width, accessibility, HTML validity).
+
+``crawl(base_url, email, password, language)`` signs in through the sign-in form (plain HTTP, no
+browser), then follows every same-site link from the start page breadth first and returns the
+HTML pages it reached, one per route shape (``/projects/12/risks/?p=1`` and ``/projects/13/risks/?p=2``
+are one shape: the checks look at templates, not at rows). Downloads, feeds, the API and links that
+act (sign out, delete, revoke) are not followed; a page that answers anything but 200 HTML is
+left out of the list and reported in ``Crawl.problems`` (a 5xx there is a broken page).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import requests
+
+# Links that are not pages to look at: files, feeds, the API, and links that change something.
+_SKIP = re.compile(
+    r"(^/(api|static|media|admin)/)|(/(signout|logout|delete|revoke|export|download|feed|print)[/.-])"
+    r"|(\.(pdf|ics|csv|xlsx|vcf|zip|png|jpe?g|svg|txt|json|xml)$)|(/i18n/)|(/healthz|/readyz|/metrics)",
+    re.IGNORECASE,
+)
+# Path segments that name one row: numbers, UUIDs, tokens.
+_ID = re.compile(r"^(\d+|[0-9a-f]{8}-[0-9a-f-]{27}|[A-Za-z0-9_-]{20,})$")
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href and not href.startswith(("mailto:", "tel:", "javascript:", "#")):
+                self.hrefs.append(href)
+
+
+def shape(target: str) -> str:
+    """The route shape of a link: ids replaced by ``*``, the query reduced to its sorted keys."""
+    parts = urlsplit(target)
+    keys = sorted({pair.split("=", 1)[0] for pair in parts.query.split("&") if pair})
+    path = "/".join("*" if _ID.match(part) else part for part in parts.path.split("/"))
+    return path + ("?" + "&".join(keys) if keys else "")
+
+
+@dataclass
+class Crawl:
+    pages: list[str] = field(default_factory=list)  # paths, in the order found
+    problems: list[str] = field(default_factory=list)
+    session: requests.Session | None = None
+
+
+def sign_in(base_url: str, email: str, password: str, language: str) -> requests.Session:
+    """A session signed in through the sign-in form, its pages asked for in ``language``."""
+    session = requests.Session()
+    session.headers["Accept-Language"] = language
+    form = session.get(urljoin(base_url, "/accounts/signin/"), timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    answer = session.post(
+        urljoin(base_url, "/accounts/signin/"),
+        data={"csrfmiddlewaretoken": token, "username": email, "password": password},
+        headers={"Referer": urljoin(base_url, "/accounts/signin/")},
+        timeout=30,
+    )
+    if "/accounts/signin/" in answer.url:
+        raise AssertionError(f"signing in as {email} failed")
+    # The language of the pages follows the account's setting first; the cookie wins over both.
+    session.cookies.set("django_language", language)
+    return session
+
+
+def crawl(base_url: str, session: requests.Session, start: str = "/", *, limit: int = 400) -> Crawl:
+    """Every HTML page reachable from ``start`` by following links, one per route shape."""
+    host = urlsplit(base_url).netloc
+    result = Crawl(session=session)
+    seen_shapes: set[str] = set()
+    queue = deque([start])
+    while queue and len(result.pages) < limit:
+        path = queue.popleft()
+        if shape(path) in seen_shapes:
+            continue
+        seen_shapes.add(shape(path))
+        answer = session.get(urljoin(base_url, path), timeout=60, allow_redirects=True)
+        final = urlsplit(answer.url)
+        if answer.status_code >= 500:
+            result.problems.append(f"{path} answered {answer.status_code}")
+            continue
+        if answer.status_code != 200 or "text/html" not in answer.headers.get("Content-Type", ""):
+            continue
+        if final.netloc != host:
+            continue
+        if final.path != urlsplit(path).path:
+            queue.append(final.path)  # a redirect: the target is crawled under its own path
+            continue
+        result.pages.append(path)
+        links = _Links()
+        links.feed(answer.text)
+        for href in links.hrefs:
+            absolute, _ = urldefrag(urljoin(answer.url, href))
+            parts = urlsplit(absolute)
+            if parts.netloc != host or _SKIP.search(parts.path):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query and "page=" not in parts.query else "")
+            if shape(target) not in seen_shapes:
+                queue.append(target)
+    return result
