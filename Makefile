@@ -9,6 +9,11 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: setup run serve worker test lint format messages messages-check e2e fuzz bench clean
 
+# The page checkers (axe-core, the Nu HTML Checker), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Accord needs Python 3.11 or newer"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
@@ -50,11 +55,11 @@ messages: setup
 messages-check: setup
 	$(BIN)/python -m accord.lib.i18n check
 
-test: setup lint messages-check
+test: setup lint messages-check node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q --ignore=tests/fuzz
 
-e2e: setup
+e2e: setup node_modules/.installed
 	$(BIN)/pytest e2e -q -p no:xdist
 
 fuzz: setup
@@ -64,4 +69,4 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) data e2e/artifacts bench/results
+	rm -rf $(VENV) data e2e/artifacts bench/results node_modules
