@@ -18,6 +18,7 @@ from accord.api.schemas import Error
 from accord.tenancy.access import org_get_for_admin, project_for_user, require_admin
 
 from . import selectors, services
+from .api import OutboxOut
 from .models import ChannelConfig, ChannelKind
 
 router = Router(tags=["channels"])
@@ -146,3 +147,16 @@ def channel_delete(request, channel_id: int):
     config = org_get_for_admin(member, ChannelConfig.objects.all(), channel_id)
     services.channel_config_delete(actor=member, config=config)
     return Status(204, None)
+
+
+@router.post(
+    "/channels/{channel_id}/test",
+    response={202: OutboxOut, **ERRORS},
+    summary="Send a test message through a channel",
+    description="Queues a short test message (for an e-mail channel, to the caller's own address); "
+    "its delivery shows in the outbox.",
+)
+def channel_test(request, channel_id: int):
+    member = request.auth
+    config = org_get_for_admin(member, ChannelConfig.objects.all(), channel_id)
+    return Status(202, services.channel_config_test(actor=member, config=config))

@@ -560,6 +560,14 @@ ROWS += [
         tables=ADMIN_TABLES,
     ),
     Row(
+        "POST /api/v1/channels/{channel_id}/test",
+        make=channel,
+        path=lambda c: f"/api/v1/channels/{c.pk}/test",
+        expect={**API_ADMIN_OBJ, "admin": 202},
+        expect_other_project=ORG_OBJ_OTHER,
+        tables=ADMIN_TABLES,
+    ),
+    Row(
         "DELETE /api/v1/channels/{channel_id}",
         make=channel,
         path=lambda c: f"/api/v1/channels/{c.pk}",

@@ -1,5 +1,6 @@
 """IM and e-mail channels through the API: the channel pages' services, secrets write-only."""
 
+import email.policy
 import json
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from accord.audit.models import AuditEntry
 from accord.comms.models import ChannelConfig
 from accord.lib import crypto
+from accord.testing.mailserver import deliver_all
 
 SLACK = {"kind": "slack", "name": "Team Slack", "url": "https://hooks.slack.com/services/abc"}
 
@@ -74,3 +76,35 @@ def test_a_webhook_into_the_private_network_is_refused(world):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "url"
     assert not ChannelConfig.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "subject"), [("en", "Test message from Accord"), ("zh-hans", "来自 Accord 的测试消息")]
+)
+def test_an_admin_sends_a_test_message_through_the_api_and_it_arrives(
+    world, raw_smtp, settings, language, subject
+):
+    settings.ACCORD_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.ACCORD_OUTBOUND_SMTP_PORTS = [25, 587, raw_smtp.port]
+    world.admin.language = language
+    world.admin.save(update_fields=["language"])
+    api = world.api(world.admin)
+    created = api.post(
+        "/channels",
+        {
+            "kind": "email",
+            "name": "Our SMTP",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": raw_smtp.port,
+            "from_email": "Acme <team@acme.example>",
+        },
+    )
+    assert created.status_code == 201, created.content
+    response = api.post(f"/channels/{created.json()['id']}/test", {})
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "pending" and response.json()["recipient"] == world.admin.email
+    deliver_all()
+    [received] = raw_smtp.to(world.admin.email)
+    assert str(received.parsed(email.policy.default)["Subject"]) == subject
+    assert world.api(world.manager).post(f"/channels/{created.json()['id']}/test", {}).status_code == 403
