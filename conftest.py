@@ -60,7 +60,12 @@ class ApiClient:
     def _call(self, method, path, data=None, **extra):
         url = path if path.startswith("/api/") else f"/api/v1{path}"
         kwargs = {"headers": self.headers, **extra}
-        if method in ("post", "put", "patch"):
+        files = [v for v in (data.values() if isinstance(data, dict) else ()) if hasattr(v, "seek")]
+        if files:  # an upload: multipart, each file read from its start (a row sends it once per role)
+            for upload in files:
+                upload.seek(0)
+            kwargs["data"] = data
+        elif method in ("post", "put", "patch"):
             kwargs["content_type"] = "application/json"
             kwargs["data"] = data if data is not None else {}
         elif data is not None:

@@ -12,14 +12,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from pydantic import StringConstraints
 
 from accord.tenancy.access import contact_for_user, org_get_for_admin, require_admin
 
 from . import services
-from .forms import INTERFACE_LANGUAGES
+from .forms import INTERFACE_LANGUAGES, LogoForm
 from .models import Invitation, Membership, Role
 
 router = Router(tags=["organisation"])
@@ -196,6 +197,11 @@ class OrganizationOut(Schema):
     default_currency: str
     brand_color: str
     require_two_factor: bool
+    has_logo: bool = Field(False, description="Whether a logo is set; GET /organization/logo returns it.")
+
+    @staticmethod
+    def resolve_has_logo(obj) -> bool:
+        return bool(obj.logo)
 
 
 class OrganizationPatch(Schema):
@@ -224,3 +230,26 @@ def organization_patch(request, payload: OrganizationPatch):
     if "brand_color" in fields and not BRAND_COLOR.match(fields["brand_color"]):
         raise ValidationError({"brand_color": _("Give a colour as #RRGGBB, for example #2952cc.")})
     return services.organization_update(actor=actor, organization=actor.organization, **fields)
+
+
+@router.post(
+    "/organization/logo",
+    response=OrganizationOut,
+    summary="Upload the organisation's logo",
+    description="A PNG, JPEG, GIF or WebP image of at most 1 MB, as multipart/form-data field `logo`; "
+    "it replaces the current logo on pages, e-mails and PDFs.",
+)
+def organization_logo_upload(request, logo: File[UploadedFile]):
+    actor = require_admin(request.auth)
+    form = LogoForm(files={"logo": logo})
+    if not form.is_valid():
+        raise ValidationError({"logo": form.errors["logo"]})
+    return services.organization_update(
+        actor=actor, organization=actor.organization, logo=form.cleaned_data["logo"]
+    )
+
+
+@router.delete("/organization/logo", response=OrganizationOut, summary="Remove the organisation's logo")
+def organization_logo_delete(request):
+    actor = require_admin(request.auth)
+    return services.organization_update(actor=actor, organization=actor.organization, logo=None)

@@ -1,10 +1,12 @@
 import secrets
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accord.tenancy.models import ApiToken, Role
 from accord.tenancy.services import api_token_create, invitation_create
+from accord.testing.pdf import png
 from tests.access.spec import Row
 
 ALL_302 = dict.fromkeys(("anonymous", "client", "member", "manager", "admin", "outsider"), 302)
@@ -348,6 +350,17 @@ ROWS += [
     Row(
         "PATCH /api/v1/organization",
         data=lambda w: {"brand_color": "#112233", "default_timezone": "Asia/Shanghai"},
+        expect=API_ADMIN,
+        tables=("tenancy.Organization", "audit.AuditEntry"),
+    ),
+    Row(
+        "POST /api/v1/organization/logo",
+        data=lambda w: {"logo": SimpleUploadedFile("logo.png", png(4, 4), content_type="image/png")},
+        expect=API_ADMIN,
+        tables=("tenancy.Organization", "audit.AuditEntry"),
+    ),
+    Row(
+        "DELETE /api/v1/organization/logo",
         expect=API_ADMIN,
         tables=("tenancy.Organization", "audit.AuditEntry"),
     ),

@@ -2,10 +2,12 @@
 the same role rules as the web pages."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accord.audit.models import AuditEntry
 from accord.comms.models import OutboxMessage
 from accord.tenancy.models import Invitation, Membership, Organization, Role
+from accord.testing.pdf import png
 
 
 def _membership(world, user):
@@ -186,3 +188,35 @@ def test_a_manager_cannot_change_the_organisation(world):
     assert response.status_code == 403
     assert Organization.objects.get(pk=world.org.pk).name == "Acme Delivery"
     assert Membership.objects.filter(organization=world.org).count() == 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "word"), [("en", "image"), ("zh-hans", "图片")])
+def test_the_logo_is_uploaded_checked_and_removed_through_the_api(world, language, word):
+    api = world.api(world.admin)
+    good = SimpleUploadedFile("logo.png", png(12, 6), content_type="image/png")
+    response = api.post("/organization/logo", {"logo": good})
+    assert response.status_code == 200, response.content
+    assert response.json()["has_logo"] is True
+    world.org.refresh_from_db()
+    with world.org.logo.open("rb") as stored:
+        assert stored.read() == png(12, 6)
+
+    # Markup that claims to be a PNG is refused on the field, in the caller's language.
+    disguised = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
+    response = api.post("/organization/logo", {"logo": disguised}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "logo" and word in error["message"]
+    huge = SimpleUploadedFile("big.png", png(2000, 2000) + b"\0" * (1024 * 1024), content_type="image/png")
+    assert api.post("/organization/logo", {"logo": huge}).status_code == 422
+    world.org.refresh_from_db()
+    with world.org.logo.open("rb") as stored:
+        assert stored.read() == png(12, 6)  # the refused uploads changed nothing
+
+    assert world.api(world.manager).delete("/organization/logo").status_code == 403
+    response = api.delete("/organization/logo")
+    assert response.status_code == 200 and response.json()["has_logo"] is False
+    world.org.refresh_from_db()
+    assert not world.org.logo
+    assert AuditEntry.objects.filter(object_id=str(world.org.pk), action="update").count() == 2
