@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -73,6 +74,29 @@ def _crawled(server: str, who: str, language: str, start: str) -> list[tuple[str
     return found
 
 
+class _Headings(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.levels: list[int] = []
+
+    def handle_starttag(self, tag, attrs):
+        if re.fullmatch(r"h[1-6]", tag):
+            self.levels.append(int(tag[1]))
+
+
+def _heading_problems(html: str) -> list[str]:
+    """One h1 per page, and no heading more than one level below the one before it."""
+    parser = _Headings()
+    parser.feed(html)
+    problems = []
+    if parser.levels.count(1) != 1:
+        problems.append(f"{parser.levels.count(1)} h1 headings (a page has one)")
+    for before, after in zip(parser.levels, parser.levels[1:], strict=False):
+        if after > before + 1:
+            problems.append(f"h{after} follows h{before}")
+    return problems
+
+
 def _vnu(files: list[Path]) -> list[dict]:
     """The checker's errors over all ``files`` in one run."""
     run = subprocess.run(
@@ -115,4 +139,5 @@ def test_every_page_is_valid_html(server, mailbox):
         for m in messages
         if m.get("type") in ("error", "non-document-error")
     ]
+    errors += [f"{label}: {problem}" for label, html in pages for problem in _heading_problems(html)]
     assert not errors, f"{len(errors)} HTML errors on {len(pages)} pages:\n" + "\n".join(errors)
