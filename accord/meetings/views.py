@@ -163,9 +163,10 @@ def meeting_detail(request, pk):
             "project": project,
             "tab": "meetings",
             "can_write": can_write_project(request.membership, project),
-            "agenda_form": AgendaItemForm(project=project),
-            "decision_form": DecisionForm(),
-            "action_form": ActionItemForm(meeting=meeting),
+            # Three forms on one page: their fields' ids are kept apart (the names stay as posted).
+            "agenda_form": AgendaItemForm(project=project, auto_id="agenda_%s"),
+            "decision_form": DecisionForm(auto_id="decision_%s"),
+            "action_form": ActionItemForm(meeting=meeting, auto_id="action_%s"),
             "decisions": meeting.decisions.all().order_by("id"),
             "actions": selectors.action_items_for(meeting),
             "earlier": selectors.open_action_items(project, exclude_meeting=meeting)[:50],

@@ -87,8 +87,9 @@ def queue(request):
     requests = SupportRequest.objects.filter(
         organization_id=member.organization_id, project__in=projects_for_user(member)
     )
-    state = request.GET.get("state", "open")
-    if state == "open":
+    # "unresolved" (the default) is every open status at once; "open" is the one status.
+    state = request.GET.get("state", "unresolved")
+    if state == "unresolved":
         requests = requests.filter(status__in=OPEN_STATUSES)
     elif state in RequestStatus.values:
         requests = requests.filter(status=state)

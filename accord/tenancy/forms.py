@@ -165,6 +165,14 @@ class OrganizationCreateForm(forms.Form):
         return cleaned
 
 
+class ColorInput(forms.TextInput):
+    input_type = "color"
+
+    def use_required_attribute(self, initial):
+        # A colour input always holds a colour; HTML allows no ``required`` on it.
+        return False
+
+
 class OrganizationForm(forms.ModelForm):
     default_language = forms.ChoiceField(
         label=_("Default language"), choices=[*INTERFACE_LANGUAGES, ("en", "English")]
@@ -174,7 +182,7 @@ class OrganizationForm(forms.ModelForm):
     brand_color = forms.RegexField(
         label=_("Brand colour"),
         regex=r"^#[0-9a-fA-F]{6}$",
-        widget=forms.TextInput(attrs={"type": "color"}),
+        widget=ColorInput(),
         error_messages={"invalid": _("Give a colour as #RRGGBB, for example #2952cc.")},
     )
 

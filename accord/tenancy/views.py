@@ -69,7 +69,12 @@ def profile(request):
     return render(
         request,
         "tenancy/profile.html",
-        {"form": form, "tokens": tokens, "token_form": ApiTokenForm(), "memberships": memberships},
+        {
+            "form": form,
+            "tokens": tokens,
+            "token_form": ApiTokenForm(auto_id="id_token_%s"),
+            "memberships": memberships,
+        },
     )
 
 

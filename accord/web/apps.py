@@ -11,3 +11,4 @@ class WebConfig(AppConfig):
         from .nav import register_nav
 
         register_nav("dashboard", _("Dashboard"), "web:dashboard", order=10)
+        register_nav("start", _("First-day guide"), "web:start", order=98)

@@ -35,6 +35,7 @@ NAV_GROUPS: dict[str, str] = {
     "templates": "setup",
     "members": "setup",
     "organization": "setup",
+    "start": "setup",
 }
 PROJECT_TABS: list[ProjectTab] = []
 # Tabs of a project in the client portal (url_name reversed with the project's pk).

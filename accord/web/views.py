@@ -15,6 +15,8 @@ from accord.projects.models import Project, ProjectStatus, Task, TaskStatus
 from accord.projects.selectors import milestones_due_soon, project_list, with_progress
 from accord.tenancy.access import projects_for_user, team_required
 
+from .selectors import first_day_steps
+
 MILESTONE_DAYS = 14
 AT_RISK_SHOWN = 5
 
@@ -100,6 +102,17 @@ def dashboard(request):
             "week_end": week_end,
             "nav_active": "dashboard",
         },
+    )
+
+
+@team_required
+def start(request):
+    """The first-day guide: the setup steps, each ticked from the organisation's data."""
+    steps = first_day_steps(request.membership)
+    return render(
+        request,
+        "web/start.html",
+        {"steps": steps, "done": sum(step.done for step in steps), "nav_active": "start"},
     )
 
 

@@ -15,6 +15,18 @@ ROWS = [
             "outsider": 200,
         },
     ),
+    # The first-day guide of the caller's own organisation (the outsider sees their own).
+    Row(
+        "web:start",
+        expect={
+            "anonymous": 302,
+            "client": 302,
+            "member": 200,
+            "manager": 200,
+            "admin": 200,
+            "outsider": 200,
+        },
+    ),
     Row(
         "web:notifications",
         expect={
