@@ -47,6 +47,32 @@ document.addEventListener("DOMContentLoaded", () => {
     const field = e.target.closest && e.target.closest("input[data-select-on-click]");
     if (field) field.select();
   });
+  // Phones: the header's menu button opens and closes the main navigation. The button stays
+  // hidden until this runs, so that without scripts the navigation simply shows in full.
+  document.querySelectorAll(".topbar .menu-toggle").forEach((toggle) => {
+    const header = toggle.closest(".topbar");
+    const setOpen = (open) => {
+      toggle.setAttribute("aria-expanded", String(open));
+      header.classList.toggle("menu-open", open);
+    };
+    header.classList.add("has-menu");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+    header.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && header.classList.contains("menu-open")) { setOpen(false); toggle.focus(); }
+    });
+  });
+  // A strip of tabs that scrolls sideways (phones) shows its active tab.
+  document.querySelectorAll(".tabs").forEach((strip) => {
+    const active = strip.querySelector(".active");
+    if (active && strip.scrollWidth > strip.clientWidth) {
+      const box = strip.getBoundingClientRect();
+      const tab = active.getBoundingClientRect();
+      strip.scrollLeft += tab.left - box.left - (box.width - tab.width) / 2;
+    }
+  });
+  wrapTables(document.body);
+  document.body.addEventListener("htmx:load", (e) => wrapTables(e.detail.elt));
   // Markdown live preview: any textarea with data-preview-url updates its preview target.
   document.querySelectorAll("textarea[data-preview-target]").forEach((area) => {
     area.setAttribute("data-hx-trigger", "keyup changed delay:400ms");
@@ -66,3 +92,15 @@ document.addEventListener("input", (e) => {
     row.hidden = !(match || checked);
   });
 });
+// A table wider than the screen scrolls inside its own box, not the page: every .table gets a
+// .table-wrap around it (the stylesheet lets an unwrapped table scroll itself when scripts are off).
+function wrapTables(root) {
+  const tables = root.matches && root.matches("table.table") ? [root] : root.querySelectorAll("table.table");
+  tables.forEach((table) => {
+    if (!table.parentElement || table.parentElement.classList.contains("table-wrap")) return;
+    const wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    table.parentElement.insertBefore(wrap, table);
+    wrap.appendChild(table);
+  });
+}
