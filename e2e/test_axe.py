@@ -68,6 +68,9 @@ class _Audit:
             "violations": len(self.found),
             "by_impact": dict(by_impact),
             "by_rule": dict(sorted(by_rule.items())),
+            "found": [
+                f"{path}: {v['impact']} {v['id']} at {', '.join(v['targets'][:5])}" for path, v in self.found
+            ],
         }
 
     def assert_clean(self, name: str, pages: int) -> None:
