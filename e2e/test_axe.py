@@ -49,13 +49,17 @@ class _Audit:
         self.page = context.new_page()
         self.source = source
         self.found: list[tuple[str, dict]] = []  # (path, violation)
+        self.loads = 0
 
-    def visit(self, path: str) -> None:
+    def visit(self, path: str, expected: tuple[int, ...] = (200,)) -> None:
         response = self.page.goto(path)
-        assert response is not None and response.ok, f"{path} answered {response and response.status}"
+        assert response is not None and response.status in expected, (
+            f"{path} answered {response and response.status}"
+        )
         self.check(path)
 
     def check(self, label: str) -> None:
+        self.loads += 1
         self.page.evaluate(self.source)
         for violation in self.page.evaluate(_RUN):
             self.found.append((label, violation))
@@ -73,8 +77,8 @@ class _Audit:
             ],
         }
 
-    def assert_clean(self, name: str, pages: int) -> None:
-        counts = {"pages": pages, **self.counts()}
+    def assert_clean(self, name: str) -> None:
+        counts = {"page_loads": self.loads, **self.counts()}
         (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(counts, indent=2))
         failing = [
             f"{path}: {v['impact']} {v['id']} ({v['help']}) at {', '.join(v['targets'][:5])}"
@@ -112,7 +116,7 @@ def test_every_signed_in_page_passes_axe(
     for path in pages.pages:
         audit.visit(path)
     context.close()
-    audit.assert_clean(f"{audience}-{language}", len(pages.pages))
+    audit.assert_clean(f"{audience}-{language}")
 
 
 def _survey_links(mailbox) -> list[str]:
@@ -136,7 +140,7 @@ def test_public_pages_pass_axe(browser, server, mailbox, axe_source, language):
     # A survey still open to answer: the form as sent, then with the errors of an empty answer.
     forms = 0
     for link in _survey_links(mailbox):
-        audit.visit(link)
+        audit.visit(link, expected=(200, 409))  # 409: answered already, which the page says
         if forms == 0 and audit.page.locator("form button[type=submit].primary").count():
             forms += 1
             audit.page.click("form button[type=submit].primary")
@@ -144,4 +148,4 @@ def test_public_pages_pass_axe(browser, server, mailbox, axe_source, language):
             audit.check(f"{link} (answered empty)")
     context.close()
     assert forms, "no demo survey is open to answer"
-    audit.assert_clean(f"public-{language}", len(PUBLIC_PAGES))
+    audit.assert_clean(f"public-{language}")

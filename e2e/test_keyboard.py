@@ -38,6 +38,16 @@ def _focused(page) -> dict:
     )
 
 
+def _tab_from_the_top(page) -> None:
+    """Press Tab as a visitor does who starts at the top of the document: a page that puts the
+    focus in its first field (autofocus) is put back to the start first."""
+    page.evaluate(
+        "() => { document.activeElement.blur(); document.body.tabIndex = -1; document.body.focus();"
+        " document.body.removeAttribute('tabindex'); }"
+    )
+    page.keyboard.press("Tab")
+
+
 def _board(page, sign_in, demo_login) -> None:
     sign_in(page, *demo_login)
     page.goto("/projects/")
@@ -46,17 +56,24 @@ def _board(page, sign_in, demo_login) -> None:
     page.goto(f"/projects/{project}/board/")
 
 
-@pytest.mark.parametrize("path", ["/accounts/signin/", "/portal/signin/link/", "/dashboard/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/signin/", "/portal/signin/link/", "/accounts/password/reset/", "/dashboard/", "board"]
+)
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
     keyboard_page, sign_in, demo_login, language, path
 ):
     page = keyboard_page
-    if path == "/dashboard/":
-        sign_in(page, *demo_login)
-    page.goto(path)
+    if path == "board":
+        _board(page, sign_in, demo_login)
+    else:
+        if path == "/dashboard/":
+            sign_in(page, *demo_login)
+        page.goto(path)
     skip = page.locator("a.skip-link")
     expect(skip).not_to_be_in_viewport()
-    page.keyboard.press("Tab")
+    if _focused(page)["tag"] != "BODY":  # a field focused on load must be one of the content's
+        assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
+    _tab_from_the_top(page)
     expect(skip).to_be_focused()
     expect(skip).to_have_text(SKIP[language])
     expect(skip).to_be_in_viewport()

@@ -48,7 +48,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const board = document.getElementById("board");
     if (!board || !board.dataset.moved) return;
     const card = document.getElementById(board.dataset.moved);
-    const control = card && card.querySelector(".moves button, a");
+    const control = card && (card.querySelector(".moves button") || card.querySelector("a"));
     if (control) control.focus();
     const live = document.getElementById("board-announce");
     if (live) live.textContent = board.dataset.announce || "";
