@@ -544,7 +544,7 @@ def task_move(request, pk):
                 ),
                 code="stale",
             )
-        services.task_move(
+        task = services.task_move(
             actor=member,
             task=task,
             status=request.POST.get("status", ""),
@@ -558,7 +558,7 @@ def task_move(request, pk):
         status = 409 if getattr(exc, "code", None) == "stale" else 422
     if _is_htmx(request):
         project = project_for_user(member, task.project_id)
-        context = {**_board_context(member, project), "board_message": message}
+        context = {**_board_context(member, project), "board_message": message, "moved": task}
         response = render(request, "projects/partials/board.html", context, status=status)
         response["HX-Trigger"] = "taskMoved"
         return response

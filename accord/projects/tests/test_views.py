@@ -299,16 +299,22 @@ def test_board_query_count(world, rows, django_assert_num_queries):
         assert http.get(url).status_code == 200
 
 
-def test_board_move_with_htmx_returns_the_board(world):
+@pytest.mark.parametrize(
+    ("language", "announced"), [("en", "“Cut over” moved to Done."), ("zh-hans", "“Cut over”已移至已完成。")]
+)
+def test_board_move_with_htmx_returns_the_board(world, language, announced):
     task = f.TaskFactory(project=world.project, title="Cut over")
     http = world.http(world.member)
+    http.post("/i18n/setlang/", {"language": language, "next": "/"})
     board = http.get(f"/projects/{world.project.pk}/board/").content.decode()
     assert 'draggable="true"' in board
     assert f'data-move-url="/tasks/{task.pk}/move/"' in board
+    assert 'id="board-announce"' in board and "data-moved" not in board
     response = http.post(f"/tasks/{task.pk}/move/", {"status": "done"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.startswith('<div id="board">')
+    # The board names the moved card (the page keeps the keyboard on it) and what to announce.
+    assert body.startswith(f'<div id="board" data-moved="task-{task.pk}" data-announce="{announced}">')
     assert "100%" in body
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE and task.done_on == TODAY

@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from accord.comms.models import ChannelKind, PlanChannel
 from accord.crm.models import Language
@@ -93,6 +93,12 @@ def percent(value):
         return f"{round(float(value))}%"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.simple_tag
+def actions_heading():
+    """The heading of a table's column of row actions: read out, not shown (the buttons say it)."""
+    return format_html('<span class="visually-hidden">{}</span>', gettext("Actions"))
 
 
 @register.inclusion_tag("web/partials/project_tabs.html", takes_context=True)

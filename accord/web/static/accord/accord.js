@@ -42,6 +42,26 @@ document.addEventListener("DOMContentLoaded", () => {
       e.detail.isError = false;
     }
   });
+  // After a move the board is drawn anew: keep the keyboard on the moved card (its first move
+  // button, else its link) instead of the top of the page, and say what happened in the live region.
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const board = document.getElementById("board");
+    if (!board || !board.dataset.moved) return;
+    const card = document.getElementById(board.dataset.moved);
+    const control = card && (card.querySelector(".moves button") || card.querySelector("a"));
+    if (control) control.focus();
+    const live = document.getElementById("board-announce");
+    if (live) live.textContent = board.dataset.announce || "";
+    delete board.dataset.moved;
+  });
+  // A drop-down of the top bar (<details>) closes on Escape and gives the focus back to its toggle.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    document.querySelectorAll(".topbar details[open]").forEach((menu) => {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
   // A read-only address to copy: a click selects all of it (no inline handlers: the CSP forbids them).
   document.body.addEventListener("click", (e) => {
     const field = e.target.closest && e.target.closest("input[data-select-on-click]");
