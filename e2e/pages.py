@@ -2,11 +2,12 @@
 (phone width, accessibility, HTML validity).
 
 ``sign_in(base_url, email, password, language)`` signs in through the sign-in form (plain HTTP,
-no browser); ``crawl(base_url, session, start)`` then follows every same-site link from the start page breadth first and returns the
-HTML pages it reached, one per route shape (``/projects/12/risks/?p=1`` and ``/projects/13/risks/?p=2``
-are one shape: the checks look at templates, not at rows). Downloads, feeds, the API and links that
-act (sign out, delete, revoke) are not followed; a page that answers anything but 200 HTML is
-left out of the list and reported in ``Crawl.problems`` (a 5xx there is a broken page).
+no browser); ``crawl(base_url, session, start)`` then follows every same-site link from the start
+page breadth first and returns the HTML pages it reached, one per route shape
+(``/projects/12/risks/?p=1`` and ``/projects/13/risks/?p=2`` are one shape: the checks look at
+templates, not at rows). Downloads, feeds, the API and links that act (sign out, delete, revoke)
+are not followed; a page that answers anything but 200 HTML is left out of the list and reported
+in ``Crawl.problems`` (a 5xx there is a broken page).
 """
 
 from __future__ import annotations
