@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "accord.core",
     "accord.tenancy",
     "accord.audit",
     "accord.web",

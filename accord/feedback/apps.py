@@ -8,8 +8,8 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self):
-        from accord.comms.scheduler import register_periodic
-        from accord.web.nav import register_nav, register_project_tab
+        from accord.core.nav import register_nav, register_project_tab
+        from accord.core.scheduler import register_periodic
 
         register_nav("surveys", _("Surveys"), "feedback:overview", order=70)
         register_project_tab("surveys", _("Surveys"), "feedback:project_surveys", order=80)

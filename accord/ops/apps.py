@@ -10,7 +10,7 @@ class OpsConfig(AppConfig):
     def ready(self):
         from django.core.signals import request_finished
 
-        from accord.comms.scheduler import register_periodic
+        from accord.core.scheduler import register_periodic
 
         from .logs import clear_request_id
 

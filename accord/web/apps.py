@@ -8,6 +8,6 @@ class WebConfig(AppConfig):
     verbose_name = _("Web interface")
 
     def ready(self):
-        from .nav import register_nav
+        from accord.core.nav import register_nav
 
         register_nav("dashboard", _("Dashboard"), "web:dashboard", order=10)
