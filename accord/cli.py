@@ -1,5 +1,7 @@
 """The ``accord`` command for operators: a thin wrapper over Django's management commands.
 
+accord init                                      make the data folder and the development secret key
+                                                 (idempotent; `accord serve` runs it first)
 accord serve [--host 127.0.0.1] [--port 8000]   run the web app (gunicorn) for production:
         [--migrate]                              refuses unapplied migrations unless --migrate;
                                                  collects static files; DEBUG only with ACCORD_DEBUG=1
@@ -68,6 +70,9 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--workers", default=os.environ.get("ACCORD_WEB_WORKERS", "2"))
     parser.add_argument("--migrate", action="store_true", help="Apply unapplied migrations first.")
     args = parser.parse_args(argv)
+    from accord.core.datadir import init
+
+    init()  # before Django reads the settings: they find the key it made
     _django_setup()
     status = prepare_to_serve(migrate=args.migrate)
     if status:

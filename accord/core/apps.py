@@ -7,3 +7,5 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core")
 
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
