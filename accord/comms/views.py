@@ -376,7 +376,7 @@ def preferences(request):
 
 @admin_required
 def channels(request):
-    from accord.ops.services import delivery_paused
+    from accord.core.hooks import delivery_paused
 
     rows = list(selectors.channel_list(request.membership.organization_id))
     return render(

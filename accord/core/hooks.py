@@ -23,6 +23,7 @@ KNOWN = {
     "interaction_event": "comms",  # emit interaction.logged
     "contact_portal_identity_changed": "portal",  # a portal contact's e-mail changed
     "project_start_url": "evaluation",  # where a manager lands after creating a project
+    "delivery_paused": "ops",  # the installation's outgoing-delivery switch (after a restore)
 }
 
 
@@ -70,3 +71,7 @@ def contact_portal_identity_changed(**kwargs):
 
 def project_start_url(project) -> str:
     return _call("project_start_url", project)
+
+
+def delivery_paused() -> bool:
+    return _call("delivery_paused")
