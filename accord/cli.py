@@ -7,7 +7,8 @@ accord serve [--host 127.0.0.1] [--port 8000]   run the web app (gunicorn) for p
                                                  collects static files; DEBUG only with ACCORD_DEBUG=1
 accord worker                                    run the background worker
 accord backup FILE.tar                           online backup: database, uploads, key fingerprint
-accord restore FILE.tar                          restore into an empty data folder (delivery paused)
+accord restore FILE.tar                          restore into an empty data folder, after `accord init`
+                                                 (delivery paused)
 accord delivery resume|pause|status              outgoing delivery switch (paused after a restore)
 accord rotate-keys --old-key-file PATH           re-encrypt stored secrets with the current key
 accord export-person EMAIL --output F.zip        a person's data (--organization SLUG: one only)
@@ -36,8 +37,13 @@ def prepare_to_serve(*, migrate: bool) -> int:
     from django.db import connections
 
     django.setup()
+    from django.conf import settings
+
+    from accord.core.datadir import init
     from accord.ops import services as ops
     from accord.ops.health import unapplied_migrations
+
+    init(settings.DATA_DIR)
 
     pending = unapplied_migrations()
     if pending and not migrate:
