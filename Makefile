@@ -27,6 +27,7 @@ setup: $(STAMP)
 	$(BIN)/python -m accord.lib.i18n compile
 
 run: setup
+	$(BIN)/accord init
 	$(BIN)/accord migrate --noinput
 	$(BIN)/accord demo
 	@echo "Starting the background worker and the web app on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
@@ -38,11 +39,13 @@ serve: setup
 	$(BIN)/accord serve --host $(HOST) --port $(PORT)
 
 worker: setup
+	$(BIN)/accord init
 	$(BIN)/accord worker
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format .
@@ -56,6 +59,7 @@ messages-check: setup
 	$(BIN)/python -m accord.lib.i18n check
 
 test: setup lint messages-check node_modules/.installed
+	$(BIN)/accord init
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q --ignore=tests/fuzz
 

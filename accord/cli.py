@@ -1,11 +1,14 @@
 """The ``accord`` command for operators: a thin wrapper over Django's management commands.
 
+accord init                                      make the data folder and the development secret key
+                                                 (idempotent; `accord serve` runs it first)
 accord serve [--host 127.0.0.1] [--port 8000]   run the web app (gunicorn) for production:
         [--migrate]                              refuses unapplied migrations unless --migrate;
                                                  collects static files; DEBUG only with ACCORD_DEBUG=1
 accord worker                                    run the background worker
 accord backup FILE.tar                           online backup: database, uploads, key fingerprint
-accord restore FILE.tar                          restore into an empty data folder (delivery paused)
+accord restore FILE.tar                          restore into an empty data folder, after `accord init`
+                                                 (delivery paused)
 accord delivery resume|pause|status              outgoing delivery switch (paused after a restore)
 accord rotate-keys --old-key-file PATH           re-encrypt stored secrets with the current key
 accord export-person EMAIL --output F.zip        a person's data (--organization SLUG: one only)
@@ -34,8 +37,13 @@ def prepare_to_serve(*, migrate: bool) -> int:
     from django.db import connections
 
     django.setup()
+    from django.conf import settings
+
+    from accord.core.datadir import init
     from accord.ops import services as ops
     from accord.ops.health import unapplied_migrations
+
+    init(settings.DATA_DIR)
 
     pending = unapplied_migrations()
     if pending and not migrate:
@@ -68,6 +76,9 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--workers", default=os.environ.get("ACCORD_WEB_WORKERS", "2"))
     parser.add_argument("--migrate", action="store_true", help="Apply unapplied migrations first.")
     args = parser.parse_args(argv)
+    from accord.core.datadir import init
+
+    init()  # before Django reads the settings: they find the key it made
     _django_setup()
     status = prepare_to_serve(migrate=args.migrate)
     if status:

@@ -7,12 +7,13 @@ typed helpers below; secrets may also come from a file named by ``<NAME>_FILE``.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
+
+from accord.core.datadir import data_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,8 +63,9 @@ TESTING = env_bool("ACCORD_TESTING", "PYTEST_VERSION" in os.environ)
 # Never on by default: a DEBUG page shows settings and tracebacks. `make run` asks for it.
 DEBUG = env_bool("ACCORD_DEBUG", False)
 
-DATA_DIR = Path(env_str("ACCORD_DATA_DIR", str(BASE_DIR / "data")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Settings write nothing: `accord init` (accord/core/datadir.py) makes the data folder and the
+# development secret key; `make run`, `make test` and `accord serve` run it.
+DATA_DIR = data_dir()
 
 
 def _secret_key() -> str:
@@ -72,12 +74,12 @@ def _secret_key() -> str:
         return key
     if PRODUCTION:
         raise RuntimeError("ACCORD_SECRET_KEY (or ACCORD_SECRET_KEY_FILE) must be set in production")
-    # Development: a key kept in the data folder so sessions survive restarts.
+    # Development: the key `accord init` keeps in the data folder so sessions survive restarts.
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    # Tests run without one; anything else is stopped by the check core.E001 (run `accord init`).
+    return "accord-tests-only-not-a-secret" if TESTING else ""
 
 
 SECRET_KEY = _secret_key()
@@ -101,6 +103,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "accord.core",
     "accord.tenancy",
     "accord.audit",
     "accord.web",
@@ -259,7 +262,6 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -116,6 +116,9 @@ def measure(rows: int, *, xlsx: bool = True, own_database: bool = False) -> Path
     os.environ["DJANGO_SETTINGS_MODULE"] = "accord.settings"
     import django
 
+    from accord.core.datadir import init
+
+    init()
     django.setup()
     from django.conf import settings
     from django.db import connection

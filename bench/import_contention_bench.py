@@ -58,6 +58,9 @@ def main() -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "accord.settings"
     import django
 
+    from accord.core.datadir import init
+
+    init()
     django.setup()
     from django.conf import settings
     from django.db import connection

@@ -192,6 +192,9 @@ def measure(db: str, scale: float, n: int) -> dict:
     import django
     from django.core.management import call_command
 
+    from accord.core.datadir import init
+
+    init()
     django.setup()
     call_command("migrate", verbosity=0)
     from bench.seed import SEARCH_EN, SEARCH_RARE, SEARCH_ZH, SEARCH_ZH_SHORT, seed
@@ -203,7 +206,7 @@ def measure(db: str, scale: float, n: int) -> dict:
     from django.test import Client as HttpClient
     from django.urls import reverse
 
-    from accord.api.pagination import _encode
+    from accord.core.pagination import _encode
     from accord.crm.models import Client, Contact, Interaction
     from accord.projects.models import Project
     from accord.tenancy.models import Membership, User

@@ -108,7 +108,7 @@ def admin(server):
 
 @pytest.fixture(scope="session")
 def demo_login(server):
-    from accord.web.demo import DEMO_PASSWORD
+    from accord.core.demo import DEMO_PASSWORD
 
     return DEMO_EMAIL, DEMO_PASSWORD
 

@@ -20,7 +20,7 @@ from http import HTTPStatus
 from ninja import NinjaAPI
 from ninja.constants import NOT_SET
 
-from accord.comms import events as event_catalogue
+from accord.core import events as event_catalogue
 
 # Operations any signed-in member may call whatever their role (client contacts included):
 # their only refusals are 401 and, with a parameter, 404/422.

@@ -21,8 +21,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from accord.api.pagination import PageQuery, keyset_page
-from accord.api.schemas import Error
+from accord.core.pagination import PageQuery, keyset_page
+from accord.core.schemas import Error
 from accord.tenancy.access import org_get, project_for_user, require_admin, require_team
 from accord.tenancy.models import Organization
 

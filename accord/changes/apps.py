@@ -9,7 +9,7 @@ class ChangesConfig(AppConfig):
     verbose_name = _("Change requests")
 
     def ready(self):
-        from accord.web.nav import register_project_tab
+        from accord.core.nav import register_project_tab
 
         # The tab names what the breadcrumb and the pages do (变更请求), not the audit log's "Changes".
         register_project_tab(

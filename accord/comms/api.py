@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.pagination import PageQuery, keyset_page
-from accord.api.schemas import Error
+from accord.core.pagination import PageQuery, keyset_page
+from accord.core.schemas import Error
 from accord.crm.models import Contact
 from accord.tenancy.access import (
     org_get,

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StringConstraints
 
 from accord.api.errors import service_call
-from accord.api.schemas import Error
+from accord.core.schemas import Error
 from accord.tenancy.access import org_get_for_admin, project_for_user, require_admin
 
 from . import selectors, services

@@ -8,9 +8,22 @@ class CommsConfig(AppConfig):
     verbose_name = _("Communication")
 
     def ready(self):
-        from accord.web.nav import register_nav, register_project_tab
+        from accord.core import hooks
+        from accord.core.nav import register_nav, register_project_tab
+        from accord.core.scheduler import register_periodic
 
-        from .scheduler import register_periodic
+        from . import services
+
+        # The areas beneath comms (tenancy, crm, projects) send through these hooks.
+        for name in (
+            "outbox_email",
+            "notify",
+            "event_emit",
+            "interaction_logged",
+            "interactions_logged",
+            "interaction_event",
+        ):
+            hooks.register(name, getattr(services, name))
 
         register_nav("communication", _("Communication"), "comms:obligations", order=40)
         register_project_tab("plan", _("Communication plan"), "comms:plan", order=30)

@@ -463,7 +463,7 @@ def deliver(message_id: int) -> OutboxMessage | None:
 
     Nothing is sent while delivery is paused (a restored copy starts so): the row stays due and
     the sweeper hands it out once an operator resumes."""
-    from accord.ops.services import delivery_paused
+    from accord.core.hooks import delivery_paused
 
     if delivery_paused():
         logger.info("delivery paused: message=%s left for later", message_id)
@@ -601,7 +601,7 @@ def sweep(*, limit: int = 500, min_age_seconds: int = 60) -> int:
     A row handed out is stamped (``next_attempt_at`` = now) so the next sweep leaves it alone for
     ``min_age_seconds`` — a long queue is not flooded with copies. Returns how many were enqueued.
     """
-    from accord.ops.services import delivery_paused
+    from accord.core.hooks import delivery_paused
 
     from .tasks import deliver_message
 

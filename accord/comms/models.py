@@ -486,14 +486,6 @@ class WebhookSubscription(TenantModel):
         return decrypt(self.secret_encrypted)
 
 
-class PeriodicRun(models.Model):
-    """When each periodic job last ran: claimed with a conditional UPDATE so that one worker
-    out of many runs it."""
-
-    name = models.CharField(max_length=100, unique=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
-
-
 # --- mail and messages in ----------------------------------------------------------------
 
 

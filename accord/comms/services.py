@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.core import events as event_catalogue
 from accord.lib import crypto, netguard
 
-from . import events as event_catalogue
 from .models import (
     CadenceKind,
     ChannelConfig,
@@ -169,7 +169,7 @@ def event_emit(*, organization, name: str, payload: dict) -> Event:
     """Record a domain event; subscribers' webhooks are queued in the same transaction (and so
     delivered only after it commits). ``name`` must be in the catalogue (``events.EVENTS``)."""
     if name not in event_catalogue.EVENTS:
-        raise ValueError(f"Event {name!r} is not in the catalogue (accord/comms/events.py)")
+        raise ValueError(f"Event {name!r} is not in the catalogue (accord/core/events.py)")
     try:
         event_catalogue.check_payload(name, payload)
     except PydanticValidationError:

@@ -16,6 +16,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accord.core import events as event_catalogue
+from accord.core.concurrency import check_version, versioned_edit
 from accord.crm.models import Client, ContactRole
 from accord.tenancy.access import (
     admin_required,
@@ -27,11 +29,9 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
-from accord.web.concurrency import check_version, versioned_edit
 from accord.web.pages import form_page
 
 from . import compose, inbound, selectors, services, webhooks
-from . import events as event_catalogue
 from .forms import (
     ChannelConfigForm,
     ObligationSendForm,
@@ -376,7 +376,7 @@ def preferences(request):
 
 @admin_required
 def channels(request):
-    from accord.ops.services import delivery_paused
+    from accord.core.hooks import delivery_paused
 
     rows = list(selectors.channel_list(request.membership.organization_id))
     return render(

@@ -8,6 +8,12 @@ class CrmConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self) -> None:
-        from accord.web.nav import register_nav
+        from accord.core.nav import register_nav
+        from accord.tenancy.access import register_model
+
+        from .models import Client, Contact, Interaction
+
+        for model in (Client, Contact, Interaction):
+            register_model(model)
 
         register_nav("clients", _("Clients"), "crm:client_list", order=20)

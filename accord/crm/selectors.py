@@ -57,8 +57,8 @@ def client_list(
 ) -> QuerySet[Client]:
     """Clients of an organisation, filtered, with contact/project/open-follow-up counts and
     the date of the last interaction annotated."""
-    from accord.projects.models import Project
-
+    # Projects stand above the CRM: their model is reached through the reverse relation.
+    project_model = Client._meta.get_field("projects").related_model
     qs = Client.objects.filter(organization_id=organization_id)
     if status:
         qs = qs.filter(status=status)
@@ -85,7 +85,7 @@ def client_list(
     )
     return qs.select_related("owner").annotate(
         contacts_count=_count_of(Contact),
-        projects_count=_count_of(Project),
+        projects_count=_count_of(project_model),
         open_follow_ups=_count_of(
             Interaction, filters=Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
         ),
@@ -257,17 +257,18 @@ def contact_has_portal_access(contact: Contact) -> bool:
 def clients_with_managed_access(member) -> set[int] | None:
     """The clients whose portal access ``member`` manages: None for all of them (owners and
     admins), else the ids of the clients of projects they manage (one query)."""
-    from accord.projects.models import Project  # projects stand above the CRM
-
     if member is None:
         return set()
     if member.role in (Role.OWNER, Role.ADMIN):
         return None
     if member.role != Role.MANAGER:
         return set()
+    # Projects stand above the CRM: through the reverse relation of Project.client.
     return set(
-        Project.objects.filter(organization_id=member.organization_id, manager_id=member.user_id)
-        .values_list("client_id", flat=True)
+        Client.objects.filter(
+            projects__organization_id=member.organization_id, projects__manager_id=member.user_id
+        )
+        .values_list("pk", flat=True)
         .distinct()
     )
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
-from accord.comms.services import interaction_event, interaction_logged
+from accord.core.hooks import contact_portal_identity_changed, interaction_event, interaction_logged
 from accord.lib.dates import validate_plausible
 from accord.tenancy.models import TEAM_ROLES, Membership
 
@@ -241,9 +241,7 @@ def contact_update(*, actor: Membership, contact: Contact, **fields) -> Contact:
     contact.save()
     audit_update(actor.user, contact, before)
     if identity_changed:
-        # The portal stands above the CRM: its part is called, not imported at module level.
-        from accord.portal.services import contact_portal_identity_changed
-
+        # The portal stands above the CRM: it registers its part as a hook (accord.core.hooks).
         contact_portal_identity_changed(actor=actor, contact=contact, old_email=old_email)
     return contact
 

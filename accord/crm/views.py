@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, versioned_edit
 from accord.lib.dates import week_bounds
 from accord.lib.text import render_markdown
 from accord.projects.selectors import progress_percent, project_list
@@ -29,7 +30,6 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
-from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import ClientFilterForm, ClientForm, ContactForm, InteractionForm

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accord.api.pagination import PageQuery, keyset_page
-from accord.api.schemas import Error
+from accord.core.pagination import PageQuery, keyset_page
+from accord.core.schemas import Error
 from accord.crm.models import Client
 from accord.tenancy.access import org_get, require_project_manager, require_team
 

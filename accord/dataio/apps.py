@@ -8,12 +8,12 @@ class DataioConfig(AppConfig):
     verbose_name = _("Import and export")
 
     def ready(self):
-        from accord.web.nav import register_nav, register_project_tab
+        from accord.core.nav import register_nav, register_project_tab
 
         register_nav("dataio", _("Import / export"), "dataio:hub", order=80)
         register_project_tab("feeds", _("Calendar and contacts"), "dataio:project_feeds", order=95)
 
-        from accord.comms.scheduler import register_periodic
+        from accord.core.scheduler import register_periodic
 
         register_periodic(
             "dataio.fail_stuck_imports", "accord.dataio.services.import_runs_fail_stuck", every=300

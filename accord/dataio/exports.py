@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accord.lib.text import safe_cell
 
-from .kinds import KindSpec
+from .kinds.base import KindSpec
 from .readers import cjk_name_parts, has_cjk
 
 CHUNK = 2000

@@ -7,7 +7,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .kinds import BY_PROJECT_TITLE, Column, KindSpec
+from .kinds.base import KindSpec
+from .kinds.values import BY_PROJECT_TITLE, Column
 
 _SPEC = None
 

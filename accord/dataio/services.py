@@ -37,7 +37,10 @@ from accord.tenancy.access import require_project_manager
 from accord.tenancy.models import Membership
 
 from . import readers
-from .kinds import Batch, KindSpec, header_zone, spec_for
+from .kinds import spec_for
+from .kinds.base import KindSpec
+from .kinds.batch import Batch
+from .kinds.values import header_zone
 from .models import DuplicatePolicy, ImportRun, ImportStatus, ProjectFeed, new_feed_token
 from .undo import UndoLog, forget_run, undo_failed_runs, undo_run
 from .writer import recording, writer_for

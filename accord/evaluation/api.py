@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.core.pagination import PageQuery, keyset_page
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
     client_for_user,

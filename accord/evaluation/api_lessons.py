@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema
 
-from accord.api.schemas import Error
+from accord.core.schemas import Error
 from accord.tenancy.access import org_get, project_for_user
 
 from . import selectors, services

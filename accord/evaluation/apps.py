@@ -8,8 +8,13 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation and lessons")
 
     def ready(self):
-        from accord.comms.scheduler import register_periodic
-        from accord.web.nav import register_nav, register_project_tab
+        from accord.core import hooks
+        from accord.core.nav import register_nav, register_project_tab
+        from accord.core.scheduler import register_periodic
+
+        from .selectors import project_start_url
+
+        hooks.register("project_start_url", project_start_url)
 
         register_nav("health", _("Clients at risk"), "evaluation:at_risk", order=75)
         register_nav("lessons", _("Lessons learned"), "evaluation:lesson_list", order=80)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, versioned_edit
 from accord.crm.models import Client, Industry
 from accord.tenancy.access import (
     can_write_project,
@@ -20,7 +21,6 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
-from accord.web.concurrency import check_version, versioned_edit
 
 from . import pdf, selectors, services
 from .forms import (

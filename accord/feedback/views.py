@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, versioned_edit
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -15,7 +16,6 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
-from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import QuestionForm, SendForm, SettingForm, SurveyForm, SurveyTemplateForm, apply_errors

@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.pagination import PageQuery, keyset_page
-from accord.api.schemas import Error
+from accord.core.pagination import PageQuery, keyset_page
+from accord.core.schemas import Error
 from accord.tenancy.access import can_manage_project, org_get, project_for_user, project_object_for_user
 
 from . import ics, selectors, services

@@ -8,7 +8,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self):
-        from accord.web.nav import register_nav, register_portal_tab, register_project_tab
+        from accord.core.nav import register_nav, register_portal_tab, register_project_tab
 
         register_nav("meetings", _("Meetings"), "meetings:mine", order=45)
         register_project_tab("meetings", _("Meetings"), "meetings:list", order=45)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_event, audit_for
+from accord.core.concurrency import check_posted_values, check_version, versioned_edit
 from accord.lib.feeds import feed_response
 from accord.tenancy.access import (
     can_manage_project,
@@ -21,7 +22,6 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
-from accord.web.concurrency import check_posted_values, check_version, versioned_edit
 
 from . import ics, selectors, services
 from .forms import ActionItemForm, AgendaItemForm, DecisionForm, MeetingForm

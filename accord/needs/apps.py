@@ -8,6 +8,6 @@ class NeedsConfig(AppConfig):
     verbose_name = _("Needs")
 
     def ready(self):
-        from accord.web.nav import register_project_tab
+        from accord.core.nav import register_project_tab
 
         register_project_tab("needs", _("Needs"), "needs:project_list", order=40)

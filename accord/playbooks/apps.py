@@ -8,6 +8,6 @@ class PlaybooksConfig(AppConfig):
     verbose_name = _("Project templates")
 
     def ready(self):
-        from accord.web.nav import register_nav
+        from accord.core.nav import register_nav
 
         register_nav("templates", _("Templates"), "playbooks:list", order=70)

@@ -8,7 +8,12 @@ class PortalConfig(AppConfig):
     verbose_name = _("Client portal")
 
     def ready(self):
-        from accord.web.nav import register_portal_tab
+        from accord.core import hooks
+        from accord.core.nav import register_portal_tab
+
+        from .services import contact_portal_identity_changed
+
+        hooks.register("contact_portal_identity_changed", contact_portal_identity_changed)
 
         register_portal_tab("overview", _("Overview"), "portal:project", order=10)
         register_portal_tab("changes", _("Change requests"), "portal:changes", order=40)

@@ -4,9 +4,9 @@ to the client portal with the demo password."""
 from __future__ import annotations
 
 from accord.audit.services import audit_create
+from accord.core.demo import DEMO_PASSWORD
 from accord.crm.models import ContactRole
 from accord.tenancy.models import Membership, Role, User
-from accord.web.demo import DEMO_PASSWORD
 
 
 def _portal_contact(client):

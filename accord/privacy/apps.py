@@ -13,7 +13,7 @@ class PrivacyConfig(AppConfig):
         if "organization__pending_deletion" not in MEMBERSHIP_RELATED:
             MEMBERSHIP_RELATED.append("organization__pending_deletion")  # the deletion banner
 
-        from accord.comms.scheduler import register_periodic
+        from accord.core.scheduler import register_periodic
 
         register_periodic(
             "privacy.delete_organizations", "accord.privacy.services.organization_deletions_run", every=3600

@@ -15,8 +15,8 @@ from django.db.models import Prefetch, QuerySet
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.pagination import PageQuery, keyset_page
-from accord.api.schemas import Error
+from accord.core.pagination import PageQuery, keyset_page
+from accord.core.schemas import Error
 from accord.crm.models import Contact
 from accord.tenancy.access import (
     project_for_user,

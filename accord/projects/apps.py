@@ -8,7 +8,12 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self):
-        from accord.web.nav import register_nav, register_project_tab
+        from accord.core.nav import register_nav, register_project_tab
+        from accord.tenancy.access import register_model
+
+        from .models import Project
+
+        register_model(Project)
 
         register_nav("projects", _("Projects"), "projects:list", order=30)
         register_project_tab("overview", _("Overview"), "projects:detail", order=10)

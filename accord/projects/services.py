@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
-from accord.comms.services import event_emit, notify
+from accord.core.hooks import event_emit, notify
 from accord.crm.models import Client, Contact
 from accord.lib.money import CURRENCIES, quantize
 from accord.tenancy.access import require_project_manager

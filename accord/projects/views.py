@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, is_stale, versioned_edit
+from accord.core.hooks import project_start_url
 from accord.crm.models import Client, Interaction
 from accord.crm.selectors import with_portal_status
 from accord.tenancy.access import (
@@ -24,7 +26,6 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
-from accord.web.concurrency import check_version, is_stale, versioned_edit
 from accord.web.pages import form_page
 
 from . import selectors, services
@@ -103,8 +104,6 @@ def project_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            from accord.evaluation.selectors import project_start_url
-
             messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
             # Lessons from similar projects are offered first, when there are any.
             return redirect(project_start_url(project))

@@ -3,8 +3,8 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.pagination import PageQuery, keyset_page
-from accord.api.schemas import Error
+from accord.core.pagination import PageQuery, keyset_page
+from accord.core.schemas import Error
 from accord.tenancy.access import project_for_user, project_object_for_user
 
 from . import selectors, services

@@ -8,8 +8,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Status reports")
 
     def ready(self):
-        from accord.comms.scheduler import register_periodic
-        from accord.web.nav import register_portal_tab, register_project_tab
+        from accord.core.nav import register_portal_tab, register_project_tab
+        from accord.core.scheduler import register_periodic
 
         register_project_tab("reports", _("Reports"), "reports:list", order=40)
         register_portal_tab("reports", _("Reports"), "reports:portal_list", order=20)

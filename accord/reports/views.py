@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, versioned_edit
 from accord.projects.models import Rag
 from accord.tenancy.access import (
     can_manage_project,
@@ -17,7 +18,6 @@ from accord.tenancy.access import (
     project_object_for_user,
     team_required,
 )
-from accord.web.concurrency import check_version, versioned_edit
 
 from . import charts, selectors, services
 from .forms import DRAFT_LANGUAGE_CHOICES, PeriodForm, ReportForm

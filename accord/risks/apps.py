@@ -8,8 +8,8 @@ class RisksConfig(AppConfig):
     verbose_name = _("Risks")
 
     def ready(self):
-        from accord.comms.scheduler import register_periodic
-        from accord.web.nav import register_nav, register_project_tab
+        from accord.core.nav import register_nav, register_project_tab
+        from accord.core.scheduler import register_periodic
 
         register_nav("risks", _("Risks"), "risks:queue", order=50)
         register_project_tab("risks", _("Risks"), "risks:project_list", order=50)

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, versioned_edit
 from accord.tenancy.access import project_for_user, project_object_for_user, projects_for_user, team_required
-from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
 from .forms import ContingencyActionForm, ReviewForm, RiskFilterForm, RiskForm, StatusForm, add_service_errors

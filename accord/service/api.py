@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (

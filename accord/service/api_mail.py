@@ -14,8 +14,8 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from accord.api.errors import service_call
-from accord.api.pagination import MAX_LIMIT
-from accord.api.schemas import Error
+from accord.core.pagination import MAX_LIMIT
+from accord.core.schemas import Error
 from accord.tenancy.access import (
     can_write_project,
     org_get,

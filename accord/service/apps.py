@@ -9,8 +9,8 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         from accord.comms.inbound import register_mail_handler
-        from accord.comms.scheduler import register_periodic
-        from accord.web.nav import register_nav, register_portal_tab, register_project_tab
+        from accord.core.nav import register_nav, register_portal_tab, register_project_tab
+        from accord.core.scheduler import register_periodic
 
         register_nav("support", _("Support"), "service:queue", order=70)
         register_project_tab("support", _("Support"), "service:project_support", order=80)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, versioned_edit
 from accord.portal.access import portal_object_for_user
 from accord.portal.views import portal_required
 from accord.tenancy.access import (
@@ -23,7 +24,6 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
-from accord.web.concurrency import check_version, versioned_edit
 
 from . import mail as support_mail
 from . import selectors, services

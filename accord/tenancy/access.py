@@ -98,26 +98,35 @@ def org_get_for_admin(member: Membership, queryset: QuerySet[M], pk) -> M:
     return obj
 
 
+# crm's and projects' rows are looked up here, but those apps stand above tenancy: each registers
+# its models in its AppConfig.ready() (accord/crm/apps.py, accord/projects/apps.py).
+_MODELS: dict[str, type[models.Model]] = {}
+
+
+def register_model(model: type[models.Model]) -> None:
+    _MODELS[model._meta.label] = model
+
+
 def org_filter(member: Membership, queryset: QuerySet[M]) -> QuerySet[M]:
     return queryset.filter(organization_id=member.organization_id)
 
 
 def client_for_user(member: Membership, pk, *, write: bool = False):
-    from accord.crm.models import Client
+    Client = _MODELS["crm.Client"]
 
     require_team(member)
     return org_get(member, Client.objects.all(), pk)
 
 
 def contact_for_user(member: Membership, pk, *, write: bool = False):
-    from accord.crm.models import Contact
+    Contact = _MODELS["crm.Contact"]
 
     require_team(member)
     return org_get(member, Contact.objects.select_related("client"), pk)
 
 
 def interaction_for_user(member: Membership, pk, *, write: bool = False):
-    from accord.crm.models import Interaction
+    Interaction = _MODELS["crm.Interaction"]
 
     require_team(member)
     return org_get(member, Interaction.objects.select_related("client", "project", "created_by"), pk)
@@ -128,7 +137,7 @@ def interaction_for_user(member: Membership, pk, *, write: bool = False):
 
 def projects_for_user(member: Membership) -> QuerySet:
     """The projects a member may see (for client contacts: their portal projects)."""
-    from accord.projects.models import Project
+    Project = _MODELS["projects.Project"]
 
     qs = Project.objects.filter(organization_id=member.organization_id)
     if member.role in (Role.OWNER, Role.ADMIN, Role.MANAGER):
@@ -161,7 +170,7 @@ def project_for_user(member: Membership, pk, *, write: bool = False, manage: boo
     ``write`` needs them on the project (or admin); ``manage`` needs its manager (or admin).
     A project they can see but not change is a 403.
     """
-    from accord.projects.models import Project
+    Project = _MODELS["projects.Project"]
 
     require_team(member)
     visible = projects_for_user(member).select_related("client", "manager")
@@ -209,7 +218,7 @@ def portal_project_for_user(member: Membership, pk):
 
 def portal_contact(member: Membership):
     """The client-side contact record a portal user signs in as."""
-    from accord.crm.models import Contact
+    Contact = _MODELS["crm.Contact"]
 
     if member is None or not member.is_client:
         raise PermissionDenied

@@ -97,7 +97,7 @@ def password_reset_url(user: User) -> str:
 
 
 def _send_password_reset(user: User, organization: Organization) -> None:
-    from accord.comms.services import outbox_email
+    from accord.core.hooks import outbox_email
 
     language = user.language or organization.default_language
     with translation.override(language):

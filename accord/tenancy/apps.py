@@ -8,7 +8,7 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Organisations and people")
 
     def ready(self):
-        from accord.web.nav import register_nav
+        from accord.core.nav import register_nav
 
         register_nav("members", _("People"), "tenancy:members", order=90, admin_only=True)
         register_nav("organization", _("Settings"), "tenancy:organization", order=95, admin_only=True)

@@ -7,7 +7,7 @@ person is created, so a changed demo password survives a second run.
 from __future__ import annotations
 
 from accord.audit.services import audit_create
-from accord.web.demo import DEMO_PASSWORD
+from accord.core.demo import DEMO_PASSWORD
 
 from .models import Membership, Organization, Role, User
 

@@ -109,7 +109,7 @@ def invitation_url(raw: str) -> str:
 
 
 def _send_invitation(invitation: Invitation, raw: str) -> None:
-    from accord.comms.services import outbox_email
+    from accord.core.hooks import outbox_email
 
     org = invitation.organization
     language = (invitation.contact.language if invitation.contact else "") or org.default_language

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accord.audit.services import audit_for
+from accord.core.concurrency import check_version, versioned_edit
 from accord.lib.money import currency_for_locale, currency_from_accept_language
-from accord.web.concurrency import check_version, versioned_edit
 
 from . import services
 from .access import admin_required, org_get, team_required

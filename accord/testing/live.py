@@ -14,6 +14,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from accord.core.datadir import init
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -70,6 +72,7 @@ class LiveServer:
             conn.execute(statement)
 
     def start(self) -> LiveServer:
+        init(self.data_dir)
         if self.pg_server:
             self._pg(f'CREATE DATABASE "{self.pg_database}"')
         self.manage("migrate", "--noinput")

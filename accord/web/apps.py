@@ -8,7 +8,7 @@ class WebConfig(AppConfig):
     verbose_name = _("Web interface")
 
     def ready(self):
-        from .nav import register_nav
+        from accord.core.nav import register_nav
 
         register_nav("dashboard", _("Dashboard"), "web:dashboard", order=10)
         register_nav("start", _("First-day guide"), "web:start", order=98)

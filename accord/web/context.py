@@ -2,8 +2,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accord.comms.models import Notification
-
-from .nav import MAIN_NAV, NAV_GROUPS
+from accord.core.nav import MAIN_NAV, NAV_GROUPS
 
 GROUP_LABELS = {"insights": _("Insights"), "setup": _("Setup")}
 

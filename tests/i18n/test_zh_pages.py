@@ -406,7 +406,7 @@ def _signed_in(user, language="zh-hans") -> HttpClient:
 
 @pytest.mark.slow
 def test_every_demo_page_in_chinese_has_no_english_interface_text(db):
-    from accord.web.demo import load_all
+    from accord.core.demo import load_all
 
     load_all()
     data = data_values()

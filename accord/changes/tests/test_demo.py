@@ -2,13 +2,13 @@
 
 from accord.changes import demo as changes_demo
 from accord.changes.models import Baseline, ChangeRequest, ChangeStatus
+from accord.core.demo import DemoContext
 from accord.needs import demo as needs_demo
 from accord.needs.models import Need
 from accord.playbooks import demo as playbooks_demo
 from accord.playbooks.models import ProjectTemplate
 from accord.risks import demo as risks_demo
 from accord.risks.models import ContingencyAction, Risk
-from accord.web.demo import DemoContext
 
 
 def _load(ctx):

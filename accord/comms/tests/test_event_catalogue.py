@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accord.comms import events, services
+from accord.comms import services
 from accord.comms.models import Event
+from accord.core import events
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,10 @@ import os
 import pytest
 from django.utils import timezone
 
-from accord.comms import scheduler, services
-from accord.comms.models import OutboxMessage, PeriodicRun
+from accord.comms import services
+from accord.comms.models import OutboxMessage
+from accord.core import scheduler
+from accord.core.models import PeriodicRun
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

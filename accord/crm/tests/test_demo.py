@@ -35,9 +35,9 @@ def test_demo_loads_once_and_again_creates_nothing(capsys):
 
 @pytest.mark.django_db
 def test_client_demo_is_idempotent_on_its_own():
+    from accord.core.demo import DemoContext
     from accord.crm import demo as crm_demo
     from accord.tenancy import demo as tenancy_demo
-    from accord.web.demo import DemoContext
 
     def load():
         ctx = DemoContext()

@@ -453,7 +453,7 @@ def test_interaction_contacts_must_be_the_clients(world, admin):
 def test_plain_email_shortcut_accepts_only_what_django_accepts(world, admin):
     from django.core.validators import validate_email
 
-    from accord.dataio.kinds import _PLAIN_EMAIL
+    from accord.dataio.kinds.values import _PLAIN_EMAIL
 
     addresses = [
         "li.na@client.example",

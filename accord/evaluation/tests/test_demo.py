@@ -1,10 +1,10 @@
 import pytest
 
+from accord.core.demo import DemoContext
 from accord.evaluation import demo as evaluation_demo
 from accord.evaluation.models import HealthSnapshot, Lesson, Retrospective
 from accord.feedback import demo as feedback_demo
 from accord.feedback.models import Survey, SurveyResponse
-from accord.web.demo import DemoContext
 
 pytestmark = pytest.mark.django_db
 

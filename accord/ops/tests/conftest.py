@@ -68,6 +68,7 @@ def sql(data_dir: Path, query: str, params=()) -> list[tuple]:
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Path:
     template = tmp_path_factory.mktemp("accord-template")
+    assert run_accord(template, "init").returncode == 0
     result = run_accord(template, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr
     sql(template, "PRAGMA wal_checkpoint(TRUNCATE)")

@@ -89,6 +89,7 @@ def test_backup_under_writes_restores_everything_with_delivery_paused(source, tm
     assert {"manifest.json", "database.sqlite3", f"media/{logo_name}"} <= names
 
     restored = tmp_path / "restored"
+    assert run_accord(restored, "init").returncode == 0
     smtp = {"ACCORD_SMTP_HOST": "127.0.0.1", "ACCORD_SMTP_PORT": str(smtp_server.port), **KEY_ENV}
     result = run_accord(restored, "restore", str(archive), env_extra=smtp)
     assert result.returncode == 0, result.stderr
@@ -145,6 +146,7 @@ def test_restore_refuses_a_damaged_backup(source, tmp_path):
             if path.is_file():
                 tar.add(path, arcname=path.relative_to(unpacked).as_posix())
     restored = tmp_path / "restored"
+    assert run_accord(restored, "init").returncode == 0
     result = run_accord(restored, "restore", str(damaged), env_extra=KEY_ENV)
     assert result.returncode != 0
     assert "Checksum mismatch" in result.stderr

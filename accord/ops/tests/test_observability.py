@@ -157,7 +157,7 @@ def test_prune_removes_old_task_results_and_delivered_bodies(world, settings):
 
 
 def test_prune_is_a_periodic_job():
-    from accord.comms.scheduler import PERIODIC
+    from accord.core.scheduler import PERIODIC
 
     assert PERIODIC["ops.prune"].dotted == "accord.ops.services.prune_old_records"
     assert PERIODIC["dataio.fail_stuck_imports"].dotted == "accord.dataio.services.import_runs_fail_stuck"

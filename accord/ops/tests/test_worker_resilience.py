@@ -80,7 +80,7 @@ def test_worker_survives_database_outage_and_delivers_afterwards(data_dir, smtp_
 
 
 def test_backoff_doubles_up_to_the_cap():
-    from accord.comms.management.commands.accord_worker import Backoff
+    from accord.ops.management.commands.accord_worker import Backoff
 
     backoff = Backoff(cap=30)
     delays = [backoff.next_delay() for _ in range(8)]

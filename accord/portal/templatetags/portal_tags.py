@@ -3,7 +3,7 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
-from accord.web.nav import PORTAL_TABS
+from accord.core.nav import PORTAL_TABS
 
 register = template.Library()
 

@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from accord.audit.models import AuditEntry
-from accord.comms.models import PeriodicRun
-from accord.comms.scheduler import PERIODIC, tick
+from accord.core.models import PeriodicRun
+from accord.core.scheduler import PERIODIC, tick
 from accord.crm.models import Client, Contact
 from accord.privacy.models import OrganizationDeletion
 from accord.privacy.orgdata import export_dir

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accord.audit.models import AuditEntry
 from accord.comms.models import OutboxMessage, OutboxStatus
-from accord.comms.scheduler import PERIODIC
+from accord.core.scheduler import PERIODIC
 from accord.ops.services import prune_old_records
 from accord.privacy.models import ExportStatus, OrganizationExport, RetentionPolicy
 from accord.privacy.services import retention_apply

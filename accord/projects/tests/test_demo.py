@@ -1,8 +1,8 @@
 from django.utils import timezone
 
+from accord.core.demo import DemoContext
 from accord.projects import demo
 from accord.projects.models import Milestone, Project, Task, TaskStatus
-from accord.web.demo import DemoContext
 
 
 def load_people_and_clients(ctx):

@@ -1,8 +1,8 @@
+from accord.core.demo import DemoContext
 from accord.meetings import demo as meetings_demo
 from accord.meetings.models import ActionItem, Meeting
 from accord.reports import demo as reports_demo
 from accord.reports.models import StatusReport
-from accord.web.demo import DemoContext
 
 
 def test_demo_reports_and_meetings_are_idempotent(world):

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from accord.comms.models import Notification
-from accord.comms.scheduler import PERIODIC
+from accord.core.scheduler import PERIODIC
 from accord.service import services
 from accord.service.models import SupportRequest
 from accord.service.tests.factories import SupportRequestFactory

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop, pgettext
 
 from accord.comms.models import ChannelKind, PlanChannel
+from accord.core.nav import PROJECT_TABS
 from accord.crm.models import Language
 from accord.lib.dates import format_day, format_moment
 from accord.lib.money import format_money
@@ -14,7 +15,6 @@ from accord.lib.recurrence import describe_rrule
 from accord.lib.text import render_markdown
 from accord.lib.versioning import has_version, version_of
 from accord.projects.models import Rag
-from accord.web.nav import PROJECT_TABS
 
 register = template.Library()
 

@@ -162,7 +162,7 @@ def test_the_walk_finds_the_edit_forms():
 @pytest.mark.parametrize("route", FORM_ROUTES)
 def test_every_edit_view_is_versioned(route):
     assert getattr(EDIT_ROUTES[route], "versioned_edit", False), (
-        f"{route}: decorate the view with accord.web.concurrency.versioned_edit and call check_version"
+        f"{route}: decorate the view with accord.core.concurrency.versioned_edit and call check_version"
     )
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accord.web.demo import DEMO_PASSWORD, load_all
+from accord.core.demo import DEMO_PASSWORD, load_all
 
 
 class Command(BaseCommand):

@@ -61,7 +61,8 @@ def scheduler_loop(
     sweep_age: int,
     beat: bool = False,
 ) -> None:
-    from accord.comms import delivery, scheduler
+    from accord.comms import delivery
+    from accord.core import scheduler
     from accord.ops import services as ops
 
     worker_id, host, pid = ops.worker_identity()
