@@ -61,7 +61,7 @@ def _public_pages(server: str, mailbox) -> list[tuple[str, str]]:
 
 
 def _crawled(server: str, who: str, language: str, start: str) -> list[tuple[str, str]]:
-    from accord.web.demo import DEMO_PASSWORD
+    from accord.core.demo import DEMO_PASSWORD
 
     session = sign_in(server, who, DEMO_PASSWORD, language)
     result = crawl(server, session, start)
