@@ -303,6 +303,8 @@ if REDIS_URL:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    # `accord worker` and `manage.py rqworker` both record a heartbeat that /readyz reads.
+    RQ = {"WORKER_CLASS": "accord.ops.rqworker.HeartbeatWorker"}
 elif env_str("ACCORD_TASKS_BACKEND", "immediate" if TESTING else "") == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:

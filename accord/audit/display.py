@@ -292,7 +292,7 @@ def _field_value(field_obj: models.Field, value: Any, related: dict) -> str:
     if field_obj.name == "language" and isinstance(value, str):
         return _language_name(value)
     labels = dict(field_obj.flatchoices) if field_obj.choices else _choices_named(field_obj.name)
-    if value in labels:
+    if not isinstance(value, list | dict) and value in labels:  # a JSON field's value is neither
         return str(labels[value])
     if isinstance(field_obj, models.BooleanField):
         return _("yes") if value else _("no")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
+from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.crm.models import Contact
@@ -404,14 +405,20 @@ def subscriptions_create(request, payload: SubscriptionIn):
     )
 
 
+def _subscription(request, subscription_id: int) -> WebhookSubscription:
+    member = require_team(request.auth)
+    sub = org_get(member, WebhookSubscription.objects.all(), subscription_id)
+    require_admin(member)
+    return sub
+
+
 @router.delete(
     "/webhook-subscriptions/{subscription_id}", response={204: None, **ERRORS}, summary="Unsubscribe"
 )
+@versioned_by(_subscription)
 def subscriptions_delete(request, subscription_id: int):
     member = request.auth
-    require_team(member)
-    sub = org_get(member, WebhookSubscription.objects.all(), subscription_id)
-    require_admin(member)
+    sub = _subscription(request, subscription_id)
     services.webhook_subscription_delete(actor=member, sub=sub)
     return Status(204, None)
 
@@ -489,6 +496,11 @@ def responsibilities_create(request, project_id: int, payload: ResponsibilityIn)
 
 @router.delete(
     "/responsibilities/{row_id}", response={204: None, **ERRORS}, summary="Remove a line of the matrix"
+)
+@versioned_by(
+    lambda request, row_id: project_object_for_user(
+        request.auth, Responsibility.objects.all(), row_id, manage=True
+    )
 )
 def responsibilities_delete(request, row_id: int):
     member = request.auth

@@ -14,7 +14,9 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StringConstraints
 
 from accord.api.errors import service_call
+from accord.core.conditional import versioned_by
 from accord.core.schemas import Error
+from accord.lib.versioning import Versioned
 from accord.tenancy.access import org_get_for_admin, project_for_user, require_admin
 
 from . import selectors, services
@@ -76,7 +78,7 @@ API_FIELD = {"project": "project_id"}
 
 
 def _out(config: ChannelConfig) -> dict:
-    return {
+    data = {
         "id": config.pk,
         "kind": config.kind,
         "name": config.name,
@@ -94,6 +96,12 @@ def _out(config: ChannelConfig) -> dict:
         if config.inbound_token
         else None,
     }
+    return Versioned(config, data)  # so that the answer carries its ETag
+
+
+def _channel(request, channel_id: int) -> ChannelConfig:
+    """The channel a write names (If-Match is checked against it)."""
+    return org_get_for_admin(request.auth, ChannelConfig.objects.all(), channel_id)
 
 
 def _fields(member, payload: Schema) -> dict:
@@ -134,6 +142,7 @@ def channel_create(request, payload: ChannelIn):
 
 
 @router.patch("/channels/{channel_id}", response={200: ChannelOut, **ERRORS}, summary="Change a channel")
+@versioned_by(_channel)
 def channel_update(request, channel_id: int, payload: ChannelPatch):
     member = request.auth
     config = org_get_for_admin(member, ChannelConfig.objects.select_related("project"), channel_id)
@@ -142,6 +151,7 @@ def channel_update(request, channel_id: int, payload: ChannelPatch):
 
 
 @router.delete("/channels/{channel_id}", response={204: None, **ERRORS}, summary="Delete a channel")
+@versioned_by(_channel)
 def channel_delete(request, channel_id: int):
     member = request.auth
     config = org_get_for_admin(member, ChannelConfig.objects.all(), channel_id)

@@ -592,9 +592,11 @@ def inbox(request):
 
 
 @team_required
+@versioned_edit
 def inbox_detail(request, pk):
     message = org_get(request.membership, InboundMessage.objects.select_related("client", "interaction"), pk)
     form = TriageAssignForm(request.POST or None, organization_id=request.membership.organization_id)
+    check_version(request, form, message)
     if request.method == "POST" and form.is_valid():
         try:
             inbound.triage_assign(actor=request.membership, inbound=message, **form.cleaned_data)

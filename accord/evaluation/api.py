@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
@@ -289,12 +290,14 @@ def _action(request, action_id: int) -> RetroAction:
 
 
 @router.patch("/retro-actions/{action_id}", response=RetroActionOut)
+@versioned_by(_action)
 def action_update(request, action_id: int, payload: RetroActionPatch):
     action = _action(request, action_id)
     return services.retro_action_set_done(actor=request.user, action=action, done=payload.done)
 
 
 @router.delete("/retro-actions/{action_id}", response={204: None})
+@versioned_by(_action)
 def action_delete(request, action_id: int):
     action = _action(request, action_id)
     services.retro_action_delete(actor=request.user, action=action)

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.lib.versioning import Versioned
@@ -344,6 +345,7 @@ def _question(request, question_id: int) -> Question:
 
 
 @router.patch("/survey-questions/{question_id}", response=QuestionOut)
+@versioned_by(_question)
 def question_update(request, question_id: int, payload: QuestionPatch):
     question = _question(request, question_id)
     data = payload.dict(exclude_unset=True)
@@ -353,6 +355,7 @@ def question_update(request, question_id: int, payload: QuestionPatch):
 
 
 @router.delete("/survey-questions/{question_id}", response={204: None})
+@versioned_by(_question)
 def question_delete(request, question_id: int):
     question = _question(request, question_id)
     services.question_delete(actor=request.user, question=question)

@@ -78,6 +78,6 @@ def locked_version(obj) -> str | None:
     the surrounding transaction ends, so that the compared version is the one the write replaces."""
     if not transaction.get_connection().in_atomic_block:
         raise ImproperlyConfigured("A version check runs inside the transaction of the write it guards.")
-    rows = type(obj)._base_manager.select_for_update().filter(pk=obj.pk)
+    rows = obj._meta.model._base_manager.select_for_update().filter(pk=obj.pk)  # also request.user
     updated_at = rows.values_list("updated_at", flat=True).first()
     return None if updated_at is None else version_token(updated_at)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.tenancy.access import can_manage_project, org_get, project_for_user, project_object_for_user
@@ -288,10 +289,16 @@ def add_agenda_item(request, meeting_id: int, payload: AgendaIn):
     )
 
 
-@router.delete("/agenda-items/{item_id}", response={204: None, 403: Error, 404: Error})
-def delete_agenda_item(request, item_id: int):
+def _agenda_item(request, item_id: int) -> AgendaItem:
     item = org_get(request.auth, AgendaItem.objects.select_related("meeting"), item_id)
     project_for_user(request.auth, item.meeting.project_id, write=True)
+    return item
+
+
+@router.delete("/agenda-items/{item_id}", response={204: None, 403: Error, 404: Error})
+@versioned_by(_agenda_item)
+def delete_agenda_item(request, item_id: int):
+    item = _agenda_item(request, item_id)
     services.agenda_item_delete(actor=request.auth.user, item=item)
     return Status(204, None)
 

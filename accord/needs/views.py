@@ -18,6 +18,10 @@ from . import selectors, services
 from .forms import NeedFilterForm, NeedForm, NeedStatusForm
 from .models import PRIORITY_ORDER, Need
 
+_DETAIL = Need.objects.select_related(
+    "source_contact", "source_interaction", "source_meeting", "milestone", "project__client"
+)
+
 LIST_LIMIT = 500
 
 
@@ -82,13 +86,12 @@ def create(request, pk):
 
 @team_required
 def detail(request, pk):
-    need = project_object_for_user(
-        request.membership,
-        Need.objects.select_related(
-            "source_contact", "source_interaction", "source_meeting", "milestone", "project__client"
-        ),
-        pk,
-    )
+    need = project_object_for_user(request.membership, _DETAIL.all(), pk)
+    return _detail_page(request, need, NeedStatusForm(initial={"status": need.status}))
+
+
+def _detail_page(request, need, status_form):
+    """The need's page; ``status_form`` is the quick status form, bound when a stale one comes back."""
     return render(
         request,
         "needs/detail.html",
@@ -97,7 +100,7 @@ def detail(request, pk):
             "project": need.project,
             "tab": "needs",
             "tasks": need.tasks.select_related("assignee"),
-            "status_form": NeedStatusForm(initial={"status": need.status}),
+            "status_form": status_form,
             "change_requests": need.change_requests.all(),
             "history": audit_for(need)[:50],
         },
@@ -131,9 +134,13 @@ def edit(request, pk):
 
 @team_required
 @require_POST
+@versioned_edit
 def set_status(request, pk):
-    need = project_object_for_user(request.membership, Need.objects.all(), pk, write=True)
+    need = project_object_for_user(request.membership, _DETAIL.all(), pk, write=True)
     form = NeedStatusForm(request.POST)
+    check_version(request, form, need)
+    if getattr(form, "edit_conflict", None):
+        return _detail_page(request, need, form)  # 409: their status beside yours, yours kept
     if not form.is_valid():
         messages.error(request, _("Choose one of the listed statuses."))
     else:

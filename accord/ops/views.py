@@ -9,12 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.tenancy.clientip import client_ip
+
 from . import health, services
 from .middleware import address_in
 
 
 def _trusted(request) -> bool:
-    return address_in(request.META.get("REMOTE_ADDR", ""), settings.ACCORD_HEALTH_ALLOWLIST)
+    # The client behind a trusted reverse proxy, not the proxy: through a proxy on the same
+    # machine every visitor would otherwise come from 127.0.0.1, inside the default allowlist.
+    return address_in(client_ip(request), settings.ACCORD_HEALTH_ALLOWLIST)
 
 
 def healthz(request):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.core.concurrency import check_version, versioned_edit
 from accord.tenancy.access import require_project_manager, team_required
 from accord.web.pages import form_page
 
@@ -94,8 +95,13 @@ def _item_form(request, pk, section, index: int | None):
     template, spec = _editable(request, pk, section)
     item = None if index is None else _item(template, spec, index)
     form = spec.form(request.POST or None, item=item, version=services.template_version(template))
+    if index is not None:
+        # An edit carries the template's version as ``_version``: a stale one is a 409 showing
+        # the saved item beside what was typed (accord.core.concurrency), like every edit form.
+        del form.fields["version"]
+        check_version(request, form, template)
     if request.method == "POST" and form.is_valid():
-        changes = {"item": form.item_data(), "version": form.cleaned_data["version"] or None}
+        changes = {"item": form.item_data(), "version": form.cleaned_data.get("version") or None}
         try:
             if index is None:
                 services.template_item_add(
@@ -129,6 +135,7 @@ def item_add(request, pk, section):
 
 @team_required
 @require_http_methods(["GET", "POST"])
+@versioned_edit
 def item_edit(request, pk, section, index):
     return _item_form(request, pk, section, index)
 

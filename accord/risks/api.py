@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
+from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.tenancy.access import (
@@ -386,6 +387,7 @@ def actions_create(request, risk_id: int, payload: ContingencyActionIn):
     response={200: ContingencyActionOut, **ERRORS},
     summary="Change a contingency action",
 )
+@versioned_by(lambda request, action_id: _action_for(request.auth, action_id))
 def actions_patch(request, action_id: int, payload: ContingencyActionPatch):
     member = request.auth
     action = _action_for(member, action_id)
@@ -402,6 +404,7 @@ def actions_patch(request, action_id: int, payload: ContingencyActionPatch):
 @router.delete(
     "/risk-actions/{action_id}", response={204: None, **ERRORS}, summary="Remove a contingency action"
 )
+@versioned_by(lambda request, action_id: _action_for(request.auth, action_id))
 def actions_delete(request, action_id: int):
     member = request.auth
     action = _action_for(member, action_id)

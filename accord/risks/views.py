@@ -93,6 +93,11 @@ def detail(request, pk):
     risk = project_object_for_user(
         request.membership, Risk.objects.select_related("owner", "project__client"), pk
     )
+    return _detail_page(request, risk, StatusForm(initial={"status": risk.status}))
+
+
+def _detail_page(request, risk, status_form):
+    """The risk's page; ``status_form`` is the quick status form, bound when a stale one comes back."""
     return render(
         request,
         "risks/detail.html",
@@ -103,7 +108,7 @@ def detail(request, pk):
             "actions": risk.actions.select_related("owner"),
             "score_changes": risk.score_changes.select_related("changed_by")[:50],
             "action_form": ContingencyActionForm(organization_id=risk.organization_id),
-            "status_form": StatusForm(initial={"status": risk.status}),
+            "status_form": status_form,
             "review_form": ReviewForm(initial={"next_review_on": risk.next_review_on}),
             "change_requests": risk.change_requests.all(),
             "history": audit_for(risk)[:50],
@@ -160,9 +165,15 @@ def _post_error(request, exc: ValidationError) -> None:
 
 @team_required
 @require_POST
+@versioned_edit
 def set_status(request, pk):
-    risk = project_object_for_user(request.membership, Risk.objects.all(), pk, write=True)
+    risk = project_object_for_user(
+        request.membership, Risk.objects.select_related("owner", "project__client"), pk, write=True
+    )
     form = StatusForm(request.POST)
+    check_version(request, form, risk)
+    if getattr(form, "edit_conflict", None):
+        return _detail_page(request, risk, form)  # 409: their status beside yours, yours kept
     if not form.is_valid():
         messages.error(request, _("Choose one of the listed statuses."))
     else:

@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from accord.api.errors import service_call
+from accord.core.conditional import versioned_by
 from accord.core.pagination import MAX_LIMIT
 from accord.core.schemas import Error
 from accord.tenancy.access import (
@@ -103,6 +104,9 @@ def mailbox_resend(request, mailbox_id: int):
 
 @router.delete(
     "/support-addresses/{mailbox_id}", response={204: None, **ERRORS}, summary="Remove a support address"
+)
+@versioned_by(
+    lambda request, mailbox_id: org_get_for_admin(request.auth, SupportMailbox.objects.all(), mailbox_id)
 )
 def mailbox_delete(request, mailbox_id: int):
     member = request.auth

@@ -17,6 +17,8 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import StringConstraints
 
+from accord.core.conditional import versioned_by
+from accord.lib.versioning import Versioned
 from accord.tenancy.access import contact_for_user, org_get_for_admin, require_admin
 
 from . import services
@@ -65,7 +67,7 @@ class MemberRoleIn(Schema):
 
 
 def _member_out(actor, membership) -> dict:
-    return {
+    data = {
         "id": membership.pk,
         "user_id": membership.user_id,
         "email": membership.user.email,
@@ -74,6 +76,12 @@ def _member_out(actor, membership) -> dict:
         "is_active": membership.is_active,
         "can_manage": services.can_manage_membership(actor, membership),
     }
+    return Versioned(membership, data)  # so that the answer carries its ETag
+
+
+def _membership(request, membership_id: int) -> Membership:
+    """The membership a write names (If-Match is checked against it)."""
+    return org_get_for_admin(request.auth, Membership.objects.all(), membership_id)
 
 
 @router.get("/members", response=list[MemberOut], summary="The organisation's members")
@@ -88,6 +96,7 @@ def member_list(request):
 
 
 @router.patch("/members/{membership_id}", response=MemberOut, summary="Change a member's role")
+@versioned_by(_membership)
 def member_update(request, membership_id: int, payload: MemberRoleIn):
     actor = request.auth
     target = org_get_for_admin(actor, Membership.objects.select_related("user"), membership_id)
@@ -100,6 +109,7 @@ def member_update(request, membership_id: int, payload: MemberRoleIn):
 @router.delete(
     "/members/{membership_id}", response={204: None}, summary="Remove someone from the organisation"
 )
+@versioned_by(_membership)
 def member_remove(request, membership_id: int):
     actor = request.auth
     target = org_get_for_admin(actor, Membership.objects.select_related("user"), membership_id)
@@ -128,7 +138,7 @@ class InvitationIn(Schema):
 
 
 def _invitation_out(invitation) -> dict:
-    return {
+    data = {
         "id": invitation.pk,
         "email": invitation.email,
         "role": invitation.role,
@@ -138,6 +148,7 @@ def _invitation_out(invitation) -> dict:
         "expires_at": invitation.expires_at,
         "is_usable": invitation.is_usable,
     }
+    return Versioned(invitation, data)  # so that the answer carries its ETag
 
 
 @router.get("/invitations", response=list[InvitationOut], summary="Invitations not accepted yet")
@@ -178,6 +189,9 @@ def invitation_create(request, payload: InvitationIn):
 
 
 @router.delete("/invitations/{invitation_id}", response={204: None}, summary="Revoke an invitation")
+@versioned_by(
+    lambda request, invitation_id: org_get_for_admin(request.auth, Invitation.objects.all(), invitation_id)
+)
 def invitation_revoke(request, invitation_id: int):
     actor = request.auth
     invitation = org_get_for_admin(actor, Invitation.objects.all(), invitation_id)

@@ -77,6 +77,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     two_factor_secret = models.CharField(max_length=255, blank=True)
     two_factor_enabled_at = models.DateTimeField(_("two-factor sign-in since"), null=True, blank=True)
     two_factor_last_step = models.BigIntegerField(default=0)
+    # The version the profile form carries (accord.lib.versioning): a save from a stale tab is refused.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = UserManager()
 

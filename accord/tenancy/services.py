@@ -68,7 +68,7 @@ def user_update_preferences(*, user: User, **fields) -> User:
     for key, value in fields.items():
         setattr(user, key, value)
     user.full_clean(exclude=["password"])
-    user.save(update_fields=[*fields.keys()])
+    user.save(update_fields=[*fields.keys(), "updated_at"])
     return user
 
 

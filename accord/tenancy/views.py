@@ -56,8 +56,10 @@ def set_language(request):
 
 
 @team_required
+@versioned_edit
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
+    check_version(request, form, request.user)
     if request.method == "POST" and form.is_valid():
         services.user_update_preferences(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your preferences were saved."))

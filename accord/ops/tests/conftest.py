@@ -20,16 +20,20 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def ops_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "ACCORD_DATA_DIR": str(data_dir),
-        "ACCORD_TASKS_BACKEND": "database",
-        "ACCORD_LOG_LEVEL": "INFO",
-        "ACCORD_AXES_ENABLED": "false",
-        **extra,
-    }
+    """The environment of an installation in ``data_dir``: SQLite there unless ``extra`` names a
+    DATABASE_URL (the test run's own database and settings are never inherited)."""
+    env = {**os.environ}
     for name in ("DATABASE_URL", "PYTEST_VERSION", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "ACCORD_TESTING"):
         env.pop(name, None)
+    env.update(
+        {
+            "ACCORD_DATA_DIR": str(data_dir),
+            "ACCORD_TASKS_BACKEND": "database",
+            "ACCORD_LOG_LEVEL": "INFO",
+            "ACCORD_AXES_ENABLED": "false",
+            **extra,
+        }
+    )
     env["ACCORD_TESTING"] = "false"
     return env
 

@@ -114,3 +114,18 @@ def test_readyz_and_metrics_hidden_from_untrusted_addresses(ready, settings):
     response = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token", **outsider)
     assert response.status_code == 200
     assert b"accord_outbox_due" in response.content
+
+
+def test_readyz_and_metrics_hidden_from_visitors_behind_a_local_proxy(ready, settings):
+    """Behind a reverse proxy on the same machine every request arrives from 127.0.0.1, inside
+    the default allowlist. Before: any visitor read /readyz and /metrics through the proxy."""
+    settings.ACCORD_TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.ACCORD_HEALTH_ALLOWLIST = ["127.0.0.0/8", "10.0.0.0/8"]
+    visitor = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    assert Client().get("/healthz", **visitor).status_code == 200
+    assert Client().get("/readyz", **visitor).status_code == 404
+    assert Client().get("/metrics", **visitor).status_code == 404
+    # The proxy's own probe, and a monitor on the internal network through it, are answered.
+    assert Client().get("/readyz", REMOTE_ADDR="127.0.0.1").status_code == 200
+    monitor = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "10.0.0.5"}
+    assert Client().get("/metrics", **monitor).status_code == 200

@@ -18,17 +18,26 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accord.comms.models import InboundMessage
+from accord.comms.tests.access_rows import inbound_message
 from accord.lib.versioning import version_of
+from accord.needs.models import Need
+from accord.needs.tests.factories import NeedFactory
+from accord.playbooks.tests.access_rows import own_template
 from accord.projects import services as project_services
 from accord.projects.models import Task
 from accord.reports.tests.factories import StatusReportFactory
+from accord.risks.models import Risk
+from accord.risks.tests.factories import RiskFactory
+from accord.tenancy.models import User
 from accord.testing import factories as f
 from tests.access.test_matrix import ROWS
 
 # Edit views that keep their own check or are not an edit form of one versioned row.
 NOT_FORMS = {
     "projects:task_move": "a board move, tested in test_board_move_*",
-    "playbooks:item_edit": "template items are checked against the template's own version (playbooks)",
+    "risks:status": "a quick form on the risk's page, tested in test_quick_status_race",
+    "needs:status": "a quick form on the need's page, tested in test_quick_status_race",
 }
 
 VERSION_INPUT = re.compile(r'<input type="hidden" name="_version" value="(\d+)">')
@@ -321,3 +330,130 @@ def test_stale_board_move_without_htmx_goes_back_with_the_message(world):
     )
     assert Task.objects.get(pk=task.pk).status == "doing"
     assert "Someone else changed this task" in unescape(response.content.decode())
+
+
+# --- quick forms: a status changed from the object's page, the inbox triage, the profile ----------
+
+
+def _selected(body: str, name: str) -> str:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', body, re.S).group(1)
+    return re.search(r'<option value="([^"]*)"[^>]*selected', select).group(1)
+
+
+QUICK_STATUS = [
+    ("risks", Risk, RiskFactory, "open", "monitoring", "occurred", ("Monitoring", "Occurred")),
+    ("needs", Need, NeedFactory, "proposed", "agreed", "dropped", ("Agreed", "Dropped")),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("app,model,factory,start,theirs,yours,labels", QUICK_STATUS)
+def test_quick_status_race(world, language, app, model, factory, start, theirs, yours, labels):
+    """Two people open the same risk (need); the first changes its status; the second's change is
+    refused with both statuses shown and their choice kept, and saves once sent again."""
+    obj = factory(project=world.project, status=start)
+    alice, bob = world.http(world.manager), world.http(world.member)
+    headers = {"Accept-Language": language}
+    page = reverse(f"{app}:detail", args=[obj.pk])
+    url = reverse(f"{app}:status", args=[obj.pk])
+    version = VERSION_INPUT.findall(alice.get(page, headers=headers).content.decode())[0]
+    assert VERSION_INPUT.findall(bob.get(page, headers=headers).content.decode())[0] == version
+
+    assert alice.post(url, {"status": theirs, "_version": version}, headers=headers).status_code == 302
+    refused = bob.post(url, {"status": yours, "_version": version}, headers=headers)
+    assert refused.status_code == 409
+    assert model.objects.get(pk=obj.pk).status == theirs
+    body = unescape(refused.content.decode())
+    assert 'data-testid="edit-conflict"' in body
+    if language == "en":
+        assert re.findall(r'data-testid="theirs">([^<]*)<', body) == [labels[0]]
+        assert re.findall(r'data-testid="yours">([^<]*)<', body) == [labels[1]]
+    assert _selected(body, "status") == yours  # what was chosen is kept in the form
+    again = VERSION_INPUT.findall(refused.content.decode())[0]
+    assert again == version_of(model.objects.get(pk=obj.pk)) != version
+
+    assert bob.post(url, {"status": yours, "_version": again}, headers=headers).status_code == 302
+    assert model.objects.get(pk=obj.pk).status == yours
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_inbox_triage_race(world, language):
+    """Two people file the same message on different clients: the second is refused, sees where it
+    went, and nothing is filed twice."""
+    message = inbound_message(world, world.project)
+    other = f.ClientFactory(organization=world.org, name="Second Client Ltd")
+    alice, bob = world.http(world.manager), world.http(world.member)
+    headers = {"Accept-Language": language}
+    url = reverse("comms:inbox_detail", args=[message.pk])
+    version = VERSION_INPUT.findall(alice.get(url, headers=headers).content.decode())[0]
+    assert VERSION_INPUT.findall(bob.get(url, headers=headers).content.decode())[0] == version
+
+    first = alice.post(url, {"client": world.project.client_id, "_version": version}, headers=headers)
+    assert first.status_code == 302
+    refused = bob.post(url, {"client": other.pk, "_version": version}, headers=headers)
+    assert refused.status_code == 409
+    message = InboundMessage.objects.get(pk=message.pk)
+    assert message.client_id == world.project.client_id
+    assert InboundMessage.objects.filter(interaction__isnull=False, pk=message.pk).count() == 1
+    body = unescape(refused.content.decode())
+    assert 'data-testid="edit-conflict"' in body
+    assert re.findall(r'data-testid="theirs">([^<]*)<', body) == [world.project.client.name]
+    assert re.findall(r'data-testid="yours">([^<]*)<', body) == ["Second Client Ltd"]
+    assert _selected(body, "client") == str(other.pk)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_profile_race_between_two_tabs(world, language):
+    """The same person edits the profile in two tabs: the older tab's save is refused, keeps what
+    was typed and shows the saved name beside it."""
+    user = world.member
+    first_tab, second_tab = world.http(user), world.http(user)
+    headers = {"Accept-Language": language}
+    url = reverse("tenancy:profile")
+    version = VERSION_INPUT.findall(first_tab.get(url, headers=headers).content.decode())[0]
+    form = {"full_name": "Li Wei", "language": "", "timezone": "Asia/Shanghai", "_version": version}
+
+    assert first_tab.post(url, form, headers=headers).status_code == 302
+    refused = second_tab.post(url, {**form, "full_name": "Wei Li", "timezone": "UTC"}, headers=headers)
+    assert refused.status_code == 409
+    user = User.objects.get(pk=user.pk)
+    assert (user.full_name, user.timezone) == ("Li Wei", "Asia/Shanghai")
+    body = unescape(refused.content.decode())
+    assert 'data-testid="edit-conflict"' in body
+    assert "Li Wei" in re.findall(r'data-testid="theirs">([^<]*)<', body)
+    assert "Wei Li" in re.findall(r'data-testid="yours">([^<]*)<', body)
+    assert 'value="Wei Li"' in body
+
+    again = VERSION_INPUT.findall(refused.content.decode())[0]
+    resent = second_tab.post(url, {**form, "full_name": "Wei Li", "_version": again}, headers=headers)
+    assert resent.status_code == 302
+    assert User.objects.get(pk=user.pk).full_name == "Wei Li"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_playbook_item_edit_race(world, language):
+    """Two managers edit the same template item: the second save is a 409 (not a 422) that keeps
+    what was typed, and saves on top once sent again."""
+    template = own_template(world, world.project)
+    alice, bob = world.http(world.manager), world.http(world.admin)
+    headers = {"Accept-Language": language}
+    url = reverse("playbooks:item_edit", args=[template.pk, "milestones", 1])
+    page = alice.get(url, headers=headers).content.decode()
+    version = VERSION_INPUT.findall(page)[0]
+    form = {**_form_as_loaded(unescape(page)), "name_en": "Go-live", "offset_days": "40"}
+
+    saved = alice.post(url, {**form, "offset_days": "45", "_version": version}, headers=headers)
+    assert saved.status_code == 302
+    refused = bob.post(url, {**form, "name_en": "Go-live (phase 1)", "_version": version}, headers=headers)
+    assert refused.status_code == 409
+    template.refresh_from_db()
+    assert template.milestones[1]["name"]["en"] == "Go-live" and template.milestones[1]["offset_days"] == 45
+    body = unescape(refused.content.decode())
+    assert 'data-testid="edit-conflict"' in body and 'value="Go-live (phase 1)"' in body
+    assert "45" in re.findall(r'data-testid="theirs">([^<]*)<', body)
+
+    again = VERSION_INPUT.findall(refused.content.decode())[0]
+    resent = bob.post(url, {**form, "name_en": "Go-live (phase 1)", "_version": again}, headers=headers)
+    assert resent.status_code == 302
+    template.refresh_from_db()
+    assert template.milestones[1]["name"]["en"] == "Go-live (phase 1)"

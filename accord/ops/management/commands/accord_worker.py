@@ -8,7 +8,8 @@ out again any outbox row that is due but not queued.
 The worker outlives the database: an error while polling (PostgreSQL restarting, a full disk,
 a locked SQLite file) closes the connections, waits with exponential backoff (up to
 ACCORD_WORKER_MAX_BACKOFF seconds) and tries again. Every poll records a heartbeat, which
-/readyz reads to tell a live worker from a dead one.
+/readyz reads to tell a live worker from a dead one; on RQ the worker class
+(accord.ops.rqworker.HeartbeatWorker) records it from RQ's own loop.
 """
 
 from __future__ import annotations
@@ -59,22 +60,16 @@ def scheduler_loop(
     tick_seconds: float,
     sweep_seconds: float,
     sweep_age: int,
-    beat: bool = False,
 ) -> None:
     from accord.comms import delivery
     from accord.core import scheduler
-    from accord.ops import services as ops
 
-    worker_id, host, pid = ops.worker_identity()
-    started = timezone.now()
     backoff = Backoff(settings.ACCORD_WORKER_MAX_BACKOFF)
     last_sweep = 0.0
     while not stop.is_set():
         close_old_connections()
         delay = tick_seconds
         try:
-            if beat:
-                ops.heartbeat_beat(worker_id=f"{worker_id}-scheduler", host=host, pid=pid, started_at=started)
             scheduler.tick()
             if time.monotonic() - last_sweep >= sweep_seconds:
                 last_sweep = time.monotonic()
@@ -217,8 +212,6 @@ class Command(BaseCommand):
                     "tick_seconds": options["tick"],
                     "sweep_seconds": options["sweep"],
                     "sweep_age": options["sweep_age"],
-                    # On RQ the main loop is RQ's own; the scheduler thread reports for it.
-                    "beat": bool(settings.REDIS_URL),
                 },
                 name="accord-scheduler",
                 daemon=True,

@@ -11,9 +11,11 @@
   check, answered with ``409 Conflict`` (the body, not a header, was stale).
 
 The check and the write run in one transaction, so a write cannot slip in between. A part of an
-object (``/meetings/{id}/minutes``) is checked against the object (``GET /meetings/{id}``); a path
-with neither is not checked (its operations are not marked ``checks_version``,
-and the OpenAPI document declares 409/412 only for the marked ones).
+object (``/meetings/{id}/minutes``) is checked against the object (``GET /meetings/{id}``). An
+object without a ``GET`` of its own (a risk's contingency action, a survey question) names how it
+is read with ``@versioned_by(reader)``; its ``POST``/``PATCH`` answers carry its ``ETag``. A path
+with none of these is not checked (its operations are not marked ``checks_version``, and the
+OpenAPI document declares 409/412 only for the marked ones).
 """
 
 from __future__ import annotations
@@ -41,6 +43,19 @@ WRITES = {"PATCH", "PUT", "DELETE"}
 _PATH_PARAM = re.compile(r"{(?:\w+:)?(\w+)}")
 
 
+def versioned_by(reader):
+    """Mark a write on an object that has no ``GET`` of its own: ``reader(request, **path_params)``
+    returns the object, with the access checks of the operation itself (another organisation's
+    object is a 404, a refused role a 403), so that ``If-Match`` is checked against its version.
+    Put it below the ``@router.patch``/``@router.delete`` line."""
+
+    def mark(func):
+        func.version_reader = reader
+        return func
+
+    return mark
+
+
 def install(api) -> None:
     """Wrap every operation of ``api``: reads tag their object, writes check the version sent."""
     readers = {
@@ -59,9 +74,13 @@ def install(api) -> None:
                 readers.get(parent) if _PATH_PARAM.findall(parent) == params else None
             )
             for operation in path_view.operations:
+                own = getattr(operation.view_func, "version_reader", None)
                 if "GET" in operation.methods:
                     operation.view_func = _read(operation.view_func)
-                elif set(operation.methods) & WRITES and reader is not None and params:
+                elif set(operation.methods) & WRITES and own is not None:
+                    operation.view_func = _write(operation.view_func, own, params)
+                elif set(operation.methods) & WRITES and reader is not None:
+                    # Also a path without parameters that reads one object (/organization).
                     operation.view_func = _write(operation.view_func, reader, params)
                 else:
                     operation.view_func = _tagging(operation.view_func)
