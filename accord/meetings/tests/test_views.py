@@ -169,3 +169,13 @@ def test_portal_hides_unpublished_minutes_and_internal_decisions(world):
     )
     page = world.http(world.client_user).get(f"/portal/meetings/{meeting.pk}/").content.decode()
     assert "Secret" not in page
+
+
+def test_the_meeting_page_forms_keep_their_ids_apart(world):
+    meeting = MeetingFactory(project=world.project)
+    html = world.http(world.manager).get(f"/meetings/{meeting.pk}/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    # Each label names a field of its own form: agenda, decision and action item all have a title.
+    for prefix in ("agenda", "decision", "action"):
+        assert f'for="{prefix}_title"' in html and f'id="{prefix}_title"' in html

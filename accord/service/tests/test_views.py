@@ -249,3 +249,17 @@ def test_list_query_counts(world, rows, django_assert_num_queries):
         with django_assert_num_queries(n):
             response = http.get(url)
         assert response.status_code == 200
+
+
+def test_the_queue_filters_all_open_apart_from_the_open_status(world):
+    for status in (RequestStatus.NEW, RequestStatus.OPEN, RequestStatus.RESOLVED):
+        SupportRequestFactory(project=world.project, title=f"Request {status}", status=status)
+    http = world.http(world.member)
+    everything_open = http.get(reverse("service:queue")).content.decode()
+    assert "Request new" in everything_open and "Request open" in everything_open
+    assert "Request resolved" not in everything_open
+    assert '<option value="unresolved" selected>' in everything_open
+    only_open = http.get(reverse("service:queue"), {"state": "open"}).content.decode()
+    assert "Request open" in only_open and "Request new" not in only_open
+    # One option is chosen, the status's, not "All open" as well.
+    assert only_open.count(" selected>") == 1 and '<option value="open" selected>' in only_open
