@@ -46,6 +46,10 @@ class World:
     def api(self, user) -> ApiClient:
         return ApiClient(self.memberships[user.pk] if user is not None else None)
 
+    def as_member(self, user):
+        """``user``'s membership: the ``actor`` a service takes."""
+        return self.memberships[user.pk]
+
 
 class ApiClient:
     """Calls /api/v1/ with a personal token of the given membership (None: no token)."""

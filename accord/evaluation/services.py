@@ -407,6 +407,7 @@ def lesson_take_up(*, actor, project, lesson: Lesson, kind: str) -> LessonUse:
     recommendation as mitigation), or acknowledged. Once per lesson and project; an acknowledged
     lesson can still become a risk."""
     from accord.risks.services import risk_create
+    from accord.tenancy.access import membership_for
 
     if kind not in LessonUseKind.values:
         raise ValidationError({"kind": _("Choose to add the lesson to the risks or to acknowledge it.")})
@@ -427,7 +428,7 @@ def lesson_take_up(*, actor, project, lesson: Lesson, kind: str) -> LessonUse:
             if kind == LessonUseKind.RISK:
                 from_lesson = _("From the lesson learned “%(title)s”.") % {"title": lesson.title}
                 risk = risk_create(
-                    actor=actor,
+                    actor=membership_for(actor, project.organization_id),
                     project=project,
                     title=lesson.title[:300],
                     description="\n\n".join(p for p in (lesson.description.strip(), f"_{from_lesson}_") if p),

@@ -227,7 +227,8 @@ def project_create_from_template(
     project takes the client's (else the organisation's default)."""
     from accord.needs.services import need_create
     from accord.projects.services import project_budget_clean
-    from accord.risks.services import check_team_user, risk_create
+    from accord.risks.services import check_team_user, risk_create_for_new_project
+    from accord.tenancy.access import membership_for
 
     if template.organization_id not in (None, organization.pk):
         raise ValidationError({"template": _("Choose one of the templates listed.")})
@@ -291,8 +292,8 @@ def project_create_from_template(
                 )
                 audit_create(actor, milestone)
             for item in template.risks:
-                risk_create(
-                    actor=actor,
+                risk_create_for_new_project(
+                    actor=membership_for(actor, organization.pk),
                     project=project,
                     title=localized(item["title"])[:300],
                     category=item["category"],
