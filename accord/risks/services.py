@@ -289,7 +289,7 @@ def risk_occurred_to_change_request(*, actor: Membership, risk: Risk):
         if risk.status != RiskStatus.OCCURRED:
             risk = risk_set_status(actor=actor, risk=risk, status=RiskStatus.OCCURRED)
         change = change_request_create(
-            actor=actor.user,
+            actor=actor,
             project=risk.project,
             title=risk.title,
             description=risk.description,
