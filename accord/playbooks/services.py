@@ -225,7 +225,7 @@ def project_create_from_template(
     """A new project with the template's milestones, risks, needs and communication plan,
     texts in the current language; dates counted from ``start_date``. Without a currency the
     project takes the client's (else the organisation's default)."""
-    from accord.needs.services import need_create
+    from accord.needs.services import need_create_for_new_project
     from accord.projects.services import project_budget_clean
     from accord.risks.services import check_team_user, risk_create_for_new_project
     from accord.tenancy.access import membership_for
@@ -305,8 +305,8 @@ def project_create_from_template(
                     next_review_on=start_date + dt.timedelta(days=14),
                 )
             for item in template.needs:
-                need_create(
-                    actor=actor,
+                need_create_for_new_project(
+                    actor=membership_for(actor, organization.pk),
                     project=project,
                     title=localized(item["title"])[:300],
                     priority=item["priority"],
