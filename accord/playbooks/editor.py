@@ -99,11 +99,11 @@ def _item_form(request, pk, section, index: int | None):
         try:
             if index is None:
                 services.template_item_add(
-                    actor=request.user, template=template, section=spec.field, **changes
+                    actor=request.membership, template=template, section=spec.field, **changes
                 )
             else:
                 services.template_item_update(
-                    actor=request.user, template=template, section=spec.field, index=index, **changes
+                    actor=request.membership, template=template, section=spec.field, index=index, **changes
                 )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -142,7 +142,7 @@ def item_delete(request, pk, section, index):
     if request.method == "POST":
         try:
             services.template_item_delete(
-                actor=request.user,
+                actor=request.membership,
                 template=template,
                 section=spec.field,
                 index=index,
@@ -180,7 +180,7 @@ def item_move(request, pk, section, index):
         to = None
     try:
         services.template_item_move(
-            actor=request.user,
+            actor=request.membership,
             template=template,
             section=spec.field,
             index=index,
@@ -202,8 +202,7 @@ def duplicate(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.template_duplicate(
-                actor=request.user,
-                organization=member.organization,
+                actor=member,
                 template=template,
                 name=form.item_data()["name"],
             )
