@@ -75,8 +75,8 @@ def _drive_every_action(world):
     )
     projects.milestone_complete(actor=manager, milestone=milestone)
 
-    report = reports.status_report_draft(actor=world.manager, project=world.project)
-    reports.status_report_publish(actor=world.manager, report=report, rag="amber")
+    report = reports.status_report_draft(actor=manager, project=world.project)
+    reports.status_report_publish(actor=manager, report=report, rag="amber")
 
     meeting = meetings.meeting_schedule(
         actor=manager,

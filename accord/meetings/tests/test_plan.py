@@ -79,7 +79,7 @@ def test_minutes_meet_meeting_and_email_obligations(world):
 
 def test_published_report_meets_the_email_obligation(world):
     duty = _obligation(world, _item(world, "email"))
-    report = report_services.status_report_draft(actor=world.manager, project=world.project)
-    report_services.status_report_publish(actor=world.manager, report=report)
+    report = report_services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
+    report_services.status_report_publish(actor=world.as_member(world.manager), report=report)
     duty.refresh_from_db()
     assert duty.status == "met" and duty.met_source.startswith("reports.statusreport:")
