@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +19,8 @@ from accord.audit.services import audit_create, audit_delete, audit_event, audit
 from accord.comms.services import event_emit, notify, outbox_email
 from accord.crm.models import MailKind
 from accord.crm.services import mail_list_headers, opted_out
+from accord.tenancy.access import require_project_manage, require_project_manager, require_project_write
+from accord.tenancy.models import Membership
 
 from .models import (
     CHOICE_KINDS,
@@ -75,18 +77,31 @@ def _clean_name(value: str, field: str, message) -> str:
     return value
 
 
-def survey_template_create(*, actor, organization, name: str, description: str = "", is_active: bool = True):
-    """A new survey template (no questions yet)."""
+def _require_template_editor(actor: Membership, template: SurveyTemplate) -> None:
+    """Admins and project managers keep their organisation's survey templates."""
+    require_project_manager(actor)
+    if template.organization_id != actor.organization_id:
+        raise PermissionDenied
+
+
+def survey_template_create(*, actor: Membership, name: str, description: str = "", is_active: bool = True):
+    """A new survey template of the actor's organisation (no questions yet); admins and project
+    managers only."""
+    require_project_manager(actor)
     name = _clean_name(name, "name", _("Give the template a name."))
     with transaction.atomic():
         template = SurveyTemplate.objects.create(
-            organization=organization, name=name[:200], description=description or "", is_active=is_active
+            organization_id=actor.organization_id,
+            name=name[:200],
+            description=description or "",
+            is_active=is_active,
         )
-        audit_create(actor, template)
+        audit_create(actor.user, template)
     return template
 
 
-def survey_template_update(*, actor, template: SurveyTemplate, **fields) -> SurveyTemplate:
+def survey_template_update(*, actor: Membership, template: SurveyTemplate, **fields) -> SurveyTemplate:
+    _require_template_editor(actor, template)
     before = snapshot(template)
     if "name" in fields:
         fields["name"] = _clean_name(fields["name"], "name", _("Give the template a name."))[:200]
@@ -95,13 +110,14 @@ def survey_template_update(*, actor, template: SurveyTemplate, **fields) -> Surv
             if key in fields and fields[key] is not None:
                 setattr(template, key, fields[key])
         template.save()
-        audit_update(actor, template, before)
+        audit_update(actor.user, template, before)
     return template
 
 
-def survey_template_delete(*, actor, template: SurveyTemplate) -> None:
+def survey_template_delete(*, actor: Membership, template: SurveyTemplate) -> None:
+    _require_template_editor(actor, template)
     with transaction.atomic():
-        audit_delete(actor, template)
+        audit_delete(actor.user, template)
         template.delete()
 
 
@@ -165,6 +181,14 @@ def _question_fields(kind, text, text_zh, required, scale_max, options) -> dict:
     }
 
 
+def _require_question_editor(actor: Membership, *, survey: Survey | None, template: SurveyTemplate | None):
+    """A survey's questions under the project's write rule, a template's under the template rule."""
+    if survey is not None:
+        require_project_write(actor, survey.project)
+    else:
+        _require_template_editor(actor, template)
+
+
 def _ensure_draft(survey: Survey) -> None:
     if survey.status != SurveyStatus.DRAFT:
         raise ValidationError(_("This survey was already sent: its questions can no longer change."))
@@ -172,7 +196,7 @@ def _ensure_draft(survey: Survey) -> None:
 
 def question_add(
     *,
-    actor,
+    actor: Membership,
     survey: Survey | None = None,
     template: SurveyTemplate | None = None,
     kind: str,
@@ -185,6 +209,7 @@ def question_add(
     """Add a question at the end of a draft survey or of a template."""
     if (survey is None) == (template is None):
         raise ValueError("exactly one of survey or template")
+    _require_question_editor(actor, survey=survey, template=template)
     if survey is not None:
         _ensure_draft(survey)
     fields = _question_fields(kind, text, text_zh, required, scale_max, options)
@@ -198,11 +223,12 @@ def question_add(
             position=position,
             **fields,
         )
-        audit_create(actor, question)
+        audit_create(actor.user, question)
     return question
 
 
-def question_update(*, actor, question: Question, **changes) -> Question:
+def question_update(*, actor: Membership, question: Question, **changes) -> Question:
+    _require_question_editor(actor, survey=question.survey, template=question.template)
     if question.survey_id:
         _ensure_draft(question.survey)
     current = {
@@ -220,15 +246,16 @@ def question_update(*, actor, question: Question, **changes) -> Question:
         for key, value in fields.items():
             setattr(question, key, value)
         question.save()
-        audit_update(actor, question, before)
+        audit_update(actor.user, question, before)
     return question
 
 
-def question_delete(*, actor, question: Question) -> None:
+def question_delete(*, actor: Membership, question: Question) -> None:
+    _require_question_editor(actor, survey=question.survey, template=question.template)
     if question.survey_id:
         _ensure_draft(question.survey)
     with transaction.atomic():
-        audit_delete(actor, question)
+        audit_delete(actor.user, question)
         question.delete()
 
 
@@ -247,7 +274,34 @@ def _clean_valid_days(valid_days) -> int:
 
 def survey_create(
     *,
-    actor,
+    actor: Membership,
+    project,
+    title: str = "",
+    title_zh: str = "",
+    intro: str = "",
+    intro_zh: str = "",
+    template: SurveyTemplate | None = None,
+    valid_days: int = 21,
+    milestone=None,
+) -> Survey:
+    """A draft survey for a project, its questions copied from ``template`` (or the defaults)."""
+    require_project_write(actor, project)
+    return _survey_create(
+        user=actor.user,
+        project=project,
+        title=title,
+        title_zh=title_zh,
+        intro=intro,
+        intro_zh=intro_zh,
+        template=template,
+        valid_days=valid_days,
+        milestone=milestone,
+    )
+
+
+def _survey_create(
+    *,
+    user,
     project,
     title: str = "",
     title_zh: str = "",
@@ -258,7 +312,7 @@ def survey_create(
     trigger: str = SurveyTrigger.MANUAL,
     milestone=None,
 ) -> Survey:
-    """A draft survey for a project, its questions copied from ``template`` (or the defaults)."""
+    """``user`` is None when the scheduler creates the survey."""
     title = (title or "").strip()
     title_zh = (title_zh or "").strip()
     if not title and not title_zh:
@@ -280,9 +334,9 @@ def survey_create(
             valid_days=valid_days,
             trigger=trigger,
             milestone=milestone,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=user,
         )
-        audit_create(actor, survey)
+        audit_create(user, survey)
         if template is not None:
             source = [
                 {
@@ -316,7 +370,8 @@ def survey_create(
     return survey
 
 
-def survey_update(*, actor, survey: Survey, **changes) -> Survey:
+def survey_update(*, actor: Membership, survey: Survey, **changes) -> Survey:
+    require_project_write(actor, survey.project)
     before = snapshot(survey)
     if "title" in changes or "title_zh" in changes:
         title = (changes.get("title", survey.title) or "").strip()
@@ -332,25 +387,28 @@ def survey_update(*, actor, survey: Survey, **changes) -> Survey:
             if changes.get(key) is not None:
                 setattr(survey, key, changes[key])
         survey.save()
-        audit_update(actor, survey, before)
+        audit_update(actor.user, survey, before)
     return survey
 
 
-def survey_delete(*, actor, survey: Survey) -> None:
+def survey_delete(*, actor: Membership, survey: Survey) -> None:
+    """Delete a survey: the project's manager (or an admin) only."""
+    require_project_manage(actor, survey.project)
     with transaction.atomic():
-        audit_delete(actor, survey)
+        audit_delete(actor.user, survey)
         survey.delete()
 
 
-def survey_close(*, actor, survey: Survey) -> Survey:
+def survey_close(*, actor: Membership, survey: Survey) -> Survey:
     """Stop accepting answers; links then show that the survey is closed."""
+    require_project_write(actor, survey.project)
     if survey.status == SurveyStatus.CLOSED:
         return survey
     with transaction.atomic():
         survey.status = SurveyStatus.CLOSED
         survey.closed_at = timezone.now()
         survey.save(update_fields=["status", "closed_at", "updated_at"])
-        audit_event(actor, survey, "closed")
+        audit_event(actor.user, survey, "closed")
     return survey
 
 
@@ -402,13 +460,19 @@ def unsubscribed(contacts) -> list:
     return [c for c in contacts if c.pk in ids]
 
 
-def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
+def survey_send(*, actor: Membership, survey: Survey, contacts) -> dict[int, str]:
     """E-mail the survey's public link to ``contacts`` of the project's client.
 
     Contacts already asked, and those who unsubscribed from surveys (:func:`unsubscribed`), are
     skipped. Returns ``{recipient_id: raw token}`` (the raw token is never stored; only the
     e-mail carries it).
     """
+    require_project_write(actor, survey.project)
+    return _survey_send(user=actor.user, survey=survey, contacts=contacts)
+
+
+def _survey_send(*, user, survey: Survey, contacts) -> dict[int, str]:
+    """``user`` is None when the scheduler sends."""
     if survey.status == SurveyStatus.CLOSED:
         raise ValidationError(_("This survey is closed: reopen it by creating a new one."))
     contacts = list(contacts)
@@ -450,7 +514,7 @@ def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
             survey.status = SurveyStatus.SENT
             survey.sent_at = now
             survey.save(update_fields=["status", "sent_at", "updated_at"])
-        audit_event(actor, survey, "sent", {"recipients": len(tokens)})
+        audit_event(user, survey, "sent", {"recipients": len(tokens)})
         if tokens:
             event_emit(
                 organization=project.organization,
@@ -460,12 +524,18 @@ def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
     return tokens
 
 
-def survey_remind(*, actor, survey: Survey, force: bool = False) -> dict[int, str]:
+def survey_remind(*, actor: Membership, survey: Survey, force: bool = False) -> dict[int, str]:
     """Send a reminder with a fresh link to those who have not answered (and whose link still works).
 
     Without ``force`` only recipients asked at least REMIND_AFTER_DAYS ago (or reminded that long
     ago) and reminded fewer than MAX_REMINDERS times are included.
     """
+    require_project_write(actor, survey.project)
+    return _remind(user=actor.user, survey=survey, force=force)
+
+
+def _remind(*, user, survey: Survey, force: bool = False) -> dict[int, str]:
+    """``user`` is None when the scheduler reminds."""
     if survey.status != SurveyStatus.SENT:
         return {}
     now = timezone.now()
@@ -500,7 +570,7 @@ def survey_remind(*, actor, survey: Survey, force: bool = False) -> dict[int, st
             _send_link(recipient, raw, reminder=True)
             tokens[recipient.pk] = raw
         if tokens:
-            audit_event(actor, survey, "reminded", {"recipients": len(tokens)})
+            audit_event(user, survey, "reminded", {"recipients": len(tokens)})
     return tokens
 
 
@@ -514,7 +584,7 @@ def survey_reminders_run() -> int:
     )
     for survey_id in list(ids):
         survey = Survey.objects.select_related("project__client", "project__organization").get(pk=survey_id)
-        count += len(survey_remind(actor=None, survey=survey))
+        count += len(_remind(user=None, survey=survey))
     return count
 
 
@@ -522,8 +592,15 @@ def survey_reminders_run() -> int:
 
 
 def project_survey_setting_save(
-    *, actor, project, on_milestone: bool, on_closeout: bool, template: SurveyTemplate | None = None
+    *,
+    actor: Membership,
+    project,
+    on_milestone: bool,
+    on_closeout: bool,
+    template: SurveyTemplate | None = None,
 ) -> ProjectSurveySetting:
+    """Whether the project surveys its client automatically: the project's manager (or an admin)."""
+    require_project_manage(actor, project)
     if template is not None and template.organization_id != project.organization_id:
         raise ValidationError({"template": _("Choose one of your organisation's templates.")})
     with transaction.atomic():
@@ -538,9 +615,9 @@ def project_survey_setting_save(
         setting.template = template
         setting.save()
         if created:
-            audit_create(actor, setting)
+            audit_create(actor.user, setting)
         else:
-            audit_update(actor, setting, before)
+            audit_update(actor.user, setting, before)
     return setting
 
 
@@ -548,10 +625,9 @@ def _project_recipients(project):
     return [c for c in project.contacts.all() if c.email and c.is_active]
 
 
-def survey_send_for_milestone(
-    milestone, *, actor=None, template: SurveyTemplate | None = None
-) -> Survey | None:
-    """Create and send a survey about a completed milestone to the project's client contacts.
+def survey_send_for_milestone(milestone, *, template: SurveyTemplate | None = None) -> Survey | None:
+    """Create and send a survey about a completed milestone to the project's client contacts (the
+    scheduler's work: no person acts, the audit trail names none).
 
     Does nothing (returns None) when this milestone already has a survey or the project has no
     contact with an e-mail address.
@@ -566,8 +642,8 @@ def survey_send_for_milestone(
         setting = ProjectSurveySetting.objects.filter(project=project).select_related("template").first()
         template = setting.template if setting else None
     with transaction.atomic():
-        survey = survey_create(
-            actor=actor,
+        survey = _survey_create(
+            user=None,
             project=project,
             title=f"{project.name}: {milestone.name}",
             title_zh=f"{project.name}：{milestone.name}",
@@ -575,12 +651,13 @@ def survey_send_for_milestone(
             trigger=SurveyTrigger.MILESTONE,
             milestone=milestone,
         )
-        survey_send(actor=actor, survey=survey, contacts=contacts)
+        _survey_send(user=None, survey=survey, contacts=contacts)
     return survey
 
 
-def survey_send_for_closeout(project, *, actor=None, template: SurveyTemplate | None = None) -> Survey | None:
-    """Create and send the close-out survey (once per project)."""
+def survey_send_for_closeout(project, *, template: SurveyTemplate | None = None) -> Survey | None:
+    """Create and send the close-out survey (once per project; the scheduler's work, like
+    :func:`survey_send_for_milestone`)."""
     if Survey.objects.filter(
         organization_id=project.organization_id, project=project, trigger=SurveyTrigger.CLOSEOUT
     ).exists():
@@ -592,15 +669,15 @@ def survey_send_for_closeout(project, *, actor=None, template: SurveyTemplate | 
         setting = ProjectSurveySetting.objects.filter(project=project).select_related("template").first()
         template = setting.template if setting else None
     with transaction.atomic():
-        survey = survey_create(
-            actor=actor,
+        survey = _survey_create(
+            user=None,
             project=project,
             title=f"{project.name}: project close-out",
             title_zh=f"{project.name}：项目收尾",
             template=template,
             trigger=SurveyTrigger.CLOSEOUT,
         )
-        survey_send(actor=actor, survey=survey, contacts=contacts)
+        _survey_send(user=None, survey=survey, contacts=contacts)
     return survey
 
 
