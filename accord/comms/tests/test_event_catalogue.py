@@ -120,8 +120,8 @@ def _drive_every_action(world):
 
     world.project.status = "closed"
     world.project.save()
-    closeout = evaluation.evaluation_start(actor=world.manager, project=world.project)
-    evaluation.evaluation_finalise(actor=world.manager, evaluation=closeout)
+    closeout = evaluation.evaluation_start(actor=world.as_member(world.manager), project=world.project)
+    evaluation.evaluation_finalise(actor=world.as_member(world.manager), evaluation=closeout)
 
     request = service.support_request_create(
         actor=client_member,
