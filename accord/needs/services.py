@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
 from accord.comms.services import event_emit
-from accord.tenancy.access import require_project_manager, require_project_write
+from accord.tenancy.access import require_project_setup, require_project_write
 from accord.tenancy.models import Membership
 
 from .models import Need, NeedStatus, NeedTask, Priority
@@ -84,9 +84,7 @@ def need_create(
 def need_create_for_new_project(*, actor: Membership, project, **values) -> Need:
     """A need of a project the actor is creating (from a template): creating a project includes
     its first needs, whoever it names as manager."""
-    require_project_manager(actor)
-    if project.organization_id != actor.organization_id:
-        raise PermissionDenied
+    require_project_setup(actor, project)
     return _need_create(actor=actor, project=project, **values)
 
 

@@ -185,7 +185,7 @@ def _plan_items_create(*, actor: Membership, project, owner, items: list[dict]) 
 
     Returns False when there is nobody to own them (the data stays on the TemplateUse)."""
     from accord.comms.models import PlanChannel
-    from accord.comms.services import plan_item_create
+    from accord.comms.services import plan_item_create_for_new_project
 
     if owner is None or not items:
         return False
@@ -194,7 +194,7 @@ def _plan_items_create(*, actor: Membership, project, owner, items: list[dict]) 
         schedule = dict(_CADENCE.get(item["cadence"], {"cadence": "monthly"}))
         if schedule["cadence"] == "weekly":
             schedule["weekday"] = project.start_date.weekday()
-        plan_item_create(
+        plan_item_create_for_new_project(
             actor=actor,
             project=project,
             purpose=item["purpose"][:200] or item["audience"],

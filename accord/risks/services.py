@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from accord.audit.services import audit_create, audit_delete, audit_event, audit
 from accord.comms.services import event_emit, notify
 from accord.lib.dates import ZONE_SLACK, today_for
 from accord.projects.models import Task, TaskKind
-from accord.tenancy.access import require_project_manage, require_project_manager, require_project_write
+from accord.tenancy.access import require_project_manage, require_project_setup, require_project_write
 from accord.tenancy.models import TEAM_ROLES, Membership
 
 from .models import ACTIVE_STATUSES, ContingencyAction, Risk, RiskCategory, RiskScoreChange, RiskStatus
@@ -119,9 +119,7 @@ def risk_create(*, actor: Membership, project, **values) -> Risk:
 def risk_create_for_new_project(*, actor: Membership, project, **values) -> Risk:
     """A risk of a project the actor is creating (from a template): creating a project includes
     its first risks, whoever it names as manager."""
-    require_project_manager(actor)
-    if project.organization_id != actor.organization_id:
-        raise PermissionDenied
+    require_project_setup(actor, project)
     return _risk_create(actor=actor, project=project, **values)
 
 

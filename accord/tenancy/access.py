@@ -216,6 +216,15 @@ def require_project_manage(member: Membership | None, project) -> Membership:
     return member
 
 
+def require_project_setup(member: Membership | None, project) -> Membership:
+    """A service's check for filling a project the member is creating (from a template): they may
+    create projects in its organisation, whoever the project names as manager."""
+    require_project_manager(member)
+    if member.organization_id != project.organization_id:
+        raise PermissionDenied
+    return member
+
+
 def membership_for(user, organization_id) -> Membership:
     """``user``'s active membership of the organisation: the actor for work done on their
     behalf outside a request (demo data, background jobs). PermissionDenied if there is none."""
