@@ -46,6 +46,15 @@ class World:
     def api(self, user) -> ApiClient:
         return ApiClient(self.memberships[user.pk] if user is not None else None)
 
+    def as_member(self, user):
+        """``user``'s membership: the ``actor`` a service takes."""
+        return self.memberships[user.pk]
+
+    def manager_of(self, project):
+        """A membership that manages ``project`` (its organisation's manager here, the other
+        organisation's admin there): the actor for setting data up through services."""
+        return self.as_member(self.manager if project.organization_id == self.org.pk else self.outsider)
+
 
 class ApiClient:
     """Calls /api/v1/ with a personal token of the given membership (None: no token)."""

@@ -3,7 +3,9 @@
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import conditional, errors
+from accord.core import conditional
+
+from . import errors
 from .auth import AUTH, RateLimited, docs_access
 from .openapi import AccordAPI
 

@@ -224,7 +224,7 @@ def changes_create(request, project_id: int, payload: ChangeIn):
         needs = _many(Need, project, payload.need_ids, "need_ids")
         change = call(
             services.change_request_client_submit,
-            actor=member.user,
+            actor=member,
             contact=portal_contact(member),
             project=project,
             title=payload.title,
@@ -236,7 +236,7 @@ def changes_create(request, project_id: int, payload: ChangeIn):
     project = project_for_user(member, project_id, write=True)
     change = call(
         services.change_request_create,
-        actor=member.user,
+        actor=member,
         project=project,
         title=payload.title,
         description=payload.description,
@@ -270,7 +270,7 @@ def changes_patch(request, change_id: int, payload: ChangePatch):
     if "requested_by_id" in data:
         data["requested_by"] = _contact(change.project, data.pop("requested_by_id"), "requested_by_id")
     needs = None if need_ids is None else _many(Need, change.project, need_ids, "need_ids")
-    call(services.change_request_update, actor=member.user, change_request=change, needs=needs, **data)
+    call(services.change_request_update, actor=member, change_request=change, needs=needs, **data)
     return _out(change.pk)
 
 
@@ -279,8 +279,8 @@ def changes_patch(request, change_id: int, payload: ChangePatch):
 )
 def changes_submit(request, change_id: int):
     member = request.auth
-    change = _team_change(member, change_id, write=True)
-    call(services.change_request_submit, actor=member.user, change_request=change)
+    change = _team_change(member, change_id)
+    call(services.change_request_submit, actor=member, change_request=change)
     return _out(change.pk)
 
 
@@ -294,7 +294,7 @@ def changes_assess(request, change_id: int, payload: AssessmentIn):
     change = _team_change(member, change_id, write=True)
     call(
         services.change_request_assess,
-        actor=member.user,
+        actor=member,
         change_request=change,
         schedule_days=payload.schedule_days,
         effort_hours=payload.effort_hours,
@@ -321,7 +321,7 @@ def changes_decide(request, change_id: int, payload: ChangeDecisionIn):
     try:
         call(
             services.change_request_decide,
-            actor=member.user,
+            actor=member,
             change_request=change,
             approve=payload.approve,
             name=payload.name,
@@ -346,7 +346,7 @@ def changes_record_decision(request, change_id: int, payload: RecordDecisionIn):
         raise ValidationError({"contact_id": _("Choose a client contact of this project.")})
     try:
         services.change_request_record_decision(
-            actor=member.user,
+            actor=member,
             change_request=change,
             contact=contact,
             approve=payload.approve,
@@ -365,8 +365,8 @@ def changes_record_decision(request, change_id: int, payload: RecordDecisionIn):
 )
 def changes_implement(request, change_id: int):
     member = request.auth
-    change = _team_change(member, change_id, write=True)
-    call(services.change_request_implement, actor=member.user, change_request=change)
+    change = _team_change(member, change_id)
+    call(services.change_request_implement, actor=member, change_request=change)
     return _out(change.pk)
 
 

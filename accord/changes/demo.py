@@ -8,6 +8,7 @@ from accord.changes.services import (
     change_request_record_decision,
     change_request_submit,
 )
+from accord.tenancy.access import membership_for
 
 CHANGES = [
     ("Add a KPI dashboard for the board", "为董事会增加 KPI 看板", 10, "80", "6400.00", True),
@@ -19,7 +20,7 @@ def load(ctx) -> None:
     for project in list(ctx.projects.values())[:3]:
         zh = (project.organization.default_language or "").startswith("zh")
         contact = project.contacts.first()
-        actor = project.manager
+        actor = membership_for(project.manager, project.organization_id)
         for en, cn, days, hours, cost, approve in CHANGES:
             title = cn if zh else en
             if ChangeRequest.objects.filter(project=project, title=title).exists():

@@ -23,6 +23,8 @@ from accord.audit.services import audit_create, audit_event, audit_update, snaps
 from accord.comms.services import event_emit, notify
 from accord.lib.money import quantize
 from accord.projects.models import Milestone, Project
+from accord.tenancy.access import require_project_manage, require_project_write
+from accord.tenancy.models import Membership
 
 from .models import (
     Baseline,
@@ -181,7 +183,7 @@ def _set_needs(change: ChangeRequest, needs) -> None:
 
 def change_request_create(
     *,
-    actor,
+    actor: Membership,
     project: Project,
     title: str,
     description: str = "",
@@ -191,7 +193,24 @@ def change_request_create(
     needs=(),
     from_risk=None,
 ) -> ChangeRequest:
-    """A draft change request on ``project``."""
+    """A draft change request on ``project``, by someone on its team."""
+    require_project_write(actor, project)
+    return _create(
+        user=actor.user,
+        project=project,
+        title=title,
+        description=description,
+        reason=reason,
+        requested_by=requested_by,
+        requested_on=requested_on,
+        needs=needs,
+        from_risk=from_risk,
+    )
+
+
+def _create(
+    *, user, project, title, description, reason, requested_by, requested_on, needs, from_risk
+) -> ChangeRequest:
     values = _clean_text({"title": title, "description": description, "reason": reason})
     _check_requested_by(project, requested_by)
     if from_risk is not None and from_risk.project_id != project.pk:
@@ -202,19 +221,22 @@ def change_request_create(
             project=project,
             requested_by=requested_by,
             requested_on=requested_on or timezone.localdate(),
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=user,
             from_risk=from_risk,
             currency=project.currency,
             **values,
         )
         if needs:
             _set_needs(change, needs)
-        audit_create(actor, change)
+        audit_create(user, change)
     return change
 
 
-def change_request_update(*, actor, change_request: ChangeRequest, needs=None, **values) -> ChangeRequest:
+def change_request_update(
+    *, actor: Membership, change_request: ChangeRequest, needs=None, **values
+) -> ChangeRequest:
     """Edit the request itself (not the assessment) while it is a draft or submitted."""
+    require_project_write(actor, change_request.project)
     allowed = {"title", "description", "reason", "requested_by", "requested_on"}
     unknown = set(values) - allowed
     if unknown:
@@ -236,7 +258,7 @@ def change_request_update(*, actor, change_request: ChangeRequest, needs=None, *
         change.save()
         if needs is not None:
             _set_needs(change, needs)
-        audit_update(actor, change, before)
+        audit_update(actor.user, change, before)
     return change
 
 
@@ -248,13 +270,13 @@ def _locked(change_request: ChangeRequest) -> ChangeRequest:
     )
 
 
-def _refuse(actor, change: ChangeRequest, verb: str, message: str, field: str | None = None):
+def _refuse(user, change: ChangeRequest, verb: str, message: str, field: str | None = None):
     """Audit a refused transition and build the error to raise after the transaction."""
-    audit_event(actor, change, verb, {"status": change.status, "reason": message}, denied=True)
+    audit_event(user, change, verb, {"status": change.status, "reason": message}, denied=True)
     return ValidationError({field: message} if field else message)
 
 
-def _move(change: ChangeRequest, status: str, actor, verb: str):
+def _move(change: ChangeRequest, status: str, user, verb: str):
     if change.can_move_to(status):
         return None
     message = _("This change request is “%(status)s”: it cannot be %(verb)s now.") % {
@@ -280,21 +302,26 @@ def _move(change: ChangeRequest, status: str, actor, verb: str):
             "status": change.get_status_display(),
             "name": change.decided_by_name or "—",
         }
-    return _refuse(actor, change, verb, message, "status")
+    return _refuse(user, change, verb, message, "status")
 
 
-def change_request_submit(*, actor, change_request: ChangeRequest) -> ChangeRequest:
+def change_request_submit(*, actor: Membership, change_request: ChangeRequest) -> ChangeRequest:
     """Draft → submitted: the project team is told, webhooks get ``change_request.submitted``."""
+    require_project_write(actor, change_request.project)
+    return _submit(user=actor.user, change_request=change_request)
+
+
+def _submit(*, user, change_request: ChangeRequest) -> ChangeRequest:
     refusal = None
     with transaction.atomic():
         change = _locked(change_request)
-        refusal = _move(change, ChangeStatus.SUBMITTED, actor, "submit")
+        refusal = _move(change, ChangeStatus.SUBMITTED, user, "submit")
         if refusal is None:
             before = snapshot(change)
             change.status = ChangeStatus.SUBMITTED
             change.submitted_at = timezone.now()
             change.save()
-            audit_update(actor, change, before)
+            audit_update(user, change, before)
             event_emit(
                 organization=change.project.organization,
                 name="change_request.submitted",
@@ -302,7 +329,7 @@ def change_request_submit(*, actor, change_request: ChangeRequest) -> ChangeRequ
             )
             notify(
                 organization=change.project.organization,
-                users=[u for u in _team(change.project) if u.pk != getattr(actor, "pk", None)],
+                users=[u for u in _team(change.project) if u.pk != user.pk],
                 title=format_lazy(gettext_lazy("Change request submitted: {}"), change.title),
                 body=format_lazy(
                     gettext_lazy("Project: {}. Assess its impact on schedule and cost."), change.project.name
@@ -315,22 +342,33 @@ def change_request_submit(*, actor, change_request: ChangeRequest) -> ChangeRequ
 
 
 def change_request_client_submit(
-    *, actor, contact, project: Project, title: str, description: str = "", reason: str = "", needs=()
+    *,
+    actor: Membership,
+    contact,
+    project: Project,
+    title: str,
+    description: str = "",
+    reason: str = "",
+    needs=(),
 ) -> ChangeRequest:
     """A client contact asks for a change on their own project: created and submitted at once."""
+    if not actor.is_client or actor.organization_id != project.organization_id:
+        raise PermissionDenied
     if not is_project_contact(project, contact):
         raise PermissionDenied
     with transaction.atomic():
-        change = change_request_create(
-            actor=actor,
+        change = _create(
+            user=actor.user,
             project=project,
             title=title,
             description=description,
             reason=reason,
             requested_by=contact,
+            requested_on=None,
             needs=needs,
+            from_risk=None,
         )
-        return change_request_submit(actor=actor, change_request=change)
+        return _submit(user=actor.user, change_request=change)
 
 
 def _decimal(value, field: str, currency: str) -> Decimal:
@@ -349,7 +387,7 @@ def _decimal(value, field: str, currency: str) -> Decimal:
 
 def change_request_assess(
     *,
-    actor,
+    actor: Membership,
     change_request: ChangeRequest,
     schedule_days: int,
     effort_hours,
@@ -360,6 +398,7 @@ def change_request_assess(
 ) -> ChangeRequest:
     """Our impact assessment: days, hours and cost in the project's currency (submitted → assessed)."""
     project = change_request.project
+    require_project_write(actor, project)
     if isinstance(schedule_days, bool) or not isinstance(schedule_days, int):
         raise ValidationError({"schedule_days": _("Enter a whole number of days.")})
     if not 0 <= schedule_days <= MAX_SCHEDULE_DAYS:
@@ -375,7 +414,7 @@ def change_request_assess(
     refusal = None
     with transaction.atomic():
         change = _locked(change_request)
-        refusal = _move(change, ChangeStatus.ASSESSED, actor, "assess")
+        refusal = _move(change, ChangeStatus.ASSESSED, actor.user, "assess")
         if refusal is None:
             before = snapshot(change)
             change.status = ChangeStatus.ASSESSED
@@ -384,7 +423,7 @@ def change_request_assess(
             change.cost_amount = cost
             change.currency = change.project.currency
             change.assessment_notes = notes or ""
-            change.assessed_by = actor if getattr(actor, "pk", None) else None
+            change.assessed_by = actor.user
             change.assessed_at = timezone.now()
             change.save()
             change.milestone_links.all().delete()
@@ -403,9 +442,9 @@ def change_request_assess(
                     for r in {r.pk: r for r in risks}.values()
                 ]
             )
-            audit_update(actor, change, before)
+            audit_update(actor.user, change, before)
             audit_event(
-                actor,
+                actor.user,
                 change,
                 "assessed",
                 {"milestones": [m.pk for m in milestones], "risks": [r.pk for r in risks]},
@@ -423,8 +462,13 @@ def baseline_current(project: Project) -> Baseline | None:
     return Baseline.objects.filter(project=project).order_by("-version").first()
 
 
-def baseline_capture(*, actor, project: Project, reason: str = "") -> Baseline:
+def baseline_capture(*, actor: Membership, project: Project, reason: str = "") -> Baseline:
     """The project's plan as it stands: the first baseline (or a fresh one) is taken from it."""
+    require_project_write(actor, project)
+    return _baseline_capture(user=actor.user, project=project, reason=reason)
+
+
+def _baseline_capture(*, user, project: Project, reason: str = "") -> Baseline:
     version = (Baseline.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
     milestones = Milestone.objects.filter(project=project).order_by("due_date", "id")
     baseline = Baseline.objects.create(
@@ -436,20 +480,16 @@ def baseline_capture(*, actor, project: Project, reason: str = "") -> Baseline:
         budget_amount=project.budget_amount,
         currency=project.currency,
         reason=(reason or "")[:300],
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=user,
     )
-    audit_create(actor, baseline)
+    audit_create(user, baseline)
     return baseline
 
 
-def baseline_ensure(*, actor, project: Project) -> Baseline:
-    return baseline_current(project) or baseline_capture(actor=actor, project=project)
-
-
-def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
+def _revise_baseline(*, user, change: ChangeRequest) -> Baseline:
     """Apply an approved change to the project and record the new baseline version."""
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
-    previous = baseline_ensure(actor=actor, project=project)
+    previous = baseline_current(project) or _baseline_capture(user=user, project=project)
     before = snapshot(project)
     days = dt.timedelta(days=change.schedule_days)
     project.end_date = previous.end_date + days
@@ -457,7 +497,7 @@ def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
         base = previous.budget_amount if previous.budget_amount is not None else Decimal("0")
         project.budget_amount = quantize(base + change.cost_amount, project.currency)
     project.save(update_fields=["end_date", "budget_amount", "updated_at"])
-    audit_update(actor, project, before)
+    audit_update(user, project, before)
     milestone_dates = dict(previous.milestone_dates)
     affected = set(change.milestone_links.values_list("milestone_id", flat=True))
     for milestone in Milestone.objects.select_for_update(of=("self",)).filter(project=project).order_by("id"):
@@ -473,7 +513,7 @@ def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
                 milestone.due_date = new_date
             milestone.baseline_due_date = new_date
             milestone.save(update_fields=["due_date", "baseline_due_date", "updated_at"])
-            audit_update(actor, milestone, m_before)
+            audit_update(user, milestone, m_before)
     baseline = Baseline.objects.create(
         organization_id=project.organization_id,
         project=project,
@@ -484,15 +524,15 @@ def _revise_baseline(*, actor, change: ChangeRequest) -> Baseline:
         currency=project.currency,
         reason="",  # shown in the reader's language from the change request (Baseline.display_reason)
         change_request=change,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=user,
     )
-    audit_create(actor, baseline)
+    audit_create(user, baseline)
     return baseline
 
 
 def _decide(
     *,
-    actor,
+    user,
     change_request: ChangeRequest,
     contact,
     approve: bool,
@@ -500,7 +540,7 @@ def _decide(
     comment: str,
     signed_in: bool = False,
 ):
-    """``signed_in``: the client decides themselves (``actor`` is their account), so the
+    """``signed_in``: the client decides themselves (``user`` is their account), so the
     contact must be an approver and the record keeps the account and its address."""
     name = (name or "").strip()
     verb = "approve" if approve else "reject"
@@ -508,13 +548,13 @@ def _decide(
     with transaction.atomic():
         change = _locked(change_request)
         if not is_project_contact(change.project, contact):
-            audit_event(actor, change, verb, {"reason": "not a client contact of this project"}, denied=True)
+            audit_event(user, change, verb, {"reason": "not a client contact of this project"}, denied=True)
             refusal = PermissionDenied(
                 _("Only a client contact of this project can decide this change request.")
             )
         elif signed_in and not is_change_approver(change.project, contact):
             audit_event(
-                actor,
+                user,
                 change,
                 verb,
                 {"reason": "not an approver", "contact": contact.pk, "role": contact.role},
@@ -522,14 +562,14 @@ def _decide(
             )
             refusal = PermissionDenied(approver_refusal())
         elif not name:
-            refusal = _refuse(actor, change, verb, _("Type your full name to sign the decision."), "name")
+            refusal = _refuse(user, change, verb, _("Type your full name to sign the decision."), "name")
         elif len(name) > 200:
-            refusal = _refuse(actor, change, verb, _("Keep the name under 200 characters."), "name")
+            refusal = _refuse(user, change, verb, _("Keep the name under 200 characters."), "name")
         else:
-            refusal = _move(change, ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED, actor, verb)
+            refusal = _move(change, ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED, user, verb)
         if refusal is None and approve and change.currency and change.currency != change.project.currency:
             refusal = _refuse(
-                actor,
+                user,
                 change,
                 verb,
                 _(
@@ -544,27 +584,27 @@ def _decide(
             change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
             change.decided_by = contact
             change.decided_by_name = name
-            change.decided_by_user = actor if signed_in else None
-            change.decided_by_email = actor.email if signed_in else ""
+            change.decided_by_user = user if signed_in else None
+            change.decided_by_email = user.email if signed_in else ""
             change.decided_at = timezone.now()
             change.decision_comment = comment or ""
             change.save()
-            audit_update(actor, change, before)
+            audit_update(user, change, before)
             audit_event(
-                actor,
+                user,
                 change,
                 "approved" if approve else "rejected",
                 {
                     "name": name,
                     "contact": contact.pk,
                     "contact_email": contact.email,
-                    "user": actor.pk if signed_in else None,
-                    "user_email": actor.email if signed_in else "",
+                    "user": user.pk if signed_in else None,
+                    "user_email": user.email if signed_in else "",
                     "comment": comment or "",
                 },
             )
             if approve:
-                _revise_baseline(actor=actor, change=change)
+                _revise_baseline(user=user, change=change)
             event_emit(
                 organization=change.project.organization,
                 name="change_request.decided",
@@ -584,14 +624,16 @@ def _decide(
 
 
 def change_request_decide(
-    *, actor, change_request: ChangeRequest, approve: bool, name: str, comment: str = ""
+    *, actor: Membership, change_request: ChangeRequest, approve: bool, name: str, comment: str = ""
 ) -> ChangeRequest:
     """The client's decision, by the signed-in client contact (portal or API client token): a
-    sponsor or decision maker among the project's stakeholders (else PermissionDenied)."""
+    sponsor or decision maker among the project's stakeholders (else PermissionDenied, audited)."""
+    if actor.organization_id != change_request.organization_id:
+        raise PermissionDenied
     return _decide(
-        actor=actor,
+        user=actor.user,
         change_request=change_request,
-        contact=signed_in_contact(actor, change_request.project),
+        contact=signed_in_contact(actor.user, change_request.project),
         approve=approve,
         name=name,
         comment=comment,
@@ -623,12 +665,20 @@ def signed_in_contact(user, project: Project):
 
 
 def change_request_record_decision(
-    *, actor, change_request: ChangeRequest, contact, approve: bool, name: str = "", comment: str = ""
+    *,
+    actor: Membership,
+    change_request: ChangeRequest,
+    contact,
+    approve: bool,
+    name: str = "",
+    comment: str = "",
 ) -> ChangeRequest:
     """The team records a decision the client gave in writing (e-mail, signed form): the decider
-    is still a client contact of this project, and the record says who entered it."""
+    is still a client contact of this project, and the record says who entered it (the
+    project's manager or an admin)."""
+    require_project_manage(actor, change_request.project)
     return _decide(
-        actor=actor,
+        user=actor.user,
         change_request=change_request,
         contact=contact,
         approve=approve,
@@ -637,17 +687,18 @@ def change_request_record_decision(
     )
 
 
-def change_request_implement(*, actor, change_request: ChangeRequest) -> ChangeRequest:
+def change_request_implement(*, actor: Membership, change_request: ChangeRequest) -> ChangeRequest:
+    require_project_write(actor, change_request.project)
     refusal = None
     with transaction.atomic():
         change = _locked(change_request)
-        refusal = _move(change, ChangeStatus.IMPLEMENTED, actor, "implement")
+        refusal = _move(change, ChangeStatus.IMPLEMENTED, actor.user, "implement")
         if refusal is None:
             before = snapshot(change)
             change.status = ChangeStatus.IMPLEMENTED
             change.implemented_at = timezone.now()
             change.save()
-            audit_update(actor, change, before)
+            audit_update(actor.user, change, before)
     if refusal is not None:
         raise refusal
     return change

@@ -156,7 +156,7 @@ def create(request, pk):
         data = form.cleaned_data
         try:
             change = services.change_request_create(
-                actor=request.user,
+                actor=request.membership,
                 project=project,
                 title=data["title"],
                 description=data["description"],
@@ -218,7 +218,7 @@ def edit(request, pk):
         data = form.cleaned_data
         try:
             services.change_request_update(
-                actor=request.user,
+                actor=request.membership,
                 change_request=change,
                 needs=data["needs"],
                 title=data["title"],
@@ -252,9 +252,9 @@ def _flash(request, exc: ValidationError) -> None:
 @team_required
 @require_POST
 def submit(request, pk):
-    change = _for(request, pk, write=True)
+    change = _for(request, pk)
     try:
-        services.change_request_submit(actor=request.user, change_request=change)
+        services.change_request_submit(actor=request.membership, change_request=change)
         messages.success(request, _("Change request submitted."))
     except ValidationError as exc:
         _flash(request, exc)
@@ -278,7 +278,7 @@ def assess(request, pk):
         data = form.cleaned_data
         try:
             services.change_request_assess(
-                actor=request.user,
+                actor=request.membership,
                 change_request=change,
                 schedule_days=data["schedule_days"],
                 effort_hours=data["effort_hours"],
@@ -313,7 +313,7 @@ def record_decision(request, pk):
         data = form.cleaned_data
         try:
             services.change_request_record_decision(
-                actor=request.user,
+                actor=request.membership,
                 change_request=change,
                 contact=data["contact"],
                 approve=data["decision"] == "approve",
@@ -342,9 +342,9 @@ def record_decision(request, pk):
 @team_required
 @require_POST
 def implement(request, pk):
-    change = _for(request, pk, write=True)
+    change = _for(request, pk)
     try:
-        services.change_request_implement(actor=request.user, change_request=change)
+        services.change_request_implement(actor=request.membership, change_request=change)
         messages.success(request, _("Marked implemented."))
     except ValidationError as exc:
         _flash(request, exc)

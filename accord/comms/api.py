@@ -295,7 +295,7 @@ def plan_items_patch(request, item_id: int, payload: PlanItemPatch):
 @router.delete("/plan-items/{item_id}", response={204: None, **ERRORS}, summary="Delete a plan item")
 def plan_items_delete(request, item_id: int):
     member = request.auth
-    item = project_object_for_user(member, PlanItem.objects.all(), item_id, manage=True)
+    item = project_object_for_user(member, PlanItem.objects.all(), item_id)
     services.plan_item_delete(actor=member, item=item)
     return Status(204, None)
 
@@ -362,7 +362,6 @@ def outbox_channel_retry(request, channel_id: int):
     member = request.auth
     require_team(member)
     circuit = org_get(member, DeliveryCircuit.objects.all(), channel_id)
-    require_admin(member)
     return {"retried": services.delivery_circuit_retry(actor=member, circuit=circuit)}
 
 
@@ -371,7 +370,6 @@ def outbox_retry(request, message_id: int):
     member = request.auth
     require_team(member)
     message = org_get(member, OutboxMessage.objects.all(), message_id)
-    require_admin(member)
     return services.outbox_retry(actor=member, message=message)
 
 
@@ -504,7 +502,7 @@ def responsibilities_create(request, project_id: int, payload: ResponsibilityIn)
 )
 def responsibilities_delete(request, row_id: int):
     member = request.auth
-    row = project_object_for_user(member, Responsibility.objects.all(), row_id, manage=True)
+    row = project_object_for_user(member, Responsibility.objects.all(), row_id)
     services.responsibility_delete(actor=member, row=row)
     return Status(204, None)
 

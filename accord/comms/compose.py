@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_event
 from accord.lib.text import render_markdown
+from accord.tenancy.access import require_project_write
+from accord.tenancy.models import Membership
 
 from .models import SENDABLE_CHANNELS, ChannelConfig, Obligation, OutboxMessage
 from .selectors import plan_item_audience
@@ -105,10 +107,19 @@ def _check_text(subject: str, body: str) -> tuple[str, str]:
 
 
 def obligation_send(
-    *, actor, obligation: Obligation, subject: str, body: str, contact_ids=(), channel_config=None
+    *,
+    actor: Membership,
+    obligation: Obligation,
+    subject: str,
+    body: str,
+    contact_ids=(),
+    channel_config=None,
 ) -> OutboxMessage:
-    """Queue the message an obligation asks for; it is met when the message is delivered."""
+    """Queue the message an obligation asks for; it is met when the message is delivered. The
+    actor may change the obligation's project."""
     from . import services
+
+    require_project_write(actor, obligation.project)
 
     if obligation.channel not in SENDABLE_CHANNELS:
         raise ValidationError(

@@ -15,7 +15,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +24,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_event
+from accord.tenancy.access import require_team
+from accord.tenancy.models import Membership
 
 from .models import InboundAttachment, InboundMessage, InboundStatus, ProjectMailbox
 
@@ -506,9 +508,17 @@ def mail_ingest(raw: bytes, *, default_org=None) -> list[InboundMessage]:
 # --- triage -------------------------------------------------------------------------------------
 
 
+def _require_triage(actor: Membership, inbound: InboundMessage) -> None:
+    """The organisation's team triages its inbox."""
+    require_team(actor)
+    if inbound.organization_id != actor.organization_id:
+        raise PermissionDenied
+
+
 @transaction.atomic
-def triage_assign(*, actor, inbound: InboundMessage, client, project=None) -> InboundMessage:
+def triage_assign(*, actor: Membership, inbound: InboundMessage, client, project=None) -> InboundMessage:
     """File a triaged message on ``client`` (and ``project``) as an interaction."""
+    _require_triage(actor, inbound)
     if inbound.status != InboundStatus.TRIAGE:
         raise ValidationError({"__all__": _("This message was already handled.")})
     if client.organization_id != inbound.organization_id:
@@ -533,7 +543,8 @@ def triage_assign(*, actor, inbound: InboundMessage, client, project=None) -> In
 
 
 @transaction.atomic
-def triage_discard(*, actor, inbound: InboundMessage) -> InboundMessage:
+def triage_discard(*, actor: Membership, inbound: InboundMessage) -> InboundMessage:
+    _require_triage(actor, inbound)
     if inbound.status != InboundStatus.TRIAGE:
         raise ValidationError({"__all__": _("This message was already handled.")})
     inbound.status = InboundStatus.DISCARDED

@@ -25,6 +25,8 @@ from pydantic import ValidationError as PydanticValidationError
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core import events as event_catalogue
 from accord.lib import crypto, netguard
+from accord.tenancy.access import require_admin, require_project_manage, require_project_setup, require_team
+from accord.tenancy.models import Membership
 
 from .models import (
     CadenceKind,
@@ -320,7 +322,6 @@ PLAN_FIELDS = frozenset(
 
 def _plan_item_validate(actor, item: PlanItem, contacts) -> None:
     from accord.crm.models import ContactRole
-    from accord.tenancy.models import Membership
 
     errors = {}
     if item.end_date and item.start_date and item.end_date < item.start_date:
@@ -360,9 +361,21 @@ def _plan_item_schedule(item: PlanItem) -> None:
     )
 
 
+def plan_item_create(*, actor: Membership, project, contacts=(), **fields) -> PlanItem:
+    """Add an item to ``project``'s communication plan and generate its obligations; the project's
+    manager (or an admin) only."""
+    require_project_manage(actor, project)
+    return _plan_item_create(actor=actor, project=project, contacts=contacts, **fields)
+
+
+def plan_item_create_for_new_project(*, actor: Membership, project, contacts=(), **fields) -> PlanItem:
+    """A plan item of a project the actor is creating (from a template)."""
+    require_project_setup(actor, project)
+    return _plan_item_create(actor=actor, project=project, contacts=contacts, **fields)
+
+
 @transaction.atomic
-def plan_item_create(*, actor, project, contacts=(), **fields) -> PlanItem:
-    """Add an item to ``project``'s communication plan and generate its obligations."""
+def _plan_item_create(*, actor: Membership, project, contacts=(), **fields) -> PlanItem:
     from . import obligations
 
     unknown = set(fields) - PLAN_FIELDS
@@ -383,8 +396,10 @@ def plan_item_create(*, actor, project, contacts=(), **fields) -> PlanItem:
 
 
 @transaction.atomic
-def plan_item_update(*, actor, item: PlanItem, contacts=None, **fields) -> PlanItem:
+def plan_item_update(*, actor: Membership, item: PlanItem, contacts=None, **fields) -> PlanItem:
     from . import obligations
+
+    require_project_manage(actor, item.project)
 
     unknown = set(fields) - PLAN_FIELDS
     if unknown:
@@ -404,15 +419,17 @@ def plan_item_update(*, actor, item: PlanItem, contacts=None, **fields) -> PlanI
 
 
 @transaction.atomic
-def plan_item_delete(*, actor, item: PlanItem) -> None:
+def plan_item_delete(*, actor: Membership, item: PlanItem) -> None:
+    require_project_manage(actor, item.project)
     audit_delete(actor.user, item)
     item.delete()
 
 
 @transaction.atomic
-def responsibility_create(*, actor, project, user, contact, channel: str, note: str = "") -> Responsibility:
-    from accord.tenancy.models import Membership
-
+def responsibility_create(
+    *, actor: Membership, project, user, contact, channel: str, note: str = ""
+) -> Responsibility:
+    require_project_manage(actor, project)
     errors = {}
     if not Membership.objects.filter(
         organization_id=project.organization_id,
@@ -442,16 +459,20 @@ def responsibility_create(*, actor, project, user, contact, channel: str, note: 
 
 
 @transaction.atomic
-def responsibility_delete(*, actor, row: Responsibility) -> None:
+def responsibility_delete(*, actor: Membership, row: Responsibility) -> None:
+    require_project_manage(actor, row.project)
     audit_delete(actor.user, row)
     row.delete()
 
 
 @transaction.atomic
-def plan_copy(*, actor, source, target) -> int:
-    """Copy ``source``'s plan items (and, for the same client, its matrix) into ``target``.
-    Dates move with the target's start. Returns how many items were copied."""
+def plan_copy(*, actor: Membership, source, target) -> int:
+    """Copy ``source``'s plan items (and, for the same client, its matrix) into ``target``, whose
+    manager (or an admin) the actor is. Dates move with the target's start. Returns how many
+    items were copied."""
     from . import obligations
+
+    require_project_manage(actor, target)
 
     if source.pk == target.pk:
         raise ValidationError({"source": _("Choose another project to copy from.")})
@@ -501,9 +522,11 @@ def plan_copy(*, actor, source, target) -> int:
 
 
 @transaction.atomic
-def obligation_tick(*, actor, obligation: Obligation, note: str = "") -> Obligation:
+def obligation_tick(*, actor: Membership, obligation: Obligation, note: str = "") -> Obligation:
     """The manager marks an obligation met, with a note saying how."""
     from . import obligations
+
+    require_project_manage(actor, obligation.project)
 
     if obligation.status != ObligationStatus.OPEN:
         raise ValidationError({"__all__": _("This obligation is already met.")})
@@ -604,6 +627,13 @@ CHANNEL_FIELDS = frozenset(
 )
 
 
+def _require_org_admin(actor: Membership, obj) -> None:
+    """Channels, the outbox and webhook subscriptions are the organisation's admins' business."""
+    require_admin(actor)
+    if obj.organization_id != actor.organization_id:
+        raise PermissionDenied
+
+
 def _channel_validate(actor, config: ChannelConfig) -> None:
     errors = {}
     if config.kind == ChannelKind.EMAIL:
@@ -635,7 +665,10 @@ def _channel_validate(actor, config: ChannelConfig) -> None:
 
 
 @transaction.atomic
-def channel_config_create(*, actor, secret: str = "", inbound_secret: str = "", **fields) -> ChannelConfig:
+def channel_config_create(
+    *, actor: Membership, secret: str = "", inbound_secret: str = "", **fields
+) -> ChannelConfig:
+    require_admin(actor)
     unknown = set(fields) - CHANNEL_FIELDS
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
@@ -652,9 +685,10 @@ def channel_config_create(*, actor, secret: str = "", inbound_secret: str = "", 
 
 @transaction.atomic
 def channel_config_update(
-    *, actor, config: ChannelConfig, secret: str = "", inbound_secret: str = "", **fields
+    *, actor: Membership, config: ChannelConfig, secret: str = "", inbound_secret: str = "", **fields
 ) -> ChannelConfig:
     """Change a channel; an empty ``secret`` keeps the stored one."""
+    _require_org_admin(actor, config)
     unknown = set(fields) - CHANNEL_FIELDS - {"clear_secret"}
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
@@ -680,14 +714,16 @@ def channel_config_update(
 
 
 @transaction.atomic
-def channel_config_delete(*, actor, config: ChannelConfig) -> None:
+def channel_config_delete(*, actor: Membership, config: ChannelConfig) -> None:
+    _require_org_admin(actor, config)
     audit_delete(actor.user, config)
     config.delete()
 
 
 @transaction.atomic
-def channel_config_test(*, actor, config: ChannelConfig) -> OutboxMessage:
+def channel_config_test(*, actor: Membership, config: ChannelConfig) -> OutboxMessage:
     """Queue a test message through ``config`` (to the admin's own address for SMTP)."""
+    _require_org_admin(actor, config)
     with translation.override(actor.user.language or actor.organization.default_language or "en"):
         title = _("Test message from Accord")
         text = _("If you can read this, the channel “%(name)s” works.") % {"name": config.name}
@@ -718,8 +754,10 @@ def channel_config_test(*, actor, config: ChannelConfig) -> OutboxMessage:
 
 @transaction.atomic
 def reminder_preference_set(
-    *, actor, channel_config: ChannelConfig | None, mention: str = ""
+    *, actor: Membership, channel_config: ChannelConfig | None, mention: str = ""
 ) -> ReminderPreference:
+    """Where the actor's own reminders go (a team member's setting)."""
+    require_team(actor)
     if channel_config is not None and channel_config.organization_id != actor.organization_id:
         raise ValidationError({"channel_config": _("Choose a channel of your organisation.")})
     pref, _created = ReminderPreference.objects.update_or_create(
@@ -734,9 +772,11 @@ def reminder_preference_set(
 
 
 @transaction.atomic
-def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
-    """Make a failed or dead message due now ("retry now")."""
+def outbox_retry(*, actor: Membership, message: OutboxMessage) -> OutboxMessage:
+    """Make a failed or dead message due now ("retry now"); admins only."""
     from . import delivery
+
+    _require_org_admin(actor, message)
 
     if message.status not in (OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.PENDING):
         raise ValidationError({"__all__": _("Only a waiting, failed or dead message can be retried.")})
@@ -746,7 +786,7 @@ def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def delivery_circuit_retry(*, actor, circuit: DeliveryCircuit) -> int:
+def delivery_circuit_retry(*, actor: Membership, circuit: DeliveryCircuit) -> int:
     """Retry every failed, dead or waiting message of one delivery route now (admins only).
     Returns how many messages were queued."""
     from . import delivery
@@ -780,9 +820,11 @@ def _subscription_validate(actor, sub: WebhookSubscription) -> None:
 
 
 @transaction.atomic
-def webhook_subscription_create(*, actor, url: str, events: list, description: str = "") -> tuple:
-    """Subscribe ``url`` to ``events``. Returns (subscription, its whsec_ secret shown once)."""
+def webhook_subscription_create(*, actor: Membership, url: str, events: list, description: str = "") -> tuple:
+    """Subscribe ``url`` to ``events`` (admins). Returns (subscription, its whsec_ secret shown once)."""
     from .providers import new_webhook_secret
+
+    require_admin(actor)
 
     secret = new_webhook_secret()
     sub = WebhookSubscription(
@@ -800,7 +842,10 @@ def webhook_subscription_create(*, actor, url: str, events: list, description: s
 
 
 @transaction.atomic
-def webhook_subscription_update(*, actor, sub: WebhookSubscription, **fields) -> WebhookSubscription:
+def webhook_subscription_update(
+    *, actor: Membership, sub: WebhookSubscription, **fields
+) -> WebhookSubscription:
+    _require_org_admin(actor, sub)
     before = snapshot(sub)
     for key in ("url", "events", "description", "is_active"):
         if key in fields:
@@ -812,7 +857,8 @@ def webhook_subscription_update(*, actor, sub: WebhookSubscription, **fields) ->
 
 
 @transaction.atomic
-def webhook_subscription_delete(*, actor, sub: WebhookSubscription) -> None:
+def webhook_subscription_delete(*, actor: Membership, sub: WebhookSubscription) -> None:
+    _require_org_admin(actor, sub)
     audit_delete(actor.user, sub)
     sub.delete()
 

@@ -188,7 +188,7 @@ def responsibility_create(request, pk):
 @team_required
 @require_POST
 def responsibility_delete(request, pk):
-    row = project_object_for_user(request.membership, Responsibility.objects.all(), pk, manage=True)
+    row = project_object_for_user(request.membership, Responsibility.objects.all(), pk)
     services.responsibility_delete(actor=request.membership, row=row)
     return redirect("comms:plan", row.project_id)
 

@@ -148,8 +148,8 @@ def evaluation_get(request, project_id: int):
 
 @router.post("/projects/{project_id}/closeout-evaluation", response={201: EvaluationOut})
 def evaluation_start(request, project_id: int):
-    project = project_for_user(request.auth, project_id, manage=True)
-    return Status(201, _evaluation_out(services.evaluation_start(actor=request.user, project=project)))
+    project = project_for_user(request.auth, project_id)
+    return Status(201, _evaluation_out(services.evaluation_start(actor=request.auth, project=project)))
 
 
 @router.patch("/projects/{project_id}/closeout-evaluation", response=EvaluationOut)
@@ -157,7 +157,7 @@ def evaluation_update(request, project_id: int, payload: EvaluationPatch):
     evaluation = _evaluation(request, project_id, manage=True)
     data = payload.dict(exclude_unset=True)
     services.evaluation_update(
-        actor=request.user,
+        actor=request.auth,
         evaluation=evaluation,
         commentary=data.get("commentary"),
         actual_cost=data.get("actual_cost", ""),
@@ -168,7 +168,7 @@ def evaluation_update(request, project_id: int, payload: EvaluationPatch):
 @router.post("/projects/{project_id}/closeout-evaluation/finalise", response=EvaluationOut)
 def evaluation_finalise(request, project_id: int):
     evaluation = _evaluation(request, project_id, manage=True)
-    services.evaluation_finalise(actor=request.user, evaluation=evaluation)
+    services.evaluation_finalise(actor=request.auth, evaluation=evaluation)
     return _evaluation_out(evaluation)
 
 
@@ -246,7 +246,7 @@ def retro_list(request, project_id: int, page: Query[PageQuery]):
 @router.post("/projects/{project_id}/retrospectives", response={201: RetroDetail})
 def retro_create(request, project_id: int, payload: RetroIn):
     project = project_for_user(request.auth, project_id, write=True)
-    retro = services.retrospective_create(actor=request.user, project=project, **payload.dict())
+    retro = services.retrospective_create(actor=request.auth, project=project, **payload.dict())
     return Status(201, _retro_detail(retro))
 
 
@@ -257,15 +257,15 @@ def retro_get(request, retro_id: int):
 
 @router.patch("/retrospectives/{retro_id}", response=RetroDetail)
 def retro_update(request, retro_id: int, payload: RetroPatch):
-    retro = _retro(request, retro_id, write=True)
-    services.retrospective_update(actor=request.user, retro=retro, **payload.dict(exclude_unset=True))
+    retro = _retro(request, retro_id)
+    services.retrospective_update(actor=request.auth, retro=retro, **payload.dict(exclude_unset=True))
     return _retro_detail(retro)
 
 
 @router.delete("/retrospectives/{retro_id}", response={204: None})
 def retro_delete(request, retro_id: int):
-    retro = _retro(request, retro_id, write=True)
-    services.retrospective_delete(actor=request.user, retro=retro)
+    retro = _retro(request, retro_id)
+    services.retrospective_delete(actor=request.auth, retro=retro)
     return Status(204, None)
 
 
@@ -278,7 +278,7 @@ def action_add(request, retro_id: int, payload: RetroActionIn):
         if owner is None:
             raise ValidationError({"owner_id": _("Choose a member of your team as the owner.")})
     action = services.retro_action_add(
-        actor=request.user, retro=retro, title=payload.title, owner=owner, due_date=payload.due_date
+        actor=request.auth, retro=retro, title=payload.title, owner=owner, due_date=payload.due_date
     )
     return Status(201, action)
 
@@ -293,14 +293,14 @@ def _action(request, action_id: int) -> RetroAction:
 @versioned_by(_action)
 def action_update(request, action_id: int, payload: RetroActionPatch):
     action = _action(request, action_id)
-    return services.retro_action_set_done(actor=request.user, action=action, done=payload.done)
+    return services.retro_action_set_done(actor=request.auth, action=action, done=payload.done)
 
 
 @router.delete("/retro-actions/{action_id}", response={204: None})
 @versioned_by(_action)
 def action_delete(request, action_id: int):
     action = _action(request, action_id)
-    services.retro_action_delete(actor=request.user, action=action)
+    services.retro_action_delete(actor=request.auth, action=action)
     return Status(204, None)
 
 
@@ -376,9 +376,7 @@ def lesson_create(request, payload: LessonIn):
     data = payload.dict(exclude={"project_id"})
     if data.get("industry") is None:
         data.pop("industry")
-    lesson = services.lesson_create(
-        actor=request.user, organization=member.organization, project=project, **data
-    )
+    lesson = services.lesson_create(actor=member, project=project, **data)
     return Status(201, lesson)
 
 
@@ -389,14 +387,14 @@ def lesson_get(request, lesson_id: int):
 
 @router.patch("/lessons/{lesson_id}", response=LessonOut)
 def lesson_update(request, lesson_id: int, payload: LessonPatch):
-    lesson = _lesson(request, lesson_id, write=True)
-    return services.lesson_update(actor=request.user, lesson=lesson, **payload.dict(exclude_unset=True))
+    lesson = _lesson(request, lesson_id)
+    return services.lesson_update(actor=request.auth, lesson=lesson, **payload.dict(exclude_unset=True))
 
 
 @router.delete("/lessons/{lesson_id}", response={204: None})
 def lesson_delete(request, lesson_id: int):
-    lesson = _lesson(request, lesson_id, write=True)
-    services.lesson_delete(actor=request.user, lesson=lesson)
+    lesson = _lesson(request, lesson_id)
+    services.lesson_delete(actor=request.auth, lesson=lesson)
     return Status(204, None)
 
 

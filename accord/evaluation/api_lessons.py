@@ -89,5 +89,5 @@ def lesson_take_up(request, project_id: int, lesson_id: int, payload: TakeUpIn):
     member = request.auth
     project = project_for_user(member, project_id, write=True)
     lesson = org_get(member, Lesson.objects.all(), lesson_id)
-    use = services.lesson_take_up(actor=member.user, project=project, lesson=lesson, kind=payload.kind)
+    use = services.lesson_take_up(actor=member, project=project, lesson=lesson, kind=payload.kind)
     return _use_out(use)

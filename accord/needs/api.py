@@ -162,7 +162,7 @@ def needs_create(request, project_id: int, payload: NeedIn):
     member = request.auth
     project = project_for_user(member, project_id, write=True)
     data, tasks = _values(project, payload)
-    need = call(services.need_create, actor=member.user, project=project, tasks=tasks, **data)
+    need = call(services.need_create, actor=member, project=project, tasks=tasks, **data)
     return Status(201, _out(need.pk))
 
 
@@ -176,7 +176,7 @@ def needs_patch(request, need_id: int, payload: NeedPatch):
     member = request.auth
     need = project_object_for_user(member, Need.objects.all(), need_id, write=True)
     data, tasks = _values(need.project, payload)
-    call(services.need_update, actor=member.user, need=need, tasks=tasks, **data)
+    call(services.need_update, actor=member, need=need, tasks=tasks, **data)
     return _out(need.pk)
 
 
@@ -184,13 +184,13 @@ def needs_patch(request, need_id: int, payload: NeedPatch):
 def needs_status(request, need_id: int, payload: NeedStatusIn):
     member = request.auth
     need = project_object_for_user(member, Need.objects.all(), need_id, write=True)
-    call(services.need_set_status, actor=member.user, need=need, status=payload.status)
+    call(services.need_set_status, actor=member, need=need, status=payload.status)
     return _out(need.pk)
 
 
 @router.delete("/needs/{need_id}", response={204: None, **ERRORS}, summary="Delete a need")
 def needs_delete(request, need_id: int):
     member = request.auth
-    need = project_object_for_user(member, Need.objects.all(), need_id, write=True)
-    services.need_delete(actor=member.user, need=need)
+    need = project_object_for_user(member, Need.objects.all(), need_id)
+    services.need_delete(actor=member, need=need)
     return Status(204, None)

@@ -25,16 +25,18 @@ PATH = {
 
 def load(ctx) -> None:
     from accord.needs.services import need_set_status
+    from accord.tenancy.access import membership_for
 
     for project in list(ctx.projects.values())[:3]:
         zh = (project.organization.default_language or "").startswith("zh")
         contact = project.contacts.first()
+        actor = membership_for(project.manager, project.organization_id)
         for en, cn, priority, status in NEEDS:
             title = cn if zh else en
             if Need.objects.filter(project=project, title=title).exists():
                 continue
             need = need_create(
-                actor=project.manager, project=project, title=title, priority=priority, source_contact=contact
+                actor=actor, project=project, title=title, priority=priority, source_contact=contact
             )
             for step in PATH[status]:
-                need = need_set_status(actor=project.manager, need=need, status=step)
+                need = need_set_status(actor=actor, need=need, status=step)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
 from accord.comms.services import event_emit
+from accord.tenancy.access import require_project_setup, require_project_write
+from accord.tenancy.models import Membership
 
 from .models import Need, NeedStatus, NeedTask, Priority
 
@@ -71,8 +73,24 @@ def _set_tasks(need: Need, tasks) -> None:
     )
 
 
-def need_create(*, actor, project, tasks=None, status: str = NeedStatus.PROPOSED, **values) -> Need:
+def need_create(
+    *, actor: Membership, project, tasks=None, status: str = NeedStatus.PROPOSED, **values
+) -> Need:
     """Record a need of the client on ``project``."""
+    require_project_write(actor, project)
+    return _need_create(actor=actor, project=project, tasks=tasks, status=status, **values)
+
+
+def need_create_for_new_project(*, actor: Membership, project, **values) -> Need:
+    """A need of a project the actor is creating (from a template): creating a project includes
+    its first needs, whoever it names as manager."""
+    require_project_setup(actor, project)
+    return _need_create(actor=actor, project=project, **values)
+
+
+def _need_create(
+    *, actor: Membership, project, tasks=None, status: str = NeedStatus.PROPOSED, **values
+) -> Need:
     unknown = set(values) - set(NEED_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -84,13 +102,13 @@ def need_create(*, actor, project, tasks=None, status: str = NeedStatus.PROPOSED
         need = Need.objects.create(
             organization_id=project.organization_id,
             project=project,
-            created_by=actor,
+            created_by=actor.user,
             status=status,
             **values,
         )
         if tasks:
             _set_tasks(need, tasks)
-        audit_create(actor, need)
+        audit_create(actor.user, need)
         event_emit(
             organization=project.organization,
             name="need.created",
@@ -107,7 +125,8 @@ def need_create(*, actor, project, tasks=None, status: str = NeedStatus.PROPOSED
     return need
 
 
-def need_update(*, actor, need: Need, tasks=None, **values) -> Need:
+def need_update(*, actor: Membership, need: Need, tasks=None, **values) -> Need:
+    require_project_write(actor, need.project)
     unknown = set(values) - set(NEED_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -119,12 +138,13 @@ def need_update(*, actor, need: Need, tasks=None, **values) -> Need:
         need.save()
         if tasks is not None:
             _set_tasks(need, tasks)
-        audit_update(actor, need, before)
+        audit_update(actor.user, need, before)
     return need
 
 
-def need_set_status(*, actor, need: Need, status: str) -> Need:
+def need_set_status(*, actor: Membership, need: Need, status: str) -> Need:
     """Move a need along proposed → agreed → in progress → delivered → accepted (or dropped)."""
+    require_project_write(actor, need.project)
     if status not in NeedStatus.values:
         raise ValidationError({"status": _("Choose one of the listed statuses.")})
     with transaction.atomic():
@@ -142,11 +162,12 @@ def need_set_status(*, actor, need: Need, status: str) -> Need:
         need.status = status
         need.status_changed_at = timezone.now()
         need.save(update_fields=["status", "status_changed_at", "updated_at"])
-        audit_update(actor, need, before)
+        audit_update(actor.user, need, before)
     return need
 
 
-def need_delete(*, actor, need: Need) -> None:
+def need_delete(*, actor: Membership, need: Need) -> None:
+    require_project_write(actor, need.project)
     with transaction.atomic():
-        audit_delete(actor, need)
+        audit_delete(actor.user, need)
         need.delete()

@@ -65,7 +65,7 @@ def create(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             need = services.need_create(
-                actor=request.user, project=project, tasks=form.cleaned_data["tasks"], **form.values()
+                actor=request.membership, project=project, tasks=form.cleaned_data["tasks"], **form.values()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -117,7 +117,7 @@ def edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.need_update(
-                actor=request.user, need=need, tasks=form.cleaned_data["tasks"], **form.values()
+                actor=request.membership, need=need, tasks=form.cleaned_data["tasks"], **form.values()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -145,7 +145,7 @@ def set_status(request, pk):
         messages.error(request, _("Choose one of the listed statuses."))
     else:
         try:
-            services.need_set_status(actor=request.user, need=need, status=form.cleaned_data["status"])
+            services.need_set_status(actor=request.membership, need=need, status=form.cleaned_data["status"])
             messages.success(request, _("Status changed."))
         except ValidationError as exc:
             for message in exc.messages:
@@ -159,7 +159,7 @@ def delete(request, pk):
     need = project_object_for_user(request.membership, Need.objects.all(), pk, write=True)
     if request.method == "POST":
         project_id = need.project_id
-        services.need_delete(actor=request.user, need=need)
+        services.need_delete(actor=request.membership, need=need)
         messages.success(request, _("Need deleted."))
         return redirect("needs:project_list", project_id)
     return render(

@@ -134,11 +134,8 @@ def templates_get(request, template_id: int):
 def templates_patch(request, template_id: int, payload: TemplatePatch):
     member = request.auth
     template = _template_for(member, template_id)
-    require_project_manager(member)
-    if template.is_builtin:
-        raise ValidationError(_("Built-in templates cannot be changed; save a copy instead."))
     data = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    return call(services.template_update, actor=member.user, template=template, **data)
+    return call(services.template_update, actor=member, template=template, **data)
 
 
 @router.delete(
@@ -147,8 +144,7 @@ def templates_patch(request, template_id: int, payload: TemplatePatch):
 def templates_delete(request, template_id: int):
     member = request.auth
     template = _template_for(member, template_id)
-    require_project_manager(member)
-    call(services.template_delete, actor=member.user, template=template)
+    call(services.template_delete, actor=member, template=template)
     return Status(204, None)
 
 
@@ -166,8 +162,7 @@ def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
         raise ValidationError({"client_id": _("No client with this id in your organisation.")})
     project = call(
         services.project_create_from_template,
-        actor=member.user,
-        organization=member.organization,
+        actor=member,
         template=template,
         client=client,
         code=payload.code,
@@ -189,13 +184,11 @@ def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
 def templates_duplicate(request, template_id: int, payload: DuplicateIn):
     member = request.auth
     template = _template_for(member, template_id)
-    require_project_manager(member)
     return Status(
         201,
         call(
             services.template_duplicate,
-            actor=member.user,
-            organization=member.organization,
+            actor=member,
             template=template,
             name=payload.name,
         ),
@@ -209,12 +202,12 @@ def templates_duplicate(request, template_id: int, payload: DuplicateIn):
 )
 def templates_save_from_project(request, project_id: int, payload: SaveAsTemplateIn):
     member = request.auth
-    project = project_for_user(member, project_id, manage=True)
+    project = project_for_user(member, project_id)
     return Status(
         201,
         call(
             services.template_save_from_project,
-            actor=member.user,
+            actor=member,
             project=project,
             name=payload.name,
             description=payload.description,

@@ -105,11 +105,11 @@ def _item_form(request, pk, section, index: int | None):
         try:
             if index is None:
                 services.template_item_add(
-                    actor=request.user, template=template, section=spec.field, **changes
+                    actor=request.membership, template=template, section=spec.field, **changes
                 )
             else:
                 services.template_item_update(
-                    actor=request.user, template=template, section=spec.field, index=index, **changes
+                    actor=request.membership, template=template, section=spec.field, index=index, **changes
                 )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -149,7 +149,7 @@ def item_delete(request, pk, section, index):
     if request.method == "POST":
         try:
             services.template_item_delete(
-                actor=request.user,
+                actor=request.membership,
                 template=template,
                 section=spec.field,
                 index=index,
@@ -187,7 +187,7 @@ def item_move(request, pk, section, index):
         to = None
     try:
         services.template_item_move(
-            actor=request.user,
+            actor=request.membership,
             template=template,
             section=spec.field,
             index=index,
@@ -209,8 +209,7 @@ def duplicate(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.template_duplicate(
-                actor=request.user,
-                organization=member.organization,
+                actor=member,
                 template=template,
                 name=form.item_data()["name"],
             )

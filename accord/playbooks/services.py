@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
@@ -16,6 +16,8 @@ from accord.audit.services import audit_create, audit_delete, audit_event, audit
 from accord.crm.models import Cadence, Channel, ContactRole
 from accord.projects.models import Milestone, Project
 from accord.risks.models import RiskCategory
+from accord.tenancy.access import require_project_manage, require_project_manager
+from accord.tenancy.models import Membership
 
 from .models import ProjectTemplate, TemplateUse, localized
 
@@ -178,26 +180,22 @@ _CADENCE = {
 _PLAN_CHANNEL_FALLBACK = {"wechat": "wecom"}
 
 
-def _plan_items_create(*, actor, project, owner, items: list[dict]) -> bool:
+def _plan_items_create(*, actor: Membership, project, owner, items: list[dict]) -> bool:
     """Turn the template's plan into real communication-plan items (with their obligations).
 
     Returns False when there is nobody to own them (the data stays on the TemplateUse)."""
     from accord.comms.models import PlanChannel
-    from accord.comms.services import plan_item_create
-    from accord.tenancy.models import Membership
+    from accord.comms.services import plan_item_create_for_new_project
 
-    member = Membership.objects.filter(
-        organization_id=project.organization_id, user_id=getattr(actor, "pk", None), is_active=True
-    ).first()
-    if member is None or owner is None or not items:
+    if owner is None or not items:
         return False
     for item in items:
         channel = _PLAN_CHANNEL_FALLBACK.get(item["channel"], item["channel"])
         schedule = dict(_CADENCE.get(item["cadence"], {"cadence": "monthly"}))
         if schedule["cadence"] == "weekly":
             schedule["weekday"] = project.start_date.weekday()
-        plan_item_create(
-            actor=member,
+        plan_item_create_for_new_project(
+            actor=actor,
             project=project,
             purpose=item["purpose"][:200] or item["audience"],
             channel=channel if channel in PlanChannel.values else PlanChannel.EMAIL,
@@ -210,8 +208,7 @@ def _plan_items_create(*, actor, project, owner, items: list[dict]) -> bool:
 
 def project_create_from_template(
     *,
-    actor,
-    organization,
+    actor: Membership,
     template: ProjectTemplate,
     client,
     code: str,
@@ -224,10 +221,14 @@ def project_create_from_template(
 ) -> Project:
     """A new project with the template's milestones, risks, needs and communication plan,
     texts in the current language; dates counted from ``start_date``. Without a currency the
-    project takes the client's (else the organisation's default)."""
-    from accord.needs.services import need_create
+    project takes the client's (else the organisation's default). Admins and project managers
+    only."""
+    from accord.needs.services import need_create_for_new_project
     from accord.projects.services import project_budget_clean
-    from accord.risks.services import check_team_user, risk_create
+    from accord.risks.services import check_team_user, risk_create_for_new_project
+
+    require_project_manager(actor)
+    organization = actor.organization
 
     if template.organization_id not in (None, organization.pk):
         raise ValidationError({"template": _("Choose one of the templates listed.")})
@@ -279,7 +280,7 @@ def project_create_from_template(
             )
             if contacts:
                 project.contacts.set(contacts)
-            audit_create(actor, project)
+            audit_create(actor.user, project)
             for item in template.milestones:
                 due = start_date + dt.timedelta(days=item["offset_days"])
                 milestone = Milestone.objects.create(
@@ -289,9 +290,9 @@ def project_create_from_template(
                     due_date=due,
                     baseline_due_date=due,
                 )
-                audit_create(actor, milestone)
+                audit_create(actor.user, milestone)
             for item in template.risks:
-                risk_create(
+                risk_create_for_new_project(
                     actor=actor,
                     project=project,
                     title=localized(item["title"])[:300],
@@ -304,7 +305,7 @@ def project_create_from_template(
                     next_review_on=start_date + dt.timedelta(days=14),
                 )
             for item in template.needs:
-                need_create(
+                need_create_for_new_project(
                     actor=actor,
                     project=project,
                     title=localized(item["title"])[:300],
@@ -312,7 +313,9 @@ def project_create_from_template(
                     acceptance_criteria=localized(item.get("acceptance_criteria")),
                 )
             plan = [{**item, "purpose": localized(item["purpose"])} for item in template.comms_plan]
-            created = _plan_items_create(actor=actor, project=project, owner=manager or actor, items=plan)
+            created = _plan_items_create(
+                actor=actor, project=project, owner=manager or actor.user, items=plan
+            )
             use = TemplateUse.objects.create(
                 organization=organization,
                 project=project,
@@ -320,9 +323,11 @@ def project_create_from_template(
                 template_name=template.display_name[:200],
                 comms_plan=plan,
                 comms_plan_created=created,
-                created_by=actor if getattr(actor, "pk", None) else None,
+                created_by=actor.user,
             )
-            audit_event(actor, project, "created_from_template", {"template": template.key, "use": use.pk})
+            audit_event(
+                actor.user, project, "created_from_template", {"template": template.key, "use": use.pk}
+            )
     except IntegrityError:
         raise ValidationError({"code": _("Another project already uses this code.")}) from None
     return project
@@ -332,9 +337,11 @@ def project_create_from_template(
 
 
 def template_save_from_project(
-    *, actor, project: Project, name: str, description: str = ""
+    *, actor: Membership, project: Project, name: str, description: str = ""
 ) -> ProjectTemplate:
-    """Save a running project's plan as the organisation's own template (texts as written)."""
+    """Save a running project's plan as the organisation's own template (texts as written); the
+    project's manager (or an admin) only."""
+    require_project_manage(actor, project)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the template a name.")})
@@ -376,10 +383,10 @@ def template_save_from_project(
             description={lang: (description or "").strip()[:2000]},
             duration_days=max(1, (project.end_date - project.start_date).days),
             source_project=project,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor.user,
             **content,
         )
-        audit_create(actor, template)
+        audit_create(actor.user, template)
     return template
 
 
@@ -420,8 +427,16 @@ def _plan_items_read(project, lang: str) -> list[dict]:
     return [{**item, "purpose": {lang: item.get("purpose", "")}} for item in (use.comms_plan if use else [])]
 
 
-def template_update(*, actor, template: ProjectTemplate, **values) -> ProjectTemplate:
+def _require_template_editor(actor: Membership, template: ProjectTemplate) -> None:
+    """Admins and project managers change their organisation's templates."""
+    require_project_manager(actor)
+    if template.organization_id not in (None, actor.organization_id):
+        raise PermissionDenied
+
+
+def template_update(*, actor: Membership, template: ProjectTemplate, **values) -> ProjectTemplate:
     """Change an organisation's own template (built-ins are read-only)."""
+    _require_template_editor(actor, template)
     if template.is_builtin:
         raise ValidationError(_("Built-in templates cannot be changed; save a copy instead."))
     allowed = {
@@ -454,15 +469,16 @@ def template_update(*, actor, template: ProjectTemplate, **values) -> ProjectTem
         for key, value in values.items():
             setattr(template, key, value)
         template.save()
-        audit_update(actor, template, before)
+        audit_update(actor.user, template, before)
     return template
 
 
-def template_delete(*, actor, template: ProjectTemplate) -> None:
+def template_delete(*, actor: Membership, template: ProjectTemplate) -> None:
+    _require_template_editor(actor, template)
     if template.is_builtin:
         raise ValidationError(_("Built-in templates cannot be deleted."))
     with transaction.atomic():
-        audit_delete(actor, template)
+        audit_delete(actor.user, template)
         template.delete()
 
 
@@ -477,9 +493,10 @@ def template_version(template: ProjectTemplate) -> str:
     return template.updated_at.isoformat() if template.updated_at else ""
 
 
-def _items_edit(*, actor, template: ProjectTemplate, section: str, version: str | None, change):
+def _items_edit(*, actor: Membership, template: ProjectTemplate, section: str, version: str | None, change):
     """Apply ``change(items)`` to one list of the template, under a row lock, through
     ``template_update`` (so validation and the audit trail are the same as for a whole update)."""
+    _require_template_editor(actor, template)
     if section not in SECTIONS:
         raise ValidationError({"section": _("Choose milestones, communication plan, risks or needs.")})
     if template.is_builtin:
@@ -502,7 +519,7 @@ def _check_index(items: list, index, field: str = "index") -> int:
 
 
 def template_item_add(
-    *, actor, template: ProjectTemplate, section: str, item: dict, version: str | None = None
+    *, actor: Membership, template: ProjectTemplate, section: str, item: dict, version: str | None = None
 ) -> ProjectTemplate:
     """Append ``item`` to one of the template's lists."""
     return _items_edit(
@@ -515,7 +532,13 @@ def template_item_add(
 
 
 def template_item_update(
-    *, actor, template: ProjectTemplate, section: str, index: int, item: dict, version: str | None = None
+    *,
+    actor: Membership,
+    template: ProjectTemplate,
+    section: str,
+    index: int,
+    item: dict,
+    version: str | None = None,
 ) -> ProjectTemplate:
     """Change the item at ``index``; keys ``item`` leaves out keep their values."""
 
@@ -527,7 +550,7 @@ def template_item_update(
 
 
 def template_item_delete(
-    *, actor, template: ProjectTemplate, section: str, index: int, version: str | None = None
+    *, actor: Membership, template: ProjectTemplate, section: str, index: int, version: str | None = None
 ) -> ProjectTemplate:
     def change(items):
         del items[_check_index(items, index)]
@@ -536,7 +559,13 @@ def template_item_delete(
 
 
 def template_item_move(
-    *, actor, template: ProjectTemplate, section: str, index: int, to: int, version: str | None = None
+    *,
+    actor: Membership,
+    template: ProjectTemplate,
+    section: str,
+    index: int,
+    to: int,
+    version: str | None = None,
 ) -> ProjectTemplate:
     """Move the item at ``index`` to position ``to`` (both counted from 0)."""
 
@@ -549,10 +578,12 @@ def template_item_move(
 
 
 def template_duplicate(
-    *, actor, organization, template: ProjectTemplate, name: dict | str | None = None
+    *, actor: Membership, template: ProjectTemplate, name: dict | str | None = None
 ) -> ProjectTemplate:
     """A copy of a built-in (or the organisation's own) template as the organisation's own, to
-    customise; ``name`` per language (default: the original's)."""
+    customise; ``name`` per language (default: the original's). Admins and project managers only."""
+    require_project_manager(actor)
+    organization = actor.organization
     if template.organization_id not in (None, organization.pk):
         raise ValidationError({"template": _("Choose one of the templates listed.")})
     names = {k: v for k, v in _texts(template.name if name is None else name, "name", True).items() if v}
@@ -575,9 +606,9 @@ def template_duplicate(
             description=dict(template.description or {}),
             duration_days=template.duration_days,
             source_project_id=template.source_project_id if template.organization_id else None,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor.user,
             **content,
         )
-        audit_create(actor, copy)
-        audit_event(actor, copy, "duplicated", {"from": template.pk, "key": template.key})
+        audit_create(actor.user, copy)
+        audit_event(actor.user, copy, "duplicated", {"from": template.pk, "key": template.key})
     return copy

@@ -60,7 +60,7 @@ def use(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create_from_template(
-                actor=request.user, organization=member.organization, template=template, **form.cleaned_data
+                actor=member, template=template, **form.cleaned_data
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -93,7 +93,7 @@ def save_from_project(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             template = services.template_save_from_project(
-                actor=request.user, project=project, **form.cleaned_data
+                actor=request.membership, project=project, **form.cleaned_data
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -121,7 +121,7 @@ def delete(request, pk):
     if template.is_builtin:
         raise Http404
     if request.method == "POST":
-        services.template_delete(actor=request.user, template=template)
+        services.template_delete(actor=request.membership, template=template)
         messages.success(request, _("Template deleted."))
         return redirect("playbooks:list")
     return render(

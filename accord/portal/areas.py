@@ -99,7 +99,7 @@ def change_create(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             change = change_services.change_request_client_submit(
-                actor=member.user,
+                actor=member,
                 contact=request.portal_contact,
                 project=project,
                 title=form.cleaned_data["title"],
@@ -156,7 +156,7 @@ def change_decide(request, pk):
         approve = form.cleaned_data["decision"] == "approve"
         try:
             change_services.change_request_decide(
-                actor=member.user,
+                actor=member,
                 change_request=change,
                 approve=approve,
                 name=form.cleaned_data["name"],

@@ -116,9 +116,9 @@ def list_reports(request, project_id: int, page: Query[PageQuery]):
 
 @router.post("/projects/{project_id}/reports", response={201: ReportOut, 403: Error, 404: Error, 422: Error})
 def create_report(request, project_id: int, payload: ReportCreate):
-    project = project_for_user(request.auth, project_id, manage=True)
+    project = project_for_user(request.auth, project_id)
     report = services.status_report_draft(
-        actor=request.auth.user,
+        actor=request.auth,
         project=project,
         period_start=payload.period_start,
         period_end=payload.period_end,
@@ -138,17 +138,17 @@ def get_report(request, report_id: int):
 
 @router.patch("/reports/{report_id}", response={200: ReportOut, 403: Error, 404: Error, 422: Error})
 def patch_report(request, report_id: int, payload: ReportPatch):
-    report = _report(request, report_id, manage=True)
+    report = _report(request, report_id)
     return services.status_report_update(
-        actor=request.auth.user, report=report, data=payload.model_dump(exclude_unset=True)
+        actor=request.auth, report=report, data=payload.model_dump(exclude_unset=True)
     )
 
 
 @router.post("/reports/{report_id}/publish", response={200: ReportOut, 403: Error, 404: Error, 422: Error})
 def publish_report(request, report_id: int, payload: PublishIn):
-    report = _report(request, report_id, manage=True)
+    report = _report(request, report_id)
     return services.status_report_publish(
-        actor=request.auth.user, report=report, rag=payload.rag, audience=payload.audience
+        actor=request.auth, report=report, rag=payload.rag, audience=payload.audience
     )
 
 
@@ -175,8 +175,8 @@ def report_audience(request, report_id: int):
 
 @router.post("/reports/{report_id}/revise", response={201: ReportOut, 403: Error, 404: Error, 422: Error})
 def revise_report(request, report_id: int):
-    report = _report(request, report_id, manage=True)
-    return Status(201, services.status_report_revise(actor=request.auth.user, report=report))
+    report = _report(request, report_id)
+    return Status(201, services.status_report_revise(actor=request.auth, report=report))
 
 
 @router.get("/reports/{report_id}/pdf", response={200: None, 404: Error})

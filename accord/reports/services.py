@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -20,6 +20,8 @@ from accord.comms.services import event_emit, notify, obligations_meet, outbox_e
 from accord.crm.models import Cadence, Language
 from accord.lib.dates import format_day, owner_zone, today_for, validate_range
 from accord.projects.models import Project, Rag
+from accord.tenancy.access import require_project_manage
+from accord.tenancy.models import Membership
 
 from . import selectors
 from .models import MAX_SECTION_CHARS, SECTION_KEYS, ReportStatus, StatusReport
@@ -95,7 +97,30 @@ def _next_version(project: Project) -> int:
 
 def status_report_draft(
     *,
-    actor,
+    actor: Membership,
+    project: Project,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    due_date: dt.date | None = None,
+    language: str | None = None,
+) -> StatusReport:
+    """A new draft for the period (default: since the last report until today) from live data,
+    its generated sections written in ``language`` (default: the client's language). The
+    project's manager (or an admin) drafts."""
+    require_project_manage(actor, project)
+    return _draft(
+        user=actor.user,
+        project=project,
+        period_start=period_start,
+        period_end=period_end,
+        due_date=due_date,
+        language=language,
+    )
+
+
+def _draft(
+    *,
+    user,
     project: Project,
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
@@ -103,8 +128,7 @@ def status_report_draft(
     automatic: bool = False,
     language: str | None = None,
 ) -> StatusReport:
-    """A new draft for the period (default: since the last report until today) from live data,
-    its generated sections written in ``language`` (default: the client's language)."""
+    """``user`` is None when the scheduler drafts (``automatic``)."""
     language = draft_language(project, language)
     today = timezone.localdate()
     default_start, default_end = default_period(project, today)
@@ -129,10 +153,10 @@ def status_report_draft(
             snapshot=data,
             language=language,
             drafted_automatically=automatic,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=user,
             **sections,
         )
-        audit_create(actor, report)
+        audit_create(user, report)
     return report
 
 
@@ -161,8 +185,9 @@ def check_sections(data: dict) -> dict:
     return cleaned
 
 
-def status_report_update(*, actor, report: StatusReport, data: dict) -> StatusReport:
+def status_report_update(*, actor: Membership, report: StatusReport, data: dict) -> StatusReport:
     """Change the sections, title or RAG of a draft; a published report is refused."""
+    require_project_manage(actor, report.project)
     _refuse_if_published(report)
     changes = check_sections(data)
     if "title" in data and data["title"] is not None:
@@ -181,17 +206,19 @@ def status_report_update(*, actor, report: StatusReport, data: dict) -> StatusRe
         for key, value in changes.items():
             setattr(locked, key, value)
         locked.save()
-        audit_update(actor, locked, before)
+        audit_update(actor.user, locked, before)
     return locked
 
 
 def status_report_publish(
-    *, actor, report: StatusReport, rag: str | None = None, audience: str | None = None
+    *, actor: Membership, report: StatusReport, rag: str | None = None, audience: str | None = None
 ) -> StatusReport:
     """Freeze the report, set the project's RAG, e-mail the PDF to the audience of the matching
     communication-plan item (else the client stakeholders), each in their language; meets the
     item's obligation. ``audience`` is the fingerprint of the list the manager saw, if any: a
-    different list now is refused rather than mailed."""
+    different list now is refused rather than mailed. The project's manager (or an admin)
+    publishes."""
+    require_project_manage(actor, report.project)
     if rag and rag not in Rag.values:
         raise ValidationError({"rag": _("Choose green, amber or red.")})
     with transaction.atomic():
@@ -210,11 +237,11 @@ def status_report_publish(
         report.status = ReportStatus.PUBLISHED
         report.rag = rag or report.rag
         report.published_at = timezone.now()
-        report.published_by = actor if getattr(actor, "pk", None) else None
+        report.published_by = actor.user
         report.save()
-        audit_update(actor, report, before)
+        audit_update(actor.user, report, before)
         audit_event(
-            actor,
+            actor.user,
             report,
             "published",
             {
@@ -229,7 +256,7 @@ def status_report_publish(
             project_before = snapshot(project)
             project.rag = report.rag
             project.save(update_fields=["rag", "updated_at"])
-            audit_update(actor, project, project_before)
+            audit_update(actor.user, project, project_before)
 
         _mail_report(report, project, people.recipients)
         obligations_meet(project=project, channel="email", contacts=people.recipients, source=report)
@@ -280,8 +307,9 @@ def _mail_report(report: StatusReport, project: Project, contacts: list) -> None
             )
 
 
-def status_report_revise(*, actor, report: StatusReport) -> StatusReport:
+def status_report_revise(*, actor: Membership, report: StatusReport) -> StatusReport:
     """A new draft version of a published report, its sections copied; the published one stays."""
+    require_project_manage(actor, report.project)
     if not report.is_published:
         raise ValidationError(_("Only a published report can be revised; edit this draft instead."))
     with transaction.atomic():
@@ -299,19 +327,12 @@ def status_report_revise(*, actor, report: StatusReport) -> StatusReport:
             rag=report.rag,
             snapshot=report.snapshot,
             language=report.language,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor.user,
             **fields,
         )
-        audit_create(actor, revision)
-        audit_event(actor, report, "revised", {"new_version": revision.version})
+        audit_create(actor.user, revision)
+        audit_event(actor.user, report, "revised", {"new_version": revision.version})
     return revision
-
-
-def require_manager(member, project) -> None:
-    from accord.tenancy.access import can_manage_project
-
-    if not can_manage_project(member, project):
-        raise PermissionDenied
 
 
 # --- scheduled drafting --------------------------------------------------------------------
@@ -362,8 +383,8 @@ def draft_due_reports(today: dt.date | None = None) -> int:
             start = last.period_end + dt.timedelta(days=1) if last else project.start_date
             end = max(min(due, today), start)
             with transaction.atomic():
-                report = status_report_draft(
-                    actor=None,
+                report = _draft(
+                    user=None,
                     project=project,
                     period_start=start,
                     period_end=end,

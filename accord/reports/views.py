@@ -78,7 +78,7 @@ def report_create(request, pk):
         return _render_list(request, project, errors, status=400)
     try:
         report = services.status_report_draft(
-            actor=request.user,
+            actor=request.membership,
             project=project,
             period_start=form.cleaned_data.get("period_start"),
             period_end=form.cleaned_data.get("period_end"),
@@ -141,7 +141,9 @@ def report_edit(request, pk):
             check_version(request, form, report)
             if form.is_valid():
                 try:
-                    services.status_report_update(actor=request.user, report=report, data=form.cleaned_data)
+                    services.status_report_update(
+                        actor=request.membership, report=report, data=form.cleaned_data
+                    )
                 except ValidationError as exc:
                     for e in _errors(exc):
                         form.add_error(None, e)
@@ -182,10 +184,10 @@ def report_preview(request, pk):
 @team_required
 @require_POST
 def report_publish(request, pk):
-    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
+    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk)
     try:
         report = services.status_report_publish(
-            actor=request.user,
+            actor=request.membership,
             report=report,
             rag=request.POST.get("rag") or None,
             audience=request.POST.get("audience") or None,
@@ -210,9 +212,9 @@ def report_publish(request, pk):
 @team_required
 @require_POST
 def report_revise(request, pk):
-    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk, manage=True)
+    report = project_object_for_user(request.membership, StatusReport.objects.all(), pk)
     try:
-        revision = services.status_report_revise(actor=request.user, report=report)
+        revision = services.status_report_revise(actor=request.membership, report=report)
     except ValidationError as exc:
         for e in _errors(exc):
             messages.error(request, e)

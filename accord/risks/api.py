@@ -252,7 +252,7 @@ def risks_create(request, project_id: int, payload: RiskIn):
     project = project_for_user(member, project_id, write=True)
     risk = call(
         services.risk_create,
-        actor=member.user,
+        actor=member,
         project=project,
         **_risk_values(member, payload, exclude_unset=True),
     )
@@ -272,7 +272,7 @@ def risks_patch(request, risk_id: int, payload: RiskPatch):
     risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
     return call(
         services.risk_update,
-        actor=member.user,
+        actor=member,
         risk=risk,
         note=payload.note,
         **_risk_values(member, payload, exclude_unset=True),
@@ -282,8 +282,8 @@ def risks_patch(request, risk_id: int, payload: RiskPatch):
 @router.delete("/risks/{risk_id}", response={204: None, **ERRORS}, summary="Delete a risk")
 def risks_delete(request, risk_id: int):
     member = request.auth
-    risk = project_object_for_user(member, Risk.objects.all(), risk_id, manage=True)
-    services.risk_delete(actor=member.user, risk=risk)
+    risk = project_object_for_user(member, Risk.objects.all(), risk_id)
+    services.risk_delete(actor=member, risk=risk)
     return Status(204, None)
 
 
@@ -292,8 +292,8 @@ def risks_delete(request, risk_id: int):
 )
 def risks_status(request, risk_id: int, payload: StatusIn):
     member = request.auth
-    risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
-    return call(services.risk_set_status, actor=member.user, risk=risk, status=payload.status)
+    risk = project_object_for_user(member, Risk.objects.all(), risk_id)
+    return call(services.risk_set_status, actor=member, risk=risk, status=payload.status)
 
 
 @router.post("/risks/{risk_id}/review", response={200: RiskDetailOut, **ERRORS}, summary="Record a review")
@@ -302,7 +302,7 @@ def risks_review(request, risk_id: int, payload: ReviewIn):
     risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
     return call(
         services.risk_reviewed,
-        actor=member.user,
+        actor=member,
         risk=risk,
         next_review_on=payload.next_review_on,
         note=payload.note,
@@ -316,8 +316,8 @@ def risks_review(request, risk_id: int, payload: ReviewIn):
 )
 def risks_to_tasks(request, risk_id: int):
     member = request.auth
-    risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
-    return Status(201, call(services.risk_occurred_to_tasks, actor=member.user, risk=risk))
+    risk = project_object_for_user(member, Risk.objects.all(), risk_id)
+    return Status(201, call(services.risk_occurred_to_tasks, actor=member, risk=risk))
 
 
 @router.post(
@@ -327,8 +327,8 @@ def risks_to_tasks(request, risk_id: int):
 )
 def risks_to_change(request, risk_id: int):
     member = request.auth
-    risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
-    return Status(201, call(services.risk_occurred_to_change_request, actor=member.user, risk=risk))
+    risk = project_object_for_user(member, Risk.objects.all(), risk_id)
+    return Status(201, call(services.risk_occurred_to_change_request, actor=member, risk=risk))
 
 
 @router.get(
@@ -373,7 +373,7 @@ def actions_create(request, risk_id: int, payload: ContingencyActionIn):
         201,
         call(
             services.contingency_action_create,
-            actor=member.user,
+            actor=member,
             risk=risk,
             description=payload.description,
             owner=team_user(member, payload.owner_id, "owner_id"),
@@ -398,7 +398,7 @@ def actions_patch(request, action_id: int, payload: ContingencyActionPatch):
         data.pop("done", None)
     if "description" in data and data["description"] is None:
         data.pop("description")
-    return call(services.contingency_action_update, actor=member.user, action=action, **data)
+    return call(services.contingency_action_update, actor=member, action=action, **data)
 
 
 @router.delete(
@@ -408,5 +408,5 @@ def actions_patch(request, action_id: int, payload: ContingencyActionPatch):
 def actions_delete(request, action_id: int):
     member = request.auth
     action = _action_for(member, action_id)
-    services.contingency_action_delete(actor=member.user, action=action)
+    services.contingency_action_delete(actor=member, action=action)
     return Status(204, None)

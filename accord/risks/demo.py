@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accord.risks.models import Risk
 from accord.risks.services import contingency_action_create, risk_create
+from accord.tenancy.access import membership_for
 
 RISKS = [
     # (en, zh, category, p, i, mitigation en, mitigation zh, [(action en, action zh, days)])
@@ -53,13 +54,14 @@ def load(ctx) -> None:
     today = timezone.localdate()
     for project in list(ctx.projects.values())[:3]:
         owner = project.manager
+        actor = membership_for(owner, project.organization_id)
         zh = _zh(project)
         for n, (en, cn, category, p, i, mit_en, mit_zh, actions) in enumerate(RISKS):
             title = cn if zh else en
             if Risk.objects.filter(project=project, title=title).exists():
                 continue
             risk = risk_create(
-                actor=owner,
+                actor=actor,
                 project=project,
                 title=title,
                 category=category,
@@ -72,7 +74,7 @@ def load(ctx) -> None:
             )
             for a_en, a_zh, days in actions:
                 contingency_action_create(
-                    actor=owner,
+                    actor=actor,
                     risk=risk,
                     description=a_zh if zh else a_en,
                     owner=owner,

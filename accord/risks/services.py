@@ -17,6 +17,7 @@ from accord.audit.services import audit_create, audit_delete, audit_event, audit
 from accord.comms.services import event_emit, notify
 from accord.lib.dates import ZONE_SLACK, today_for
 from accord.projects.models import Task, TaskKind
+from accord.tenancy.access import require_project_manage, require_project_setup, require_project_write
 from accord.tenancy.models import TEAM_ROLES, Membership
 
 from .models import ACTIVE_STATUSES, ContingencyAction, Risk, RiskCategory, RiskScoreChange, RiskStatus
@@ -109,8 +110,20 @@ def risk_url(risk: Risk) -> str:
     return reverse("risks:detail", args=[risk.pk])
 
 
-def risk_create(*, actor, project, **values) -> Risk:
+def risk_create(*, actor: Membership, project, **values) -> Risk:
     """Raise a risk on ``project``; the owner is told, webhooks get ``risk.raised``."""
+    require_project_write(actor, project)
+    return _risk_create(actor=actor, project=project, **values)
+
+
+def risk_create_for_new_project(*, actor: Membership, project, **values) -> Risk:
+    """A risk of a project the actor is creating (from a template): creating a project includes
+    its first risks, whoever it names as manager."""
+    require_project_setup(actor, project)
+    return _risk_create(actor=actor, project=project, **values)
+
+
+def _risk_create(*, actor: Membership, project, **values) -> Risk:
     unknown = set(values) - set(RISK_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -119,14 +132,14 @@ def risk_create(*, actor, project, **values) -> Risk:
     values.setdefault("title", "")
     values = _clean(dict(values), project.organization_id)
     with transaction.atomic():
-        risk = Risk(organization_id=project.organization_id, project=project, created_by=actor, **values)
+        risk = Risk(organization_id=project.organization_id, project=project, created_by=actor.user, **values)
         risk.score = risk.probability * risk.impact
         risk.save()
         # The first score carries no note: the risk page names it "Raised" in its reader's language.
-        _record_score(risk, actor, None)
-        audit_create(actor, risk)
+        _record_score(risk, actor.user, None)
+        audit_create(actor.user, risk)
         event_emit(organization=project.organization, name="risk.raised", payload=_payload(risk))
-        if risk.owner_id and risk.owner_id != getattr(actor, "pk", None):
+        if risk.owner_id and risk.owner_id != actor.user_id:
             notify(
                 organization=project.organization,
                 users=[risk.owner],
@@ -137,8 +150,9 @@ def risk_create(*, actor, project, **values) -> Risk:
     return risk
 
 
-def risk_update(*, actor, risk: Risk, note: str = "", **values) -> Risk:
+def risk_update(*, actor: Membership, risk: Risk, note: str = "", **values) -> Risk:
     """Change a risk's fields; a new probability or impact is recorded in the score history."""
+    require_project_write(actor, risk.project)
     unknown = set(values) - set(RISK_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -153,9 +167,9 @@ def risk_update(*, actor, risk: Risk, note: str = "", **values) -> Risk:
         risk.score = risk.probability * risk.impact
         risk.save()
         if (risk.probability, risk.impact) != old[:2]:
-            _record_score(risk, actor, old, note)
-        audit_update(actor, risk, before)
-        if risk.owner_id and risk.owner_id != old_owner and risk.owner_id != getattr(actor, "pk", None):
+            _record_score(risk, actor.user, old, note)
+        audit_update(actor.user, risk, before)
+        if risk.owner_id and risk.owner_id != old_owner and risk.owner_id != actor.user_id:
             notify(
                 organization=risk.project.organization,
                 users=[risk.owner],
@@ -166,8 +180,9 @@ def risk_update(*, actor, risk: Risk, note: str = "", **values) -> Risk:
     return risk
 
 
-def risk_set_status(*, actor, risk: Risk, status: str) -> Risk:
+def risk_set_status(*, actor: Membership, risk: Risk, status: str) -> Risk:
     """Move a risk along open → monitoring → occurred → closed; other moves are refused."""
+    require_project_write(actor, risk.project)
     if status not in RiskStatus.values:
         raise ValidationError({"status": _("Choose one of the listed statuses.")})
     with transaction.atomic():
@@ -195,14 +210,10 @@ def risk_set_status(*, actor, risk: Risk, status: str) -> Risk:
         elif risk.closed_at:
             risk.closed_at = None
         risk.save()
-        audit_update(actor, risk, before)
+        audit_update(actor.user, risk, before)
         if status == RiskStatus.OCCURRED:
             event_emit(organization=risk.project.organization, name="risk.occurred", payload=_payload(risk))
-            users = [
-                u
-                for u in (risk.project.manager, risk.owner)
-                if u is not None and u.pk != getattr(actor, "pk", None)
-            ]
+            users = [u for u in (risk.project.manager, risk.owner) if u is not None and u.pk != actor.user_id]
             notify(
                 organization=risk.project.organization,
                 users=users,
@@ -213,8 +224,9 @@ def risk_set_status(*, actor, risk: Risk, status: str) -> Risk:
     return risk
 
 
-def risk_reviewed(*, actor, risk: Risk, next_review_on: dt.date | None, note: str = "") -> Risk:
+def risk_reviewed(*, actor: Membership, risk: Risk, next_review_on: dt.date | None, note: str = "") -> Risk:
     """Record that the risk was reviewed and when to look at it next."""
+    require_project_write(actor, risk.project)
     if next_review_on is not None and next_review_on <= timezone.localdate():
         raise ValidationError({"next_review_on": _("Choose a date after today for the next review.")})
     with transaction.atomic():
@@ -223,20 +235,23 @@ def risk_reviewed(*, actor, risk: Risk, next_review_on: dt.date | None, note: st
         risk.next_review_on = next_review_on
         risk.review_reminded_on = None
         risk.save(update_fields=["next_review_on", "review_reminded_on", "updated_at"])
-        audit_update(actor, risk, before)
-        audit_event(actor, risk, "reviewed", {"note": note[:500]} if note else {})
+        audit_update(actor.user, risk, before)
+        audit_event(actor.user, risk, "reviewed", {"note": note[:500]} if note else {})
     return risk
 
 
-def risk_delete(*, actor, risk: Risk) -> None:
+def risk_delete(*, actor: Membership, risk: Risk) -> None:
+    """Delete a risk: the project's manager (or an admin) only."""
+    require_project_manage(actor, risk.project)
     with transaction.atomic():
-        audit_delete(actor, risk)
+        audit_delete(actor.user, risk)
         risk.delete()
 
 
-def risk_occurred_to_tasks(*, actor, risk: Risk) -> list[Task]:
+def risk_occurred_to_tasks(*, actor: Membership, risk: Risk) -> list[Task]:
     """The risk happened: mark it occurred and open an issue task per open contingency action
     (or one for the risk itself when it has none), in one step."""
+    require_project_write(actor, risk.project)
     with transaction.atomic():
         if risk.status != RiskStatus.OCCURRED:
             risk = risk_set_status(actor=actor, risk=risk, status=RiskStatus.OCCURRED)
@@ -256,15 +271,17 @@ def risk_occurred_to_tasks(*, actor, risk: Risk) -> list[Task]:
                 due_date=due,
                 kind=TaskKind.ISSUE,
             )
-            audit_create(actor, task)
+            audit_create(actor.user, task)
             tasks.append(task)
-        audit_event(actor, risk, "turned_into_tasks", {"tasks": [t.pk for t in tasks]})
+        audit_event(actor.user, risk, "turned_into_tasks", {"tasks": [t.pk for t in tasks]})
     return tasks
 
 
-def risk_occurred_to_change_request(*, actor, risk: Risk):
+def risk_occurred_to_change_request(*, actor: Membership, risk: Risk):
     """The risk happened and changes scope, time or cost: mark it occurred and draft a change request."""
     from accord.changes.services import change_request_create
+
+    require_project_write(actor, risk.project)
 
     with transaction.atomic():
         if risk.status != RiskStatus.OCCURRED:
@@ -277,7 +294,7 @@ def risk_occurred_to_change_request(*, actor, risk: Risk):
             reason=format_lazy(gettext_lazy("The risk “{}” occurred."), risk.title),
             from_risk=risk,
         )
-        audit_event(actor, risk, "turned_into_change_request", {"change_request": change.pk})
+        audit_event(actor.user, risk, "turned_into_change_request", {"change_request": change.pk})
     return change
 
 
@@ -297,15 +314,16 @@ def _clean_action(values: dict, organization_id) -> dict:
 
 
 def contingency_action_create(
-    *, actor, risk: Risk, description: str, owner=None, due_date: dt.date | None = None
+    *, actor: Membership, risk: Risk, description: str, owner=None, due_date: dt.date | None = None
 ) -> ContingencyAction:
+    require_project_write(actor, risk.project)
     values = _clean_action({"description": description, "owner": owner}, risk.organization_id)
     with transaction.atomic():
         action = ContingencyAction.objects.create(
             organization_id=risk.organization_id, risk=risk, due_date=due_date, **values
         )
-        audit_create(actor, action)
-        if action.owner_id and action.owner_id != getattr(actor, "pk", None):
+        audit_create(actor.user, action)
+        if action.owner_id and action.owner_id != actor.user_id:
             notify(
                 organization=risk.project.organization,
                 users=[action.owner],
@@ -316,7 +334,8 @@ def contingency_action_create(
     return action
 
 
-def contingency_action_update(*, actor, action: ContingencyAction, **values) -> ContingencyAction:
+def contingency_action_update(*, actor: Membership, action: ContingencyAction, **values) -> ContingencyAction:
+    require_project_write(actor, action.risk.project)
     allowed = {"description", "owner", "due_date", "done"}
     unknown = set(values) - allowed
     if unknown:
@@ -329,13 +348,14 @@ def contingency_action_update(*, actor, action: ContingencyAction, **values) -> 
         if "done" in values:
             action.done_at = timezone.now() if action.done else None
         action.save()
-        audit_update(actor, action, before)
+        audit_update(actor.user, action, before)
     return action
 
 
-def contingency_action_delete(*, actor, action: ContingencyAction) -> None:
+def contingency_action_delete(*, actor: Membership, action: ContingencyAction) -> None:
+    require_project_write(actor, action.risk.project)
     with transaction.atomic():
-        audit_delete(actor, action)
+        audit_delete(actor.user, action)
         action.delete()
 
 

@@ -70,7 +70,7 @@ def create(request, pk):
     form = RiskForm(request.POST or None, organization_id=project.organization_id)
     if request.method == "POST" and form.is_valid():
         try:
-            risk = services.risk_create(actor=request.user, project=project, **form.values())
+            risk = services.risk_create(actor=request.membership, project=project, **form.values())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -127,7 +127,7 @@ def edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.risk_update(
-                actor=request.user, risk=risk, note=form.cleaned_data.get("note") or "", **form.values()
+                actor=request.membership, risk=risk, note=form.cleaned_data.get("note") or "", **form.values()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -148,7 +148,7 @@ def delete(request, pk):
     risk = project_object_for_user(request.membership, Risk.objects.all(), pk, manage=True)
     if request.method == "POST":
         project_id = risk.project_id
-        services.risk_delete(actor=request.user, risk=risk)
+        services.risk_delete(actor=request.membership, risk=risk)
         messages.success(request, _("Risk deleted."))
         return redirect("risks:project_list", project_id)
     return render(
@@ -178,7 +178,7 @@ def set_status(request, pk):
         messages.error(request, _("Choose one of the listed statuses."))
     else:
         try:
-            services.risk_set_status(actor=request.user, risk=risk, status=form.cleaned_data["status"])
+            services.risk_set_status(actor=request.membership, risk=risk, status=form.cleaned_data["status"])
             messages.success(request, _("Status changed."))
         except ValidationError as exc:
             _post_error(request, exc)
@@ -195,7 +195,7 @@ def review(request, pk):
     else:
         try:
             services.risk_reviewed(
-                actor=request.user,
+                actor=request.membership,
                 risk=risk,
                 next_review_on=form.cleaned_data["next_review_on"],
                 note=form.cleaned_data["note"],
@@ -209,9 +209,9 @@ def review(request, pk):
 @team_required
 @require_POST
 def to_tasks(request, pk):
-    risk = project_object_for_user(request.membership, Risk.objects.all(), pk, write=True)
+    risk = project_object_for_user(request.membership, Risk.objects.all(), pk)
     try:
-        tasks = services.risk_occurred_to_tasks(actor=request.user, risk=risk)
+        tasks = services.risk_occurred_to_tasks(actor=request.membership, risk=risk)
     except ValidationError as exc:
         _post_error(request, exc)
     else:
@@ -222,9 +222,9 @@ def to_tasks(request, pk):
 @team_required
 @require_POST
 def to_change(request, pk):
-    risk = project_object_for_user(request.membership, Risk.objects.all(), pk, write=True)
+    risk = project_object_for_user(request.membership, Risk.objects.all(), pk)
     try:
-        change = services.risk_occurred_to_change_request(actor=request.user, risk=risk)
+        change = services.risk_occurred_to_change_request(actor=request.membership, risk=risk)
     except ValidationError as exc:
         _post_error(request, exc)
         return redirect("risks:detail", risk.pk)
@@ -239,7 +239,7 @@ def action_create(request, pk):
     form = ContingencyActionForm(request.POST, organization_id=risk.organization_id)
     if form.is_valid():
         try:
-            services.contingency_action_create(actor=request.user, risk=risk, **form.cleaned_data)
+            services.contingency_action_create(actor=request.membership, risk=risk, **form.cleaned_data)
             messages.success(request, _("Contingency action added."))
             return redirect("risks:detail", risk.pk)
         except ValidationError as exc:
@@ -260,7 +260,7 @@ def action_create(request, pk):
 @require_POST
 def action_toggle(request, pk):
     action = _action_for(request, pk)
-    services.contingency_action_update(actor=request.user, action=action, done=not action.done)
+    services.contingency_action_update(actor=request.membership, action=action, done=not action.done)
     return redirect("risks:detail", action.risk_id)
 
 
@@ -268,7 +268,7 @@ def action_toggle(request, pk):
 @require_POST
 def action_delete(request, pk):
     action = _action_for(request, pk)
-    services.contingency_action_delete(actor=request.user, action=action)
+    services.contingency_action_delete(actor=request.membership, action=action)
     messages.success(request, _("Contingency action removed."))
     return redirect("risks:detail", action.risk_id)
 

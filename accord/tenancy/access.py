@@ -200,6 +200,53 @@ def project_object_for_user(
     return obj
 
 
+def require_project_write(member: Membership | None, project) -> Membership:
+    """A service's check that ``member`` may change ``project``'s records (see
+    :func:`can_write_project`); the project must be of their organisation."""
+    if (
+        member is None
+        or not member.is_team
+        or member.organization_id != project.organization_id
+        or not can_write_project(member, project)
+    ):
+        raise PermissionDenied
+    return member
+
+
+def require_project_manage(member: Membership | None, project) -> Membership:
+    """A service's check that ``member`` may manage ``project`` (see :func:`can_manage_project`)."""
+    if (
+        member is None
+        or not member.is_team
+        or member.organization_id != project.organization_id
+        or not can_manage_project(member, project)
+    ):
+        raise PermissionDenied
+    return member
+
+
+def require_project_setup(member: Membership | None, project) -> Membership:
+    """A service's check for filling a project the member is creating (from a template): they may
+    create projects in its organisation, whoever the project names as manager."""
+    require_project_manager(member)
+    if member.organization_id != project.organization_id:
+        raise PermissionDenied
+    return member
+
+
+def membership_for(user, organization_id) -> Membership:
+    """``user``'s active membership of the organisation: the actor for work done on their
+    behalf outside a request (demo data, background jobs). PermissionDenied if there is none."""
+    membership = (
+        Membership.objects.select_related("user", "organization")
+        .filter(organization_id=organization_id, user_id=getattr(user, "pk", None), is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied
+    return membership
+
+
 def portal_projects(member: Membership) -> QuerySet:
     """Projects a client contact may open in the portal."""
     if member is None or not member.is_client:

@@ -153,7 +153,7 @@ def test_a_time_the_clocks_skip_is_refused(world, creator_zone):
 def test_decisions_and_action_items_take_the_meetings_own_day(world):
     """07:00 in Shanghai on the 8th is 23:00 UTC on the 7th: the meeting's day is the 8th."""
     meeting = services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data={
             "kind": "status",
@@ -165,10 +165,12 @@ def test_decisions_and_action_items_take_the_meetings_own_day(world):
     )
     assert meeting.starts_at.astimezone(dt.UTC).date() == dt.date(2026, 12, 7)
     decision = services.decision_record(
-        actor=world.manager, project=world.project, data={"title": "Go"}, meeting=meeting
+        actor=world.as_member(world.manager), project=world.project, data={"title": "Go"}, meeting=meeting
     )
     assert decision.decided_on == dt.date(2026, 12, 8)
     item = services.action_item_create(
-        actor=world.manager, meeting=meeting, data={"title": "Send the plan", "owner_id": world.member.pk}
+        actor=world.as_member(world.manager),
+        meeting=meeting,
+        data={"title": "Send the plan", "owner_id": world.member.pk},
     )
     assert "2026-12-08" in item.task.description

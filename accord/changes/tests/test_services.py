@@ -20,14 +20,18 @@ from accord.testing import factories as f
 
 def _submitted(world, **kwargs):
     change = services.change_request_create(
-        actor=world.manager, project=world.project, title="Extra report", requested_by=world.contact, **kwargs
+        actor=world.as_member(world.manager),
+        project=world.project,
+        title="Extra report",
+        requested_by=world.contact,
+        **kwargs,
     )
-    return services.change_request_submit(actor=world.manager, change_request=change)
+    return services.change_request_submit(actor=world.as_member(world.manager), change_request=change)
 
 
 def _assess(world, change, days=5, cost="1000.00", milestones=()):
     return services.change_request_assess(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         change_request=change,
         schedule_days=days,
         effort_hours="16",
@@ -38,7 +42,7 @@ def _assess(world, change, days=5, cost="1000.00", milestones=()):
 
 def _approve(world, change, name="Li Na"):
     return services.change_request_decide(
-        actor=world.client_user, change_request=change, approve=True, name=name
+        actor=world.as_member(world.client_user), change_request=change, approve=True, name=name
     )
 
 
@@ -62,7 +66,7 @@ def test_full_path_draft_to_implemented(world):
     assert change.decided_by == world.contact and change.decided_by_name == "Li Na" and change.decided_at
     assert Event.objects.filter(name="change_request.decided", payload__status="approved").count() == 1
     assert Notification.objects.filter(user=world.manager, title__contains="approved").exists()
-    change = services.change_request_implement(actor=world.manager, change_request=change)
+    change = services.change_request_implement(actor=world.as_member(world.manager), change_request=change)
     assert change.status == ChangeStatus.IMPLEMENTED
 
 
@@ -70,7 +74,11 @@ def test_reject_keeps_the_baseline(world):
     change = _assess(world, _submitted(world))
     end, budget = world.project.end_date, world.project.budget_amount
     change = services.change_request_decide(
-        actor=world.client_user, change_request=change, approve=False, name="Li Na", comment="Too expensive"
+        actor=world.as_member(world.client_user),
+        change_request=change,
+        approve=False,
+        name="Li Na",
+        comment="Too expensive",
     )
     assert change.status == ChangeStatus.REJECTED and change.decision_comment == "Too expensive"
     world.project.refresh_from_db()
@@ -106,13 +114,17 @@ def test_refused_transitions_change_nothing_and_are_audited(world, status, actio
     change = ChangeRequestFactory(project=world.project, status=status)
     before = ChangeRequest.objects.filter(pk=change.pk).values().get()
     calls = {
-        "submit": lambda: services.change_request_submit(actor=world.manager, change_request=change),
+        "submit": lambda: services.change_request_submit(
+            actor=world.as_member(world.manager), change_request=change
+        ),
         "assess": lambda: _assess(world, change),
         "approve": lambda: _approve(world, change),
         "reject": lambda: services.change_request_decide(
-            actor=world.client_user, change_request=change, approve=False, name="Li Na"
+            actor=world.as_member(world.client_user), change_request=change, approve=False, name="Li Na"
         ),
-        "implement": lambda: services.change_request_implement(actor=world.manager, change_request=change),
+        "implement": lambda: services.change_request_implement(
+            actor=world.as_member(world.manager), change_request=change
+        ),
     }
     with pytest.raises(ValidationError):
         calls[action]()
@@ -133,13 +145,15 @@ def test_decider_must_be_a_client_contact_of_that_project(world):
     change = _assess(world, _submitted(world))
     # A contact of the same client with a portal account, but not a stakeholder of this project.
     other_user = f.UserFactory(email="wang@client.example")
-    f.MembershipFactory(organization=world.org, user=other_user, role="client")
+    other = f.MembershipFactory(organization=world.org, user=other_user, role="client")
     f.ContactFactory(client=world.client, portal_user=other_user)
     with pytest.raises(PermissionDenied):
-        services.change_request_decide(actor=other_user, change_request=change, approve=True, name="Wang")
+        services.change_request_decide(actor=other, change_request=change, approve=True, name="Wang")
     # A team member is not a client contact at all.
     with pytest.raises(PermissionDenied):
-        services.change_request_decide(actor=world.manager, change_request=change, approve=True, name="M")
+        services.change_request_decide(
+            actor=world.as_member(world.manager), change_request=change, approve=True, name="M"
+        )
     change.refresh_from_db()
     assert change.status == ChangeStatus.ASSESSED and change.decided_by is None
     assert _denied(change, "approve") == 2
@@ -149,10 +163,17 @@ def test_recorded_decision_needs_a_stakeholder_contact(world):
     change = _assess(world, _submitted(world))
     with pytest.raises(PermissionDenied):
         services.change_request_record_decision(
-            actor=world.manager, change_request=change, contact=world.foreign_contact, approve=True
+            actor=world.as_member(world.manager),
+            change_request=change,
+            contact=world.foreign_contact,
+            approve=True,
         )
     change = services.change_request_record_decision(
-        actor=world.manager, change_request=change, contact=world.contact, approve=True, comment="by e-mail"
+        actor=world.as_member(world.manager),
+        change_request=change,
+        contact=world.contact,
+        approve=True,
+        comment="by e-mail",
     )
     assert change.decided_by_name == world.contact.display_name
     entry = AuditEntry.objects.get(object_id=str(change.pk), verb="approved")
@@ -192,7 +213,7 @@ def test_two_concurrent_approvals_yield_one_decision(world):
             barrier.wait(timeout=10)
             stale = ChangeRequest.objects.get(pk=change.pk)
             services.change_request_decide(
-                actor=world.client_user, change_request=stale, approve=True, name=name
+                actor=world.as_member(world.client_user), change_request=stale, approve=True, name=name
             )
             outcomes.append("ok")
         except ValidationError:
@@ -228,7 +249,7 @@ def test_assessment_bad_input(world, field, kwargs):
     change = _submitted(world)
     values = {"schedule_days": 1, "effort_hours": "1", "cost_amount": "1", **kwargs}
     with pytest.raises(ValidationError) as exc:
-        services.change_request_assess(actor=world.manager, change_request=change, **values)
+        services.change_request_assess(actor=world.as_member(world.manager), change_request=change, **values)
     assert field in exc.value.message_dict
     change.refresh_from_db()
     assert change.status == ChangeStatus.SUBMITTED
@@ -245,19 +266,28 @@ def test_assessment_refuses_milestones_of_another_project(world):
 def test_requested_by_must_be_a_contact_of_the_projects_client(world):
     with pytest.raises(ValidationError) as exc:
         services.change_request_create(
-            actor=world.manager, project=world.project, title="X", requested_by=world.foreign_contact
+            actor=world.as_member(world.manager),
+            project=world.project,
+            title="X",
+            requested_by=world.foreign_contact,
         )
     assert "requested_by" in exc.value.message_dict
 
 
 def test_client_submit_only_on_own_project(world):
     change = services.change_request_client_submit(
-        actor=world.client_user, contact=world.contact, project=world.project, title="Add a field"
+        actor=world.as_member(world.client_user),
+        contact=world.contact,
+        project=world.project,
+        title="Add a field",
     )
     assert change.status == ChangeStatus.SUBMITTED and change.requested_by == world.contact
     with pytest.raises(PermissionDenied):
         services.change_request_client_submit(
-            actor=world.client_user, contact=world.contact, project=world.other_project, title="No"
+            actor=world.as_member(world.client_user),
+            contact=world.contact,
+            project=world.other_project,
+            title="No",
         )
 
 
@@ -345,7 +375,7 @@ def test_baseline_equals_original_plus_sum_of_approved_impacts(world, changes):
         if affects:
             change.milestone_links.create(organization_id=project.organization_id, milestone=milestone)
         services.change_request_decide(
-            actor=world.client_user, change_request=change, approve=approve, name="Li Na"
+            actor=world.as_member(world.client_user), change_request=change, approve=approve, name="Li Na"
         )
         if approve:
             days_total += days
@@ -363,3 +393,40 @@ def test_baseline_equals_original_plus_sum_of_approved_impacts(world, changes):
         assert latest.end_date == project.end_date and latest.budget_amount == project.budget_amount
         assert latest.milestone_dates[str(milestone.pk)] == milestone.due_date.isoformat()
         assert latest.version == 1 + sum(1 for c in changes if c[2])
+
+
+def test_services_refuse_a_member_the_project_does_not_allow(world):
+    """The services check the actor's role themselves, whoever calls them."""
+    member = world.as_member(world.member)  # on world.project, not on world.other_project
+    mine = _submitted(world)
+    theirs = services.change_request_create(
+        actor=world.as_member(world.manager), project=world.other_project, title="Theirs"
+    )
+    refused = [
+        lambda: services.change_request_create(actor=member, project=world.other_project, title="No"),
+        lambda: services.change_request_create(
+            actor=world.as_member(world.client_user), project=world.project, title="No"
+        ),
+        lambda: services.change_request_update(actor=member, change_request=theirs, title="No"),
+        lambda: services.change_request_submit(actor=member, change_request=theirs),
+        lambda: services.change_request_implement(actor=member, change_request=theirs),
+        lambda: services.baseline_capture(actor=member, project=world.other_project),
+        # Recording the client's decision is for the project's manager.
+        lambda: services.change_request_record_decision(
+            actor=member, change_request=mine, contact=world.contact, approve=True
+        ),
+        # A team member cannot ask for a change as the client.
+        lambda: services.change_request_client_submit(
+            actor=member, contact=world.contact, project=world.project, title="No"
+        ),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    with pytest.raises(PermissionDenied):
+        services.change_request_assess(
+            actor=member, change_request=theirs, schedule_days=1, effort_hours="1", cost_amount="1"
+        )
+    assert ChangeRequest.objects.count() == 2
+    assert ChangeRequest.objects.get(pk=theirs.pk).status == ChangeStatus.DRAFT
+    assert not Baseline.objects.exists()

@@ -103,7 +103,7 @@ def test_change_log_export_neutralises_formulas_and_totals(world):
 
 
 def test_baseline_export(world):
-    services.baseline_capture(actor=world.manager, project=world.project)
+    services.baseline_capture(actor=world.as_member(world.manager), project=world.project)
     response = world.http(world.member).get(reverse("changes:export_baselines", args=[world.project.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][0] == "1" and rows[1][2] == world.project.end_date.isoformat()

@@ -76,11 +76,11 @@ def _drive_every_action(world):
     )
     projects.milestone_complete(actor=manager, milestone=milestone)
 
-    report = reports.status_report_draft(actor=world.manager, project=world.project)
-    reports.status_report_publish(actor=world.manager, report=report, rag="amber")
+    report = reports.status_report_draft(actor=manager, project=world.project)
+    reports.status_report_publish(actor=manager, report=report, rag="amber")
 
     meeting = meetings.meeting_schedule(
-        actor=world.manager,
+        actor=manager,
         project=world.project,
         data={
             "kind": "status",
@@ -93,27 +93,27 @@ def _drive_every_action(world):
         contacts=[world.contact],
         agenda=[],
     )
-    meetings.minutes_publish(actor=world.manager, meeting=meeting)
+    meetings.minutes_publish(actor=manager, meeting=meeting)
 
     values = {"title": "Vendor API late", "category": "technical", "probability": 4, "impact": 5}
-    risk = risks.risk_create(actor=world.manager, project=world.project, **values)
-    risks.risk_set_status(actor=world.manager, risk=risk, status=RiskStatus.OCCURRED)
+    risk = risks.risk_create(actor=manager, project=world.project, **values)
+    risks.risk_set_status(actor=manager, risk=risk, status=RiskStatus.OCCURRED)
 
     world.contact.role = ContactRole.DECISION_MAKER  # the client's side decides the change
     world.contact.save(update_fields=["role"])
     change = changes.change_request_create(
-        actor=world.manager, project=world.project, title="Extra report", requested_by=world.contact
+        actor=manager, project=world.project, title="Extra report", requested_by=world.contact
     )
-    change = changes.change_request_submit(actor=world.manager, change_request=change)
+    change = changes.change_request_submit(actor=manager, change_request=change)
     change = changes.change_request_assess(
-        actor=world.manager,
+        actor=manager,
         change_request=change,
         schedule_days=5,
         effort_hours="16",
         cost_amount="1000.00",
         affected_milestones=(),
     )
-    changes.change_request_decide(actor=world.client_user, change_request=change, approve=True, name="Li Na")
+    changes.change_request_decide(actor=client_member, change_request=change, approve=True, name="Li Na")
 
     survey, tokens = sent_survey(world)
     recipient, _problem = feedback.recipient_for_token(tokens[world.contact.pk])
@@ -121,8 +121,8 @@ def _drive_every_action(world):
 
     world.project.status = "closed"
     world.project.save()
-    closeout = evaluation.evaluation_start(actor=world.manager, project=world.project)
-    evaluation.evaluation_finalise(actor=world.manager, evaluation=closeout)
+    closeout = evaluation.evaluation_start(actor=world.as_member(world.manager), project=world.project)
+    evaluation.evaluation_finalise(actor=world.as_member(world.manager), evaluation=closeout)
 
     request = service.support_request_create(
         actor=client_member,
@@ -136,7 +136,7 @@ def _drive_every_action(world):
         actor=manager, project=world.project, topic="Month-end closing", starts_at=timezone.now()
     )
 
-    needs.need_create(actor=world.manager, project=world.project, title="Faster month-end closing")
+    needs.need_create(actor=manager, project=world.project, title="Faster month-end closing")
     crm.interaction_create(
         actor=manager, client=world.client, contacts=[world.contact], kind="call", summary="Kick-off call"
     )
@@ -163,9 +163,13 @@ def test_need_and_interaction_events_reach_a_subscriber_after_commit(world, http
         actor=admin, url=http_receiver.url + "/hook", events=["need.created", "interaction.logged"]
     )
     with pytest.raises(ValidationError), transaction.atomic():
-        needs.need_create(actor=world.manager, project=world.project, title="")  # refused: nothing queued
+        needs.need_create(
+            actor=world.as_member(world.manager), project=world.project, title=""
+        )  # refused: nothing queued
     assert not Event.objects.filter(name="need.created").exists()
-    need = needs.need_create(actor=world.manager, project=world.project, title="Faster closing")
+    need = needs.need_create(
+        actor=world.as_member(world.manager), project=world.project, title="Faster closing"
+    )
     crm.interaction_create(
         actor=world.memberships[world.manager.pk], client=world.client, kind="call", summary="Call"
     )

@@ -54,7 +54,9 @@ def test_one_time_links_reach_the_recipient_but_not_the_outbox(
         )
         assert invited.status_code == 302
         # A manager sends a survey to the contact.
-        survey = feedback_services.survey_create(actor=world.manager, project=world.project, title="Q4")
+        survey = feedback_services.survey_create(
+            actor=world.as_member(world.manager), project=world.project, title="Q4"
+        )
         sent = world.http(world.manager).post(
             reverse("feedback:survey_send", args=[survey.pk]), {"contacts": [world.contact.pk]}
         )

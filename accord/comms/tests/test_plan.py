@@ -135,3 +135,60 @@ def test_copy_plan_from_another_project(world):
         services.plan_copy(
             actor=world.memberships[world.manager.pk], source=world.project, target=world.project
         )
+
+
+def test_services_refuse_a_member_the_project_or_role_does_not_allow(world):
+    """The services check the actor's role themselves, whoever calls them."""
+    from django.core.exceptions import PermissionDenied
+
+    from accord.comms import compose, inbound
+    from accord.comms.models import ChannelConfig, InboundMessage, Responsibility, WebhookSubscription
+
+    member = world.as_member(world.member)  # on world.project's team, not its manager
+    manager = world.as_member(world.manager)
+    item = _create(world, channel="email")
+    obligation = Obligation.objects.filter(plan_item=item).first()
+    assert obligation is not None
+    message = InboundMessage.objects.create(
+        organization=world.org,
+        channel="email",
+        sender="x@client.example",
+        received_at=timezone.now(),
+        status="triage",
+    )
+    refused = [
+        # The plan is the project manager's.
+        lambda: services.plan_item_create(
+            actor=member, project=world.project, purpose="No", channel="phone", cadence="weekly", weekday=1
+        ),
+        lambda: services.plan_item_update(actor=member, item=item, purpose="No"),
+        lambda: services.plan_item_delete(actor=member, item=item),
+        lambda: services.responsibility_create(
+            actor=member, project=world.project, user=world.member, contact=world.contact, channel="email"
+        ),
+        lambda: services.plan_copy(actor=member, source=world.other_project, target=world.project),
+        lambda: services.obligation_tick(actor=member, obligation=obligation, note="Called"),
+        lambda: services.plan_item_create(
+            actor=world.as_member(world.outsider), project=world.project, purpose="No", channel="phone"
+        ),
+        # Channels, the outbox and webhooks are the admins'.
+        lambda: services.channel_config_create(actor=manager, kind="email", name="SMTP", smtp_host="x"),
+        lambda: services.webhook_subscription_create(
+            actor=manager, url="https://ok.example/x", events=["task.done"]
+        ),
+        # Only the organisation's team triages its inbox; only someone on the project sends for it.
+        lambda: inbound.triage_discard(actor=world.as_member(world.client_user), inbound=message),
+        lambda: inbound.triage_discard(actor=world.as_member(world.outsider), inbound=message),
+        lambda: compose.obligation_send(
+            actor=world.as_member(world.client_user), obligation=obligation, subject="S", body="B"
+        ),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    item.refresh_from_db()
+    message.refresh_from_db()
+    assert PlanItem.objects.count() == 1 and item.purpose == "Weekly status call"
+    assert not Responsibility.objects.exists() and obligation.status == "open"
+    assert not ChannelConfig.objects.exists() and not WebhookSubscription.objects.exists()
+    assert message.status == "triage"

@@ -72,7 +72,7 @@ def test_project_calendar(world, client, language):
 
 def test_personal_meetings_calendar(world, client):
     meeting = meeting_services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data={"title": "Review", "starts_at": timezone.now() + dt.timedelta(days=1), "timezone": "UTC"},
         users=[world.member],

@@ -36,7 +36,7 @@ SHARED = {"member": 200}
 
 
 def _evaluation(world, project):
-    services.evaluation_start(actor=None, project=project)
+    services.evaluation_start(actor=world.manager_of(project), project=project)
     return project
 
 

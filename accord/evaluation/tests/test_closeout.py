@@ -113,25 +113,32 @@ def test_finalise_freezes_figures_and_emits_event(world, known):
     feedback.response_submit(
         recipient=recipient, answers=answers_for(survey, csat=5, nps=9, text="Great team")
     )
-    evaluation = services.evaluation_start(actor=world.manager, project=known)
+    evaluation = services.evaluation_start(actor=world.as_member(world.manager), project=known)
     services.evaluation_update(
-        actor=world.manager, evaluation=evaluation, commentary="**Good** job", actual_cost="112000"
+        actor=world.as_member(world.manager),
+        evaluation=evaluation,
+        commentary="**Good** job",
+        actual_cost="112000",
     )
-    services.evaluation_finalise(actor=world.manager, evaluation=evaluation)
+    services.evaluation_finalise(actor=world.as_member(world.manager), evaluation=evaluation)
     assert evaluation.status == EvaluationStatus.FINAL
     assert evaluation.figures["satisfaction"]["csat"] == 5.0
     f.TaskFactory(project=known, estimate_hours=100, status=TaskStatus.DONE)
     assert services.evaluation_figures(evaluation)["cost"]["earned_hours"] == "80.00"
     with pytest.raises(ValidationError):
-        services.evaluation_update(actor=world.manager, evaluation=evaluation, commentary="changed")
+        services.evaluation_update(
+            actor=world.as_member(world.manager), evaluation=evaluation, commentary="changed"
+        )
     assert Event.objects.filter(name="evaluation.finalised").exists()
 
 
 @pytest.mark.parametrize("bad", ["abc", "-5", "1e20", "NaN"])
 def test_bad_actual_cost_refused(world, bad):
-    evaluation = services.evaluation_start(actor=world.manager, project=world.project)
+    evaluation = services.evaluation_start(actor=world.as_member(world.manager), project=world.project)
     with pytest.raises(ValidationError):
-        services.evaluation_update(actor=world.manager, evaluation=evaluation, actual_cost=bad)
+        services.evaluation_update(
+            actor=world.as_member(world.manager), evaluation=evaluation, actual_cost=bad
+        )
     evaluation.refresh_from_db()
     assert evaluation.actual_cost is None
 
@@ -143,9 +150,12 @@ def test_bad_actual_cost_refused(world, bad):
 def test_pdf_text(world, known, tmp_path, language, expected):
     known.name = "ERP 上线"
     known.save()
-    evaluation = services.evaluation_start(actor=world.manager, project=known)
+    evaluation = services.evaluation_start(actor=world.as_member(world.manager), project=known)
     services.evaluation_update(
-        actor=world.manager, evaluation=evaluation, commentary="客户非常满意。", actual_cost="112000"
+        actor=world.as_member(world.manager),
+        evaluation=evaluation,
+        commentary="客户非常满意。",
+        actual_cost="112000",
     )
     content = pdf.evaluation_pdf(evaluation, services.evaluation_figures(evaluation), language)
     assert content.startswith(b"%PDF")

@@ -11,8 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_search_in_chinese_and_english(world):
     services.lesson_create(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.as_member(world.manager),
         title="需求变更要书面确认",
         description="客户口头提出的变更导致返工。",
         recommendation="所有变更都走变更请求流程。",
@@ -21,8 +20,7 @@ def test_search_in_chinese_and_english(world):
         tags="变更, 返工",
     )
     services.lesson_create(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.as_member(world.manager),
         title="Book key users early",
         description="UAT slipped two weeks.",
         recommendation="Reserve key users in the plan.",
@@ -41,9 +39,7 @@ def test_search_in_chinese_and_english(world):
 
 
 def test_tags_normalised_with_chinese_commas(world):
-    lesson = services.lesson_create(
-        actor=world.manager, organization=world.org, title="T", tags="变更，返工 , ,UAT"
-    )
+    lesson = services.lesson_create(actor=world.as_member(world.manager), title="T", tags="变更，返工 , ,UAT")
     assert lesson.tags == "变更, 返工, UAT" and lesson.tag_list == ["变更", "返工", "UAT"]
 
 
@@ -53,7 +49,7 @@ def test_tags_normalised_with_chinese_commas(world):
 def test_bad_lesson_refused(world, field, value):
     data = {"title": "Fine", field: value}
     with pytest.raises(ValidationError) as exc:
-        services.lesson_create(actor=world.manager, organization=world.org, **data)
+        services.lesson_create(actor=world.as_member(world.manager), **data)
     assert field in exc.value.message_dict
     assert not Lesson.objects.exists()
 
@@ -80,21 +76,28 @@ def test_relevant_lessons_fall_back_to_client_industry(world):
 
 def test_retrospective_actions(world):
     retro = services.retrospective_create(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         title="Phase 1",
         went_well="Fast answers",
         to_improve="Late test data",
     )
     action = services.retro_action_add(
-        actor=world.manager, retro=retro, title="Ask for test data in week 1", owner=world.member
+        actor=world.as_member(world.manager),
+        retro=retro,
+        title="Ask for test data in week 1",
+        owner=world.member,
     )
-    services.retro_action_set_done(actor=world.member, action=action)
+    services.retro_action_set_done(actor=world.as_member(world.member), action=action)
     assert action.done_at is not None
     with pytest.raises(ValidationError):
-        services.retro_action_add(actor=world.manager, retro=retro, title="x", owner=world.outsider)
+        services.retro_action_add(
+            actor=world.as_member(world.manager), retro=retro, title="x", owner=world.outsider
+        )
     with pytest.raises(ValidationError):
-        services.retro_action_add(actor=world.manager, retro=retro, title="x", owner=world.client_user)
+        services.retro_action_add(
+            actor=world.as_member(world.manager), retro=retro, title="x", owner=world.client_user
+        )
     assert RetroAction.objects.count() == 1
 
 
@@ -104,23 +107,73 @@ def test_apply_action_to_template(world):
         pytest.skip("project templates are not installed")
     template = ProjectTemplate.objects.create(organization=world.org, key="erp", name={"en": "ERP"})
     retro = RetrospectiveFactory(project=world.project)
-    action = services.retro_action_add(actor=world.manager, retro=retro, title="测试数据第一周到位")
+    action = services.retro_action_add(
+        actor=world.as_member(world.manager), retro=retro, title="测试数据第一周到位"
+    )
     services.retro_action_apply_to_template(
-        actor=world.manager, action=action, template=template, kind="risk", category="client_side"
+        actor=world.as_member(world.manager),
+        action=action,
+        template=template,
+        kind="risk",
+        category="client_side",
     )
     template.refresh_from_db()
     assert template.risks[-1]["title"] == {"zh-hans": "测试数据第一周到位"}
     services.retro_action_apply_to_template(
-        actor=world.manager, action=action, template=template, kind="milestone", offset_days=7
+        actor=world.as_member(world.manager),
+        action=action,
+        template=template,
+        kind="milestone",
+        offset_days=7,
     )
     template.refresh_from_db()
     assert template.milestones[-1] == {"offset_days": 7, "name": {"zh-hans": "测试数据第一周到位"}}
     with pytest.raises(ValidationError):
         services.retro_action_apply_to_template(
-            actor=world.manager, action=action, template=template, kind="milestone"
+            actor=world.as_member(world.manager), action=action, template=template, kind="milestone"
         )
     foreign = ProjectTemplate.objects.create(organization=world.other_org, key="x", name={"en": "X"})
     with pytest.raises(ValidationError):
         services.retro_action_apply_to_template(
-            actor=world.manager, action=action, template=foreign, kind="risk"
+            actor=world.as_member(world.manager), action=action, template=foreign, kind="risk"
         )
+
+
+def test_services_refuse_a_member_the_project_or_role_does_not_allow(world):
+    """The services check the actor's role themselves, whoever calls them."""
+    from django.core.exceptions import PermissionDenied
+
+    from accord.evaluation.models import CloseoutEvaluation, LessonUse, Retrospective
+
+    member = world.as_member(world.member)  # on world.project's team, not on world.other_project
+    manager = world.as_member(world.manager)
+    theirs = services.retrospective_create(actor=manager, project=world.other_project, title="Theirs")
+    action = services.retro_action_add(actor=manager, retro=theirs, title="Test data in week 1")
+    lesson = services.lesson_create(actor=manager, title="Book key users early")
+    refused = [
+        lambda: services.retrospective_create(actor=member, project=world.other_project, title="No"),
+        lambda: services.retrospective_update(actor=member, retro=theirs, title="No"),
+        lambda: services.retrospective_delete(actor=member, retro=theirs),
+        lambda: services.retro_action_add(actor=member, retro=theirs, title="No"),
+        lambda: services.retro_action_set_done(actor=member, action=action),
+        lambda: services.retro_action_delete(actor=member, action=action),
+        # The close-out evaluation is the project manager's, not the team member's.
+        lambda: services.evaluation_start(actor=member, project=world.project),
+        lambda: services.health_snapshots_for_org(actor=member),
+        # Someone else's lesson is changed by admins and project managers only.
+        lambda: services.lesson_update(actor=member, lesson=lesson, title="No"),
+        lambda: services.lesson_delete(actor=member, lesson=lesson),
+        lambda: services.lesson_create(actor=world.as_member(world.client_user), title="No"),
+        lambda: services.lesson_take_up(
+            actor=member, project=world.other_project, lesson=lesson, kind="risk"
+        ),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    theirs.refresh_from_db()
+    lesson.refresh_from_db()
+    assert theirs.title == "Theirs" and Retrospective.objects.count() == 1
+    assert RetroAction.objects.get(pk=action.pk).done_at is None
+    assert lesson.title == "Book key users early" and Lesson.objects.count() == 1
+    assert not CloseoutEvaluation.objects.exists() and not LessonUse.objects.exists()

@@ -181,7 +181,9 @@ def test_lessons_of_another_organisation_cannot_be_taken_up(world):
     )
     assert response.status_code == 404 and not Risk.objects.exists()
     with pytest.raises(services.ValidationError):
-        services.lesson_take_up(actor=world.manager, project=world.project, lesson=theirs, kind="risk")
+        services.lesson_take_up(
+            actor=world.as_member(world.manager), project=world.project, lesson=theirs, kind="risk"
+        )
 
 
 def test_the_form_panel_lists_similar_lessons(world, manufacturing):

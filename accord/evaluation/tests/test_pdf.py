@@ -25,7 +25,7 @@ pytestmark = needs_poppler
 def evaluation(world):
     world.project.status = "closed"
     world.project.save()
-    return services.evaluation_start(actor=world.manager, project=world.project)
+    return services.evaluation_start(actor=world.as_member(world.manager), project=world.project)
 
 
 def test_download_loads_nothing_the_commentary_names(world, evaluation, settings, tmp_path):
@@ -36,7 +36,9 @@ def test_download_loads_nothing_the_commentary_names(world, evaluation, settings
     url = reverse("evaluation:closeout_pdf", args=[world.project.pk])
     with trap_server() as trap:
         services.evaluation_update(
-            actor=world.manager, evaluation=evaluation, commentary=hostile_markdown(trap.url, rival)
+            actor=world.as_member(world.manager),
+            evaluation=evaluation,
+            commentary=hostile_markdown(trap.url, rival),
         )
         response = world.http(world.member).get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

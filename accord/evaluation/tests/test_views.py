@@ -104,7 +104,7 @@ def test_closeout_through_the_pages(world):
 
 
 def test_member_cannot_finalise(world):
-    services.evaluation_start(actor=None, project=world.project)
+    services.evaluation_start(actor=world.as_member(world.manager), project=world.project)
     assert (
         world.http(world.member)
         .post(reverse("evaluation:closeout_finalise", args=[world.project.pk]))

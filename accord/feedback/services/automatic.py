@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_update, snapshot
+from accord.tenancy.access import require_project_manage
+from accord.tenancy.models import Membership
 
 from ..models import (
     ProjectSurveySetting,
@@ -15,14 +17,21 @@ from ..models import (
     SurveyTemplate,
     SurveyTrigger,
 )
-from .surveys import survey_create, survey_send
+from .surveys import _survey_create, _survey_send
 
 # --- automatic sending ----------------------------------------------------------------------------
 
 
 def project_survey_setting_save(
-    *, actor, project, on_milestone: bool, on_closeout: bool, template: SurveyTemplate | None = None
+    *,
+    actor: Membership,
+    project,
+    on_milestone: bool,
+    on_closeout: bool,
+    template: SurveyTemplate | None = None,
 ) -> ProjectSurveySetting:
+    """Whether the project surveys its client automatically: the project's manager (or an admin)."""
+    require_project_manage(actor, project)
     if template is not None and template.organization_id != project.organization_id:
         raise ValidationError({"template": _("Choose one of your organisation's templates.")})
     with transaction.atomic():
@@ -37,9 +46,9 @@ def project_survey_setting_save(
         setting.template = template
         setting.save()
         if created:
-            audit_create(actor, setting)
+            audit_create(actor.user, setting)
         else:
-            audit_update(actor, setting, before)
+            audit_update(actor.user, setting, before)
     return setting
 
 
@@ -47,10 +56,9 @@ def _project_recipients(project):
     return [c for c in project.contacts.all() if c.email and c.is_active]
 
 
-def survey_send_for_milestone(
-    milestone, *, actor=None, template: SurveyTemplate | None = None
-) -> Survey | None:
-    """Create and send a survey about a completed milestone to the project's client contacts.
+def survey_send_for_milestone(milestone, *, template: SurveyTemplate | None = None) -> Survey | None:
+    """Create and send a survey about a completed milestone to the project's client contacts (the
+    scheduler's work: no person acts, the audit trail names none).
 
     Does nothing (returns None) when this milestone already has a survey or the project has no
     contact with an e-mail address.
@@ -65,8 +73,8 @@ def survey_send_for_milestone(
         setting = ProjectSurveySetting.objects.filter(project=project).select_related("template").first()
         template = setting.template if setting else None
     with transaction.atomic():
-        survey = survey_create(
-            actor=actor,
+        survey = _survey_create(
+            user=None,
             project=project,
             title=f"{project.name}: {milestone.name}",
             title_zh=f"{project.name}：{milestone.name}",
@@ -74,12 +82,13 @@ def survey_send_for_milestone(
             trigger=SurveyTrigger.MILESTONE,
             milestone=milestone,
         )
-        survey_send(actor=actor, survey=survey, contacts=contacts)
+        _survey_send(user=None, survey=survey, contacts=contacts)
     return survey
 
 
-def survey_send_for_closeout(project, *, actor=None, template: SurveyTemplate | None = None) -> Survey | None:
-    """Create and send the close-out survey (once per project)."""
+def survey_send_for_closeout(project, *, template: SurveyTemplate | None = None) -> Survey | None:
+    """Create and send the close-out survey (once per project; the scheduler's work, like
+    :func:`survey_send_for_milestone`)."""
     if Survey.objects.filter(
         organization_id=project.organization_id, project=project, trigger=SurveyTrigger.CLOSEOUT
     ).exists():
@@ -91,15 +100,15 @@ def survey_send_for_closeout(project, *, actor=None, template: SurveyTemplate | 
         setting = ProjectSurveySetting.objects.filter(project=project).select_related("template").first()
         template = setting.template if setting else None
     with transaction.atomic():
-        survey = survey_create(
-            actor=actor,
+        survey = _survey_create(
+            user=None,
             project=project,
             title=f"{project.name}: project close-out",
             title_zh=f"{project.name}：项目收尾",
             template=template,
             trigger=SurveyTrigger.CLOSEOUT,
         )
-        survey_send(actor=actor, survey=survey, contacts=contacts)
+        _survey_send(user=None, survey=survey, contacts=contacts)
     return survey
 
 

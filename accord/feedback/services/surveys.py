@@ -17,6 +17,8 @@ from accord.audit.services import audit_create, audit_delete, audit_event, audit
 from accord.comms.services import event_emit, outbox_email
 from accord.crm.models import MailKind
 from accord.crm.services import mail_list_headers, opted_out
+from accord.tenancy.access import require_project_manage, require_project_write
+from accord.tenancy.models import Membership
 
 from ..models import (
     Question,
@@ -70,9 +72,9 @@ def _clean_valid_days(valid_days) -> int:
     return value
 
 
-def survey_create(
+def _survey_create(
     *,
-    actor,
+    user,
     project,
     title: str = "",
     title_zh: str = "",
@@ -83,7 +85,7 @@ def survey_create(
     trigger: str = SurveyTrigger.MANUAL,
     milestone=None,
 ) -> Survey:
-    """A draft survey for a project, its questions copied from ``template`` (or the defaults)."""
+    """``user`` is None when the scheduler creates the survey."""
     title = (title or "").strip()
     title_zh = (title_zh or "").strip()
     if not title and not title_zh:
@@ -105,9 +107,9 @@ def survey_create(
             valid_days=valid_days,
             trigger=trigger,
             milestone=milestone,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=user,
         )
-        audit_create(actor, survey)
+        audit_create(user, survey)
         if template is not None:
             source = [
                 {
@@ -141,7 +143,35 @@ def survey_create(
     return survey
 
 
-def survey_update(*, actor, survey: Survey, **changes) -> Survey:
+def survey_create(
+    *,
+    actor: Membership,
+    project,
+    title: str = "",
+    title_zh: str = "",
+    intro: str = "",
+    intro_zh: str = "",
+    template: SurveyTemplate | None = None,
+    valid_days: int = 21,
+    milestone=None,
+) -> Survey:
+    """A draft survey for a project, its questions copied from ``template`` (or the defaults)."""
+    require_project_write(actor, project)
+    return _survey_create(
+        user=actor.user,
+        project=project,
+        title=title,
+        title_zh=title_zh,
+        intro=intro,
+        intro_zh=intro_zh,
+        template=template,
+        valid_days=valid_days,
+        milestone=milestone,
+    )
+
+
+def survey_update(*, actor: Membership, survey: Survey, **changes) -> Survey:
+    require_project_write(actor, survey.project)
     before = snapshot(survey)
     if "title" in changes or "title_zh" in changes:
         title = (changes.get("title", survey.title) or "").strip()
@@ -157,25 +187,28 @@ def survey_update(*, actor, survey: Survey, **changes) -> Survey:
             if changes.get(key) is not None:
                 setattr(survey, key, changes[key])
         survey.save()
-        audit_update(actor, survey, before)
+        audit_update(actor.user, survey, before)
     return survey
 
 
-def survey_delete(*, actor, survey: Survey) -> None:
+def survey_delete(*, actor: Membership, survey: Survey) -> None:
+    """Delete a survey: the project's manager (or an admin) only."""
+    require_project_manage(actor, survey.project)
     with transaction.atomic():
-        audit_delete(actor, survey)
+        audit_delete(actor.user, survey)
         survey.delete()
 
 
-def survey_close(*, actor, survey: Survey) -> Survey:
+def survey_close(*, actor: Membership, survey: Survey) -> Survey:
     """Stop accepting answers; links then show that the survey is closed."""
+    require_project_write(actor, survey.project)
     if survey.status == SurveyStatus.CLOSED:
         return survey
     with transaction.atomic():
         survey.status = SurveyStatus.CLOSED
         survey.closed_at = timezone.now()
         survey.save(update_fields=["status", "closed_at", "updated_at"])
-        audit_event(actor, survey, "closed")
+        audit_event(actor.user, survey, "closed")
     return survey
 
 
@@ -227,13 +260,8 @@ def unsubscribed(contacts) -> list:
     return [c for c in contacts if c.pk in ids]
 
 
-def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
-    """E-mail the survey's public link to ``contacts`` of the project's client.
-
-    Contacts already asked, and those who unsubscribed from surveys (:func:`unsubscribed`), are
-    skipped. Returns ``{recipient_id: raw token}`` (the raw token is never stored; only the
-    e-mail carries it).
-    """
+def _survey_send(*, user, survey: Survey, contacts) -> dict[int, str]:
+    """``user`` is None when the scheduler sends."""
     if survey.status == SurveyStatus.CLOSED:
         raise ValidationError(_("This survey is closed: reopen it by creating a new one."))
     contacts = list(contacts)
@@ -275,7 +303,7 @@ def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
             survey.status = SurveyStatus.SENT
             survey.sent_at = now
             survey.save(update_fields=["status", "sent_at", "updated_at"])
-        audit_event(actor, survey, "sent", {"recipients": len(tokens)})
+        audit_event(user, survey, "sent", {"recipients": len(tokens)})
         if tokens:
             event_emit(
                 organization=project.organization,
@@ -285,12 +313,19 @@ def survey_send(*, actor, survey: Survey, contacts) -> dict[int, str]:
     return tokens
 
 
-def survey_remind(*, actor, survey: Survey, force: bool = False) -> dict[int, str]:
-    """Send a reminder with a fresh link to those who have not answered (and whose link still works).
+def survey_send(*, actor: Membership, survey: Survey, contacts) -> dict[int, str]:
+    """E-mail the survey's public link to ``contacts`` of the project's client.
 
-    Without ``force`` only recipients asked at least REMIND_AFTER_DAYS ago (or reminded that long
-    ago) and reminded fewer than MAX_REMINDERS times are included.
+    Contacts already asked, and those who unsubscribed from surveys (:func:`unsubscribed`), are
+    skipped. Returns ``{recipient_id: raw token}`` (the raw token is never stored; only the
+    e-mail carries it).
     """
+    require_project_write(actor, survey.project)
+    return _survey_send(user=actor.user, survey=survey, contacts=contacts)
+
+
+def _remind(*, user, survey: Survey, force: bool = False) -> dict[int, str]:
+    """``user`` is None when the scheduler reminds."""
     if survey.status != SurveyStatus.SENT:
         return {}
     now = timezone.now()
@@ -325,8 +360,18 @@ def survey_remind(*, actor, survey: Survey, force: bool = False) -> dict[int, st
             _send_link(recipient, raw, reminder=True)
             tokens[recipient.pk] = raw
         if tokens:
-            audit_event(actor, survey, "reminded", {"recipients": len(tokens)})
+            audit_event(user, survey, "reminded", {"recipients": len(tokens)})
     return tokens
+
+
+def survey_remind(*, actor: Membership, survey: Survey, force: bool = False) -> dict[int, str]:
+    """Send a reminder with a fresh link to those who have not answered (and whose link still works).
+
+    Without ``force`` only recipients asked at least REMIND_AFTER_DAYS ago (or reminded that long
+    ago) and reminded fewer than MAX_REMINDERS times are included.
+    """
+    require_project_write(actor, survey.project)
+    return _remind(user=actor.user, survey=survey, force=force)
 
 
 def survey_reminders_run() -> int:
@@ -339,5 +384,5 @@ def survey_reminders_run() -> int:
     )
     for survey_id in list(ids):
         survey = Survey.objects.select_related("project__client", "project__organization").get(pk=survey_id)
-        count += len(survey_remind(actor=None, survey=survey))
+        count += len(_remind(user=None, survey=survey))
     return count

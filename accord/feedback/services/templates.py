@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
+from accord.tenancy.access import require_project_manager, require_project_write
+from accord.tenancy.models import Membership
 
 from ..models import (
     CHOICE_KINDS,
@@ -27,18 +29,31 @@ def _clean_name(value: str, field: str, message) -> str:
     return value
 
 
-def survey_template_create(*, actor, organization, name: str, description: str = "", is_active: bool = True):
-    """A new survey template (no questions yet)."""
+def survey_template_create(*, actor: Membership, name: str, description: str = "", is_active: bool = True):
+    """A new survey template of the actor's organisation (no questions yet); admins and project
+    managers only."""
+    require_project_manager(actor)
     name = _clean_name(name, "name", _("Give the template a name."))
     with transaction.atomic():
         template = SurveyTemplate.objects.create(
-            organization=organization, name=name[:200], description=description or "", is_active=is_active
+            organization_id=actor.organization_id,
+            name=name[:200],
+            description=description or "",
+            is_active=is_active,
         )
-        audit_create(actor, template)
+        audit_create(actor.user, template)
     return template
 
 
-def survey_template_update(*, actor, template: SurveyTemplate, **fields) -> SurveyTemplate:
+def _require_template_editor(actor: Membership, template: SurveyTemplate) -> None:
+    """Admins and project managers keep their organisation's survey templates."""
+    require_project_manager(actor)
+    if template.organization_id != actor.organization_id:
+        raise PermissionDenied
+
+
+def survey_template_update(*, actor: Membership, template: SurveyTemplate, **fields) -> SurveyTemplate:
+    _require_template_editor(actor, template)
     before = snapshot(template)
     if "name" in fields:
         fields["name"] = _clean_name(fields["name"], "name", _("Give the template a name."))[:200]
@@ -47,13 +62,14 @@ def survey_template_update(*, actor, template: SurveyTemplate, **fields) -> Surv
             if key in fields and fields[key] is not None:
                 setattr(template, key, fields[key])
         template.save()
-        audit_update(actor, template, before)
+        audit_update(actor.user, template, before)
     return template
 
 
-def survey_template_delete(*, actor, template: SurveyTemplate) -> None:
+def survey_template_delete(*, actor: Membership, template: SurveyTemplate) -> None:
+    _require_template_editor(actor, template)
     with transaction.atomic():
-        audit_delete(actor, template)
+        audit_delete(actor.user, template)
         template.delete()
 
 
@@ -122,9 +138,17 @@ def _ensure_draft(survey: Survey) -> None:
         raise ValidationError(_("This survey was already sent: its questions can no longer change."))
 
 
+def _require_question_editor(actor: Membership, *, survey: Survey | None, template: SurveyTemplate | None):
+    """A survey's questions under the project's write rule, a template's under the template rule."""
+    if survey is not None:
+        require_project_write(actor, survey.project)
+    else:
+        _require_template_editor(actor, template)
+
+
 def question_add(
     *,
-    actor,
+    actor: Membership,
     survey: Survey | None = None,
     template: SurveyTemplate | None = None,
     kind: str,
@@ -137,6 +161,7 @@ def question_add(
     """Add a question at the end of a draft survey or of a template."""
     if (survey is None) == (template is None):
         raise ValueError("exactly one of survey or template")
+    _require_question_editor(actor, survey=survey, template=template)
     if survey is not None:
         _ensure_draft(survey)
     fields = _question_fields(kind, text, text_zh, required, scale_max, options)
@@ -150,11 +175,12 @@ def question_add(
             position=position,
             **fields,
         )
-        audit_create(actor, question)
+        audit_create(actor.user, question)
     return question
 
 
-def question_update(*, actor, question: Question, **changes) -> Question:
+def question_update(*, actor: Membership, question: Question, **changes) -> Question:
+    _require_question_editor(actor, survey=question.survey, template=question.template)
     if question.survey_id:
         _ensure_draft(question.survey)
     current = {
@@ -172,13 +198,14 @@ def question_update(*, actor, question: Question, **changes) -> Question:
         for key, value in fields.items():
             setattr(question, key, value)
         question.save()
-        audit_update(actor, question, before)
+        audit_update(actor.user, question, before)
     return question
 
 
-def question_delete(*, actor, question: Question) -> None:
+def question_delete(*, actor: Membership, question: Question) -> None:
+    _require_question_editor(actor, survey=question.survey, template=question.template)
     if question.survey_id:
         _ensure_draft(question.survey)
     with transaction.atomic():
-        audit_delete(actor, question)
+        audit_delete(actor.user, question)
         question.delete()

@@ -37,13 +37,13 @@ CLIENT_FOREIGN_API = {"client": 403}  # a client token is refused team operation
 
 
 def _template(world, project):
-    template = services.survey_template_create(actor=None, organization=project.organization, name="Matrix")
-    services.question_add(actor=None, template=template, kind="csat", text="Happy?")
+    template = services.survey_template_create(actor=world.manager_of(project), name="Matrix")
+    services.question_add(actor=world.manager_of(project), template=template, kind="csat", text="Happy?")
     return template
 
 
 def _survey(world, project):
-    return services.survey_create(actor=None, project=project, title="Matrix survey")
+    return services.survey_create(actor=world.manager_of(project), project=project, title="Matrix survey")
 
 
 def _question(world, project):
@@ -56,13 +56,15 @@ def _contact_of(project):
 
 def _sent(world, project):
     survey = _survey(world, project)
-    services.survey_send(actor=None, survey=survey, contacts=[_contact_of(project)])
+    services.survey_send(actor=world.manager_of(project), survey=survey, contacts=[_contact_of(project)])
     return survey
 
 
 def _link(world, project):
     survey = _survey(world, project)
-    tokens = services.survey_send(actor=None, survey=survey, contacts=[_contact_of(project)])
+    tokens = services.survey_send(
+        actor=world.manager_of(project), survey=survey, contacts=[_contact_of(project)]
+    )
     return SimpleNamespace(token=next(iter(tokens.values())), survey=survey)
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_copies_default_questions_bilingual(world):
-    survey = services.survey_create(actor=world.manager, project=world.project, title="Q3")
+    survey = services.survey_create(actor=world.as_member(world.manager), project=world.project, title="Q3")
     kinds = [q.kind for q in survey.questions.all()]
     assert kinds == [QuestionKind.CSAT, QuestionKind.NPS, QuestionKind.TEXT]
     assert all(q.text_zh for q in survey.questions.all())
@@ -25,26 +25,28 @@ def test_create_copies_default_questions_bilingual(world):
 
 
 def test_create_from_template_copies_its_questions(world):
-    template = services.survey_template_create(actor=world.manager, organization=world.org, name="Kick-off")
+    template = services.survey_template_create(actor=world.as_member(world.manager), name="Kick-off")
     services.question_add(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         template=template,
         kind="single",
         text="Best channel?",
         text_zh="最佳渠道？",
         options=[{"label": "E-mail", "label_zh": "邮件"}, {"label": "WeCom", "label_zh": "企业微信"}],
     )
-    survey = services.survey_create(actor=world.manager, project=world.project, title="K", template=template)
+    survey = services.survey_create(
+        actor=world.as_member(world.manager), project=world.project, title="K", template=template
+    )
     question = survey.questions.get()
     assert question.kind == "single"
     assert question.option_labels("zh-hans") == [("1", "邮件"), ("2", "企业微信")]
 
 
 def test_choice_question_needs_two_options(world):
-    survey = services.survey_create(actor=world.manager, project=world.project, title="Q")
+    survey = services.survey_create(actor=world.as_member(world.manager), project=world.project, title="Q")
     with pytest.raises(ValidationError) as exc:
         services.question_add(
-            actor=world.manager, survey=survey, kind="single", text="Pick", options=["only"]
+            actor=world.as_member(world.manager), survey=survey, kind="single", text="Pick", options=["only"]
         )
     assert "options" in exc.value.message_dict
     assert survey.questions.count() == 3
@@ -65,10 +67,10 @@ def test_send_stores_only_hashed_tokens_and_queues_mail_in_contact_language(worl
 
 
 def test_send_refuses_contacts_of_another_client(world):
-    survey = services.survey_create(actor=world.manager, project=world.project, title="Q")
+    survey = services.survey_create(actor=world.as_member(world.manager), project=world.project, title="Q")
     stranger = f.ContactFactory(client=f.ClientFactory(organization=world.org))
     with pytest.raises(ValidationError):
-        services.survey_send(actor=world.manager, survey=survey, contacts=[stranger])
+        services.survey_send(actor=world.as_member(world.manager), survey=survey, contacts=[stranger])
     assert not survey.recipients.exists()
 
 
@@ -95,7 +97,7 @@ def test_expired_and_guessed_tokens_are_refused(world):
 
 def test_closed_survey_refuses_answers(world):
     survey, tokens = sent_survey(world)
-    services.survey_close(actor=world.manager, survey=survey)
+    services.survey_close(actor=world.as_member(world.manager), survey=survey)
     _recipient, problem = services.recipient_for_token(tokens[world.contact.pk])
     assert problem == services.LinkProblem.CLOSED
 
@@ -130,11 +132,17 @@ def test_required_answer_missing_refused(world):
 
 
 def test_choice_must_be_an_offered_option(world):
-    survey = services.survey_create(actor=world.manager, project=world.project, title="Q")
+    survey = services.survey_create(actor=world.as_member(world.manager), project=world.project, title="Q")
     question = services.question_add(
-        actor=world.manager, survey=survey, kind="multiple", text="What?", options=["A", "B", "C"]
+        actor=world.as_member(world.manager),
+        survey=survey,
+        kind="multiple",
+        text="What?",
+        options=["A", "B", "C"],
     )
-    tokens = services.survey_send(actor=world.manager, survey=survey, contacts=[world.contact])
+    tokens = services.survey_send(
+        actor=world.as_member(world.manager), survey=survey, contacts=[world.contact]
+    )
     recipient, _p = services.recipient_for_token(next(iter(tokens.values())))
     base = answers_for(survey, csat=4, nps=9)
     with pytest.raises(ValidationError):
@@ -197,9 +205,9 @@ def test_nps_edges():
 def test_reminder_rotates_link_and_both_links_work(world):
     survey, tokens = sent_survey(world)
     first = tokens[world.contact.pk]
-    assert services.survey_remind(actor=None, survey=survey) == {}  # too early
+    assert services.survey_remind(actor=world.as_member(world.manager), survey=survey) == {}  # too early
     SurveyRecipient.objects.update(sent_at=timezone.now() - dt.timedelta(days=6))
-    reminded = services.survey_remind(actor=None, survey=survey)
+    reminded = services.survey_remind(actor=world.as_member(world.manager), survey=survey)
     assert len(reminded) == 1
     second = next(iter(reminded.values()))
     assert services.recipient_for_token(first)[1] is None
@@ -219,7 +227,7 @@ def test_milestone_survey_job_sends_once_for_new_completed_milestones(world):
         completed_on=timezone.localdate() - dt.timedelta(days=10),
     )
     services.project_survey_setting_save(
-        actor=world.manager, project=world.project, on_milestone=True, on_closeout=False
+        actor=world.as_member(world.manager), project=world.project, on_milestone=True, on_closeout=False
     )
     assert services.milestone_surveys_run() == 0  # completed before the setting
     done = f.MilestoneFactory(
@@ -238,19 +246,19 @@ def test_send_for_milestone_without_contacts_does_nothing(world):
 
 
 def test_closeout_survey_once(world):
-    assert services.survey_send_for_closeout(world.project, actor=world.manager) is not None
-    assert services.survey_send_for_closeout(world.project, actor=world.manager) is None
+    assert services.survey_send_for_closeout(world.project) is not None
+    assert services.survey_send_for_closeout(world.project) is None
 
 
 def test_sent_survey_questions_are_frozen(world):
     survey, _tokens = sent_survey(world)
     with pytest.raises(ValidationError):
-        services.question_add(actor=world.manager, survey=survey, kind="text", text="More?")
+        services.question_add(actor=world.as_member(world.manager), survey=survey, kind="text", text="More?")
 
 
 def test_closeout_survey_sent_when_the_project_closes(world):
     services.project_survey_setting_save(
-        actor=world.manager, project=world.project, on_milestone=False, on_closeout=True
+        actor=world.as_member(world.manager), project=world.project, on_milestone=False, on_closeout=True
     )
     assert services.milestone_surveys_run() == 0
     world.project.status = "closed"
@@ -258,3 +266,51 @@ def test_closeout_survey_sent_when_the_project_closes(world):
     assert services.milestone_surveys_run() == 1
     assert services.milestone_surveys_run() == 0
     assert Survey.objects.get(project=world.project).trigger == "closeout"
+
+
+def test_services_refuse_a_member_the_project_or_role_does_not_allow(world):
+    """The services check the actor's role themselves, whoever calls them."""
+    from django.core.exceptions import PermissionDenied
+
+    from accord.feedback.models import ProjectSurveySetting, Question, SurveyTemplate
+
+    member = world.as_member(world.member)  # on world.project's team, not on world.other_project
+    mine = services.survey_create(actor=member, project=world.project, title="Mine")
+    theirs = services.survey_create(
+        actor=world.as_member(world.manager), project=world.other_project, title="T"
+    )
+    template = services.survey_template_create(actor=world.as_member(world.manager), name="Kick-off")
+    questions = Question.objects.count()
+    refused = [
+        lambda: services.survey_create(actor=member, project=world.other_project, title="No"),
+        lambda: services.survey_create(
+            actor=world.as_member(world.client_user), project=world.project, title="No"
+        ),
+        lambda: services.survey_update(actor=member, survey=theirs, title="No"),
+        lambda: services.survey_send(actor=member, survey=theirs, contacts=[world.contact]),
+        lambda: services.survey_remind(actor=member, survey=theirs, force=True),
+        lambda: services.survey_close(actor=member, survey=theirs),
+        lambda: services.question_add(actor=member, survey=theirs, kind="text", text="No"),
+        # Deleting a survey and the automatic-survey setting are for the project's manager.
+        lambda: services.survey_delete(actor=member, survey=mine),
+        lambda: services.project_survey_setting_save(
+            actor=member, project=world.project, on_milestone=True, on_closeout=True
+        ),
+        # Templates are for admins and project managers of their organisation.
+        lambda: services.survey_template_create(actor=member, name="No"),
+        lambda: services.survey_template_update(actor=member, template=template, name="No"),
+        lambda: services.survey_template_delete(actor=member, template=template),
+        lambda: services.question_add(actor=member, template=template, kind="text", text="No"),
+        lambda: services.survey_template_update(
+            actor=world.as_member(world.outsider), template=template, name="X"
+        ),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    theirs.refresh_from_db()
+    template.refresh_from_db()
+    assert theirs.title == "T" and theirs.status == "draft" and not theirs.recipients.exists()
+    assert Survey.objects.filter(pk=mine.pk).exists() and not ProjectSurveySetting.objects.exists()
+    assert template.name == "Kick-off" and SurveyTemplate.objects.count() == 1
+    assert Question.objects.count() == questions

@@ -30,7 +30,9 @@ def https_site(settings):
 
 
 def _survey(world, title="How are we doing?"):
-    return services.survey_create(actor=world.manager, project=world.project, title=title, title_zh="满意度")
+    return services.survey_create(
+        actor=world.as_member(world.manager), project=world.project, title=title, title_zh="满意度"
+    )
 
 
 def _one_mail_to(sink, address):
@@ -51,7 +53,9 @@ def test_survey_mail_unsubscribes_with_one_click_and_the_next_survey_skips_the_c
     colleague = f.ContactFactory(
         client=world.client, first_name="Wei", last_name="Zhang", email="wei@client.example"
     )
-    services.survey_send(actor=world.manager, survey=_survey(world), contacts=[world.contact, colleague])
+    services.survey_send(
+        actor=world.as_member(world.manager), survey=_survey(world), contacts=[world.contact, colleague]
+    )
     deliver_all()
     mail = _one_mail_to(raw_smtp, "li.na@client.example")
     assert str(mail["Auto-Submitted"]) == "auto-generated"  # RFC 3834: no out-of-office answers
@@ -77,7 +81,9 @@ def test_survey_mail_unsubscribes_with_one_click_and_the_next_survey_skips_the_c
     assert MailOptOut.objects.filter(contact=world.contact).count() == 1
 
     second = _survey(world, title="Second survey")
-    tokens = services.survey_send(actor=world.manager, survey=second, contacts=[world.contact, colleague])
+    tokens = services.survey_send(
+        actor=world.as_member(world.manager), survey=second, contacts=[world.contact, colleague]
+    )
     deliver_all()
     assert len(tokens) == 1
     assert list(second.recipients.values_list("contact_id", flat=True)) == [colleague.pk]
@@ -86,7 +92,9 @@ def test_survey_mail_unsubscribes_with_one_click_and_the_next_survey_skips_the_c
 
 
 def test_a_forged_or_altered_token_unsubscribes_nobody(world, raw_smtp, https_site):
-    services.survey_send(actor=world.manager, survey=_survey(world), contacts=[world.contact])
+    services.survey_send(
+        actor=world.as_member(world.manager), survey=_survey(world), contacts=[world.contact]
+    )
     deliver_all()
     path = _unsubscribe_path(_one_mail_to(raw_smtp, "li.na@client.example"))
     token = path.rstrip("/").rsplit("/", 1)[1]
@@ -144,7 +152,7 @@ def test_the_send_page_says_who_was_skipped_and_the_team_can_resubscribe(world, 
     assert reverse("crm:contact_resubscribe", args=[world.contact.pk]) in page.content.decode()
     http.post(reverse("crm:contact_resubscribe", args=[world.contact.pk]), {"kind": "surveys"})
     assert not MailOptOut.objects.exists()
-    services.survey_send(actor=world.manager, survey=survey, contacts=[world.contact])
+    services.survey_send(actor=world.as_member(world.manager), survey=survey, contacts=[world.contact])
     assert SurveyRecipient.objects.filter(contact=world.contact).exists()
 
 
@@ -152,9 +160,9 @@ def test_reminders_skip_who_unsubscribed_since(world):
     from accord.crm.services import contact_unsubscribe
 
     survey = _survey(world)
-    services.survey_send(actor=world.manager, survey=survey, contacts=[world.contact])
+    services.survey_send(actor=world.as_member(world.manager), survey=survey, contacts=[world.contact])
     contact_unsubscribe(contact=world.contact, kind="surveys")
-    assert services.survey_remind(actor=world.manager, survey=survey, force=True) == {}
+    assert services.survey_remind(actor=world.as_member(world.manager), survey=survey, force=True) == {}
 
 
 def test_the_api_tells_who_was_skipped(world):

@@ -69,11 +69,11 @@ def test_list_query_counts_do_not_grow(world, url_for, django_assert_num_queries
 def test_template_list_query_count(world, django_assert_num_queries):
     http = world.http(world.manager)
     for n in range(2):
-        t = services.survey_template_create(actor=None, organization=world.org, name=f"T{n}")
-        services.question_add(actor=None, template=t, kind="csat", text="Happy?")
+        t = services.survey_template_create(actor=world.as_member(world.manager), name=f"T{n}")
+        services.question_add(actor=world.as_member(world.manager), template=t, kind="csat", text="Happy?")
     baseline = _count(http, reverse("feedback:template_list"))
     for n in range(48):
-        services.survey_template_create(actor=None, organization=world.org, name=f"U{n}")
+        services.survey_template_create(actor=world.as_member(world.manager), name=f"U{n}")
     with django_assert_num_queries(baseline):
         http.get(reverse("feedback:template_list"))
 
@@ -118,7 +118,7 @@ def test_create_survey_add_question_and_send_through_the_pages(world):
 
 
 def test_bad_question_form_says_what_to_fix(world):
-    survey = services.survey_create(actor=None, project=world.project, title="Q")
+    survey = services.survey_create(actor=world.as_member(world.manager), project=world.project, title="Q")
     response = world.http(world.member).post(
         reverse("feedback:question_add", args=[survey.pk]),
         {"kind": "multiple", "text": "Pick", "options_text": "A"},
@@ -129,7 +129,9 @@ def test_bad_question_form_says_what_to_fix(world):
 
 
 def test_other_organisation_gets_404(world):
-    survey = services.survey_create(actor=None, project=world.foreign_project, title="Theirs")
+    survey = services.survey_create(
+        actor=world.manager_of(world.foreign_project), project=world.foreign_project, title="Theirs"
+    )
     http = world.http(world.manager)
     assert http.get(reverse("feedback:survey_detail", args=[survey.pk])).status_code == 404
     assert http.post(reverse("feedback:survey_close", args=[survey.pk])).status_code == 404

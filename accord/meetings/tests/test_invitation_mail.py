@@ -13,7 +13,7 @@ START = dt.datetime(2030, 3, 4, 10, 0)
 
 def _schedule(world):
     return services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data={
             "kind": "status",
@@ -85,7 +85,9 @@ def test_invitation_update_and_cancel_are_multipart_alternative(
 
     smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_update(actor=world.manager, meeting=meeting, data={"duration_minutes": 60})
+        services.meeting_update(
+            actor=world.as_member(world.manager), meeting=meeting, data={"duration_minutes": 60}
+        )
     updates = [_check(m, "REQUEST") for m in smtp.messages]
     assert len(updates) == 2
     assert {(str(e["UID"]), int(e["SEQUENCE"])) for e in updates} == {(meeting.uid, 1)}
@@ -93,7 +95,7 @@ def test_invitation_update_and_cancel_are_multipart_alternative(
 
     smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_cancel(actor=world.manager, meeting=meeting)
+        services.meeting_cancel(actor=world.as_member(world.manager), meeting=meeting)
     cancels = [_check(m, "CANCEL") for m in smtp.messages]
     assert len(cancels) == 2
     assert {(str(e["UID"]), int(e["SEQUENCE"]), str(e["STATUS"])) for e in cancels} == {
@@ -121,7 +123,11 @@ def test_cancellation_to_a_removed_attendee_names_them(world, smtp, django_captu
     smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_update(
-            actor=world.manager, meeting=meeting, data={}, users=[world.manager], contacts=[world.contact]
+            actor=world.as_member(world.manager),
+            meeting=meeting,
+            data={},
+            users=[world.manager],
+            contacts=[world.contact],
         )
     (removed,) = [m for m in smtp.messages if str(m["To"]) == "member@acme.example"]
     event = _check(removed, "CANCEL")

@@ -40,7 +40,7 @@ def _obligation(world, item):
 def test_recurrence_comes_from_the_plan_item(world):
     item = _item(world, "meeting")
     meeting = services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data={"title": "Fortnightly", "starts_at": dt.datetime(2030, 1, 7, 10), "plan_item_id": item.pk},
     )
@@ -56,7 +56,7 @@ def test_recurrence_comes_from_the_plan_item(world):
     )
     with pytest.raises(ValidationError):
         services.meeting_schedule(
-            actor=world.manager,
+            actor=world.as_member(world.manager),
             project=world.project,
             data={"title": "x", "starts_at": dt.datetime(2030, 1, 7, 10), "plan_item_id": other.pk},
         )
@@ -66,12 +66,12 @@ def test_minutes_meet_meeting_and_email_obligations(world):
     meeting_duty = _obligation(world, _item(world, "meeting"))
     email_duty = _obligation(world, _item(world, "email"))
     meeting = services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data={"title": "Status", "starts_at": timezone.now(), "timezone": "UTC"},
         contacts=[world.contact],
     )
-    services.minutes_publish(actor=world.manager, meeting=meeting)
+    services.minutes_publish(actor=world.as_member(world.manager), meeting=meeting)
     meeting_duty.refresh_from_db()
     email_duty.refresh_from_db()
     assert meeting_duty.status == "met" and email_duty.status == "met"
@@ -79,7 +79,7 @@ def test_minutes_meet_meeting_and_email_obligations(world):
 
 def test_published_report_meets_the_email_obligation(world):
     duty = _obligation(world, _item(world, "email"))
-    report = report_services.status_report_draft(actor=world.manager, project=world.project)
-    report_services.status_report_publish(actor=world.manager, report=report)
+    report = report_services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
+    report_services.status_report_publish(actor=world.as_member(world.manager), report=report)
     duty.refresh_from_db()
     assert duty.status == "met" and duty.met_source.startswith("reports.statusreport:")

@@ -29,7 +29,7 @@ def _data(**extra):
 
 def _schedule(world, **extra):
     return services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data=_data(**extra),
         users=[world.member],
@@ -105,14 +105,16 @@ def test_invitations_are_valid_rfc5545(world, smtp, django_capture_on_commit_cal
 def test_update_bumps_sequence_and_cancel_sends_cancel(world, smtp, django_capture_on_commit_callbacks):
     meeting = _schedule(world)
     with django_capture_on_commit_callbacks(execute=True):
-        meeting = services.meeting_update(actor=world.manager, meeting=meeting, data={"duration_minutes": 60})
+        meeting = services.meeting_update(
+            actor=world.as_member(world.manager), meeting=meeting, data={"duration_minutes": 60}
+        )
     assert meeting.sequence == 1
     updated = [_event(_calendar_of(m)) for m in smtp.messages]
     assert {int(e["SEQUENCE"]) for e in updated} == {1}
     assert {str(e["UID"]) for e in updated} == {meeting.uid}
     smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        meeting = services.meeting_cancel(actor=world.manager, meeting=meeting)
+        meeting = services.meeting_cancel(actor=world.as_member(world.manager), meeting=meeting)
     assert len(smtp.messages) == 2
     for message in smtp.messages:
         cal = _calendar_of(message)
@@ -121,13 +123,15 @@ def test_update_bumps_sequence_and_cancel_sends_cancel(world, smtp, django_captu
         assert str(event["UID"]) == meeting.uid and int(event["SEQUENCE"]) == 2
         assert str(event["STATUS"]) == "CANCELLED"
     with pytest.raises(ValidationError, match="cancelled"):
-        services.meeting_update(actor=world.manager, meeting=meeting, data={"title": "Again"})
+        services.meeting_update(
+            actor=world.as_member(world.manager), meeting=meeting, data={"title": "Again"}
+        )
 
 
 def test_removed_attendee_gets_a_cancel(world, smtp, django_capture_on_commit_callbacks):
     meeting = _schedule(world)
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_update(actor=world.manager, meeting=meeting, data={}, contacts=[])
+        services.meeting_update(actor=world.as_member(world.manager), meeting=meeting, data={}, contacts=[])
     methods = {str(m["To"]): str(_calendar_of(m)["METHOD"]) for m in smtp.messages}
     assert methods == {"member@acme.example": "REQUEST", "li.na@client.example": "CANCEL"}
 
@@ -135,22 +139,29 @@ def test_removed_attendee_gets_a_cancel(world, smtp, django_capture_on_commit_ca
 def test_bad_input_is_refused(world):
     nomail = f.ContactFactory(client=world.client, email="")
     with pytest.raises(ValidationError) as exc:
-        services.meeting_schedule(actor=world.manager, project=world.project, data=_data(), contacts=[nomail])
+        services.meeting_schedule(
+            actor=world.as_member(world.manager), project=world.project, data=_data(), contacts=[nomail]
+        )
     assert "has no e-mail address" in str(exc.value)
     with pytest.raises(ValidationError) as exc:
         services.meeting_schedule(
-            actor=world.manager, project=world.project, data=_data(timezone="Mars/Olympus")
+            actor=world.as_member(world.manager), project=world.project, data=_data(timezone="Mars/Olympus")
         )
     assert "timezone" in exc.value.message_dict
     with pytest.raises(ValidationError):
-        services.meeting_schedule(actor=world.manager, project=world.project, data=_data(duration_minutes=0))
-    with pytest.raises(ValidationError):
         services.meeting_schedule(
-            actor=world.manager, project=world.project, data=_data(video_url="javascript:x")
+            actor=world.as_member(world.manager), project=world.project, data=_data(duration_minutes=0)
         )
     with pytest.raises(ValidationError):
         services.meeting_schedule(
-            actor=world.manager, project=world.project, data=_data(), contacts=[world.foreign_contact]
+            actor=world.as_member(world.manager), project=world.project, data=_data(video_url="javascript:x")
+        )
+    with pytest.raises(ValidationError):
+        services.meeting_schedule(
+            actor=world.as_member(world.manager),
+            project=world.project,
+            data=_data(),
+            contacts=[world.foreign_contact],
         )
     assert not Meeting.objects.exists()
 
@@ -165,39 +176,41 @@ def test_recurrence_appears_as_rrule(world):
 def test_minutes_decisions_action_items_published(world, smtp, django_capture_on_commit_callbacks):
     earlier = _schedule(world, title="Kick-off")
     old = services.action_item_create(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         meeting=earlier,
         data={"title": "Send org chart", "owner_contact_id": world.contact.pk, "due_date": "2030-01-01"},
     )
     meeting = _schedule(world)
     zh = f.ContactFactory(client=world.client, email="wang@client.example", language="zh-hans")
     meeting = services.meeting_update(
-        actor=world.manager, meeting=meeting, data={}, contacts=[world.contact, zh]
+        actor=world.as_member(world.manager), meeting=meeting, data={}, contacts=[world.contact, zh]
     )
     items = list(meeting.agenda_items.all())
     services.minutes_record(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         meeting=meeting,
         summary="Good progress.",
         notes={items[0].pk: "Design done.", items[1].pk: "VPN risk."},
     )
     services.decision_record(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         meeting=meeting,
         data={"title": "Go-live on 1 April", "client_visible": True},
     )
     services.decision_record(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         meeting=meeting,
         data={"title": "Internal: add a tester", "client_visible": False},
     )
     ours = services.action_item_create(
-        actor=world.manager, meeting=meeting, data={"title": "Fix VPN", "owner_id": world.member.pk}
+        actor=world.as_member(world.manager),
+        meeting=meeting,
+        data={"title": "Fix VPN", "owner_id": world.member.pk},
     )
     theirs = services.action_item_create(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         meeting=meeting,
         data={"title": "Approve design", "owner_contact_id": world.contact.pk},
     )
@@ -206,7 +219,7 @@ def test_minutes_decisions_action_items_published(world, smtp, django_capture_on
     assert theirs.task.client_visible and theirs.owner_contact == world.contact
     smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        published = services.minutes_publish(actor=world.manager, meeting=meeting)
+        published = services.minutes_publish(actor=world.as_member(world.manager), meeting=meeting)
     assert published.minutes_published
     by_to = {str(m["To"]): m for m in smtp.messages}
     assert set(by_to) == {
@@ -226,18 +239,18 @@ def test_minutes_decisions_action_items_published(world, smtp, django_capture_on
     event = Event.objects.get(name="minutes.published")
     assert event.payload["open_earlier_action_items"] == 1 and event.payload["decisions"] == 2
     with pytest.raises(ValidationError, match="published"):
-        services.minutes_record(actor=world.manager, meeting=meeting, summary="changed")
+        services.minutes_record(actor=world.as_member(world.manager), meeting=meeting, summary="changed")
     assert old.task.status != TaskStatus.DONE
 
 
 def test_client_completes_own_action_item_and_team_is_told(world):
     meeting = _schedule(world)
     item = services.action_item_create(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         meeting=meeting,
         data={"title": "Approve design", "owner_contact_id": world.contact.pk},
     )
-    services.action_item_complete(actor=world.client_user, item=item, by_client=True)
+    services.action_item_complete(actor=world.as_member(world.client_user), item=item, by_client=True)
     item.task.refresh_from_db()
     assert item.task.status == TaskStatus.DONE and item.task.done_on == timezone.localdate()
     assert Notification.objects.filter(user=world.manager, title__contains="Approve design").exists()
@@ -246,16 +259,20 @@ def test_client_completes_own_action_item_and_team_is_told(world):
 def test_action_item_owner_rules(world):
     meeting = _schedule(world)
     with pytest.raises(ValidationError):
-        services.action_item_create(actor=world.manager, meeting=meeting, data={"title": "Nobody"})
+        services.action_item_create(
+            actor=world.as_member(world.manager), meeting=meeting, data={"title": "Nobody"}
+        )
     with pytest.raises(ValidationError):
         services.action_item_create(
-            actor=world.manager,
+            actor=world.as_member(world.manager),
             meeting=meeting,
             data={"title": "x", "owner_contact_id": world.foreign_contact.pk},
         )
     with pytest.raises(ValidationError):
         services.action_item_create(
-            actor=world.manager, meeting=meeting, data={"title": "x", "owner_id": world.client_user.pk}
+            actor=world.as_member(world.manager),
+            meeting=meeting,
+            data={"title": "x", "owner_id": world.client_user.pk},
         )
     assert not ActionItem.objects.exists()
 
@@ -263,7 +280,7 @@ def test_action_item_owner_rules(world):
 def test_overdue_action_items_selector(world):
     meeting = _schedule(world)
     late = services.action_item_create(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         meeting=meeting,
         data={
             "title": "Late",
@@ -272,7 +289,7 @@ def test_overdue_action_items_selector(world):
         },
     )
     services.action_item_create(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         meeting=meeting,
         data={
             "title": "Later",
@@ -299,3 +316,49 @@ def test_calendar_feed_token(world):
     assert services.feed_user("nope") is None
     services.calendar_token_rotate(user=world.member)
     assert services.feed_user(raw) is None
+
+
+def test_services_refuse_a_member_the_project_does_not_allow(world):
+    """The services check the actor's role themselves, whoever calls them."""
+    from django.core.exceptions import PermissionDenied
+
+    from accord.meetings.models import AgendaItem, Decision
+
+    member = world.as_member(world.member)  # on world.project, not on world.other_project
+    meeting = _schedule(world)
+    theirs = services.meeting_schedule(
+        actor=world.as_member(world.manager), project=world.other_project, data=_data()
+    )
+    item = services.action_item_create(
+        actor=world.as_member(world.manager),
+        meeting=meeting,
+        data={"title": "Approve design", "owner_contact_id": world.contact.pk},
+    )
+    stranger = f.ContactFactory(client=world.client, portal_user=f.UserFactory())
+    stranger_member = f.MembershipFactory(organization=world.org, user=stranger.portal_user, role="client")
+    refused = [
+        lambda: services.meeting_schedule(actor=member, project=world.other_project, data=_data()),
+        lambda: services.meeting_schedule(
+            actor=world.as_member(world.client_user), project=world.project, data=_data()
+        ),
+        lambda: services.meeting_update(actor=member, meeting=theirs, data={"title": "No"}),
+        lambda: services.meeting_cancel(actor=member, meeting=theirs),
+        lambda: services.meeting_delete(actor=member, meeting=theirs),
+        lambda: services.agenda_item_add(actor=member, meeting=theirs, data={"title": "No"}),
+        lambda: services.minutes_record(actor=member, meeting=theirs, summary="No"),
+        lambda: services.decision_record(actor=member, project=world.other_project, data={"title": "No"}),
+        lambda: services.action_item_create(actor=member, meeting=theirs, data={"title": "No"}),
+        # Publishing is for the project's manager or the organiser; the member is neither.
+        lambda: services.minutes_publish(actor=member, meeting=meeting),
+        # A client contact completes only the items they own.
+        lambda: services.action_item_complete(actor=stranger_member, item=item, by_client=True),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    theirs.refresh_from_db()
+    item.task.refresh_from_db()
+    assert theirs.title == "Weekly status" and not theirs.is_cancelled
+    assert meeting.minutes_published_at is None and item.task.status != TaskStatus.DONE
+    assert not AgendaItem.objects.filter(meeting=theirs).exists() and not Decision.objects.exists()
+    assert Meeting.objects.count() == 2

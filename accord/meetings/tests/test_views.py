@@ -115,7 +115,7 @@ def test_bad_form_input_is_a_clear_400(world):
 
 def test_team_ics_download(world):
     meeting = services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data={"title": "Review", "starts_at": dt.datetime(2030, 1, 1, 9), "timezone": "Europe/Berlin"},
     )
@@ -127,7 +127,7 @@ def test_team_ics_download(world):
 
 def test_calendar_feed_rotation(world):
     meeting = services.meeting_schedule(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         data={"title": "Review", "starts_at": timezone.now() + dt.timedelta(days=1), "timezone": "UTC"},
         users=[world.member],

@@ -51,7 +51,7 @@ def _updates(template):
 
 def test_add_a_milestone_with_a_duration_is_audited_and_sets_the_projects_end(world, own):
     services.template_item_add(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         template=own,
         section="milestones",
         item={"offset_days": 25, "duration_days": 15, "name": {"en": "Hypercare", "zh-hans": "上线支持"}},
@@ -66,8 +66,7 @@ def test_add_a_milestone_with_a_duration_is_audited_and_sets_the_projects_end(wo
     entry = _updates(own).get()
     assert entry.actor == world.manager and len(entry.changes["milestones"][1]) == 3
     project = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.as_member(world.manager),
         template=own,
         client=world.client,
         code="D-1",
@@ -79,7 +78,7 @@ def test_add_a_milestone_with_a_duration_is_audited_and_sets_the_projects_end(wo
 
 def test_update_keeps_what_the_item_leaves_out(world, own):
     services.template_item_update(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         template=own,
         section="risks",
         index=0,
@@ -92,10 +91,14 @@ def test_update_keeps_what_the_item_leaves_out(world, own):
 
 
 def test_delete_and_move(world, own):
-    services.template_item_move(actor=world.manager, template=own, section="milestones", index=1, to=0)
+    services.template_item_move(
+        actor=world.as_member(world.manager), template=own, section="milestones", index=1, to=0
+    )
     own.refresh_from_db()
     assert [m["name"]["en"] for m in own.milestones] == ["Go-live", "Kick-off"]
-    services.template_item_delete(actor=world.manager, template=own, section="milestones", index=0)
+    services.template_item_delete(
+        actor=world.as_member(world.manager), template=own, section="milestones", index=0
+    )
     own.refresh_from_db()
     assert [m["name"]["en"] for m in own.milestones] == ["Kick-off"]
     assert _updates(own).count() == 2
@@ -142,7 +145,9 @@ def test_delete_and_move(world, own):
 def test_bad_edits_are_refused_and_change_nothing(world, own, operation, kwargs, field):
     before = {k: getattr(own, k) for k in services.SECTIONS}
     with pytest.raises(ValidationError) as exc:
-        getattr(services, f"template_item_{operation}")(actor=world.manager, template=own, **kwargs)
+        getattr(services, f"template_item_{operation}")(
+            actor=world.as_member(world.manager), template=own, **kwargs
+        )
     assert field in exc.value.message_dict
     own.refresh_from_db()
     assert {k: getattr(own, k) for k in services.SECTIONS} == before
@@ -156,7 +161,7 @@ def test_list_is_capped(world, own):
     own.save()
     with pytest.raises(ValidationError) as exc:
         services.template_item_add(
-            actor=world.manager,
+            actor=world.as_member(world.manager),
             template=own,
             section="needs",
             item={"priority": "must", "title": {"en": "One more"}},
@@ -169,13 +174,16 @@ def test_builtin_cannot_be_edited(world):
     before = template.milestones
     for call in (
         lambda: services.template_item_add(
-            actor=world.manager, template=template, section="milestones", item={"offset_days": 1, "name": "x"}
+            actor=world.as_member(world.manager),
+            template=template,
+            section="milestones",
+            item={"offset_days": 1, "name": "x"},
         ),
         lambda: services.template_item_delete(
-            actor=world.manager, template=template, section="milestones", index=0
+            actor=world.as_member(world.manager), template=template, section="milestones", index=0
         ),
         lambda: services.template_item_move(
-            actor=world.manager, template=template, section="milestones", index=0, to=1
+            actor=world.as_member(world.manager), template=template, section="milestones", index=0, to=1
         ),
     ):
         with pytest.raises(ValidationError, match="Built-in templates cannot be changed"):
@@ -187,11 +195,11 @@ def test_builtin_cannot_be_edited(world):
 def test_an_edit_from_a_stale_page_is_refused(world, own):
     version = services.template_version(own)
     services.template_item_delete(
-        actor=world.manager, template=own, section="milestones", index=0, version=version
+        actor=world.as_member(world.manager), template=own, section="milestones", index=0, version=version
     )
     with pytest.raises(ValidationError, match="Someone changed this template meanwhile"):
         services.template_item_delete(
-            actor=world.manager, template=own, section="milestones", index=0, version=version
+            actor=world.as_member(world.manager), template=own, section="milestones", index=0, version=version
         )
     own.refresh_from_db()
     assert [m["name"]["en"] for m in own.milestones] == ["Go-live"]
@@ -199,7 +207,7 @@ def test_an_edit_from_a_stale_page_is_refused(world, own):
 
 def test_duplicate_a_builtin_into_the_organisation(world):
     builtin = _builtin()
-    copy = services.template_duplicate(actor=world.manager, organization=world.org, template=builtin)
+    copy = services.template_duplicate(actor=world.as_member(world.manager), template=builtin)
     assert copy.organization == world.org and copy.key == builtin.key and not copy.is_builtin
     assert copy.name == builtin.name and copy.duration_days == builtin.duration_days
     for section in services.SECTIONS:
@@ -208,13 +216,14 @@ def test_duplicate_a_builtin_into_the_organisation(world):
     event = AuditEntry.objects.get(object_id=str(copy.pk), verb="duplicated")
     assert event.changes["from"] == [None, builtin.pk]
     again = services.template_duplicate(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.as_member(world.manager),
         template=builtin,
         name={"en": "", "zh-hans": "我们的实施"},
     )
     assert again.name == {"zh-hans": "我们的实施"} and again.key == f"{builtin.key}-2"
-    services.template_item_delete(actor=world.manager, template=again, section="risks", index=0)
+    services.template_item_delete(
+        actor=world.as_member(world.manager), template=again, section="risks", index=0
+    )
     builtin.refresh_from_db()
     assert len(builtin.risks) == len(copy.risks)
 
@@ -223,11 +232,42 @@ def test_duplicate_refuses_empty_name_and_another_organisations_template(world):
     count = ProjectTemplate.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.template_duplicate(
-            actor=world.manager, organization=world.org, template=_builtin(), name={"en": " ", "zh-hans": ""}
+            actor=world.as_member(world.manager), template=_builtin(), name={"en": " ", "zh-hans": ""}
         )
     assert "name" in exc.value.message_dict
     theirs = ProjectTemplate.objects.create(organization=world.other_org, key="theirs", name={"en": "Theirs"})
     with pytest.raises(ValidationError) as exc:
-        services.template_duplicate(actor=world.manager, organization=world.org, template=theirs)
+        services.template_duplicate(actor=world.as_member(world.manager), template=theirs)
     assert "template" in exc.value.message_dict
     assert ProjectTemplate.objects.count() == count + 1
+
+
+def test_services_refuse_a_member_who_may_not_manage_templates(world, own):
+    """The services check the actor's role themselves, whoever calls them."""
+    from django.core.exceptions import PermissionDenied
+
+    from accord.projects.models import Project
+
+    member = world.as_member(world.member)
+    refused = [
+        lambda: services.template_update(actor=member, template=own, duration_days=40),
+        lambda: services.template_item_delete(actor=member, template=own, section="risks", index=0),
+        lambda: services.template_delete(actor=member, template=own),
+        lambda: services.template_duplicate(actor=member, template=_builtin()),
+        # Saving a project as a template is for its manager; the member is only on its team.
+        lambda: services.template_save_from_project(actor=member, project=world.project, name="Mine"),
+        lambda: services.project_create_from_template(
+            actor=member, template=_builtin(), client=world.client, code="X-1", name="X", start_date=START
+        ),
+        # Another organisation's admin cannot change this organisation's template.
+        lambda: services.template_update(
+            actor=world.as_member(world.outsider), template=own, duration_days=9
+        ),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    own.refresh_from_db()
+    assert own.duration_days == 30 and len(own.risks) == 1
+    assert ProjectTemplate.objects.filter(organization=world.org).count() == 1
+    assert not Project.objects.filter(code="X-1").exists()

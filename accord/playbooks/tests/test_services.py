@@ -47,8 +47,7 @@ def test_create_project_from_template_in_chinese(world):
     template = _builtin()
     with translation.override("zh-hans"):
         project = services.project_create_from_template(
-            actor=world.manager,
-            organization=world.org,
+            actor=world.as_member(world.manager),
             template=template,
             client=world.client,
             code="ERP-26",
@@ -92,7 +91,7 @@ def test_create_from_template_bad_input_saves_nothing(world, override, field):
     before = Project.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.project_create_from_template(
-            actor=world.manager, organization=world.org, template=_builtin(), start_date=START, **values
+            actor=world.as_member(world.manager), template=_builtin(), start_date=START, **values
         )
     assert field in exc.value.message_dict
     assert Project.objects.count() == before
@@ -104,8 +103,7 @@ def test_another_organisations_template_cannot_be_used(world):
     )
     with pytest.raises(ValidationError):
         services.project_create_from_template(
-            actor=world.manager,
-            organization=world.org,
+            actor=world.as_member(world.manager),
             template=foreign,
             client=world.client,
             code="X",
@@ -116,8 +114,7 @@ def test_another_organisations_template_cannot_be_used(world):
 
 def test_save_running_project_as_template_and_reuse_it(world):
     project = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.as_member(world.manager),
         template=_builtin("engineering-design"),
         client=world.client,
         code="ENG-1",
@@ -126,18 +123,19 @@ def test_save_running_project_as_template_and_reuse_it(world):
         manager=world.manager,
     )
     template = services.template_save_from_project(
-        actor=world.manager, project=project, name="Our plant design"
+        actor=world.as_member(world.manager), project=project, name="Our plant design"
     )
     assert template.organization == world.org and not template.is_builtin
     assert [m["offset_days"] for m in template.milestones] == [
         m["offset_days"] for m in _builtin("engineering-design").milestones
     ]
     assert len(template.risks) == project.risks.count() and len(template.comms_plan) == 4
-    again = services.template_save_from_project(actor=world.manager, project=project, name="Our plant design")
+    again = services.template_save_from_project(
+        actor=world.as_member(world.manager), project=project, name="Our plant design"
+    )
     assert again.key != template.key
     copy = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.as_member(world.manager),
         template=template,
         client=world.client,
         code="ENG-2",
@@ -150,9 +148,9 @@ def test_save_running_project_as_template_and_reuse_it(world):
 
 def test_builtins_are_read_only(world):
     with pytest.raises(ValidationError):
-        services.template_update(actor=world.manager, template=_builtin(), duration_days=10)
+        services.template_update(actor=world.as_member(world.manager), template=_builtin(), duration_days=10)
     with pytest.raises(ValidationError):
-        services.template_delete(actor=world.manager, template=_builtin())
+        services.template_delete(actor=world.as_member(world.manager), template=_builtin())
 
 
 @pytest.mark.parametrize(
@@ -173,15 +171,14 @@ def test_builtins_are_read_only(world):
 def test_template_content_is_validated(world, field, items):
     template = ProjectTemplate.objects.create(organization=world.org, key="own", name={"en": "Own"})
     with pytest.raises(ValidationError) as exc:
-        services.template_update(actor=world.manager, template=template, **{field: items})
+        services.template_update(actor=world.as_member(world.manager), template=template, **{field: items})
     assert any(key.startswith(field) for key in exc.value.message_dict)
 
 
 def test_stakeholders_must_be_contacts_of_the_client(world):
     with pytest.raises(ValidationError) as exc:
         services.project_create_from_template(
-            actor=world.manager,
-            organization=world.org,
+            actor=world.as_member(world.manager),
             template=_builtin(),
             client=world.client,
             code="S-1",
@@ -191,8 +188,7 @@ def test_stakeholders_must_be_contacts_of_the_client(world):
         )
     assert "contacts" in exc.value.message_dict
     project = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.as_member(world.manager),
         template=_builtin(),
         client=world.client,
         code="S-2",

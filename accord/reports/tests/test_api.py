@@ -58,7 +58,7 @@ def test_create_patch_publish_pdf(world):
 
 
 def test_member_cannot_publish(world):
-    report = services.status_report_draft(actor=world.manager, project=world.project)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     response = world.api(world.member).post(f"/reports/{report.pk}/publish", {})
     assert response.status_code == 403
     report.refresh_from_db()

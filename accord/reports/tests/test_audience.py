@@ -65,12 +65,14 @@ def test_plan_audience_gets_one_mail_each_in_their_language(
     # The Chinese sponsor is named and holds the role: still one mail.
     item = _plan_item(world, contacts=[english, chinese], roles=[ContactRole.SPONSOR])
     f.TaskFactory(project=world.project, title="Install servers", status=TaskStatus.DONE, done_on=TODAY())
-    report = services.status_report_draft(actor=world.manager, project=world.project, language="en")
+    report = services.status_report_draft(
+        actor=world.as_member(world.manager), project=world.project, language="en"
+    )
     services.status_report_update(
-        actor=world.manager, report=report, data={"summary": "Cutover rehearsal went well."}
+        actor=world.as_member(world.manager), report=report, data={"summary": "Cutover rehearsal went well."}
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.status_report_publish(actor=world.manager, report=report)
+        services.status_report_publish(actor=world.as_member(world.manager), report=report)
 
     by_to = {str(m["To"]): m for m in smtp.messages}
     assert sorted(by_to) == ["anna@client.example", "wang@client.example"]  # not li.na, not Bo
@@ -157,16 +159,16 @@ def test_an_item_naming_nobody_addresses_the_client_side_and_duplicates_are_skip
 def test_a_changed_list_is_refused_not_mailed(world, people):
     english, chinese, _no_mail = people
     item = _plan_item(world, contacts=[english])
-    report = services.status_report_draft(actor=world.manager, project=world.project)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     seen = selectors.report_audience(world.project).fingerprint
     item.audience_contacts.add(chinese)
     with pytest.raises(ValidationError, match="recipients changed"):
-        services.status_report_publish(actor=world.manager, report=report, audience=seen)
+        services.status_report_publish(actor=world.as_member(world.manager), report=report, audience=seen)
     report.refresh_from_db()
     assert report.status == "draft" and not OutboxMessage.objects.exists()
     fresh = selectors.report_audience(world.project).fingerprint
     assert fresh != seen
-    services.status_report_publish(actor=world.manager, report=report, audience=fresh)
+    services.status_report_publish(actor=world.as_member(world.manager), report=report, audience=fresh)
     assert sorted(OutboxMessage.objects.values_list("recipient", flat=True)) == [
         "anna@client.example",
         "wang@client.example",
@@ -179,13 +181,17 @@ def test_a_changed_list_is_refused_not_mailed(world, people):
 def test_draft_is_written_in_the_clients_language_unless_another_is_chosen(world):
     world.client.language = "zh-hans"
     world.client.save()
-    chinese = services.status_report_draft(actor=world.manager, project=world.project)
+    chinese = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     assert chinese.language == "zh-hans"
     assert "本期没有活动。" in chinese.summary and chinese.title.startswith("项目状态报告 ")
-    english = services.status_report_draft(actor=world.manager, project=world.project, language="en")
+    english = services.status_report_draft(
+        actor=world.as_member(world.manager), project=world.project, language="en"
+    )
     assert english.language == "en" and "No activity in this period." in english.summary
     with pytest.raises(ValidationError) as exc:
-        services.status_report_draft(actor=world.manager, project=world.project, language="fr")
+        services.status_report_draft(
+            actor=world.as_member(world.manager), project=world.project, language="fr"
+        )
     assert "language" in exc.value.message_dict
     assert StatusReport.objects.count() == 2
 

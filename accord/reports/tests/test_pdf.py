@@ -38,12 +38,14 @@ def logos(world, settings, tmp_path):
 
 def test_downloads_load_nothing_the_report_names(world, logos):
     _own, rival = logos
-    report = services.status_report_draft(actor=world.manager, project=world.project)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     with trap_server() as trap:
         services.status_report_update(
-            actor=world.manager, report=report, data={"summary": hostile_markdown(trap.url, rival)}
+            actor=world.as_member(world.manager),
+            report=report,
+            data={"summary": hostile_markdown(trap.url, rival)},
         )
-        services.status_report_publish(actor=world.manager, report=report)
+        services.status_report_publish(actor=world.as_member(world.manager), report=report)
         downloads = [
             world.http(world.member).get(f"/reports/{report.pk}/pdf/"),
             world.http(world.client_user).get(f"/portal/reports/{report.pk}/pdf/"),
@@ -62,7 +64,9 @@ def test_downloads_load_nothing_the_report_names(world, logos):
 def test_api_pdf_defaults_to_the_report_language(world, language):
     """A report drafted in ``language`` prints in it unless another language is asked for."""
     other = "zh-hans" if language == "en" else "en"
-    report = services.status_report_draft(actor=world.manager, project=world.project, language=language)
+    report = services.status_report_draft(
+        actor=world.as_member(world.manager), project=world.project, language=language
+    )
     api = world.api(world.member)
     for asked, expected in ((None, language), (language, language), (other, other)):
         response = api.get(f"/reports/{report.pk}/pdf" + (f"?lang={asked}" if asked else ""))
@@ -72,7 +76,9 @@ def test_api_pdf_defaults_to_the_report_language(world, language):
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_web_pdf_defaults_to_the_report_language(world, language):
-    report = services.status_report_draft(actor=world.manager, project=world.project, language=language)
+    report = services.status_report_draft(
+        actor=world.as_member(world.manager), project=world.project, language=language
+    )
     # The reader's own interface language does not change the report's.
     interface = "zh-hans" if language == "en" else "en"
     response = world.http(world.member).get(f"/reports/{report.pk}/pdf/", HTTP_ACCEPT_LANGUAGE=interface)
@@ -80,7 +86,7 @@ def test_web_pdf_defaults_to_the_report_language(world, language):
 
 
 def test_api_refuses_an_unknown_language(world):
-    report = services.status_report_draft(actor=world.manager, project=world.project)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     assert world.api(world.member).get(f"/reports/{report.pk}/pdf?lang=fr").status_code == 422
 
 

@@ -51,7 +51,7 @@ def test_draft_assembles_live_data(world):
     _data(world)
     with translation.override("en"):
         report = services.status_report_draft(
-            actor=world.manager,
+            actor=world.as_member(world.manager),
             project=world.project,
             period_start=TODAY() - dt.timedelta(days=7),
             period_end=TODAY(),
@@ -74,17 +74,17 @@ def test_progress_change_since_last_published(world):
     t1 = f.TaskFactory(project=world.project, status=TaskStatus.DONE, done_on=TODAY() - dt.timedelta(days=20))
     f.TaskFactory(project=world.project)
     first = services.status_report_draft(
-        actor=world.manager,
+        actor=world.as_member(world.manager),
         project=world.project,
         period_start=TODAY() - dt.timedelta(days=30),
         period_end=TODAY() - dt.timedelta(days=15),
     )
-    first = services.status_report_publish(actor=world.manager, report=first)
+    first = services.status_report_publish(actor=world.as_member(world.manager), report=first)
     assert t1.pk
     f.TaskFactory(project=world.project, status=TaskStatus.DONE, done_on=TODAY())
     f.TaskFactory(project=world.project, status=TaskStatus.DONE, done_on=TODAY())
     with translation.override("en"):
-        second = services.status_report_draft(actor=world.manager, project=world.project)
+        second = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     assert second.period_start == first.period_end + dt.timedelta(days=1)
     assert second.snapshot["previous_progress"] == first.snapshot["progress"] == 50
     assert second.snapshot["progress_change"] == 25
@@ -94,7 +94,7 @@ def test_progress_change_since_last_published(world):
 def test_empty_period_says_no_activity(world):
     with translation.override("en"):
         report = services.status_report_draft(
-            actor=world.manager,
+            actor=world.as_member(world.manager),
             project=world.project,
             period_start=TODAY() - dt.timedelta(days=7),
             period_end=TODAY(),
@@ -108,7 +108,7 @@ def test_empty_period_says_no_activity(world):
 def test_end_before_start_refused(world):
     with pytest.raises(ValidationError) as exc:
         services.status_report_draft(
-            actor=world.manager,
+            actor=world.as_member(world.manager),
             project=world.project,
             period_start=TODAY(),
             period_end=TODAY() - dt.timedelta(days=1),
@@ -118,9 +118,11 @@ def test_end_before_start_refused(world):
 
 
 def test_too_long_section_refused(world):
-    report = services.status_report_draft(actor=world.manager, project=world.project)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     with pytest.raises(ValidationError) as exc:
-        services.status_report_update(actor=world.manager, report=report, data={"summary": "x" * 50_001})
+        services.status_report_update(
+            actor=world.as_member(world.manager), report=report, data={"summary": "x" * 50_001}
+        )
     assert "summary" in exc.value.message_dict
     report.refresh_from_db()
     assert report.summary != "x" * 50_001
@@ -132,9 +134,9 @@ def test_publish_sends_pdf_in_each_language(world, smtp, django_capture_on_commi
     )
     no_mail = f.ContactFactory(client=world.client, email="")
     world.project.contacts.add(zh, no_mail)
-    report = services.status_report_draft(actor=world.manager, project=world.project)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
     with django_capture_on_commit_callbacks(execute=True):
-        services.status_report_publish(actor=world.manager, report=report, rag="amber")
+        services.status_report_publish(actor=world.as_member(world.manager), report=report, rag="amber")
     report.refresh_from_db()
     world.project.refresh_from_db()
     assert report.is_published and report.published_by == world.manager
@@ -155,16 +157,20 @@ def test_publish_sends_pdf_in_each_language(world, smtp, django_capture_on_commi
 
 
 def test_published_report_is_read_only_and_revisable(world):
-    report = services.status_report_draft(actor=world.manager, project=world.project)
-    report = services.status_report_publish(actor=world.manager, report=report)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
+    report = services.status_report_publish(actor=world.as_member(world.manager), report=report)
     with pytest.raises(ValidationError, match="published and can no longer be edited"):
-        services.status_report_update(actor=world.manager, report=report, data={"summary": "changed"})
+        services.status_report_update(
+            actor=world.as_member(world.manager), report=report, data={"summary": "changed"}
+        )
     with pytest.raises(ValidationError):
-        services.status_report_publish(actor=world.manager, report=report)
-    revision = services.status_report_revise(actor=world.manager, report=report)
+        services.status_report_publish(actor=world.as_member(world.manager), report=report)
+    revision = services.status_report_revise(actor=world.as_member(world.manager), report=report)
     assert revision.version == report.version + 1 and revision.revised_from == report
     assert revision.status == ReportStatus.DRAFT and revision.summary == report.summary
-    services.status_report_update(actor=world.manager, report=revision, data={"summary": "corrected"})
+    services.status_report_update(
+        actor=world.as_member(world.manager), report=revision, data={"summary": "corrected"}
+    )
     report.refresh_from_db()
     assert report.summary != "corrected"
 
@@ -172,8 +178,8 @@ def test_published_report_is_read_only_and_revisable(world):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_pdf_text_in_chinese_and_english(world):
     f.TaskFactory(project=world.project, title="Install servers", status=TaskStatus.DONE, done_on=TODAY())
-    report = services.status_report_draft(actor=world.manager, project=world.project)
-    report = services.status_report_publish(actor=world.manager, report=report)
+    report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
+    report = services.status_report_publish(actor=world.as_member(world.manager), report=report)
 
     def text(language):
         return subprocess.run(
@@ -230,9 +236,9 @@ def test_pdf_never_fetches_images_named_in_markdown(world):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        report = services.status_report_draft(actor=world.manager, project=world.project)
+        report = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
         report = services.status_report_update(
-            actor=world.manager,
+            actor=world.as_member(world.manager),
             report=report,
             data={
                 "summary": f"![x](http://127.0.0.1:{server.server_port}/secret.png) ![y](file:///etc/passwd)"
@@ -242,3 +248,28 @@ def test_pdf_never_fetches_images_named_in_markdown(world):
     finally:
         server.shutdown()
     assert hits == []
+
+
+@pytest.mark.django_db
+def test_services_refuse_a_member_who_does_not_manage_the_project(world):
+    """The services check the actor's role themselves, whoever calls them: reports are the
+    project manager's (or an admin's), not the team member's."""
+    from django.core.exceptions import PermissionDenied
+
+    member = world.as_member(world.member)  # on world.project's team, not its manager
+    draft = services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
+    published = services.status_report_draft(actor=world.as_member(world.admin), project=world.project)
+    services.status_report_publish(actor=world.as_member(world.admin), report=published)
+    refused = [
+        lambda: services.status_report_draft(actor=member, project=world.project),
+        lambda: services.status_report_draft(actor=world.as_member(world.outsider), project=world.project),
+        lambda: services.status_report_update(actor=member, report=draft, data={"summary": "No"}),
+        lambda: services.status_report_publish(actor=member, report=draft),
+        lambda: services.status_report_revise(actor=member, report=published),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.DRAFT and draft.summary != "No"
+    assert StatusReport.objects.filter(project=world.project).count() == 2

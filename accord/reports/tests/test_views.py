@@ -16,7 +16,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def draft(world):
-    return services.status_report_draft(actor=world.manager, project=world.project)
+    return services.status_report_draft(actor=world.as_member(world.manager), project=world.project)
 
 
 @pytest.mark.parametrize("rows", [2, 50])
@@ -121,7 +121,7 @@ def test_portal_shows_only_published_reports(world, draft):
     http = world.http(world.client_user)
     assert http.get(f"/portal/reports/{draft.pk}/").status_code == 404
     assert http.get(f"/portal/reports/{draft.pk}/pdf/").status_code == 404
-    services.status_report_publish(actor=world.manager, report=draft)
+    services.status_report_publish(actor=world.as_member(world.manager), report=draft)
     listing = http.get(f"/portal/projects/{world.project.pk}/reports/")
     assert listing.status_code == 200 and draft.title in listing.content.decode()
     assert http.get(f"/portal/reports/{draft.pk}/").status_code == 200

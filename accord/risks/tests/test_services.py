@@ -18,7 +18,7 @@ from accord.risks.tests.factories import RiskFactory
 def _raise(world, **kwargs):
     values = {"title": "Vendor API late", "category": "technical", "probability": 4, "impact": 5}
     values.update(kwargs)
-    return services.risk_create(actor=world.manager, project=world.project, **values)
+    return services.risk_create(actor=world.as_member(world.manager), project=world.project, **values)
 
 
 @pytest.mark.parametrize(
@@ -78,10 +78,14 @@ def test_owner_must_be_on_the_team(world):
 
 def test_update_records_score_change_only_when_the_score_moves(world):
     risk = _raise(world)
-    services.risk_update(actor=world.member, risk=risk, title="Vendor API very late")
+    services.risk_update(actor=world.as_member(world.member), risk=risk, title="Vendor API very late")
     assert risk.score_changes.count() == 1
     risk = services.risk_update(
-        actor=world.member, risk=risk, probability=2, impact=2, note="Vendor delivered a beta"
+        actor=world.as_member(world.member),
+        risk=risk,
+        probability=2,
+        impact=2,
+        note="Vendor delivered a beta",
     )
     change = risk.score_changes.first()
     assert (change.old_score, change.new_score, change.note) == (20, 4, "Vendor delivered a beta")
@@ -106,23 +110,25 @@ def test_update_records_score_change_only_when_the_score_moves(world):
 def test_status_transitions(world, start, target, allowed):
     risk = RiskFactory(project=world.project, status=start)
     if allowed:
-        risk = services.risk_set_status(actor=world.manager, risk=risk, status=target)
+        risk = services.risk_set_status(actor=world.as_member(world.manager), risk=risk, status=target)
         assert risk.status == target
     else:
         with pytest.raises(ValidationError):
-            services.risk_set_status(actor=world.manager, risk=risk, status=target)
+            services.risk_set_status(actor=world.as_member(world.manager), risk=risk, status=target)
         risk.refresh_from_db()
         assert risk.status == start
 
 
 def test_unknown_status_is_refused(world):
     with pytest.raises(ValidationError):
-        services.risk_set_status(actor=world.manager, risk=RiskFactory(project=world.project), status="gone")
+        services.risk_set_status(
+            actor=world.as_member(world.manager), risk=RiskFactory(project=world.project), status="gone"
+        )
 
 
 def test_occurred_emits_and_tells_the_manager(world):
     risk = _raise(world, owner=world.member)
-    services.risk_set_status(actor=world.member, risk=risk, status=RiskStatus.OCCURRED)
+    services.risk_set_status(actor=world.as_member(world.member), risk=risk, status=RiskStatus.OCCURRED)
     assert Event.objects.filter(name="risk.occurred", payload__id=risk.pk).exists()
     assert Notification.objects.filter(user=world.manager, title__contains="Risk occurred").exists()
 
@@ -131,11 +137,17 @@ def test_occurred_to_tasks_opens_an_issue_per_open_action(world):
     risk = _raise(world, owner=world.member)
     due = timezone.localdate() + dt.timedelta(days=3)
     services.contingency_action_create(
-        actor=world.manager, risk=risk, description="Switch vendor", owner=world.member, due_date=due
+        actor=world.as_member(world.manager),
+        risk=risk,
+        description="Switch vendor",
+        owner=world.member,
+        due_date=due,
     )
-    done = services.contingency_action_create(actor=world.manager, risk=risk, description="Warn the client")
-    services.contingency_action_update(actor=world.manager, action=done, done=True)
-    tasks = services.risk_occurred_to_tasks(actor=world.manager, risk=risk)
+    done = services.contingency_action_create(
+        actor=world.as_member(world.manager), risk=risk, description="Warn the client"
+    )
+    services.contingency_action_update(actor=world.as_member(world.manager), action=done, done=True)
+    tasks = services.risk_occurred_to_tasks(actor=world.as_member(world.manager), risk=risk)
     assert len(tasks) == 1
     task = Task.objects.get(pk=tasks[0].pk)
     assert (task.kind, task.assignee, task.due_date, task.project) == (
@@ -150,20 +162,20 @@ def test_occurred_to_tasks_opens_an_issue_per_open_action(world):
 
 def test_occurred_to_tasks_without_actions_opens_one_issue(world):
     risk = _raise(world)
-    tasks = services.risk_occurred_to_tasks(actor=world.manager, risk=risk)
+    tasks = services.risk_occurred_to_tasks(actor=world.as_member(world.manager), risk=risk)
     assert [t.title for t in tasks] == [risk.title]
 
 
 def test_occurred_from_closed_is_refused_without_creating_tasks(world):
     risk = RiskFactory(project=world.project, status=RiskStatus.CLOSED)
     with pytest.raises(ValidationError):
-        services.risk_occurred_to_tasks(actor=world.manager, risk=risk)
+        services.risk_occurred_to_tasks(actor=world.as_member(world.manager), risk=risk)
     assert not Task.objects.exists()
 
 
 def test_occurred_to_change_request(world):
     risk = _raise(world)
-    change = services.risk_occurred_to_change_request(actor=world.manager, risk=risk)
+    change = services.risk_occurred_to_change_request(actor=world.as_member(world.manager), risk=risk)
     assert (
         change.status == ChangeStatus.DRAFT and change.from_risk == risk and change.project == world.project
     )
@@ -173,24 +185,34 @@ def test_occurred_to_change_request(world):
 def test_contingency_action_rules(world):
     risk = _raise(world)
     with pytest.raises(ValidationError):
-        services.contingency_action_create(actor=world.manager, risk=risk, description="   ")
+        services.contingency_action_create(actor=world.as_member(world.manager), risk=risk, description="   ")
     with pytest.raises(ValidationError):
         services.contingency_action_create(
-            actor=world.manager, risk=risk, description="x", owner=world.outsider
+            actor=world.as_member(world.manager), risk=risk, description="x", owner=world.outsider
         )
-    action = services.contingency_action_create(actor=world.manager, risk=risk, description="Escalate")
-    action = services.contingency_action_update(actor=world.manager, action=action, done=True)
+    action = services.contingency_action_create(
+        actor=world.as_member(world.manager), risk=risk, description="Escalate"
+    )
+    action = services.contingency_action_update(
+        actor=world.as_member(world.manager), action=action, done=True
+    )
     assert action.done_at is not None
-    action = services.contingency_action_update(actor=world.manager, action=action, done=False)
+    action = services.contingency_action_update(
+        actor=world.as_member(world.manager), action=action, done=False
+    )
     assert action.done_at is None
 
 
 def test_review_needs_a_future_date(world):
     risk = _raise(world)
     with pytest.raises(ValidationError):
-        services.risk_reviewed(actor=world.manager, risk=risk, next_review_on=timezone.localdate())
+        services.risk_reviewed(
+            actor=world.as_member(world.manager), risk=risk, next_review_on=timezone.localdate()
+        )
     risk = services.risk_reviewed(
-        actor=world.manager, risk=risk, next_review_on=timezone.localdate() + dt.timedelta(days=7)
+        actor=world.as_member(world.manager),
+        risk=risk,
+        next_review_on=timezone.localdate() + dt.timedelta(days=7),
     )
     assert not risk.review_due
 
@@ -206,3 +228,35 @@ def test_review_reminders_once_a_day_per_owner(world):
     assert "2" in note.title
     assert services.risk_review_reminders(today=today) == 0
     assert not Notification.objects.filter(user=world.manager).exists()
+
+
+@pytest.mark.django_db
+def test_services_refuse_a_member_the_project_does_not_allow(world):
+    """The services check the actor's role themselves, whoever calls them."""
+    from django.core.exceptions import PermissionDenied
+
+    from accord.risks.models import ContingencyAction
+
+    risk = RiskFactory(project=world.project)
+    other = RiskFactory(project=world.other_project)
+    member = world.as_member(world.member)  # on world.project, not on world.other_project
+    client = world.as_member(world.client_user)
+    refused = [
+        lambda: services.risk_create(actor=member, project=world.other_project, title="Late"),
+        lambda: services.risk_create(actor=client, project=world.project, title="Late"),
+        lambda: services.risk_update(actor=member, risk=other, title="Later"),
+        lambda: services.risk_set_status(actor=member, risk=other, status=RiskStatus.CLOSED),
+        lambda: services.risk_reviewed(actor=member, risk=other, next_review_on=None),
+        lambda: services.risk_delete(actor=member, risk=risk),  # deleting needs the project's manager
+        lambda: services.risk_occurred_to_tasks(actor=member, risk=other),
+        lambda: services.risk_occurred_to_change_request(actor=member, risk=other),
+        lambda: services.contingency_action_create(actor=member, risk=other, description="Call"),
+        lambda: services.risk_create(actor=world.as_member(world.outsider), project=world.project, title="X"),
+    ]
+    for call in refused:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert Risk.objects.count() == 2
+    assert not ContingencyAction.objects.exists()
+    assert not Task.objects.exists()
+    assert not ChangeRequest.objects.exists()
