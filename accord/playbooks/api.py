@@ -166,8 +166,7 @@ def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
         raise ValidationError({"client_id": _("No client with this id in your organisation.")})
     project = call(
         services.project_create_from_template,
-        actor=member.user,
-        organization=member.organization,
+        actor=member,
         template=template,
         client=client,
         code=payload.code,

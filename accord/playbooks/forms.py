@@ -124,18 +124,12 @@ class TemplateItemForm(forms.Form):
             data[text] = texts
         return data
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show the service's errors (keyed like ``risks.3.probability``) beside the fields."""
-        if not hasattr(exc, "error_dict"):
-            for message in exc.messages:
-                self.add_error(None, message)
-            return
-        for key, messages in exc.message_dict.items():
-            name = key.rsplit(".", 1)[-1] if key.count(".") == 2 else key
-            if name not in self.fields and f"{name}_en" in self.fields:
-                name = f"{name}_en"
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+    def error_field(self, key: str) -> str:
+        """The field a service error keyed like ``risks.3.probability`` belongs to."""
+        name = key.rsplit(".", 1)[-1] if key.count(".") == 2 else key
+        if name not in self.fields and f"{name}_en" in self.fields:
+            name = f"{name}_en"
+        return name
 
 
 class MilestoneItemForm(TemplateItemForm):

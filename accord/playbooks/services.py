@@ -184,12 +184,8 @@ def _plan_items_create(*, actor, project, owner, items: list[dict]) -> bool:
     Returns False when there is nobody to own them (the data stays on the TemplateUse)."""
     from accord.comms.models import PlanChannel
     from accord.comms.services import plan_item_create
-    from accord.tenancy.models import Membership
 
-    member = Membership.objects.filter(
-        organization_id=project.organization_id, user_id=getattr(actor, "pk", None), is_active=True
-    ).first()
-    if member is None or owner is None or not items:
+    if owner is None or not items:
         return False
     for item in items:
         channel = _PLAN_CHANNEL_FALLBACK.get(item["channel"], item["channel"])
@@ -197,7 +193,7 @@ def _plan_items_create(*, actor, project, owner, items: list[dict]) -> bool:
         if schedule["cadence"] == "weekly":
             schedule["weekday"] = project.start_date.weekday()
         plan_item_create(
-            actor=member,
+            actor=actor,
             project=project,
             purpose=item["purpose"][:200] or item["audience"],
             channel=channel if channel in PlanChannel.values else PlanChannel.EMAIL,
@@ -211,7 +207,6 @@ def _plan_items_create(*, actor, project, owner, items: list[dict]) -> bool:
 def project_create_from_template(
     *,
     actor,
-    organization,
     template: ProjectTemplate,
     client,
     code: str,
@@ -222,64 +217,37 @@ def project_create_from_template(
     budget_amount=None,
     currency: str | None = None,
 ) -> Project:
-    """A new project with the template's milestones, risks, needs and communication plan,
-    texts in the current language; dates counted from ``start_date``. Without a currency the
-    project takes the client's (else the organisation's default)."""
+    """A new project (created and checked by ``project_create``) with the template's milestones,
+    risks, needs and communication plan, texts in the current language; dates counted from
+    ``start_date``. ``actor`` is the creating Membership."""
     from accord.needs.services import need_create
-    from accord.projects.services import project_budget_clean
-    from accord.risks.services import check_team_user, risk_create
+    from accord.projects.services import project_create
+    from accord.risks.services import risk_create
 
+    organization = actor.organization
+    user = actor.user
     if template.organization_id not in (None, organization.pk):
         raise ValidationError({"template": _("Choose one of the templates listed.")})
-    errors = {}
-    code = (code or "").strip()
-    name = (name or "").strip()
-    if not code:
-        errors["code"] = _("Give the project a short code, e.g. ERP-2026.")
-    elif len(code) > 30:
-        errors["code"] = _("Keep the code under 30 characters.")
-    elif Project.objects.filter(organization=organization, code=code).exists():
-        errors["code"] = _("Another project already uses this code.")
-    if not name:
-        errors["name"] = _("Give the project a name.")
-    elif len(name) > 200:
-        errors["name"] = _("Keep the name under 200 characters.")
-    if client is None or client.organization_id != organization.pk:
-        errors["client"] = _("Choose one of your clients.")
     if not isinstance(start_date, dt.date):
-        errors["start_date"] = _("Enter a valid date.")
-    contacts = list(contacts or [])
-    if client is not None and any(c.client_id != client.pk for c in contacts):
-        errors["contacts"] = _("Choose contacts of the project's client.")
-    try:
-        budget_amount, currency = project_budget_clean(
-            budget_amount=budget_amount,
-            currency=currency or getattr(client, "currency", "") or organization.default_currency,
-        )
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    check_team_user(organization.pk, manager, "manager")
+        raise ValidationError({"start_date": _("Enter a valid date.")})
+    ends = [m["offset_days"] + (m.get("duration_days") or 0) for m in template.milestones]
     try:
         with transaction.atomic():
-            ends = [m["offset_days"] + (m.get("duration_days") or 0) for m in template.milestones]
-            project = Project.objects.create(
-                organization=organization,
+            project = project_create(
+                actor=actor,
                 client=client,
                 code=code,
                 name=name,
                 description=localized(template.description),
                 manager=manager,
+                contacts=contacts or (),
                 start_date=start_date,
                 end_date=start_date + dt.timedelta(days=max([template.duration_days, *ends])),
                 budget_amount=budget_amount,
                 currency=currency,
                 industry=template.industry,
             )
-            if contacts:
-                project.contacts.set(contacts)
-            audit_create(actor, project)
+            manager = project.manager
             for item in template.milestones:
                 due = start_date + dt.timedelta(days=item["offset_days"])
                 milestone = Milestone.objects.create(
@@ -289,10 +257,10 @@ def project_create_from_template(
                     due_date=due,
                     baseline_due_date=due,
                 )
-                audit_create(actor, milestone)
+                audit_create(user, milestone)
             for item in template.risks:
                 risk_create(
-                    actor=actor,
+                    actor=user,
                     project=project,
                     title=localized(item["title"])[:300],
                     category=item["category"],
@@ -305,14 +273,14 @@ def project_create_from_template(
                 )
             for item in template.needs:
                 need_create(
-                    actor=actor,
+                    actor=user,
                     project=project,
                     title=localized(item["title"])[:300],
                     priority=item["priority"],
                     acceptance_criteria=localized(item.get("acceptance_criteria")),
                 )
             plan = [{**item, "purpose": localized(item["purpose"])} for item in template.comms_plan]
-            created = _plan_items_create(actor=actor, project=project, owner=manager or actor, items=plan)
+            created = _plan_items_create(actor=actor, project=project, owner=manager or user, items=plan)
             use = TemplateUse.objects.create(
                 organization=organization,
                 project=project,
@@ -320,9 +288,9 @@ def project_create_from_template(
                 template_name=template.display_name[:200],
                 comms_plan=plan,
                 comms_plan_created=created,
-                created_by=actor if getattr(actor, "pk", None) else None,
+                created_by=user,
             )
-            audit_event(actor, project, "created_from_template", {"template": template.key, "use": use.pk})
+            audit_event(user, project, "created_from_template", {"template": template.key, "use": use.pk})
     except IntegrityError:
         raise ValidationError({"code": _("Another project already uses this code.")}) from None
     return project

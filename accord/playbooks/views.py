@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accord.risks.forms import add_service_errors
+from accord.core.ui import apply_service_errors
+from accord.projects.forms import FIELD_NAMES as PROJECT_FIELD_NAMES
 from accord.tenancy.access import project_for_user, require_project_manager, team_required
 
 from . import services
@@ -60,10 +61,10 @@ def use(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create_from_template(
-                actor=request.user, organization=member.organization, template=template, **form.cleaned_data
+                actor=member, template=template, **form.cleaned_data
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, PROJECT_FIELD_NAMES)
         else:
             from accord.evaluation.selectors import project_start_url
 
@@ -96,7 +97,7 @@ def save_from_project(request, pk):
                 actor=request.user, project=project, **form.cleaned_data
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Saved as a template of your organisation."))
             return redirect("playbooks:detail", template.pk)

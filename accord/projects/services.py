@@ -311,10 +311,11 @@ def project_create(
     currency: str | None = None,
     status: str = ProjectStatus.ACTIVE,
     rag: str = Rag.GREEN,
+    industry: str = "",
 ) -> Project:
     """A new project of the actor's organisation (admins and project managers only)."""
     require_project_manager(actor)
-    project = Project(organization_id=actor.organization_id)
+    project = Project(organization_id=actor.organization_id, industry=industry)
     if not currency:
         client_obj = Client.objects.filter(organization_id=actor.organization_id, pk=_pk(client)).first()
         currency = client_obj.currency if client_obj else actor.organization.default_currency

@@ -27,8 +27,7 @@ def _builtin(key="software-implementation"):
 
 def _create(world, **values):
     return services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.memberships[world.manager.pk],
         template=_builtin(),
         client=world.client,
         start_date=START,

@@ -66,8 +66,7 @@ def test_add_a_milestone_with_a_duration_is_audited_and_sets_the_projects_end(wo
     entry = _updates(own).get()
     assert entry.actor == world.manager and len(entry.changes["milestones"][1]) == 3
     project = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.memberships[world.manager.pk],
         template=own,
         client=world.client,
         code="D-1",

@@ -47,8 +47,7 @@ def test_create_project_from_template_in_chinese(world):
     template = _builtin()
     with translation.override("zh-hans"):
         project = services.project_create_from_template(
-            actor=world.manager,
-            organization=world.org,
+            actor=world.memberships[world.manager.pk],
             template=template,
             client=world.client,
             code="ERP-26",
@@ -77,8 +76,8 @@ def test_create_project_from_template_in_chinese(world):
         ({"code": ""}, "code"),
         ({"code": "P-dup"}, "code"),
         ({"name": " "}, "name"),
-        ({"client": "foreign"}, "client"),
-        ({"manager": "client_user"}, "manager"),
+        ({"client": "foreign"}, "client_id"),
+        ({"manager": "client_user"}, "manager_id"),
     ],
 )
 def test_create_from_template_bad_input_saves_nothing(world, override, field):
@@ -92,7 +91,7 @@ def test_create_from_template_bad_input_saves_nothing(world, override, field):
     before = Project.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.project_create_from_template(
-            actor=world.manager, organization=world.org, template=_builtin(), start_date=START, **values
+            actor=world.memberships[world.manager.pk], template=_builtin(), start_date=START, **values
         )
     assert field in exc.value.message_dict
     assert Project.objects.count() == before
@@ -104,8 +103,7 @@ def test_another_organisations_template_cannot_be_used(world):
     )
     with pytest.raises(ValidationError):
         services.project_create_from_template(
-            actor=world.manager,
-            organization=world.org,
+            actor=world.memberships[world.manager.pk],
             template=foreign,
             client=world.client,
             code="X",
@@ -116,8 +114,7 @@ def test_another_organisations_template_cannot_be_used(world):
 
 def test_save_running_project_as_template_and_reuse_it(world):
     project = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.memberships[world.manager.pk],
         template=_builtin("engineering-design"),
         client=world.client,
         code="ENG-1",
@@ -136,8 +133,7 @@ def test_save_running_project_as_template_and_reuse_it(world):
     again = services.template_save_from_project(actor=world.manager, project=project, name="Our plant design")
     assert again.key != template.key
     copy = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.memberships[world.manager.pk],
         template=template,
         client=world.client,
         code="ENG-2",
@@ -180,8 +176,7 @@ def test_template_content_is_validated(world, field, items):
 def test_stakeholders_must_be_contacts_of_the_client(world):
     with pytest.raises(ValidationError) as exc:
         services.project_create_from_template(
-            actor=world.manager,
-            organization=world.org,
+            actor=world.memberships[world.manager.pk],
             template=_builtin(),
             client=world.client,
             code="S-1",
@@ -189,10 +184,9 @@ def test_stakeholders_must_be_contacts_of_the_client(world):
             start_date=START,
             contacts=[world.foreign_contact],
         )
-    assert "contacts" in exc.value.message_dict
+    assert "contact_ids" in exc.value.message_dict
     project = services.project_create_from_template(
-        actor=world.manager,
-        organization=world.org,
+        actor=world.memberships[world.manager.pk],
         template=_builtin(),
         client=world.client,
         code="S-2",
