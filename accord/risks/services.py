@@ -120,7 +120,7 @@ def risk_create(*, actor, project, **values) -> Risk:
     values = _clean(dict(values), project.organization_id)
     with transaction.atomic():
         risk = Risk(organization_id=project.organization_id, project=project, created_by=actor, **values)
-        risk.score = risk.probability * risk.impact
+        risk.rescore()
         risk.save()
         # The first score carries no note: the risk page names it "Raised" in its reader's language.
         _record_score(risk, actor, None)
@@ -150,7 +150,7 @@ def risk_update(*, actor, risk: Risk, note: str = "", **values) -> Risk:
         old_owner = risk.owner_id
         for key, value in values.items():
             setattr(risk, key, value)
-        risk.score = risk.probability * risk.impact
+        risk.rescore()
         risk.save()
         if (risk.probability, risk.impact) != old[:2]:
             _record_score(risk, actor, old, note)
