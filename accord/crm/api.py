@@ -225,7 +225,7 @@ def clients_get(request, client_id: int):
 @router.patch("/clients/{client_id}", response={200: ClientOut, **ERRORS}, summary="Change a client")
 def clients_patch(request, client_id: int, payload: ClientPatch):
     member = request.auth
-    client = client_for_user(member, client_id, write=True)
+    client = client_for_user(member, client_id)
     return _call(
         services.client_update, actor=member, client=client, **_client_data(member, payload, partial=True)
     )
@@ -234,7 +234,7 @@ def clients_patch(request, client_id: int, payload: ClientPatch):
 @router.delete("/clients/{client_id}", response={204: None, **ERRORS}, summary="Delete a client")
 def clients_delete(request, client_id: int):
     member = request.auth
-    client = client_for_user(member, client_id, write=True)
+    client = client_for_user(member, client_id)
     require_project_manager(member)
     _call(services.client_delete, actor=member, client=client)
     return Status(204, None)
@@ -361,7 +361,7 @@ def contacts_get(request, contact_id: int):
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="Change a contact")
 def contacts_patch(request, contact_id: int, payload: ContactFields):
     member = request.auth
-    contact = contact_for_user(member, contact_id, write=True)
+    contact = contact_for_user(member, contact_id)
     return _call(
         services.contact_update, actor=member, contact=contact, **_contact_data(payload, partial=True)
     )
@@ -370,7 +370,7 @@ def contacts_patch(request, contact_id: int, payload: ContactFields):
 @router.delete("/contacts/{contact_id}", response={204: None, **ERRORS}, summary="Delete a contact")
 def contacts_delete(request, contact_id: int):
     member = request.auth
-    contact = contact_for_user(member, contact_id, write=True)
+    contact = contact_for_user(member, contact_id)
     services.contact_delete(actor=member, contact=contact)
     return Status(204, None)
 
@@ -555,7 +555,7 @@ def interactions_get(request, interaction_id: int):
 )
 def interactions_patch(request, interaction_id: int, payload: InteractionPatch):
     member = request.auth
-    interaction = interaction_for_user(member, interaction_id, write=True)
+    interaction = interaction_for_user(member, interaction_id)
     data, contacts = _interaction_data(member, interaction.client, payload, partial=True)
     _call(services.interaction_update, actor=member, interaction=interaction, contacts=contacts, **data)
     return _interaction_out(member, interaction.pk)
@@ -568,7 +568,7 @@ def interactions_patch(request, interaction_id: int, payload: InteractionPatch):
 )
 def interactions_follow_up_done(request, interaction_id: int):
     member = request.auth
-    interaction = interaction_for_user(member, interaction_id, write=True)
+    interaction = interaction_for_user(member, interaction_id)
     _call(services.interaction_follow_up_done, actor=member, interaction=interaction)
     return _interaction_out(member, interaction.pk)
 
@@ -578,6 +578,6 @@ def interactions_follow_up_done(request, interaction_id: int):
 )
 def interactions_delete(request, interaction_id: int):
     member = request.auth
-    interaction = interaction_for_user(member, interaction_id, write=True)
+    interaction = interaction_for_user(member, interaction_id)
     services.interaction_delete(actor=member, interaction=interaction)
     return Status(204, None)

@@ -148,7 +148,7 @@ def client_detail(request, pk):
 @versioned_edit
 def client_edit(request, pk):
     member = request.membership
-    client = client_for_user(member, pk, write=True)
+    client = client_for_user(member, pk)
     form = ClientForm(request.POST or None, instance=client, organization=member.organization)
     check_version(request, form, client)
     if request.method == "POST" and form.is_valid():
@@ -176,7 +176,7 @@ def client_edit(request, pk):
 @team_required
 def client_delete(request, pk):
     member = request.membership
-    client = client_for_user(member, pk, write=True)
+    client = client_for_user(member, pk)
     require_project_manager(member)
     back = reverse("crm:client_detail", args=[client.pk])
     if request.method == "POST":
@@ -206,7 +206,7 @@ def client_delete(request, pk):
 @team_required
 def contact_create(request, client_pk):
     member = request.membership
-    client = client_for_user(member, client_pk, write=True)
+    client = client_for_user(member, client_pk)
     form = ContactForm(
         request.POST or None,
         initial={"language": client.language, "preferred_channel": client.preferred_channel},
@@ -260,7 +260,7 @@ def contact_detail(request, pk):
 def contact_resubscribe(request, pk):
     """Send a kind of mail the contact unsubscribed from to them again (they asked for it back)."""
     member = request.membership
-    contact = contact_for_user(member, pk, write=True)
+    contact = contact_for_user(member, pk)
     try:
         services.contact_resubscribe(actor=member, contact=contact, kind=request.POST.get("kind", ""))
     except ValidationError as exc:
@@ -304,7 +304,7 @@ def unsubscribe(request, token):
 @versioned_edit
 def contact_edit(request, pk):
     member = request.membership
-    contact = contact_for_user(member, pk, write=True)
+    contact = contact_for_user(member, pk)
     form = ContactForm(request.POST or None, instance=contact)
     check_version(request, form, contact)
     status = 200
@@ -337,7 +337,7 @@ def contact_edit(request, pk):
 @team_required
 def contact_delete(request, pk):
     member = request.membership
-    contact = contact_for_user(member, pk, write=True)
+    contact = contact_for_user(member, pk)
     if request.method == "POST":
         services.contact_delete(actor=member, contact=contact)
         messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.display_name})
@@ -369,7 +369,7 @@ def _interaction_form_page(request, form, *, title, back_url, client):
 @team_required
 def interaction_create(request, client_pk):
     member = request.membership
-    client = client_for_user(member, client_pk, write=True)
+    client = client_for_user(member, client_pk)
     initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
     contact_id = request.GET.get("contact")
     if contact_id and contact_id.isdigit():
@@ -426,7 +426,7 @@ def interaction_detail(request, pk):
 @versioned_edit
 def interaction_edit(request, pk):
     member = request.membership
-    interaction = interaction_for_user(member, pk, write=True)
+    interaction = interaction_for_user(member, pk)
     form = InteractionForm(
         request.POST or None, instance=interaction, member=member, client=interaction.client
     )
@@ -457,7 +457,7 @@ def interaction_edit(request, pk):
 @team_required
 def interaction_delete(request, pk):
     member = request.membership
-    interaction = interaction_for_user(member, pk, write=True)
+    interaction = interaction_for_user(member, pk)
     if request.method == "POST":
         client_id = interaction.client_id
         services.interaction_delete(actor=member, interaction=interaction)
@@ -478,7 +478,7 @@ def interaction_delete(request, pk):
 @team_required
 def interaction_follow_up_done(request, pk):
     member = request.membership
-    interaction = interaction_for_user(member, pk, write=True)
+    interaction = interaction_for_user(member, pk)
     try:
         services.interaction_follow_up_done(actor=member, interaction=interaction)
     except ValidationError as exc:

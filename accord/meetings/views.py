@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_event, audit_for
 from accord.lib.feeds import feed_response
+from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     can_manage_project,
     can_write_project,
-    portal_contact,
     portal_project_for_user,
     project_for_user,
     project_object_for_user,
@@ -408,20 +408,14 @@ def calendar_feed(request, token):
 # --- client portal -------------------------------------------------------------------------
 
 
-def _portal_member(request):
-    member = getattr(request, "membership", None)
-    if member is None:
-        raise PermissionDenied
-    return member
+def _team_meetings(request, pk):
+    project_for_user(request.membership, pk)
+    return redirect("meetings:list", pk)
 
 
-@login_required
+@portal_required(team=_team_meetings)
 def portal_list(request, pk):
-    member = _portal_member(request)
-    if member.is_team:
-        project_for_user(member, pk)
-        return redirect("meetings:list", pk)
-    project = portal_project_for_user(member, pk)
+    project = portal_project_for_user(request.membership, pk)
     return render(
         request,
         "meetings/portal_list.html",
@@ -429,26 +423,18 @@ def portal_list(request, pk):
     )
 
 
-def _portal_meeting(member, pk) -> Meeting:
-    meeting = (
-        selectors.meeting_detail_queryset()
-        .filter(organization_id=member.organization_id, pk=pk, minutes_published_at__isnull=False)
-        .first()
-    )
-    if meeting is None:
-        raise Http404
-    portal_project_for_user(member, meeting.project_id)
-    return meeting
+def _team_meeting(request, pk):
+    project_object_for_user(request.membership, Meeting.objects.all(), pk)
+    return redirect("meetings:detail", pk)
 
 
-@login_required
+@portal_required(team=_team_meeting)
 def portal_detail(request, pk):
-    member = _portal_member(request)
-    if member.is_team:
-        project_object_for_user(member, Meeting.objects.all(), pk)
-        return redirect("meetings:detail", pk)
-    meeting = _portal_meeting(member, pk)
-    contact = portal_contact(member)
+    meeting = portal_object_for_user(
+        request.membership,
+        selectors.meeting_detail_queryset().filter(minutes_published_at__isnull=False),
+        pk,
+    )
     actions = [a for a in selectors.action_items_for(meeting) if a.task.client_visible]
     return render(
         request,
@@ -459,27 +445,27 @@ def portal_detail(request, pk):
             "tab": "meetings",
             "decisions": meeting.decisions.filter(client_visible=True).order_by("id"),
             "actions": actions,
-            "contact": contact,
+            "contact": request.portal_contact,
         },
     )
 
 
+def _team_action_done(request, pk):
+    _action_item(request.membership, pk, write=False)
+    raise PermissionDenied
+
+
 @login_required
 @require_POST
+@portal_required(team=_team_action_done)
 def portal_action_done(request, pk):
-    member = _portal_member(request)
-    if member.is_team:
-        _action_item(member, pk, write=False)
-        raise PermissionDenied
-    contact = portal_contact(member)
-    item = (
-        ActionItem.objects.select_related("task", "meeting__project")
-        .filter(organization_id=member.organization_id, pk=pk, meeting__minutes_published_at__isnull=False)
-        .first()
+    contact = request.portal_contact
+    item = portal_object_for_user(
+        request.membership,
+        ActionItem.objects.select_related("task").filter(meeting__minutes_published_at__isnull=False),
+        pk,
+        project_field="meeting__project",
     )
-    if item is None:
-        raise Http404
-    portal_project_for_user(member, item.meeting.project_id)
     if item.owner_contact_id != contact.pk:
         audit_event(request.user, item, "complete_refused", {"contact": contact.pk}, denied=True)
         raise PermissionDenied

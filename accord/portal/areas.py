@@ -17,8 +17,7 @@ from accord.meetings.selectors import decision_list
 from accord.risks.models import ACTIVE_STATUSES, Risk
 from accord.tenancy.access import portal_project_for_user
 
-from .access import portal_object_for_user
-from .views import portal_required
+from .access import portal_object_for_user, portal_required
 
 LIST_LIMIT = 200
 

@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
-from accord.portal.access import portal_object_for_user
-from accord.portal.views import portal_required
+from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     admin_required,
     can_write_project,
