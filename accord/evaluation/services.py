@@ -269,11 +269,8 @@ def retro_action_apply_to_template(
 
     Goes through the project templates' own service, so their validation and audit apply.
     """
-    from accord.evaluation.health import optional_callable
+    from accord.playbooks.services import template_update as update
 
-    update = optional_callable("accord.playbooks.services.template_update")
-    if update is None:
-        raise ValidationError(_("Project templates are not available."))
     if template.organization_id != action.organization_id:
         raise ValidationError({"template": _("Choose one of your organisation's own templates.")})
     lang = "zh-hans" if any("\u4e00" <= ch <= "\u9fff" for ch in action.title) else "en"

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
 from accord.crm.models import Client, Industry
+from accord.playbooks.models import ProjectTemplate
 from accord.tenancy.access import (
     can_write_project,
     client_for_user,
@@ -32,7 +33,6 @@ from .forms import (
     RetrospectiveForm,
     apply_errors,
 )
-from .health import optional_model
 from .models import CloseoutEvaluation, Lesson, LessonUseKind, RetroAction, Retrospective
 
 # --- health ---------------------------------------------------------------------------------------
@@ -260,7 +260,6 @@ def retro_detail(request, pk):
             "tab": "retrospectives",
             "actions": retro.actions.select_related("owner").order_by("due_date", "id"),
             "action_form": RetroActionForm(organization_id=retro.organization_id),
-            "templates_available": optional_model("playbooks", "ProjectTemplate") is not None,
             "history": audit_for(retro)[:20],
         },
     )
@@ -346,9 +345,6 @@ def action_delete(request, pk):
 def action_apply(request, pk):
     action = _action(request, pk)
     require_project_manager(request.membership)
-    ProjectTemplate = optional_model("playbooks", "ProjectTemplate")  # noqa: N806
-    if ProjectTemplate is None:
-        raise PermissionDenied
     templates = ProjectTemplate.objects.filter(organization_id=request.membership.organization_id)
     form = ApplyToTemplateForm(request.POST or None, templates=templates)
     status = 200
@@ -580,8 +576,7 @@ def lessons_similar(request):
         client = Client.objects.filter(
             organization_id=member.organization_id, pk=request.GET["client"]
         ).first()
-    ProjectTemplate = optional_model("playbooks", "ProjectTemplate")  # noqa: N806
-    if ProjectTemplate is not None and request.GET.get("template", "").isdigit():
+    if request.GET.get("template", "").isdigit():
         template = (
             ProjectTemplate.objects.filter(pk=request.GET["template"])
             .filter(Q(organization_id=member.organization_id) | Q(organization__isnull=True))

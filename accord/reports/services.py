@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -305,13 +305,6 @@ def status_report_revise(*, actor, report: StatusReport) -> StatusReport:
         audit_create(actor, revision)
         audit_event(actor, report, "revised", {"new_version": revision.version})
     return revision
-
-
-def require_manager(member, project) -> None:
-    from accord.tenancy.access import can_manage_project
-
-    if not can_manage_project(member, project):
-        raise PermissionDenied
 
 
 # --- scheduled drafting --------------------------------------------------------------------
