@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.lib.text import safe_cell
-from accord.risks.forms import add_service_errors
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
 from accord.web.concurrency import check_version, versioned_edit
 
@@ -166,7 +166,7 @@ def create(request, pk):
                 needs=data["needs"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Change request drafted."))
             return redirect("changes:detail", change.pk)
@@ -228,7 +228,7 @@ def edit(request, pk):
                 requested_on=data["requested_on"] or change.requested_on,
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Change request saved."))
             return redirect("changes:detail", change.pk)
@@ -288,7 +288,7 @@ def assess(request, pk):
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Impact assessed: the client can now decide."))
             return redirect("changes:detail", change.pk)
@@ -321,7 +321,7 @@ def record_decision(request, pk):
                 comment=data["comment"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("contact", str(exc) or _("Choose a client contact of this project."))
         else:

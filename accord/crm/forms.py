@@ -34,14 +34,6 @@ class ServiceModelForm(IsoDatesMixin, forms.ModelForm):
     def _post_clean(self):
         pass
 
-    def apply_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
-
 
 def _datetime_widget():
     return DateTimeInput()

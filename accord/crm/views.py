@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.lib.dates import week_bounds
 from accord.lib.text import render_markdown
 from accord.projects.selectors import progress_percent, project_list
@@ -82,7 +83,7 @@ def client_create(request):
         try:
             client = services.client_create(actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Client “%(name)s” created.") % {"name": client.name})
             return redirect("crm:client_detail", client.pk)
@@ -155,7 +156,7 @@ def client_edit(request, pk):
         try:
             services.client_update(actor=member, client=client, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Client saved."))
             return redirect("crm:client_detail", client.pk)
@@ -215,7 +216,7 @@ def contact_create(request, client_pk):
         try:
             contact = services.contact_create(actor=member, client=client, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.display_name})
             return redirect("crm:client_detail", client.pk)
@@ -312,7 +313,7 @@ def contact_edit(request, pk):
         try:
             services.contact_update(actor=member, contact=contact, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         except services.IdentityChangeRefused as exc:
             form.add_error("email", str(exc))
             status = 403
@@ -387,7 +388,7 @@ def interaction_create(request, client_pk):
                 **form.service_fields(),
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Interaction logged."))
             return redirect("crm:interaction_detail", interaction.pk)
@@ -440,7 +441,7 @@ def interaction_edit(request, pk):
                 **form.service_fields(),
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Interaction saved."))
             return redirect("crm:interaction_detail", interaction.pk)

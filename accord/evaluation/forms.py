@@ -9,14 +9,6 @@ from accord.tenancy.models import Role, User
 from .models import LessonCategory, Phase, RiskCategoryChoice
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class CloseoutForm(forms.Form):
     actual_cost = forms.DecimalField(
         label=_("Actual cost"),

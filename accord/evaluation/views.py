@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.crm.models import Client, Industry
 from accord.playbooks.models import ProjectTemplate
 from accord.tenancy.access import (
@@ -31,7 +32,6 @@ from .forms import (
     LessonSearchForm,
     RetroActionForm,
     RetrospectiveForm,
-    apply_errors,
 )
 from .models import CloseoutEvaluation, Lesson, LessonUseKind, RetroAction, Retrospective
 
@@ -144,7 +144,7 @@ def closeout_edit(request, pk):
                     actual_cost=form.cleaned_data["actual_cost"],
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Evaluation saved."))
                 return redirect("evaluation:closeout", project.pk)
@@ -232,7 +232,7 @@ def retro_create(request, pk):
                     actor=request.user, project=project, **form.cleaned_data
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Retrospective saved. Add its actions."))
                 return redirect("evaluation:retro_detail", retro.pk)
@@ -361,7 +361,7 @@ def action_apply(request, pk):
                     category=form.cleaned_data.get("category") or "other",
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Template updated."))
                 return redirect("evaluation:retro_detail", action.retrospective_id)
@@ -423,7 +423,7 @@ def lesson_create(request):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Lesson saved."))
                 return redirect("evaluation:lesson_detail", lesson.pk)
@@ -474,7 +474,7 @@ def lesson_edit(request, pk):
             try:
                 services.lesson_update(actor=request.user, lesson=lesson, **form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Lesson saved."))
                 return redirect("evaluation:lesson_detail", lesson.pk)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -18,7 +19,7 @@ from accord.tenancy.access import (
 from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
-from .forms import QuestionForm, SendForm, SettingForm, SurveyForm, SurveyTemplateForm, apply_errors
+from .forms import QuestionForm, SendForm, SettingForm, SurveyForm, SurveyTemplateForm
 from .models import ProjectSurveySetting, Question, QuestionKind, Survey, SurveyTemplate
 
 
@@ -88,7 +89,7 @@ def template_create(request):
                 actor=request.user, organization=request.membership.organization, **form.cleaned_data
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Template created. Now add its questions."))
             return redirect("feedback:template_detail", template.pk)
@@ -127,7 +128,7 @@ def template_edit(request, pk):
         try:
             services.survey_template_update(actor=request.user, template=template, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Template saved."))
             return redirect("feedback:template_detail", template.pk)
@@ -172,7 +173,7 @@ def template_question_add(request, pk):
         try:
             services.question_add(actor=request.user, template=template, **_question_values(form))
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Question added."))
             return redirect("feedback:template_detail", template.pk)
@@ -238,7 +239,7 @@ def survey_create(request, pk):
         try:
             survey = services.survey_create(actor=request.user, project=project, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Survey created. Review its questions, then send it."))
             return redirect("feedback:survey_detail", survey.pk)
@@ -280,7 +281,7 @@ def survey_edit(request, pk):
         try:
             services.survey_update(actor=request.user, survey=survey, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Survey saved."))
             return redirect("feedback:survey_detail", survey.pk)
@@ -322,7 +323,7 @@ def question_add(request, pk):
             try:
                 services.question_add(actor=request.user, survey=survey, **_question_values(form))
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Question added."))
                 return redirect("feedback:survey_detail", survey.pk)
@@ -377,7 +378,7 @@ def question_edit(request, pk):
             try:
                 services.question_update(actor=request.user, question=question, **_question_values(form))
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Question saved."))
                 return redirect(_question_back(question))
@@ -415,7 +416,7 @@ def survey_send(request, pk):
             try:
                 tokens = services.survey_send(actor=request.user, survey=survey, contacts=contacts)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Survey sent to %(count)s contacts.") % {"count": len(tokens)})
                 skipped = services.unsubscribed(contacts)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
-from accord.risks.forms import add_service_errors
+from accord.core.ui import apply_service_errors
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
 from accord.web.concurrency import check_version, versioned_edit
 
@@ -64,7 +64,7 @@ def create(request, pk):
                 actor=request.user, project=project, tasks=form.cleaned_data["tasks"], **form.values()
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Need recorded."))
             return redirect("needs:detail", need.pk)
@@ -117,7 +117,7 @@ def edit(request, pk):
                 actor=request.user, need=need, tasks=form.cleaned_data["tasks"], **form.values()
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Need saved."))
             return redirect("needs:detail", need.pk)

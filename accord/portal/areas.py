@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.changes import services as change_services
 from accord.changes.models import ChangeRequest, ChangeStatus
+from accord.core.ui import apply_service_errors
 from accord.meetings.selectors import decision_list
 from accord.risks.models import ACTIVE_STATUSES, Risk
 from accord.tenancy.access import portal_project_for_user
@@ -60,14 +61,6 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea, required=False)
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- change requests -------------------------------------------------------------------------
 
 
@@ -106,7 +99,7 @@ def change_create(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Your change request was sent to the project team for assessment."))
             return redirect("portal:change_detail", change.pk)
@@ -162,7 +155,7 @@ def change_decide(request, pk):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             change = portal_object_for_user(member, _visible_changes(member), pk)
             form.add_error(None, str(exc) or _("You cannot decide this change request."))

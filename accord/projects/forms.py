@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -23,17 +22,6 @@ FIELD_NAMES = {
     "milestone_id": "milestone",
     "assignee_id": "assignee",
 }
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError beside the fields it names."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, messages in exc.message_dict.items():
-        name = FIELD_NAMES.get(key, key)
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)
 
 
 def team_users(organization_id: int):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.crm.models import Client, Interaction
 from accord.crm.selectors import with_portal_status
 from accord.tenancy.access import (
@@ -29,12 +30,12 @@ from accord.web.pages import form_page
 
 from . import selectors, services
 from .forms import (
+    FIELD_NAMES,
     MilestoneForm,
     ProjectFilterForm,
     ProjectForm,
     TaskFilterForm,
     TaskForm,
-    add_service_errors,
 )
 from .models import Milestone, MilestoneStatus, Task, TaskStatus
 
@@ -101,7 +102,7 @@ def project_create(request):
         try:
             project = services.project_create(actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             from accord.evaluation.selectors import project_start_url
 
@@ -160,7 +161,7 @@ def project_edit(request, pk):
         try:
             services.project_update(actor=member, project=project, **data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Project saved."))
             return redirect("projects:detail", project.pk)
@@ -283,7 +284,7 @@ def milestone_create(request, pk):
         try:
             services.milestone_create(actor=member, project=project, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Milestone added."))
             return redirect("projects:milestones", project.pk)
@@ -319,7 +320,7 @@ def milestone_edit(request, pk):
         try:
             services.milestone_update(actor=member, milestone=milestone, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Milestone saved."))
             return redirect("projects:milestones", milestone.project_id)
@@ -465,7 +466,7 @@ def task_create(request, pk):
         try:
             task = services.task_create(actor=member, project=project, **data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Task “%(title)s” added.") % {"title": task.title})
             if "add_another" in request.POST:
@@ -507,7 +508,7 @@ def task_edit(request, pk):
         try:
             services.task_update(actor=member, task=task, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Task saved."))
             return redirect("projects:task_detail", task.pk)

@@ -10,17 +10,6 @@ from accord.tenancy.models import TEAM_ROLES, User
 from .models import SCALE, ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form, beside the field it names."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 def team_users(organization_id):
     return User.objects.filter(
         memberships__organization_id=organization_id,

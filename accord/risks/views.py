@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.tenancy.access import project_for_user, project_object_for_user, projects_for_user, team_required
 from accord.web.concurrency import check_version, versioned_edit
 
 from . import selectors, services
-from .forms import ContingencyActionForm, ReviewForm, RiskFilterForm, RiskForm, StatusForm, add_service_errors
+from .forms import ContingencyActionForm, ReviewForm, RiskFilterForm, RiskForm, StatusForm
 from .models import ContingencyAction, Risk
 
 LIST_LIMIT = 300
@@ -72,7 +73,7 @@ def create(request, pk):
         try:
             risk = services.risk_create(actor=request.user, project=project, **form.values())
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Risk raised."))
             return redirect("risks:detail", risk.pk)
@@ -125,7 +126,7 @@ def edit(request, pk):
                 actor=request.user, risk=risk, note=form.cleaned_data.get("note") or "", **form.values()
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Risk saved."))
             return redirect("risks:detail", risk.pk)
@@ -232,7 +233,7 @@ def action_create(request, pk):
             messages.success(request, _("Contingency action added."))
             return redirect("risks:detail", risk.pk)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "web/form_page.html",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     admin_required,
@@ -54,14 +55,6 @@ from .models import (
 )
 
 LIST_LIMIT = 200
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _download(obj, filename: str, content_type: str):
@@ -157,7 +150,7 @@ def request_create(request, pk):
                 files=data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Support request raised."))
             return redirect("service:request_detail", created.pk)
@@ -232,7 +225,7 @@ def request_reply(request, pk):
                 files=form.cleaned_data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Reply added."))
             return redirect("service:request_detail", support.pk)
@@ -256,7 +249,7 @@ def request_update(request, pk):
                 assignee_set=True,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The support request was updated."))
             return redirect("service:request_detail", support.pk)
@@ -281,7 +274,7 @@ def request_move(request, pk):
             try:
                 services.support_request_move(actor=member, request=support, project=target)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("The request is now on %(project)s.") % {"project": target})
                 return redirect("service:request_detail", support.pk)
@@ -366,7 +359,7 @@ def mail_open(request, pk):
                 actor=member, mail=mail, project=project, priority=form.cleaned_data["priority"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Support request #%(n)s opened from the e-mail.") % {"n": created.pk})
             return redirect("service:request_detail", created.pk)
@@ -395,7 +388,7 @@ def mail_add(request, pk):
             try:
                 support_mail.support_mail_add_to_request(actor=member, mail=mail, request=target)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("The e-mail was added to the request."))
                 return redirect("service:request_detail", target.pk)
@@ -425,7 +418,7 @@ def mailboxes(request):
         try:
             services.support_mailbox_create(actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -529,7 +522,7 @@ def training_create(request, pk):
                 attendees=data["attendees"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Training session planned."))
             return redirect("service:training_detail", session.pk)
@@ -557,7 +550,7 @@ def training_edit(request, pk):
             fresh = TrainingSession.objects.select_related("project").get(pk=session.pk)
             services.training_session_update(actor=member, session=fresh, attendees=attendees, **data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Training session saved."))
             return redirect("service:training_detail", session.pk)
@@ -618,7 +611,7 @@ def training_material_add(request, pk):
                 upload=form.cleaned_data.get("file"),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Material added."))
             return redirect("service:training_detail", session.pk)
@@ -670,7 +663,7 @@ def portal_request_create(request, pk):
                 files=data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
             _audit_refused_upload(member, project, exc)
         else:
             messages.success(request, _("Your request was sent to the project team."))
@@ -714,7 +707,7 @@ def portal_request_detail(request, pk):
                 files=form.cleaned_data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
             _audit_refused_upload(member, support.project, exc)
         else:
             messages.success(request, _("Your reply was sent."))
@@ -785,7 +778,7 @@ def portal_training_detail(request, pk):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Thank you for your feedback."))
             return redirect("service:portal_training_detail", session.pk)

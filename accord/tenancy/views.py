@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accord.audit.services import audit_for
+from accord.core.ui import apply_service_errors
 from accord.lib.money import currency_for_locale, currency_from_accept_language
 from accord.web.concurrency import check_version, versioned_edit
 
@@ -148,14 +149,6 @@ def members(request):
     )
 
 
-def _service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @admin_required
 def member_detail(request, pk):
     actor = request.membership
@@ -171,7 +164,7 @@ def member_detail(request, pk):
         try:
             services.membership_update_role(actor=actor, membership=target, role=form.cleaned_data["role"])
         except ValidationError as exc:
-            _service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The role was changed."))
             return redirect("tenancy:members")
