@@ -14,6 +14,7 @@ from pydantic import StringConstraints
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.api.schemas import Error
+from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.tenancy.access import (
     org_get,
@@ -23,7 +24,6 @@ from accord.tenancy.access import (
     require_admin,
     require_team,
 )
-from accord.tenancy.models import TEAM_ROLES, User
 
 from . import obligations as obligations_mod
 from . import selectors, services
@@ -234,9 +234,7 @@ def _plan_data(member, project, payload, *, partial: bool) -> tuple[dict, list |
             raise ValidationError({"audience_contact_ids": _("Choose contacts of this project's client.")})
     if "owner_id" in data:
         owner_id = data.pop("owner_id")
-        owner = User.objects.filter(
-            pk=owner_id, memberships__organization_id=member.organization_id, memberships__role__in=TEAM_ROLES
-        ).first()
+        owner = team_members(member.organization_id).filter(pk=owner_id).first()
         if owner is None:
             raise ValidationError({"owner_id": _("Choose someone on your team.")})
         data["owner"] = owner
@@ -466,11 +464,7 @@ def responsibilities_list(request, project_id: int, page: Query[PageQuery]):
 def responsibilities_create(request, project_id: int, payload: ResponsibilityIn):
     member = request.auth
     project = project_for_user(member, project_id, manage=True)
-    user = User.objects.filter(
-        pk=payload.user_id,
-        memberships__organization_id=member.organization_id,
-        memberships__role__in=TEAM_ROLES,
-    ).first()
+    user = team_members(member.organization_id).filter(pk=payload.user_id).first()
     if user is None:
         raise ValidationError({"user_id": _("Choose someone on your team.")})
     contact = Contact.objects.filter(organization_id=member.organization_id, pk=payload.contact_id).first()

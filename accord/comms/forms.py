@@ -9,9 +9,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from accord.core.members import team_members
 from accord.crm.models import Client, Contact, ContactRole
 from accord.lib.forms import DateInput
-from accord.tenancy.models import TEAM_ROLES, User
+from accord.tenancy.models import User
 
 from .models import (
     CadenceKind,
@@ -22,14 +23,6 @@ from .models import (
     Weekday,
 )
 from .services import KNOWN_EVENTS
-
-
-def team_users(organization_id: int):
-    return User.objects.filter(
-        memberships__organization_id=organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).order_by("full_name", "email")
 
 
 def _date_widget():
@@ -79,7 +72,7 @@ class PlanItemForm(forms.Form):
         self.fields["audience_contacts"].queryset = Contact.objects.filter(
             organization_id=project.organization_id, client_id=project.client_id
         ).order_by("last_name", "first_name")
-        self.fields["owner"].queryset = team_users(project.organization_id)
+        self.fields["owner"].queryset = team_members(project.organization_id)
         self._offer_channels(project, member)
 
     def _offer_channels(self, project, member) -> None:
@@ -146,7 +139,7 @@ class ResponsibilityForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = team_users(project.organization_id)
+        self.fields["user"].queryset = team_members(project.organization_id)
         self.fields["contact"].queryset = Contact.objects.filter(
             organization_id=project.organization_id, client_id=project.client_id
         )

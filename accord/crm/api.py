@@ -22,6 +22,7 @@ from pydantic import StringConstraints
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.api.schemas import Error
+from accord.core.members import team_members
 from accord.tenancy.access import (
     client_for_user,
     contact_for_user,
@@ -30,7 +31,6 @@ from accord.tenancy.access import (
     require_project_manager,
     require_team,
 )
-from accord.tenancy.models import TEAM_ROLES, User
 
 from . import selectors, services
 from .models import (
@@ -91,12 +91,7 @@ def _blank_nulls(data: dict, nullable: set[str]) -> dict:
 def _team_user(member, user_id: int | None, field: str):
     if user_id is None:
         return None
-    user = User.objects.filter(
-        pk=user_id,
-        memberships__organization_id=member.organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).first()
+    user = team_members(member.organization_id).filter(pk=user_id).first()
     if user is None:
         raise ValidationError({field: _("No team member with this id in your organisation.")})
     return user

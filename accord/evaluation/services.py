@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit
+from accord.core.members import team_members
 
 from . import closeout, health
 from .models import (
@@ -384,17 +385,7 @@ RISK_CATEGORY_OF_LESSON = {
 
 def _risk_owner(project):
     """The project's manager owns the risk when they are an active team member."""
-    from accord.tenancy.models import TEAM_ROLES, Membership
-
-    if (
-        project.manager_id
-        and Membership.objects.filter(
-            organization_id=project.organization_id,
-            user_id=project.manager_id,
-            role__in=TEAM_ROLES,
-            is_active=True,
-        ).exists()
-    ):
+    if project.manager_id and team_members(project.organization_id).filter(pk=project.manager_id).exists():
         return project.manager
     return None
 

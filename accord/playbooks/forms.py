@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.members import team_members
 from accord.crm.models import Cadence, Channel, Client, Contact, ContactRole
 from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
 from accord.needs.models import Priority
 from accord.projects.forms import ProjectForm
-from accord.risks.forms import team_users
 from accord.risks.models import RiskCategory
 from accord.tenancy.models import Organization
 
@@ -51,7 +51,7 @@ class ProjectFromTemplateForm(forms.Form):
         self.fields["client"].queryset = Client.objects.filter(organization_id=organization_id).order_by(
             "name"
         )
-        self.fields["manager"].queryset = team_users(organization_id)
+        self.fields["manager"].queryset = team_members(organization_id)
         self.fields["contacts"].queryset = (
             Contact.objects.filter(organization_id=organization_id)
             .select_related("client")

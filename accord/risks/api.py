@@ -16,6 +16,7 @@ from pydantic import StringConstraints
 
 from accord.api.pagination import PageQuery, keyset_page
 from accord.api.schemas import Error
+from accord.core.members import team_members
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -23,7 +24,6 @@ from accord.tenancy.access import (
     projects_for_user,
     require_team,
 )
-from accord.tenancy.models import TEAM_ROLES, User
 
 from . import selectors, services
 from .models import ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
@@ -67,12 +67,7 @@ def call(fn, **kwargs):
 def team_user(member, user_id: int | None, field: str):
     if user_id is None:
         return None
-    user = User.objects.filter(
-        pk=user_id,
-        memberships__organization_id=member.organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).first()
+    user = team_members(member.organization_id).filter(pk=user_id).first()
     if user is None:
         raise ValidationError({field: _("No team member with this id in your organisation.")})
     return user

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify
+from accord.core.members import team_members
 from accord.lib.dates import ZONE_SLACK, today_for
 from accord.projects.models import Task, TaskKind
-from accord.tenancy.models import TEAM_ROLES, Membership
 
 from .models import ACTIVE_STATUSES, ContingencyAction, Risk, RiskCategory, RiskScoreChange, RiskStatus
 
@@ -39,10 +39,7 @@ def check_team_user(organization_id, user, field: str) -> None:
     """``user`` (or None) must be an active team member of the organisation."""
     if user is None:
         return
-    ok = Membership.objects.filter(
-        organization_id=organization_id, user_id=user.pk, role__in=TEAM_ROLES, is_active=True
-    ).exists()
-    if not ok:
+    if not team_members(organization_id).filter(pk=user.pk).exists():
         raise ValidationError({field: _("Choose a member of your team.")})
 
 
