@@ -43,10 +43,6 @@ HISTORY_LIMIT = 50
 PREVIEW_MAX_CHARS = 50_000
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 # --- clients ------------------------------------------------------------------------------------
 
 
@@ -483,11 +479,11 @@ def interaction_follow_up_done(request, pk):
     try:
         services.interaction_follow_up_done(actor=member, interaction=interaction)
     except ValidationError as exc:
-        if _is_htmx(request):
+        if request.htmx:
             return HttpResponse(" ".join(exc.messages), status=422)
         messages.error(request, " ".join(exc.messages))
         return redirect("crm:interaction_detail", interaction.pk)
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "crm/partials/follow_up.html", {"interaction": interaction})
     messages.success(request, _("Follow-up marked done."))
     next_url = request.POST.get("next", "")

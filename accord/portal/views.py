@@ -208,7 +208,7 @@ def client_contacts(request):
         contact_list(member.organization_id).filter(is_active=True).select_related("client")
     ).order_by("client__name", "last_name", "first_name", "id")
     page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
-    partial = request.headers.get("HX-Request") == "true"
+    partial = bool(request.htmx)
     return render(
         request,
         "portal/partials/client_contacts.html" if partial else "portal/client_contacts.html",

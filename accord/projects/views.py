@@ -43,10 +43,6 @@ LIST_LIMIT = 200
 HISTORY_LIMIT = 30
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _next_url(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -553,11 +549,11 @@ def task_move(request, pk):
         )
     except ValidationError as exc:
         message = " ".join(exc.messages)
-        if not _is_htmx(request):
+        if not request.htmx:
             messages.error(request, message)
             return redirect(_next_url(request, reverse("projects:board", args=[task.project_id])))
         status = 409 if getattr(exc, "code", None) == "stale" else 422
-    if _is_htmx(request):
+    if request.htmx:
         project = project_for_user(member, task.project_id)
         context = {**_board_context(member, project), "board_message": message}
         response = render(request, "projects/partials/board.html", context, status=status)
