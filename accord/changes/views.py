@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.lib.text import safe_cell
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
 from accord.web.concurrency import check_version, versioned_edit
@@ -170,15 +170,11 @@ def create(request, pk):
         else:
             messages.success(request, _("Change request drafted."))
             return redirect("changes:detail", change.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New change request"),
-            "back_url": reverse("changes:project_list", args=[project.pk]),
-        },
-        status=422 if form.errors else 200,
+        form,
+        title=_("New change request"),
+        back_url=reverse("changes:project_list", args=[project.pk]),
     )
 
 
@@ -232,15 +228,8 @@ def edit(request, pk):
         else:
             messages.success(request, _("Change request saved."))
             return redirect("changes:detail", change.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit change request"),
-            "back_url": reverse("changes:detail", args=[change.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Edit change request"), back_url=reverse("changes:detail", args=[change.pk])
     )
 
 
@@ -292,15 +281,8 @@ def assess(request, pk):
         else:
             messages.success(request, _("Impact assessed: the client can now decide."))
             return redirect("changes:detail", change.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Assess the impact"),
-            "back_url": reverse("changes:detail", args=[change.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Assess the impact"), back_url=reverse("changes:detail", args=[change.pk])
     )
 
 
@@ -327,15 +309,11 @@ def record_decision(request, pk):
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("changes:detail", change.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Record the client's decision"),
-            "back_url": reverse("changes:detail", args=[change.pk]),
-        },
-        status=422 if form.errors else 200,
+        form,
+        title=_("Record the client's decision"),
+        back_url=reverse("changes:detail", args=[change.pk]),
     )
 
 

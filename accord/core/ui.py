@@ -29,18 +29,19 @@ def form_page(
     request,
     form,
     *,
-    title,
-    back_url,
+    title=None,
+    back_url=None,
     submit_label=None,
     nav_active=None,
-    template: str = "web/form_page.html",
+    template_name: str = "web/form_page.html",
+    status: int | None = None,
     **context,
 ):
-    """One form on a page of its own (``web/form_page.html`` unless another ``template`` extends
-    it); a form sent back with errors is a 422."""
+    """One form on a page of its own (``web/form_page.html`` unless another ``template_name`` extends
+    it); a form sent back with errors is a 422 (``status`` only for another answer, e.g. 403)."""
     return render(
         request,
-        template,
+        template_name,
         {
             "form": form,
             "title": title,
@@ -49,5 +50,5 @@ def form_page(
             "nav_active": nav_active,
             **context,
         },
-        status=422 if form.is_bound and form.errors else 200,
+        status=status or (422 if form.is_bound and form.errors else 200),
     )

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.lib.dates import week_bounds
 from accord.lib.text import render_markdown
 from accord.projects.selectors import progress_percent, project_list
@@ -83,16 +83,13 @@ def client_create(request):
         else:
             messages.success(request, _("Client “%(name)s” created.") % {"name": client.name})
             return redirect("crm:client_detail", client.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New client"),
-            "back_url": reverse("crm:client_list"),
-            "back_label": _("Clients"),
-            "nav_active": "clients",
-        },
+        form,
+        title=_("New client"),
+        back_url=reverse("crm:client_list"),
+        back_label=_("Clients"),
+        nav_active="clients",
     )
 
 
@@ -156,16 +153,13 @@ def client_edit(request, pk):
         else:
             messages.success(request, _("Client saved."))
             return redirect("crm:client_detail", client.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": client.name},
-            "back_url": reverse("crm:client_detail", args=[client.pk]),
-            "back_label": client.name,
-            "nav_active": "clients",
-        },
+        form,
+        title=_("Edit %(name)s") % {"name": client.name},
+        back_url=reverse("crm:client_detail", args=[client.pk]),
+        back_label=client.name,
+        nav_active="clients",
     )
 
 
@@ -216,16 +210,13 @@ def contact_create(request, client_pk):
         else:
             messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.display_name})
             return redirect("crm:client_detail", client.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New contact at %(client)s") % {"client": client.name},
-            "back_url": reverse("crm:client_detail", args=[client.pk]),
-            "back_label": client.name,
-            "nav_active": "clients",
-        },
+        form,
+        title=_("New contact at %(client)s") % {"client": client.name},
+        back_url=reverse("crm:client_detail", args=[client.pk]),
+        back_label=client.name,
+        nav_active="clients",
     )
 
 
@@ -304,7 +295,7 @@ def contact_edit(request, pk):
     contact = contact_for_user(member, pk)
     form = ContactForm(request.POST or None, instance=contact)
     check_version(request, form, contact)
-    status = 200
+    status = None  # form_page answers 422 for a form with errors
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(actor=member, contact=contact, **form.cleaned_data)
@@ -316,16 +307,13 @@ def contact_edit(request, pk):
         else:
             messages.success(request, _("Contact saved."))
             return redirect("crm:contact_detail", contact.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": contact.display_name},
-            "back_url": reverse("crm:contact_detail", args=[contact.pk]),
-            "back_label": contact.display_name,
-            "nav_active": "clients",
-        },
+        form,
+        title=_("Edit %(name)s") % {"name": contact.display_name},
+        back_url=reverse("crm:contact_detail", args=[contact.pk]),
+        back_label=contact.display_name,
+        nav_active="clients",
         status=status,
     )
 
@@ -355,10 +343,14 @@ def contact_delete(request, pk):
 
 
 def _interaction_form_page(request, form, *, title, back_url, client):
-    return render(
+    return form_page(
         request,
-        "crm/interaction_form.html",
-        {"form": form, "title": title, "back_url": back_url, "client": client, "nav_active": "clients"},
+        form,
+        title=title,
+        back_url=back_url,
+        client=client,
+        nav_active="clients",
+        template_name="crm/interaction_form.html",
     )
 
 

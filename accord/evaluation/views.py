@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, Industry
 from accord.playbooks.models import ProjectTemplate
 from accord.tenancy.access import (
@@ -148,14 +148,11 @@ def closeout_edit(request, pk):
             else:
                 messages.success(request, _("Evaluation saved."))
                 return redirect("evaluation:closeout", project.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Close-out evaluation"),
-            "back_url": reverse("evaluation:closeout", args=[pk]),
-        },
+        form,
+        title=_("Close-out evaluation"),
+        back_url=reverse("evaluation:closeout", args=[pk]),
         status=status,
     )
 
@@ -236,14 +233,11 @@ def retro_create(request, pk):
             else:
                 messages.success(request, _("Retrospective saved. Add its actions."))
                 return redirect("evaluation:retro_detail", retro.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New retrospective"),
-            "back_url": reverse("evaluation:project_retros", args=[pk]),
-        },
+        form,
+        title=_("New retrospective"),
+        back_url=reverse("evaluation:project_retros", args=[pk]),
         status=status,
     )
 
@@ -279,14 +273,11 @@ def retro_edit(request, pk):
             services.retrospective_update(actor=request.user, retro=retro, **form.cleaned_data)
             messages.success(request, _("Retrospective saved."))
             return redirect("evaluation:retro_detail", retro.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit retrospective"),
-            "back_url": reverse("evaluation:retro_detail", args=[pk]),
-        },
+        form,
+        title=_("Edit retrospective"),
+        back_url=reverse("evaluation:retro_detail", args=[pk]),
         status=status,
     )
 
@@ -365,15 +356,12 @@ def action_apply(request, pk):
             else:
                 messages.success(request, _("Template updated."))
                 return redirect("evaluation:retro_detail", action.retrospective_id)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Apply “%(action)s” to a project template") % {"action": action.title},
-            "back_url": reverse("evaluation:retro_detail", args=[action.retrospective_id]),
-            "submit_label": _("Apply to template"),
-        },
+        form,
+        title=_("Apply “%(action)s” to a project template") % {"action": action.title},
+        back_url=reverse("evaluation:retro_detail", args=[action.retrospective_id]),
+        submit_label=_("Apply to template"),
         status=status,
     )
 
@@ -432,12 +420,7 @@ def lesson_create(request):
         if project
         else reverse("evaluation:lesson_list")
     )
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New lesson learned"), "back_url": back},
-        status=status,
-    )
+    return form_page(request, form, title=_("New lesson learned"), back_url=back, status=status)
 
 
 def _lesson(request, pk, *, write=False) -> Lesson:
@@ -478,14 +461,11 @@ def lesson_edit(request, pk):
             else:
                 messages.success(request, _("Lesson saved."))
                 return redirect("evaluation:lesson_detail", lesson.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit lesson learned"),
-            "back_url": reverse("evaluation:lesson_detail", args=[pk]),
-        },
+        form,
+        title=_("Edit lesson learned"),
+        back_url=reverse("evaluation:lesson_detail", args=[pk]),
         status=status,
     )
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -93,11 +93,8 @@ def template_create(request):
         else:
             messages.success(request, _("Template created. Now add its questions."))
             return redirect("feedback:template_detail", template.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New survey template"), "back_url": reverse("feedback:template_list")},
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("New survey template"), back_url=reverse("feedback:template_list")
     )
 
 
@@ -132,15 +129,11 @@ def template_edit(request, pk):
         else:
             messages.success(request, _("Template saved."))
             return redirect("feedback:template_detail", template.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit survey template"),
-            "back_url": reverse("feedback:template_detail", args=[pk]),
-        },
-        status=422 if request.method == "POST" else 200,
+        form,
+        title=_("Edit survey template"),
+        back_url=reverse("feedback:template_detail", args=[pk]),
     )
 
 
@@ -177,15 +170,8 @@ def template_question_add(request, pk):
         else:
             messages.success(request, _("Question added."))
             return redirect("feedback:template_detail", template.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Add a question"),
-            "back_url": reverse("feedback:template_detail", args=[pk]),
-        },
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("Add a question"), back_url=reverse("feedback:template_detail", args=[pk])
     )
 
 
@@ -243,11 +229,8 @@ def survey_create(request, pk):
         else:
             messages.success(request, _("Survey created. Review its questions, then send it."))
             return redirect("feedback:survey_detail", survey.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New survey"), "back_url": reverse("feedback:project_surveys", args=[pk])},
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("New survey"), back_url=reverse("feedback:project_surveys", args=[pk])
     )
 
 
@@ -285,11 +268,8 @@ def survey_edit(request, pk):
         else:
             messages.success(request, _("Survey saved."))
             return redirect("feedback:survey_detail", survey.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit survey"), "back_url": reverse("feedback:survey_detail", args=[pk])},
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("Edit survey"), back_url=reverse("feedback:survey_detail", args=[pk])
     )
 
 
@@ -327,14 +307,11 @@ def question_add(request, pk):
             else:
                 messages.success(request, _("Question added."))
                 return redirect("feedback:survey_detail", survey.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Add a question"),
-            "back_url": reverse("feedback:survey_detail", args=[pk]),
-        },
+        form,
+        title=_("Add a question"),
+        back_url=reverse("feedback:survey_detail", args=[pk]),
         status=status,
     )
 
@@ -382,11 +359,8 @@ def question_edit(request, pk):
             else:
                 messages.success(request, _("Question saved."))
                 return redirect(_question_back(question))
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit question"), "back_url": _question_back(question)},
-        status=status,
+    return form_page(
+        request, form, title=_("Edit question"), back_url=_question_back(question), status=status
     )
 
 
@@ -427,15 +401,12 @@ def survey_send(request, pk):
                         % {"names": ", ".join(str(c) for c in skipped)},
                     )
                 return redirect("feedback:survey_detail", survey.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Send “%(title)s”") % {"title": survey.title},
-            "back_url": reverse("feedback:survey_detail", args=[pk]),
-            "submit_label": _("Send"),
-        },
+        form,
+        title=_("Send “%(title)s”") % {"title": survey.title},
+        back_url=reverse("feedback:survey_detail", args=[pk]),
+        submit_label=_("Send"),
         status=status,
     )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_event, audit_for
+from accord.core.ui import apply_service_errors, form_page
 from accord.lib.feeds import feed_response
 from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
@@ -33,17 +34,6 @@ def _messages_from(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for e in errors:
-                form.add_error(target, e)
-    else:
-        for e in exc.messages:
-            form.add_error(None, e)
-
-
 @team_required
 def meeting_list(request, pk):
     project = project_for_user(request.membership, pk)
@@ -60,12 +50,15 @@ def meeting_list(request, pk):
     )
 
 
-def _meeting_form_page(request, form, project, title, back_url, status=200):
-    return render(
+def _meeting_form_page(request, form, project, title, back_url):
+    return form_page(
         request,
-        "meetings/form.html",
-        {"form": form, "project": project, "tab": "meetings", "title": title, "back_url": back_url},
-        status=status,
+        form,
+        project=project,
+        tab="meetings",
+        title=title,
+        back_url=back_url,
+        template_name="meetings/form.html",
     )
 
 
@@ -83,11 +76,11 @@ def meeting_create(request, pk):
                     actor=request.user, project=project, data=data, users=users, contacts=contacts
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Meeting scheduled; invitations are on their way."))
                 return redirect("meetings:detail", meeting.pk)
-        return _meeting_form_page(request, form, project, _("Schedule a meeting"), "", status=400)
+        return _meeting_form_page(request, form, project, _("Schedule a meeting"), "")
     form = MeetingForm(
         project=project,
         initial={
@@ -140,11 +133,11 @@ def meeting_edit(request, pk):
                     actor=request.user, meeting=meeting, data=data, users=users, contacts=contacts
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Meeting changed; attendees get the updated invitation."))
                 return redirect("meetings:detail", meeting.pk)
-        return _meeting_form_page(request, form, project, _("Change the meeting"), "", status=400)
+        return _meeting_form_page(request, form, project, _("Change the meeting"), "")
     form = MeetingForm(project=project, initial=_edit_initial(meeting))
     check_version(request, form, meeting)
     return _meeting_form_page(request, form, project, _("Change the meeting"), "")
@@ -261,7 +254,7 @@ def minutes_edit(request, pk):
                 request,
                 "meetings/minutes.html",
                 {"meeting": meeting, "project": meeting.project, "tab": "meetings"},
-                status=400,
+                status=422,
             )
         messages.success(request, _("Minutes saved."))
         return redirect("meetings:detail", meeting.pk)

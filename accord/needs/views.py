@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
 from accord.web.concurrency import check_version, versioned_edit
 
@@ -68,15 +68,8 @@ def create(request, pk):
         else:
             messages.success(request, _("Need recorded."))
             return redirect("needs:detail", need.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Record a need"),
-            "back_url": reverse("needs:project_list", args=[project.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Record a need"), back_url=reverse("needs:project_list", args=[project.pk])
     )
 
 
@@ -121,12 +114,7 @@ def edit(request, pk):
         else:
             messages.success(request, _("Need saved."))
             return redirect("needs:detail", need.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit need"), "back_url": reverse("needs:detail", args=[need.pk])},
-        status=422 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("Edit need"), back_url=reverse("needs:detail", args=[need.pk]))
 
 
 @team_required

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.changes import services as change_services
 from accord.changes.models import ChangeRequest, ChangeStatus
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.meetings.selectors import decision_list
 from accord.risks.models import ACTIVE_STATUSES, Risk
 from accord.tenancy.access import portal_project_for_user
@@ -103,11 +103,8 @@ def change_create(request, pk):
         else:
             messages.success(request, _("Your change request was sent to the project team for assessment."))
             return redirect("portal:change_detail", change.pk)
-    return render(
-        request,
-        "portal/change_form.html",
-        {"project": project, "portal_tab": "changes", "form": form},
-        status=400 if form.errors else 200,
+    return form_page(
+        request, form, project=project, portal_tab="changes", template_name="portal/change_form.html"
     )
 
 
@@ -167,7 +164,7 @@ def change_decide(request, pk):
                 messages.success(request, _("You rejected the change request. The project team was told."))
             return redirect("portal:change_detail", change.pk)
     change = portal_object_for_user(member, _visible_changes(member), pk)
-    return _change_page(request, change, form, status=400)
+    return _change_page(request, change, form, status=422)
 
 
 # --- risks -----------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def link_request(request):
         # The same answer whether or not the address has an account.
         return render(request, "portal/link_request.html", {**context, "sent": True})
     return render(
-        request, "portal/link_request.html", context, status=400 if request.method == "POST" else 200
+        request, "portal/link_request.html", context, status=422 if request.method == "POST" else 200
     )
 
 
@@ -174,7 +174,7 @@ def invite_contact(request, pk):
         try:
             services.contact_invite(actor=member, contact=contact)
         except ValidationError as exc:
-            error, status = " ".join(exc.messages), 400
+            error, status = " ".join(exc.messages), 422
         except PermissionDenied as exc:
             error, status = str(exc) or services.invite_refusal(), 403
         else:

@@ -105,16 +105,14 @@ def project_create(request):
             messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
             # Lessons from similar projects are offered first, when there are any.
             return redirect(project_start_url(project))
-    return render(
+    return form_page(
         request,
-        "projects/create.html",
-        {
-            "form": form,
-            "title": _("New project"),
-            "back_url": reverse("projects:list"),
-            "submit_label": _("Create project"),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("New project"),
+        back_url=reverse("projects:list"),
+        submit_label=_("Create project"),
+        nav_active="projects",
+        template_name="projects/create.html",
     )
 
 
@@ -284,15 +282,12 @@ def milestone_create(request, pk):
         else:
             messages.success(request, _("Milestone added."))
             return redirect("projects:milestones", project.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New milestone"),
-            "back_url": reverse("projects:milestones", args=[project.pk]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("New milestone"),
+        back_url=reverse("projects:milestones", args=[project.pk]),
+        nav_active="projects",
     )
 
 
@@ -320,15 +315,12 @@ def milestone_edit(request, pk):
         else:
             messages.success(request, _("Milestone saved."))
             return redirect("projects:milestones", milestone.project_id)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit milestone"),
-            "back_url": reverse("projects:milestones", args=[milestone.project_id]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("Edit milestone"),
+        back_url=reverse("projects:milestones", args=[milestone.project_id]),
+        nav_active="projects",
     )
 
 
@@ -468,15 +460,12 @@ def task_create(request, pk):
             if "add_another" in request.POST:
                 return redirect(f"{reverse('projects:task_create', args=[project.pk])}?status={task.status}")
             return redirect(_next_url(request, reverse("projects:tasks", args=[project.pk])))
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New task"),
-            "back_url": reverse("projects:tasks", args=[project.pk]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("New task"),
+        back_url=reverse("projects:tasks", args=[project.pk]),
+        nav_active="projects",
     )
 
 
@@ -508,15 +497,12 @@ def task_edit(request, pk):
         else:
             messages.success(request, _("Task saved."))
             return redirect("projects:task_detail", task.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit task"),
-            "back_url": reverse("projects:task_detail", args=[task.pk]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("Edit task"),
+        back_url=reverse("projects:task_detail", args=[task.pk]),
+        nav_active="projects",
     )
 
 

@@ -75,7 +75,7 @@ def report_create(request, pk):
     form = PeriodForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for errs in form.errors.values() for e in errs]
-        return _render_list(request, project, errors, status=400)
+        return _render_list(request, project, errors, status=422)
     try:
         report = services.status_report_draft(
             actor=request.user,
@@ -85,7 +85,7 @@ def report_create(request, pk):
             language=form.cleaned_data.get("language") or None,
         )
     except ValidationError as exc:
-        return _render_list(request, project, _errors(exc), status=400)
+        return _render_list(request, project, _errors(exc), status=422)
     messages.success(request, _("Draft report created from the project's live data."))
     return redirect("reports:detail", report.pk)
 
@@ -148,7 +148,7 @@ def report_edit(request, pk):
                 else:
                     messages.success(request, _("Report saved."))
                     return redirect("reports:detail", report.pk)
-            status = 400
+            status = 422
     else:
         form = ReportForm(initial=initial)
         check_version(request, form, report)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import project_for_user, project_object_for_user, projects_for_user, team_required
 from accord.web.concurrency import check_version, versioned_edit
 
@@ -77,15 +77,8 @@ def create(request, pk):
         else:
             messages.success(request, _("Risk raised."))
             return redirect("risks:detail", risk.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Raise a risk"),
-            "back_url": reverse("risks:project_list", args=[project.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Raise a risk"), back_url=reverse("risks:project_list", args=[project.pk])
     )
 
 
@@ -130,12 +123,7 @@ def edit(request, pk):
         else:
             messages.success(request, _("Risk saved."))
             return redirect("risks:detail", risk.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit risk"), "back_url": reverse("risks:detail", args=[risk.pk])},
-        status=422 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("Edit risk"), back_url=reverse("risks:detail", args=[risk.pk]))
 
 
 @team_required
@@ -234,15 +222,8 @@ def action_create(request, pk):
             return redirect("risks:detail", risk.pk)
         except ValidationError as exc:
             apply_service_errors(form, exc)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Add a contingency action"),
-            "back_url": reverse("risks:detail", args=[risk.pk]),
-        },
-        status=422,
+    return form_page(
+        request, form, title=_("Add a contingency action"), back_url=reverse("risks:detail", args=[risk.pk])
     )
 
 

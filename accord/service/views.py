@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     admin_required,
@@ -154,16 +154,7 @@ def request_create(request, pk):
         else:
             messages.success(request, _("Support request raised."))
             return redirect("service:request_detail", created.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New support request"),
-            "back_url": project_support_url(project),
-        },
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("New support request"), back_url=project_support_url(project))
 
 
 def project_support_url(project) -> str:
@@ -229,7 +220,7 @@ def request_reply(request, pk):
         else:
             messages.success(request, _("Reply added."))
             return redirect("service:request_detail", support.pk)
-    return _team_detail(request, support, form, None, status=400)
+    return _team_detail(request, support, form, None, status=422)
 
 
 @team_required
@@ -253,7 +244,7 @@ def request_update(request, pk):
         else:
             messages.success(request, _("The support request was updated."))
             return redirect("service:request_detail", support.pk)
-    return _team_detail(request, support, TeamReplyForm(), form, status=400)
+    return _team_detail(request, support, TeamReplyForm(), form, status=422)
 
 
 @team_required
@@ -278,7 +269,7 @@ def request_move(request, pk):
             else:
                 messages.success(request, _("The request is now on %(project)s.") % {"project": target})
                 return redirect("service:request_detail", support.pk)
-    return _team_detail(request, support, TeamReplyForm(), None, status=400, move_form=form)
+    return _team_detail(request, support, TeamReplyForm(), None, status=422, move_form=form)
 
 
 # --- team: support by e-mail -----------------------------------------------------------------
@@ -363,7 +354,7 @@ def mail_open(request, pk):
         else:
             messages.success(request, _("Support request #%(n)s opened from the e-mail.") % {"n": created.pk})
             return redirect("service:request_detail", created.pk)
-    return _mail_page(request, mail, open_form=form, status=400)
+    return _mail_page(request, mail, open_form=form, status=422)
 
 
 @team_required
@@ -392,7 +383,7 @@ def mail_add(request, pk):
             else:
                 messages.success(request, _("The e-mail was added to the request."))
                 return redirect("service:request_detail", target.pk)
-    return _mail_page(request, mail, add_form=form, status=400)
+    return _mail_page(request, mail, add_form=form, status=422)
 
 
 @team_required
@@ -433,7 +424,7 @@ def mailboxes(request):
         request,
         "service/mailboxes.html",
         {"form": form, "rows": list(rows), "nav_active": "support"},
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -526,12 +517,7 @@ def training_create(request, pk):
         else:
             messages.success(request, _("Training session planned."))
             return redirect("service:training_detail", session.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New training session"), "back_url": project_support_url(project)},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("New training session"), back_url=project_support_url(project))
 
 
 @team_required
@@ -554,16 +540,7 @@ def training_edit(request, pk):
         else:
             messages.success(request, _("Training session saved."))
             return redirect("service:training_detail", session.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit training session"),
-            "back_url": _training_url(session),
-        },
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("Edit training session"), back_url=_training_url(session))
 
 
 def _training_url(session) -> str:
@@ -615,7 +592,7 @@ def training_material_add(request, pk):
         else:
             messages.success(request, _("Material added."))
             return redirect("service:training_detail", session.pk)
-    return training_detail.__wrapped__(request, pk, material_form=form, status=400)
+    return training_detail.__wrapped__(request, pk, material_form=form, status=422)
 
 
 @team_required
@@ -668,11 +645,8 @@ def portal_request_create(request, pk):
         else:
             messages.success(request, _("Your request was sent to the project team."))
             return redirect("service:portal_request_detail", created.pk)
-    return render(
-        request,
-        "service/portal_request_form.html",
-        {"project": project, "portal_tab": "support", "form": form},
-        status=400 if form.errors else 200,
+    return form_page(
+        request, form, project=project, portal_tab="support", template_name="service/portal_request_form.html"
     )
 
 
@@ -723,7 +697,7 @@ def portal_request_detail(request, pk):
             "attachments": selectors.support_attachments(support, client_view=True),
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -794,7 +768,7 @@ def portal_training_detail(request, pk):
             "mine": mine,
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
 
 

@@ -135,8 +135,7 @@ def members(request):
                 actor=member, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
@@ -169,7 +168,7 @@ def member_detail(request, pk):
             messages.success(request, _("The role was changed."))
             return redirect("tenancy:members")
     if form.errors:
-        status = 400
+        status = 422
         target.refresh_from_db()
     return render(
         request,
@@ -198,7 +197,7 @@ def member_remove(request, pk):
                 "remove_error": " ".join(exc.messages),
                 "history": audit_for(target),
             },
-            status=400,
+            status=422,
         )
     messages.success(request, _("%(name)s was removed from the organisation.") % {"name": target.user})
     return redirect("tenancy:members")
@@ -236,7 +235,7 @@ def accept_invitation(request, token):
                 reverse("portal:home") if membership.is_client else reverse("web:dashboard")
             )
     if request.method == "POST" and form.errors:
-        status = 400
+        status = 422
     return render(
         request,
         "tenancy/accept_invitation.html",
