@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    audit_update,
+    snapshot,
+    update_fields,
+)
 from accord.comms.services import event_emit
 from accord.core.members import team_members
 
@@ -355,12 +362,8 @@ def lesson_create(*, actor, organization, project=None, retrospective=None, **da
 
 def lesson_update(*, actor, lesson: Lesson, **data) -> Lesson:
     fields = _lesson_fields(data)
-    before = snapshot(lesson)
     with transaction.atomic():
-        for key, value in fields.items():
-            setattr(lesson, key, value)
-        lesson.save()
-        audit_update(actor, lesson, before)
+        update_fields(actor, lesson, fields)
     return lesson
 
 

@@ -15,7 +15,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    audit_update,
+    snapshot,
+    update_fields,
+)
 from accord.comms.services import event_emit, notify, outbox_email
 from accord.crm.models import MailKind
 from accord.crm.services import mail_list_headers, opted_out
@@ -215,12 +222,8 @@ def question_update(*, actor, question: Question, **changes) -> Question:
     }
     current.update({k: v for k, v in changes.items() if k in current and v is not None})
     fields = _question_fields(**current)
-    before = snapshot(question)
     with transaction.atomic():
-        for key, value in fields.items():
-            setattr(question, key, value)
-        question.save()
-        audit_update(actor, question, before)
+        update_fields(actor, question, fields)
     return question
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
+from accord.audit.services import audit_create, audit_delete, audit_update, snapshot, update_fields
 from accord.comms.services import event_emit
 
 from .models import Need, NeedStatus, NeedTask, Priority
@@ -113,13 +113,9 @@ def need_update(*, actor, need: Need, tasks=None, **values) -> Need:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = _clean(dict(values), need.project)
     with transaction.atomic():
-        before = snapshot(need)
-        for key, value in values.items():
-            setattr(need, key, value)
-        need.save()
+        update_fields(actor, need, values)
         if tasks is not None:
             _set_tasks(need, tasks)
-        audit_update(actor, need, before)
     return need
 
 

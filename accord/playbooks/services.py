@@ -12,7 +12,12 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    update_fields,
+)
 from accord.crm.models import Cadence, Channel, ContactRole
 from accord.projects.models import Milestone, Project
 from accord.risks.models import RiskCategory
@@ -418,11 +423,7 @@ def template_update(*, actor, template: ProjectTemplate, **values) -> ProjectTem
         if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_OFFSET:
             raise ValidationError({"duration_days": _("Enter a number of days from 1 to 3650.")})
     with transaction.atomic():
-        before = snapshot(template)
-        for key, value in values.items():
-            setattr(template, key, value)
-        template.save()
-        audit_update(actor, template, before)
+        update_fields(actor, template, values)
     return template
 
 

@@ -18,7 +18,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    audit_update,
+    snapshot,
+    update_fields,
+)
 from accord.comms.delivery import message_id_header
 from accord.comms.services import event_emit, notify, outbox_email
 from accord.core.members import team_members
@@ -721,13 +728,9 @@ def training_session_update(*, actor: Membership, session: TrainingSession, atte
     fields = _clean_session_fields(fields)
     if "trainer" in fields:
         _clean_trainer(session.project, fields["trainer"])
-    before = snapshot(session)
-    for key, value in fields.items():
-        setattr(session, key, value)
-    session.save()
+    update_fields(actor.user, session, fields)
     if attendees is not None:
         session.attendees.set(_clean_attendees(session.project, attendees))
-    audit_update(actor.user, session, before)
     return session
 
 
