@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.core.members import team_members
 from accord.lib import crypto, netguard
 
 from . import events as event_catalogue
@@ -320,20 +321,11 @@ PLAN_FIELDS = frozenset(
 
 def _plan_item_validate(actor, item: PlanItem, contacts) -> None:
     from accord.crm.models import ContactRole
-    from accord.tenancy.models import Membership
 
     errors = {}
     if item.end_date and item.start_date and item.end_date < item.start_date:
         errors["end_date"] = _("The end must be on or after the start.")
-    if (
-        item.owner_id
-        and not Membership.objects.filter(
-            organization_id=item.organization_id,
-            user_id=item.owner_id,
-            is_active=True,
-            role__in=["owner", "admin", "manager", "member"],
-        ).exists()
-    ):
+    if item.owner_id and not team_members(item.organization_id).filter(pk=item.owner_id).exists():
         errors["owner"] = _("Choose someone on your team.")
     bad_roles = [r for r in item.audience_roles or [] if r not in ContactRole.values]
     if bad_roles:
@@ -411,15 +403,9 @@ def plan_item_delete(*, actor, item: PlanItem) -> None:
 
 @transaction.atomic
 def responsibility_create(*, actor, project, user, contact, channel: str, note: str = "") -> Responsibility:
-    from accord.tenancy.models import Membership
 
     errors = {}
-    if not Membership.objects.filter(
-        organization_id=project.organization_id,
-        user=user,
-        is_active=True,
-        role__in=["owner", "admin", "manager", "member"],
-    ).exists():
+    if not team_members(project.organization_id).filter(pk=user.pk).exists():
         errors["user"] = _("Choose someone on your team.")
     if contact.client_id != project.client_id:
         errors["contact"] = _("Choose a contact of this project's client.")
