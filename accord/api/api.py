@@ -47,7 +47,6 @@ ROUTERS = [
     ("/", "accord.playbooks.api.router"),
     ("/", "accord.risks.api.router"),
     ("/", "accord.changes.api.router"),
-    ("/", "accord.portal.api.router"),
     ("/", "accord.service.api.router"),
     ("/", "accord.feedback.api.router"),
     ("/", "accord.evaluation.api.router"),

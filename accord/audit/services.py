@@ -88,6 +88,16 @@ def audit_update(actor, obj: models.Model, before: dict[str, Any]) -> AuditEntry
     return _record(actor, obj, AuditAction.UPDATE, changes)
 
 
+def update_fields(actor, obj: models.Model, fields: dict[str, Any]) -> AuditEntry | None:
+    """Set ``fields`` (already validated) on ``obj``, save it and record what changed: the
+    snapshot → set → save → audit step of an update service, inside its transaction."""
+    before = snapshot(obj)
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    obj.save()
+    return audit_update(actor, obj, before)
+
+
 def audit_delete(actor, obj: models.Model) -> AuditEntry:
     return _record(
         actor,

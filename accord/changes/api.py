@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from accord.api.errors import ERRORS, service_call, short
 from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.needs.models import Need
 from accord.projects.models import Milestone
-from accord.risks.api import ERRORS, call, short
 from accord.risks.models import Risk
 from accord.tenancy.access import (
     org_get,
@@ -222,7 +222,7 @@ def changes_create(request, project_id: int, payload: ChangeIn):
     if member.is_client:
         project = portal_project_for_user(member, project_id)
         needs = _many(Need, project, payload.need_ids, "need_ids")
-        change = call(
+        change = service_call(
             services.change_request_client_submit,
             actor=member,
             contact=portal_contact(member),
@@ -234,7 +234,7 @@ def changes_create(request, project_id: int, payload: ChangeIn):
         )
         return Status(201, _out(change.pk))
     project = project_for_user(member, project_id, write=True)
-    change = call(
+    change = service_call(
         services.change_request_create,
         actor=member,
         project=project,
@@ -270,7 +270,7 @@ def changes_patch(request, change_id: int, payload: ChangePatch):
     if "requested_by_id" in data:
         data["requested_by"] = _contact(change.project, data.pop("requested_by_id"), "requested_by_id")
     needs = None if need_ids is None else _many(Need, change.project, need_ids, "need_ids")
-    call(services.change_request_update, actor=member, change_request=change, needs=needs, **data)
+    service_call(services.change_request_update, actor=member, change_request=change, needs=needs, **data)
     return _out(change.pk)
 
 
@@ -280,7 +280,7 @@ def changes_patch(request, change_id: int, payload: ChangePatch):
 def changes_submit(request, change_id: int):
     member = request.auth
     change = _team_change(member, change_id)
-    call(services.change_request_submit, actor=member, change_request=change)
+    service_call(services.change_request_submit, actor=member, change_request=change)
     return _out(change.pk)
 
 
@@ -292,7 +292,7 @@ def changes_submit(request, change_id: int):
 def changes_assess(request, change_id: int, payload: AssessmentIn):
     member = request.auth
     change = _team_change(member, change_id, write=True)
-    call(
+    service_call(
         services.change_request_assess,
         actor=member,
         change_request=change,
@@ -319,7 +319,7 @@ def changes_decide(request, change_id: int, payload: ChangeDecisionIn):
     if not member.is_client:
         raise PermissionDenied
     try:
-        call(
+        service_call(
             services.change_request_decide,
             actor=member,
             change_request=change,
@@ -366,7 +366,7 @@ def changes_record_decision(request, change_id: int, payload: RecordDecisionIn):
 def changes_implement(request, change_id: int):
     member = request.auth
     change = _team_change(member, change_id)
-    call(services.change_request_implement, actor=member, change_request=change)
+    service_call(services.change_request_implement, actor=member, change_request=change)
     return _out(change.pk)
 
 

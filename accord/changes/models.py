@@ -17,6 +17,11 @@ class ChangeStatus(models.TextChoices):
     IMPLEMENTED = "implemented", _("Implemented")
 
 
+# Waiting for the client's decision.
+PENDING_STATUSES = (ChangeStatus.SUBMITTED, ChangeStatus.ASSESSED)
+# Agreed: part of the project's scope and cost.
+AGREED_STATUSES = (ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED)
+
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     ChangeStatus.DRAFT: (ChangeStatus.SUBMITTED,),
     ChangeStatus.SUBMITTED: (ChangeStatus.ASSESSED,),

@@ -19,7 +19,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.audit.services import audit_create, audit_event, audit_update, snapshot, update_fields
 from accord.comms.services import event_emit, notify
 from accord.lib.money import quantize
 from accord.projects.models import Milestone, Project
@@ -252,13 +252,9 @@ def change_request_update(
         )
         if change.status not in (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED):
             raise ValidationError(_("Only a draft or submitted change request can be edited."))
-        before = snapshot(change)
-        for key, value in values.items():
-            setattr(change, key, value)
-        change.save()
+        update_fields(actor.user, change, values)
         if needs is not None:
             _set_needs(change, needs)
-        audit_update(actor.user, change, before)
     return change
 
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors, form_page
 from accord.lib.text import safe_cell
-from accord.risks.forms import add_service_errors
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
 
 from . import selectors, services
@@ -166,19 +166,15 @@ def create(request, pk):
                 needs=data["needs"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Change request drafted."))
             return redirect("changes:detail", change.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New change request"),
-            "back_url": reverse("changes:project_list", args=[project.pk]),
-        },
-        status=422 if form.errors else 200,
+        form,
+        title=_("New change request"),
+        back_url=reverse("changes:project_list", args=[project.pk]),
     )
 
 
@@ -228,19 +224,12 @@ def edit(request, pk):
                 requested_on=data["requested_on"] or change.requested_on,
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Change request saved."))
             return redirect("changes:detail", change.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit change request"),
-            "back_url": reverse("changes:detail", args=[change.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Edit change request"), back_url=reverse("changes:detail", args=[change.pk])
     )
 
 
@@ -288,19 +277,12 @@ def assess(request, pk):
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Impact assessed: the client can now decide."))
             return redirect("changes:detail", change.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Assess the impact"),
-            "back_url": reverse("changes:detail", args=[change.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Assess the impact"), back_url=reverse("changes:detail", args=[change.pk])
     )
 
 
@@ -321,21 +303,17 @@ def record_decision(request, pk):
                 comment=data["comment"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("contact", str(exc) or _("Choose a client contact of this project."))
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("changes:detail", change.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Record the client's decision"),
-            "back_url": reverse("changes:detail", args=[change.pk]),
-        },
-        status=422 if form.errors else 200,
+        form,
+        title=_("Record the client's decision"),
+        back_url=reverse("changes:detail", args=[change.pk]),
     )
 
 

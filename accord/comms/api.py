@@ -4,17 +4,17 @@ subscriptions. The operations call the same services as the web pages."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import StringConstraints
 
+from accord.api.errors import ERRORS, service_call, short
 from accord.core.conditional import versioned_by
+from accord.core.members import team_members
 from accord.core.pagination import PageQuery, keyset_page
-from accord.core.schemas import Error
 from accord.crm.models import Contact
 from accord.tenancy.access import (
     org_get,
@@ -24,7 +24,6 @@ from accord.tenancy.access import (
     require_admin,
     require_team,
 )
-from accord.tenancy.models import TEAM_ROLES, User
 
 from . import obligations as obligations_mod
 from . import selectors, services
@@ -41,19 +40,6 @@ from .models import (
 )
 
 router = Router(tags=["communication"])
-ERRORS = {403: Error, 404: Error, 422: Error}
-
-Short200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-def _call(fn, **kwargs):
-    names = {"owner": "owner_id", "audience_contacts": "audience_contact_ids"}
-    try:
-        return fn(**kwargs)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise ValidationError({names.get(k, k): v for k, v in exc.error_dict.items()}) from None
-        raise
 
 
 # --- schemas -------------------------------------------------------------------------------------
@@ -82,7 +68,7 @@ class PlanItemOut(Schema):
 
 
 class PlanItemIn(Schema):
-    purpose: Short200 = Field(..., min_length=1)
+    purpose: short(200) = Field(..., min_length=1)
     content_template: str = Field("", max_length=20_000)
     channel: PlanChannel
     audience_contact_ids: list[int] = Field(default_factory=list, max_length=100)
@@ -97,7 +83,7 @@ class PlanItemIn(Schema):
 
 
 class PlanItemPatch(Schema):
-    purpose: Short200 | None = None
+    purpose: short(200) | None = None
     content_template: str | None = Field(None, max_length=20_000)
     channel: PlanChannel | None = None
     audience_contact_ids: list[int] | None = Field(None, max_length=100)
@@ -235,9 +221,7 @@ def _plan_data(member, project, payload, *, partial: bool) -> tuple[dict, list |
             raise ValidationError({"audience_contact_ids": _("Choose contacts of this project's client.")})
     if "owner_id" in data:
         owner_id = data.pop("owner_id")
-        owner = User.objects.filter(
-            pk=owner_id, memberships__organization_id=member.organization_id, memberships__role__in=TEAM_ROLES
-        ).first()
+        owner = team_members(member.organization_id).filter(pk=owner_id).first()
         if owner is None:
             raise ValidationError({"owner_id": _("Choose someone on your team.")})
         data["owner"] = owner
@@ -273,7 +257,9 @@ def plan_items_create(request, project_id: int, payload: PlanItemIn):
     member = request.auth
     project = project_for_user(member, project_id, manage=True)
     data, contacts = _plan_data(member, project, payload, partial=False)
-    item = _call(services.plan_item_create, actor=member, project=project, contacts=contacts or [], **data)
+    item = service_call(
+        services.plan_item_create, actor=member, project=project, contacts=contacts or [], **data
+    )
     return Status(201, item)
 
 
@@ -289,7 +275,7 @@ def plan_items_patch(request, item_id: int, payload: PlanItemPatch):
     member = request.auth
     item = project_object_for_user(member, PlanItem.objects.all(), item_id, manage=True)
     data, contacts = _plan_data(member, item.project, payload, partial=True)
-    return _call(services.plan_item_update, actor=member, item=item, contacts=contacts, **data)
+    return service_call(services.plan_item_update, actor=member, item=item, contacts=contacts, **data)
 
 
 @router.delete("/plan-items/{item_id}", response={204: None, **ERRORS}, summary="Delete a plan item")
@@ -321,7 +307,7 @@ def obligations_meet_op(request, obligation_id: int, payload: MeetIn):
     obligation = project_object_for_user(
         member, Obligation.objects.select_related("plan_item"), obligation_id, manage=True
     )
-    return _call(services.obligation_tick, actor=member, obligation=obligation, note=payload.note)
+    return service_call(services.obligation_tick, actor=member, obligation=obligation, note=payload.note)
 
 
 @router.get(
@@ -471,11 +457,7 @@ def responsibilities_list(request, project_id: int, page: Query[PageQuery]):
 def responsibilities_create(request, project_id: int, payload: ResponsibilityIn):
     member = request.auth
     project = project_for_user(member, project_id, manage=True)
-    user = User.objects.filter(
-        pk=payload.user_id,
-        memberships__organization_id=member.organization_id,
-        memberships__role__in=TEAM_ROLES,
-    ).first()
+    user = team_members(member.organization_id).filter(pk=payload.user_id).first()
     if user is None:
         raise ValidationError({"user_id": _("Choose someone on your team.")})
     contact = Contact.objects.filter(organization_id=member.organization_id, pk=payload.contact_id).first()

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.errors import service_call
+from accord.api.errors import ERRORS, service_call
 from accord.core.conditional import versioned_by
-from accord.core.schemas import Error
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import org_get_for_admin, project_for_user, require_admin
 
@@ -24,8 +23,6 @@ from .api import OutboxOut
 from .models import ChannelConfig, ChannelKind
 
 router = Router(tags=["channels"])
-
-ERRORS = {403: Error, 404: Error, 422: Error}
 
 
 def _text(n: int):

@@ -9,9 +9,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from accord.core.members import team_members
 from accord.crm.models import Client, Contact, ContactRole
 from accord.lib.forms import DateInput
-from accord.tenancy.models import TEAM_ROLES, User
+from accord.tenancy.models import User
 
 from .models import (
     CadenceKind,
@@ -24,28 +25,11 @@ from .models import (
 from .services import KNOWN_EVENTS
 
 
-def team_users(organization_id: int):
-    return User.objects.filter(
-        memberships__organization_id=organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).order_by("full_name", "email")
-
-
 def _date_widget():
     return DateInput()
 
 
-class ServiceForm(forms.Form):
-    def apply_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
-
-
-class PlanItemForm(ServiceForm):
+class PlanItemForm(forms.Form):
     purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200)
     content_template = forms.CharField(
         label=gettext_lazy("Content"),
@@ -88,7 +72,7 @@ class PlanItemForm(ServiceForm):
         self.fields["audience_contacts"].queryset = Contact.objects.filter(
             organization_id=project.organization_id, client_id=project.client_id
         ).order_by("last_name", "first_name")
-        self.fields["owner"].queryset = team_users(project.organization_id)
+        self.fields["owner"].queryset = team_members(project.organization_id)
         self._offer_channels(project, member)
 
     def _offer_channels(self, project, member) -> None:
@@ -147,7 +131,7 @@ class PlanItemForm(ServiceForm):
         }
 
 
-class ResponsibilityForm(ServiceForm):
+class ResponsibilityForm(forms.Form):
     user = forms.ModelChoiceField(label=gettext_lazy("Our person"), queryset=User.objects.none())
     contact = forms.ModelChoiceField(label=gettext_lazy("Client contact"), queryset=Contact.objects.none())
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=PlanChannel.choices)
@@ -155,13 +139,13 @@ class ResponsibilityForm(ServiceForm):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = team_users(project.organization_id)
+        self.fields["user"].queryset = team_members(project.organization_id)
         self.fields["contact"].queryset = Contact.objects.filter(
             organization_id=project.organization_id, client_id=project.client_id
         )
 
 
-class PlanCopyForm(ServiceForm):
+class PlanCopyForm(forms.Form):
     source = forms.ModelChoiceField(label=gettext_lazy("Copy the plan of"), queryset=None)
 
     def __init__(self, *args, projects, **kwargs):
@@ -169,7 +153,7 @@ class PlanCopyForm(ServiceForm):
         self.fields["source"].queryset = projects
 
 
-class TickForm(ServiceForm):
+class TickForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("How the client was reached"),
         max_length=2000,
@@ -177,7 +161,7 @@ class TickForm(ServiceForm):
     )
 
 
-class ChannelConfigForm(ServiceForm):
+class ChannelConfigForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=ChannelKind.choices)
     name = forms.CharField(label=gettext_lazy("name"), max_length=100)
     url = forms.CharField(
@@ -263,7 +247,7 @@ class ChannelConfigForm(ServiceForm):
         }
 
 
-class WebhookSubscriptionForm(ServiceForm):
+class WebhookSubscriptionForm(forms.Form):
     url = forms.CharField(label=gettext_lazy("URL"), max_length=1000)
     description = forms.CharField(label=gettext_lazy("description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
@@ -273,7 +257,7 @@ class WebhookSubscriptionForm(ServiceForm):
     wide_fields = ("events",)
 
 
-class TriageAssignForm(ServiceForm):
+class TriageAssignForm(forms.Form):
     client = forms.ModelChoiceField(label=gettext_lazy("client"), queryset=None)
     project = forms.ModelChoiceField(label=gettext_lazy("project"), queryset=None, required=False)
 
@@ -285,7 +269,7 @@ class TriageAssignForm(ServiceForm):
         self.fields["project"].queryset = Project.objects.filter(organization_id=organization_id)
 
 
-class ReminderPreferenceForm(ServiceForm):
+class ReminderPreferenceForm(forms.Form):
     channel_config = forms.ModelChoiceField(
         label=gettext_lazy("Remind me on"), queryset=None, required=False, empty_label=gettext_lazy("E-mail")
     )
@@ -303,7 +287,7 @@ class ReminderPreferenceForm(ServiceForm):
         ).exclude(kind=ChannelKind.EMAIL)
 
 
-class ObligationSendForm(ServiceForm):
+class ObligationSendForm(forms.Form):
     """What an obligation asks to send: recipients (e-mail) or a channel (IM), subject and text."""
 
     contacts = forms.MultipleChoiceField(

@@ -5,7 +5,9 @@ actually reached the client.
   milestones); idempotent: existing dates are kept, open future dates that no longer fit are
   removed, met ones are never touched.
 * ``meet_for_interaction(interaction)`` — an interaction of the same channel kind with an
-  audience contact, inside an open obligation's window, meets it.
+  audience contact, inside an open obligation's window, meets it (``_matches`` is the rule,
+  shared with ``meet_for_interactions``). A project no longer open (closed, cancelled) gets no
+  obligation met.
 * ``meet(...)`` — the same for something delivered outside an interaction.
 * ``compliance_for_projects(ids)`` / ``compliance_for_clients(ids)`` — the selectors the
   health score uses (see their docstrings).
@@ -25,6 +27,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accord.lib.dates import ZONE_SLACK, today_for
+from accord.projects.models import OPEN_PROJECT_STATUSES
 
 from .models import CadenceKind, Obligation, ObligationStatus, PlanItem
 
@@ -152,19 +155,62 @@ def _audience_ids(item: PlanItem) -> set[int] | None:
     return ids
 
 
-def _candidates(project, channels: Iterable[str], day: dt.date):
+def _open_obligations(project_ids: Iterable[int], channels: Iterable[str], first: dt.date, last: dt.date):
+    """Open obligations of open projects whose window (with the grace days) meets a day between
+    ``first`` and ``last``: the rows ``_matches`` is then asked about."""
     return (
         Obligation.objects.filter(
-            project=project,
+            project_id__in=list(project_ids),
+            project__status__in=OPEN_PROJECT_STATUSES,
             channel__in=list(channels),
             status=ObligationStatus.OPEN,
-            window_start__lte=day,
-            due_date__gte=day - dt.timedelta(days=GRACE_DAYS),
+            window_start__lte=last,
+            due_date__gte=first - dt.timedelta(days=GRACE_DAYS),
         )
         .select_related("plan_item__project")
         .prefetch_related("plan_item__audience_contacts", "plan_item__project__contacts")
         .order_by("due_date", "id")
     )
+
+
+def _matches(obligation: Obligation, channels, contact_ids: set[int], day: dt.date) -> bool:
+    """Whether a contact with ``contact_ids`` on ``day`` over one of ``channels`` meets the
+    obligation: still open, of an open project, its window (plus grace) holds the day, and its
+    audience includes one of the contacts (or is anyone on the client side)."""
+    if (
+        obligation.status != ObligationStatus.OPEN
+        or obligation.plan_item.project.status not in OPEN_PROJECT_STATUSES
+        or obligation.channel not in channels
+        or not obligation.window_start <= day
+        or obligation.due_date < day - dt.timedelta(days=GRACE_DAYS)
+    ):
+        return False
+    audience = _audience_ids(obligation.plan_item)
+    return audience is None or bool(audience & contact_ids)
+
+
+def _counts_for_plan(interaction) -> bool:
+    """Whether the interaction can meet obligations at all: internal notes do not, nor does the
+    client writing to us (that does not mean we kept them informed)."""
+    from accord.crm.models import Direction
+
+    if interaction.direction == Direction.INTERNAL:
+        return False
+    return not (interaction.direction == Direction.INBOUND and interaction.kind in ("email", "im", "note"))
+
+
+def _client_projects(organization_ids: Iterable[int], client_ids: Iterable[int]) -> dict[int, list]:
+    """The open projects of each client, for interactions that name no project."""
+    from accord.projects.models import Project
+
+    by_client: dict[int, list] = {}
+    for project in Project.objects.filter(
+        organization_id__in=list(organization_ids),
+        client_id__in=list(client_ids),
+        status__in=OPEN_PROJECT_STATUSES,
+    ).order_by("id"):
+        by_client.setdefault(project.client_id, []).append(project)
+    return by_client
 
 
 def _mark_met(obligation: Obligation, *, when, source: str, note: str = "", user=None, interaction=None):
@@ -189,11 +235,10 @@ def _meet(project, channels, contact_ids: set[int], when, *, source: str, note: 
     day = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
     met = []
     used_items: set[int] = set()
-    for obligation in _candidates(project, channels, day):
+    for obligation in _open_obligations([project.pk], channels, day, day):
         if obligation.plan_item_id in used_items:
             continue  # one contact meets one obligation per plan item
-        audience = _audience_ids(obligation.plan_item)
-        if audience is not None and not (audience & contact_ids):
+        if not _matches(obligation, channels, contact_ids, day):
             continue
         if _mark_met(obligation, when=when, source=source, note=note, interaction=interaction):
             used_items.add(obligation.plan_item_id)
@@ -202,25 +247,18 @@ def _meet(project, channels, contact_ids: set[int], when, *, source: str, note: 
 
 
 def meet_for_interaction(interaction) -> list:
-    """Meets the open obligations this interaction satisfies (same project, or the only open
-    project of its client when it names none). Returns them."""
-    from accord.crm.models import Direction
-
-    if interaction.direction == Direction.INTERNAL:
+    """Meets the open obligations this interaction satisfies: of its project, or of every open
+    project of its client when it names none. Returns them."""
+    if not _counts_for_plan(interaction):
         return []
-    if interaction.direction == Direction.INBOUND and interaction.kind in ("email", "im", "note"):
-        return []  # the client writing to us does not mean we kept them informed
     contact_ids = set(interaction.contacts.values_list("pk", flat=True))
     if not contact_ids:
         return []
-    projects = [interaction.project] if interaction.project_id else []
-    if not projects:
-        from accord.projects.models import Project
-
-        projects = list(
-            Project.objects.filter(
-                organization_id=interaction.organization_id, client_id=interaction.client_id
-            )
+    if interaction.project_id:
+        projects = [interaction.project]
+    else:
+        projects = _client_projects([interaction.organization_id], [interaction.client_id]).get(
+            interaction.client_id, []
         )
     met = []
     for project in projects:
@@ -238,14 +276,9 @@ def meet_for_interaction(interaction) -> list:
 def meet_for_interactions(interactions: list, contacts: dict[int, set[int]]) -> list:
     """``meet_for_interaction`` for many interactions at once (an import), in their order, with
     each one's contact ids given: the same rules, and a fixed number of queries however many."""
-    from accord.crm.models import Direction
-    from accord.projects.models import Project
-
     todo = []
     for interaction in interactions:
-        if interaction.direction == Direction.INTERNAL:
-            continue
-        if interaction.direction == Direction.INBOUND and interaction.kind in ("email", "im", "note"):
+        if not _counts_for_plan(interaction):
             continue
         contact_ids = contacts.get(interaction.pk)
         channels = channel_of_interaction(interaction)
@@ -260,26 +293,14 @@ def meet_for_interactions(interactions: list, contacts: dict[int, set[int]]) -> 
         by_client: dict[int, list[int]] = {}
         without_project = {i.client_id for i, *_rest in todo if not i.project_id}
         if without_project:
-            for pk, client_id in Project.objects.filter(
-                organization_id__in={i.organization_id for i, *_rest in todo}, client_id__in=without_project
-            ).values_list("id", "client_id"):
-                by_client.setdefault(client_id, []).append(pk)
+            found = _client_projects({i.organization_id for i, *_rest in todo}, without_project)
+            by_client = {client_id: [p.pk for p in rows] for client_id, rows in found.items()}
         project_ids = {i.project_id for i, *_rest in todo if i.project_id}
         project_ids.update(pk for ids in by_client.values() for pk in ids)
         days = [day for *_rest, day in todo]
-        open_ones = (
-            Obligation.objects.filter(
-                project_id__in=project_ids,
-                channel__in={c for _i, _ids, channels, *_rest in todo for c in channels},
-                status=ObligationStatus.OPEN,
-                window_start__lte=max(days),
-                due_date__gte=min(days) - dt.timedelta(days=GRACE_DAYS),
-            )
-            .select_for_update(of=("self",))
-            .select_related("plan_item__project")
-            .prefetch_related("plan_item__audience_contacts", "plan_item__project__contacts")
-            .order_by("due_date", "id")
-        )
+        open_ones = _open_obligations(
+            project_ids, {c for _i, _ids, channels, *_rest in todo for c in channels}, min(days), max(days)
+        ).select_for_update(of=("self",))
         by_project: dict[int, list[Obligation]] = {}
         for obligation in open_ones:
             by_project.setdefault(obligation.project_id, []).append(obligation)
@@ -293,16 +314,9 @@ def meet_for_interactions(interactions: list, contacts: dict[int, set[int]]) -> 
             for project_id in projects:
                 used_items: set[int] = set()
                 for obligation in by_project.get(project_id, []):
-                    if (
-                        obligation.status != ObligationStatus.OPEN
-                        or obligation.channel not in channels
-                        or not obligation.window_start <= day
-                        or obligation.due_date < day - dt.timedelta(days=GRACE_DAYS)
-                        or obligation.plan_item_id in used_items
+                    if obligation.plan_item_id in used_items or not _matches(
+                        obligation, channels, contact_ids, day
                     ):
-                        continue
-                    audience = _audience_ids(obligation.plan_item)
-                    if audience is not None and not (audience & contact_ids):
                         continue
                     obligation.status = ObligationStatus.MET
                     obligation.met_at = when

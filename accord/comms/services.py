@@ -24,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core import events as event_catalogue
+from accord.core.members import team_members
 from accord.lib import crypto, netguard
 from accord.tenancy.access import require_admin, require_project_manage, require_project_setup, require_team
 from accord.tenancy.models import Membership
@@ -326,15 +327,7 @@ def _plan_item_validate(actor, item: PlanItem, contacts) -> None:
     errors = {}
     if item.end_date and item.start_date and item.end_date < item.start_date:
         errors["end_date"] = _("The end must be on or after the start.")
-    if (
-        item.owner_id
-        and not Membership.objects.filter(
-            organization_id=item.organization_id,
-            user_id=item.owner_id,
-            is_active=True,
-            role__in=["owner", "admin", "manager", "member"],
-        ).exists()
-    ):
+    if item.owner_id and not team_members(item.organization_id).filter(pk=item.owner_id).exists():
         errors["owner"] = _("Choose someone on your team.")
     bad_roles = [r for r in item.audience_roles or [] if r not in ContactRole.values]
     if bad_roles:
@@ -431,12 +424,7 @@ def responsibility_create(
 ) -> Responsibility:
     require_project_manage(actor, project)
     errors = {}
-    if not Membership.objects.filter(
-        organization_id=project.organization_id,
-        user=user,
-        is_active=True,
-        role__in=["owner", "admin", "manager", "member"],
-    ).exists():
+    if not team_members(project.organization_id).filter(pk=user.pk).exists():
         errors["user"] = _("Choose someone on your team.")
     if contact.client_id != project.client_id:
         errors["contact"] = _("Choose a contact of this project's client.")

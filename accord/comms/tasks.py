@@ -10,22 +10,3 @@ from . import delivery
 def deliver_message(message_id: int) -> str:
     message = delivery.deliver(message_id)
     return message.status if message else "skipped"
-
-
-@task()
-def sweep_outbox() -> int:
-    return delivery.sweep()
-
-
-@task()
-def regenerate_obligations() -> int:
-    from . import obligations
-
-    return obligations.regenerate_all()
-
-
-@task()
-def send_reminders() -> int:
-    from . import obligations
-
-    return obligations.send_reminders()

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accord.core import events as event_catalogue
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors
 from accord.crm.models import Client, ContactRole
 from accord.tenancy.access import (
     admin_required,
@@ -120,7 +121,7 @@ def plan_item_create(request, pk):
         try:
             services.plan_item_create(actor=request.membership, project=project, contacts=contacts, **data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The plan item was added and its obligations scheduled."))
             return redirect("comms:plan", project.pk)
@@ -147,7 +148,7 @@ def plan_item_edit(request, pk):
         try:
             services.plan_item_update(actor=request.membership, item=item, contacts=contacts, **data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The plan item was saved."))
             return redirect("comms:plan", project.pk)
@@ -177,7 +178,7 @@ def responsibility_create(request, pk):
         try:
             services.responsibility_create(actor=request.membership, project=project, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("comms:plan", project.pk)
     return _form_page(
@@ -204,7 +205,7 @@ def plan_copy(request, pk):
                 actor=request.membership, source=form.cleaned_data["source"], target=project
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("%(n)d plan items were copied.") % {"n": count})
             return redirect("comms:plan", project.pk)
@@ -283,7 +284,7 @@ def obligation_tick(request, pk):
                 actor=request.membership, obligation=obligation, note=form.cleaned_data["note"]
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Marked as met."))
             return redirect("comms:plan", obligation.project_id)
@@ -327,7 +328,7 @@ def obligation_send(request, pk):
                 channel_config=data.get("channel_config"),
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Queued for sending. The obligation is met once it is delivered."))
             return redirect(back_url)
@@ -362,7 +363,7 @@ def preferences(request):
         try:
             services.reminder_preference_set(actor=request.membership, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("comms:obligations")
@@ -398,7 +399,7 @@ def channel_create(request):
         try:
             services.channel_config_create(actor=request.membership, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The channel was added."))
             return redirect("comms:channels")
@@ -419,7 +420,7 @@ def channel_edit(request, pk):
         try:
             services.channel_config_update(actor=request.membership, config=config, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The channel was saved."))
             return redirect("comms:channels")
@@ -536,7 +537,7 @@ def webhook_create(request):
         try:
             sub, secret = services.webhook_subscription_create(actor=request.membership, **data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             return render(request, "comms/webhook_secret.html", {"sub": sub, "secret": secret})
     return _form_page(request, form, title=_("New webhook subscription"), back_url=reverse("comms:webhooks"))
@@ -560,7 +561,7 @@ def webhook_edit(request, pk):
         try:
             services.webhook_subscription_update(actor=request.membership, sub=sub, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("comms:webhooks")
     return _form_page(request, form, title=sub.url, back_url=reverse("comms:webhooks"))
@@ -601,7 +602,7 @@ def inbox_detail(request, pk):
         try:
             inbound.triage_assign(actor=request.membership, inbound=message, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The message is now on the client's timeline."))
             return redirect("comms:inbox")

@@ -20,8 +20,8 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StringConstraints
 
+from accord.api.errors import ERRORS, service_call, short, team_user
 from accord.core.pagination import PageQuery, keyset_page
-from accord.core.schemas import Error
 from accord.tenancy.access import (
     client_for_user,
     contact_for_user,
@@ -30,7 +30,6 @@ from accord.tenancy.access import (
     require_project_manager,
     require_team,
 )
-from accord.tenancy.models import TEAM_ROLES, User
 
 from . import selectors, services
 from .models import (
@@ -50,56 +49,23 @@ from .models import (
 
 router = Router(tags=["crm"])
 
-ERRORS = {403: Error, 404: Error, 422: Error}
 MAX_CONTACTS_PER_INTERACTION = 50
 MAX_BODY_CHARS = 100_000
 
 Str = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
-def _short(n: int):
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=n)]
-
-
-# Service field names → the names the API uses for them.
-API_FIELD = {
-    "owner": "owner_id",
-    "client": "client_id",
-    "project": "project_id",
-    "contacts": "contact_ids",
-    "follow_up_owner": "follow_up_owner_id",
-}
-
-
 def _call(fn, **kwargs):
-    """Run a service, naming fields in its errors as the API does."""
+    """``service_call``, telling why a contact's identity may not change (403)."""
     try:
-        return fn(**kwargs)
+        return service_call(fn, **kwargs)
     except services.IdentityChangeRefused as exc:
         raise HttpError(403, str(exc)) from None
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise ValidationError({API_FIELD.get(k, k): v for k, v in exc.error_dict.items()}) from None
-        raise
 
 
 def _blank_nulls(data: dict, nullable: set[str]) -> dict:
     """JSON null for a text field means empty."""
     return {k: ("" if v is None and k not in nullable else v) for k, v in data.items()}
-
-
-def _team_user(member, user_id: int | None, field: str):
-    if user_id is None:
-        return None
-    user = User.objects.filter(
-        pk=user_id,
-        memberships__organization_id=member.organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).first()
-    if user is None:
-        raise ValidationError({field: _("No team member with this id in your organisation.")})
-    return user
 
 
 def _client_ref(member, client_id: int):
@@ -117,27 +83,27 @@ class ClientFields(Schema):
     status: ClientStatus | None = None
     industry: Industry | None = None
     size: CompanySize | Annotated[str, StringConstraints(max_length=0)] | None = None
-    website: _short(200) | None = None
-    address: _short(2000) | None = None
+    website: short(200) | None = None
+    address: short(2000) | None = None
     language: Language | None = None
-    timezone: _short(64) | None = Field(None, description="IANA name, e.g. Asia/Shanghai.")
-    currency: _short(3) | None = Field(None, description="ISO 4217 code, e.g. CNY.")
-    tags: _short(300) | None = Field(None, description="Separated by commas.")
+    timezone: short(64) | None = Field(None, description="IANA name, e.g. Asia/Shanghai.")
+    currency: short(3) | None = Field(None, description="ISO 4217 code, e.g. CNY.")
+    tags: short(300) | None = Field(None, description="Separated by commas.")
     owner_id: int | None = Field(None, description="A team member of your organisation.")
-    business: _short(5000) | None = None
-    goals: _short(5000) | None = None
-    priorities: _short(5000) | None = None
+    business: short(5000) | None = None
+    goals: short(5000) | None = None
+    priorities: short(5000) | None = None
     preferred_channel: Channel | None = None
     report_cadence: Cadence | None = None
-    notes: _short(10000) | None = None
+    notes: short(10000) | None = None
 
 
 class ClientIn(ClientFields):
-    name: _short(200) = Field(..., min_length=1)
+    name: short(200) = Field(..., min_length=1)
 
 
 class ClientPatch(ClientFields):
-    name: _short(200) | None = Field(None, min_length=1)
+    name: short(200) | None = Field(None, min_length=1)
 
 
 class ClientOut(Schema):
@@ -181,7 +147,7 @@ def _client_data(member, payload: Schema, *, partial: bool) -> dict:
         data = {k: v for k, v in data.items() if v is not None or k == "owner_id"}
     data = _blank_nulls(data, {"owner_id"})
     if "owner_id" in data:
-        data["owner"] = _team_user(member, data.pop("owner_id"), "owner_id")
+        data["owner"] = team_user(member, data.pop("owner_id"), "owner_id")
     return data
 
 
@@ -225,7 +191,7 @@ def clients_get(request, client_id: int):
 @router.patch("/clients/{client_id}", response={200: ClientOut, **ERRORS}, summary="Change a client")
 def clients_patch(request, client_id: int, payload: ClientPatch):
     member = request.auth
-    client = client_for_user(member, client_id, write=True)
+    client = client_for_user(member, client_id)
     return _call(
         services.client_update, actor=member, client=client, **_client_data(member, payload, partial=True)
     )
@@ -234,7 +200,7 @@ def clients_patch(request, client_id: int, payload: ClientPatch):
 @router.delete("/clients/{client_id}", response={204: None, **ERRORS}, summary="Delete a client")
 def clients_delete(request, client_id: int):
     member = request.auth
-    client = client_for_user(member, client_id, write=True)
+    client = client_for_user(member, client_id)
     require_project_manager(member)
     _call(services.client_delete, actor=member, client=client)
     return Status(204, None)
@@ -244,25 +210,25 @@ def clients_delete(request, client_id: int):
 
 
 class ContactFields(Schema):
-    first_name: _short(100) | None = None
-    last_name: _short(100) | None = None
-    name_local: _short(100) | None = Field(None, description="The name in Chinese, e.g. 王伟.")
-    title: _short(150) | None = None
+    first_name: short(100) | None = None
+    last_name: short(100) | None = None
+    name_local: short(100) | None = Field(None, description="The name in Chinese, e.g. 王伟.")
+    title: short(150) | None = None
     role: ContactRole | None = None
-    email: _short(254) | None = None
-    email_secondary: _short(254) | None = None
-    phone: _short(40) | None = None
-    mobile: _short(40) | None = None
-    wechat: _short(100) | None = None
-    wecom: _short(100) | None = None
-    dingtalk: _short(100) | None = None
-    feishu: _short(100) | None = None
-    slack: _short(100) | None = None
-    teams: _short(150) | None = None
+    email: short(254) | None = None
+    email_secondary: short(254) | None = None
+    phone: short(40) | None = None
+    mobile: short(40) | None = None
+    wechat: short(100) | None = None
+    wecom: short(100) | None = None
+    dingtalk: short(100) | None = None
+    feishu: short(100) | None = None
+    slack: short(100) | None = None
+    teams: short(150) | None = None
     preferred_channel: Channel | None = None
     language: Language | None = None
-    timezone: _short(64) | None = None
-    notes: _short(10000) | None = None
+    timezone: short(64) | None = None
+    notes: short(10000) | None = None
     is_active: bool | None = None
 
 
@@ -361,7 +327,7 @@ def contacts_get(request, contact_id: int):
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="Change a contact")
 def contacts_patch(request, contact_id: int, payload: ContactFields):
     member = request.auth
-    contact = contact_for_user(member, contact_id, write=True)
+    contact = contact_for_user(member, contact_id)
     return _call(
         services.contact_update, actor=member, contact=contact, **_contact_data(payload, partial=True)
     )
@@ -370,7 +336,7 @@ def contacts_patch(request, contact_id: int, payload: ContactFields):
 @router.delete("/contacts/{contact_id}", response={204: None, **ERRORS}, summary="Delete a contact")
 def contacts_delete(request, contact_id: int):
     member = request.auth
-    contact = contact_for_user(member, contact_id, write=True)
+    contact = contact_for_user(member, contact_id)
     services.contact_delete(actor=member, contact=contact)
     return Status(204, None)
 
@@ -387,7 +353,7 @@ class InteractionFields(Schema):
     channel: Channel | Annotated[str, StringConstraints(max_length=0)] | None = None
     direction: Direction | None = None
     occurred_at: dt.datetime | None = Field(None, description="Without an offset: in your time zone.")
-    body: _short(MAX_BODY_CHARS) | None = Field(None, description="Markdown.")
+    body: short(MAX_BODY_CHARS) | None = Field(None, description="Markdown.")
     sentiment: Sentiment | None = None
     follow_up_on: dt.date | None = None
     follow_up_owner_id: int | None = None
@@ -395,11 +361,11 @@ class InteractionFields(Schema):
 
 class InteractionIn(InteractionFields):
     client_id: int
-    summary: _short(300) = Field(..., min_length=1)
+    summary: short(300) = Field(..., min_length=1)
 
 
 class InteractionPatch(InteractionFields):
-    summary: _short(300) | None = Field(None, min_length=1)
+    summary: short(300) | None = Field(None, min_length=1)
 
 
 class InteractionOut(Schema):
@@ -478,7 +444,7 @@ def _interaction_data(member, client, payload: Schema, *, partial: bool) -> tupl
                 raise ValidationError({"project_id": _("Choose one of this client’s projects.")})
         data["project"] = project
     if "follow_up_owner_id" in data:
-        data["follow_up_owner"] = _team_user(member, data.pop("follow_up_owner_id"), "follow_up_owner_id")
+        data["follow_up_owner"] = team_user(member, data.pop("follow_up_owner_id"), "follow_up_owner_id")
     if "occurred_at" in data:
         if data["occurred_at"] is None:
             if partial:
@@ -555,7 +521,7 @@ def interactions_get(request, interaction_id: int):
 )
 def interactions_patch(request, interaction_id: int, payload: InteractionPatch):
     member = request.auth
-    interaction = interaction_for_user(member, interaction_id, write=True)
+    interaction = interaction_for_user(member, interaction_id)
     data, contacts = _interaction_data(member, interaction.client, payload, partial=True)
     _call(services.interaction_update, actor=member, interaction=interaction, contacts=contacts, **data)
     return _interaction_out(member, interaction.pk)
@@ -568,7 +534,7 @@ def interactions_patch(request, interaction_id: int, payload: InteractionPatch):
 )
 def interactions_follow_up_done(request, interaction_id: int):
     member = request.auth
-    interaction = interaction_for_user(member, interaction_id, write=True)
+    interaction = interaction_for_user(member, interaction_id)
     _call(services.interaction_follow_up_done, actor=member, interaction=interaction)
     return _interaction_out(member, interaction.pk)
 
@@ -578,6 +544,6 @@ def interactions_follow_up_done(request, interaction_id: int):
 )
 def interactions_delete(request, interaction_id: int):
     member = request.auth
-    interaction = interaction_for_user(member, interaction_id, write=True)
+    interaction = interaction_for_user(member, interaction_id)
     services.interaction_delete(actor=member, interaction=interaction)
     return Status(204, None)

@@ -9,22 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accord.core.members import team_members
 from accord.lib.dates import timezone_choices
 from accord.lib.forms import DateInput, DateTimeInput, IsoDatesMixin
 from accord.lib.money import currency_choices
 from accord.tenancy.access import projects_for_user
-from accord.tenancy.models import TEAM_ROLES, User
+from accord.tenancy.models import User
 
 from .models import Client, ClientStatus, Contact, Industry, Interaction
 from .services import normalize_tags
-
-
-def team_users(organization_id: int):
-    return User.objects.filter(
-        memberships__organization_id=organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).order_by("full_name", "email")
 
 
 class ServiceModelForm(IsoDatesMixin, forms.ModelForm):
@@ -33,14 +26,6 @@ class ServiceModelForm(IsoDatesMixin, forms.ModelForm):
 
     def _post_clean(self):
         pass
-
-    def apply_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError beside the fields it names."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
 
 
 def _datetime_widget():
@@ -92,7 +77,7 @@ class ClientForm(ServiceModelForm):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = team_users(organization.pk)
+        self.fields["owner"].queryset = team_members(organization.pk)
         if not self.instance.pk:
             self.initial.setdefault("currency", organization.default_currency)
             self.initial.setdefault("timezone", organization.default_timezone)
@@ -132,7 +117,7 @@ class ClientFilterForm(forms.Form):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = team_users(organization.pk)
+        self.fields["owner"].queryset = team_members(organization.pk)
 
     def filters(self) -> dict:
         if not self.is_valid():
@@ -230,7 +215,7 @@ class InteractionForm(ServiceModelForm):
             organization_id=member.organization_id, client=client
         ).order_by("-is_active", "last_name", "first_name", "id")
         self.fields["project"].queryset = projects_for_user(member).filter(client=client).order_by("name")
-        self.fields["follow_up_owner"].queryset = team_users(member.organization_id)
+        self.fields["follow_up_owner"].queryset = team_members(member.organization_id)
         self.fields["body"].widget.attrs.update(
             {
                 "data-hx-post": reverse("crm:markdown_preview"),

@@ -21,8 +21,9 @@ from django.utils.translation import ngettext
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core.hooks import contact_portal_identity_changed, interaction_event, interaction_logged
+from accord.core.members import team_members
 from accord.lib.dates import validate_plausible
-from accord.tenancy.models import TEAM_ROLES, Membership
+from accord.tenancy.models import Membership
 
 from .models import Client, Contact, Interaction, Language, MailKind, MailOptOut
 from .selectors import can_manage_client_access, contact_has_portal_access
@@ -108,10 +109,7 @@ def _check_team_user(actor: Membership, user, field: str) -> None:
     """``user`` (may be None) must be a team member of the actor's organisation."""
     if user is None:
         return
-    ok = Membership.objects.filter(
-        organization_id=actor.organization_id, user_id=user.pk, role__in=TEAM_ROLES, is_active=True
-    ).exists()
-    if not ok:
+    if not team_members(actor.organization_id).filter(pk=user.pk).exists():
         raise ValidationError({field: _("Choose a member of your team.")})
 
 

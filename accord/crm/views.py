@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors, form_page
 from accord.lib.dates import week_bounds
 from accord.lib.text import render_markdown
 from accord.projects.selectors import progress_percent, project_list
@@ -40,10 +41,6 @@ CLIENTS_PER_PAGE = 25
 STALE_AFTER_DAYS = 30
 HISTORY_LIMIT = 50
 PREVIEW_MAX_CHARS = 50_000
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- clients ------------------------------------------------------------------------------------
@@ -82,20 +79,17 @@ def client_create(request):
         try:
             client = services.client_create(actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Client “%(name)s” created.") % {"name": client.name})
             return redirect("crm:client_detail", client.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New client"),
-            "back_url": reverse("crm:client_list"),
-            "back_label": _("Clients"),
-            "nav_active": "clients",
-        },
+        form,
+        title=_("New client"),
+        back_url=reverse("crm:client_list"),
+        back_label=_("Clients"),
+        nav_active="clients",
     )
 
 
@@ -148,27 +142,24 @@ def client_detail(request, pk):
 @versioned_edit
 def client_edit(request, pk):
     member = request.membership
-    client = client_for_user(member, pk, write=True)
+    client = client_for_user(member, pk)
     form = ClientForm(request.POST or None, instance=client, organization=member.organization)
     check_version(request, form, client)
     if request.method == "POST" and form.is_valid():
         try:
             services.client_update(actor=member, client=client, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Client saved."))
             return redirect("crm:client_detail", client.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": client.name},
-            "back_url": reverse("crm:client_detail", args=[client.pk]),
-            "back_label": client.name,
-            "nav_active": "clients",
-        },
+        form,
+        title=_("Edit %(name)s") % {"name": client.name},
+        back_url=reverse("crm:client_detail", args=[client.pk]),
+        back_label=client.name,
+        nav_active="clients",
     )
 
 
@@ -176,7 +167,7 @@ def client_edit(request, pk):
 @team_required
 def client_delete(request, pk):
     member = request.membership
-    client = client_for_user(member, pk, write=True)
+    client = client_for_user(member, pk)
     require_project_manager(member)
     back = reverse("crm:client_detail", args=[client.pk])
     if request.method == "POST":
@@ -206,7 +197,7 @@ def client_delete(request, pk):
 @team_required
 def contact_create(request, client_pk):
     member = request.membership
-    client = client_for_user(member, client_pk, write=True)
+    client = client_for_user(member, client_pk)
     form = ContactForm(
         request.POST or None,
         initial={"language": client.language, "preferred_channel": client.preferred_channel},
@@ -215,20 +206,17 @@ def contact_create(request, client_pk):
         try:
             contact = services.contact_create(actor=member, client=client, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.display_name})
             return redirect("crm:client_detail", client.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New contact at %(client)s") % {"client": client.name},
-            "back_url": reverse("crm:client_detail", args=[client.pk]),
-            "back_label": client.name,
-            "nav_active": "clients",
-        },
+        form,
+        title=_("New contact at %(client)s") % {"client": client.name},
+        back_url=reverse("crm:client_detail", args=[client.pk]),
+        back_label=client.name,
+        nav_active="clients",
     )
 
 
@@ -260,7 +248,7 @@ def contact_detail(request, pk):
 def contact_resubscribe(request, pk):
     """Send a kind of mail the contact unsubscribed from to them again (they asked for it back)."""
     member = request.membership
-    contact = contact_for_user(member, pk, write=True)
+    contact = contact_for_user(member, pk)
     try:
         services.contact_resubscribe(actor=member, contact=contact, kind=request.POST.get("kind", ""))
     except ValidationError as exc:
@@ -304,31 +292,28 @@ def unsubscribe(request, token):
 @versioned_edit
 def contact_edit(request, pk):
     member = request.membership
-    contact = contact_for_user(member, pk, write=True)
+    contact = contact_for_user(member, pk)
     form = ContactForm(request.POST or None, instance=contact)
     check_version(request, form, contact)
-    status = 200
+    status = None  # form_page answers 422 for a form with errors
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(actor=member, contact=contact, **form.cleaned_data)
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         except services.IdentityChangeRefused as exc:
             form.add_error("email", str(exc))
             status = 403
         else:
             messages.success(request, _("Contact saved."))
             return redirect("crm:contact_detail", contact.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": contact.display_name},
-            "back_url": reverse("crm:contact_detail", args=[contact.pk]),
-            "back_label": contact.display_name,
-            "nav_active": "clients",
-        },
+        form,
+        title=_("Edit %(name)s") % {"name": contact.display_name},
+        back_url=reverse("crm:contact_detail", args=[contact.pk]),
+        back_label=contact.display_name,
+        nav_active="clients",
         status=status,
     )
 
@@ -337,7 +322,7 @@ def contact_edit(request, pk):
 @team_required
 def contact_delete(request, pk):
     member = request.membership
-    contact = contact_for_user(member, pk, write=True)
+    contact = contact_for_user(member, pk)
     if request.method == "POST":
         services.contact_delete(actor=member, contact=contact)
         messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.display_name})
@@ -358,10 +343,14 @@ def contact_delete(request, pk):
 
 
 def _interaction_form_page(request, form, *, title, back_url, client):
-    return render(
+    return form_page(
         request,
-        "crm/interaction_form.html",
-        {"form": form, "title": title, "back_url": back_url, "client": client, "nav_active": "clients"},
+        form,
+        title=title,
+        back_url=back_url,
+        client=client,
+        nav_active="clients",
+        template_name="crm/interaction_form.html",
     )
 
 
@@ -369,7 +358,7 @@ def _interaction_form_page(request, form, *, title, back_url, client):
 @team_required
 def interaction_create(request, client_pk):
     member = request.membership
-    client = client_for_user(member, client_pk, write=True)
+    client = client_for_user(member, client_pk)
     initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
     contact_id = request.GET.get("contact")
     if contact_id and contact_id.isdigit():
@@ -387,7 +376,7 @@ def interaction_create(request, client_pk):
                 **form.service_fields(),
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Interaction logged."))
             return redirect("crm:interaction_detail", interaction.pk)
@@ -426,7 +415,7 @@ def interaction_detail(request, pk):
 @versioned_edit
 def interaction_edit(request, pk):
     member = request.membership
-    interaction = interaction_for_user(member, pk, write=True)
+    interaction = interaction_for_user(member, pk)
     form = InteractionForm(
         request.POST or None, instance=interaction, member=member, client=interaction.client
     )
@@ -440,7 +429,7 @@ def interaction_edit(request, pk):
                 **form.service_fields(),
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Interaction saved."))
             return redirect("crm:interaction_detail", interaction.pk)
@@ -457,7 +446,7 @@ def interaction_edit(request, pk):
 @team_required
 def interaction_delete(request, pk):
     member = request.membership
-    interaction = interaction_for_user(member, pk, write=True)
+    interaction = interaction_for_user(member, pk)
     if request.method == "POST":
         client_id = interaction.client_id
         services.interaction_delete(actor=member, interaction=interaction)
@@ -478,15 +467,15 @@ def interaction_delete(request, pk):
 @team_required
 def interaction_follow_up_done(request, pk):
     member = request.membership
-    interaction = interaction_for_user(member, pk, write=True)
+    interaction = interaction_for_user(member, pk)
     try:
         services.interaction_follow_up_done(actor=member, interaction=interaction)
     except ValidationError as exc:
-        if _is_htmx(request):
+        if request.htmx:
             return HttpResponse(" ".join(exc.messages), status=422)
         messages.error(request, " ".join(exc.messages))
         return redirect("crm:interaction_detail", interaction.pk)
-    if _is_htmx(request):
+    if request.htmx:
         return render(request, "crm/partials/follow_up.html", {"interaction": interaction})
     messages.success(request, _("Follow-up marked done."))
     next_url = request.POST.get("next", "")

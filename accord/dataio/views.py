@@ -80,13 +80,13 @@ def _upload_post(request, spec, upload):
     member = request.membership
     form = UploadForm(request.POST, organization_id=member.organization_id, kind=spec.key)
     if not form.is_valid():
-        return _upload_page(request, spec, form, status=400)
+        return _upload_page(request, spec, form, status=422)
     try:
         run = services.import_run_create(
             actor=member, kind=spec.key, upload=upload, default_client=form.cleaned_data.get("default_client")
         )
     except ValidationError as exc:
-        return _upload_page(request, spec, form, " ".join(exc.messages), status=400)
+        return _upload_page(request, spec, form, " ".join(exc.messages), status=422)
     return redirect("dataio:import_map", pk=run.pk)
 
 
@@ -111,7 +111,7 @@ def import_map(request, pk):
                 return redirect("dataio:import_preview", pk=run.pk)
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
-        status = 400
+        status = 422
     return render(
         request,
         "dataio/map.html",

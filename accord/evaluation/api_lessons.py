@@ -8,15 +8,13 @@ from typing import Literal
 
 from ninja import Field, Router, Schema
 
-from accord.core.schemas import Error
+from accord.api.errors import ERRORS
 from accord.tenancy.access import org_get, project_for_user
 
 from . import selectors, services
 from .models import Lesson
 
 router = Router(tags=["evaluation"])
-
-ERRORS = {403: Error, 404: Error, 422: Error}
 
 
 class LessonUseOut(Schema):

@@ -30,7 +30,10 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from .health import milestone_slip_days, optional_model
+from accord.changes.models import AGREED_STATUSES, Baseline, ChangeRequest
+from accord.needs.models import Need, NeedStatus
+
+from .health import milestone_slip_days
 
 TWO = Decimal("0.01")
 
@@ -42,9 +45,6 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> str | None:
 
 
 def _first_baseline(project):
-    Baseline = optional_model("changes", "Baseline")  # noqa: N806
-    if Baseline is None:
-        return None
     return (
         Baseline.objects.filter(organization_id=project.organization_id, project=project)
         .order_by("version")
@@ -115,14 +115,11 @@ def cost_figures(project, *, actual_cost: Decimal | None, as_of: dt.date) -> dic
     ev = Decimal(effort["ev"] or 0).quantize(TWO)
     pv = Decimal(effort["pv"] or 0).quantize(TWO)
     ac = Decimal(effort["ac"] or 0).quantize(TWO)
-    approved_changes = None
-    ChangeRequest = optional_model("changes", "ChangeRequest")  # noqa: N806
-    if ChangeRequest is not None:
-        approved_changes = ChangeRequest.objects.filter(
-            organization_id=project.organization_id, project=project, status__in=["approved", "implemented"]
-        ).aggregate(total=Sum("cost_amount"))["total"]
-        if approved_changes is not None:
-            approved_changes = Decimal(approved_changes).quantize(TWO)
+    approved_changes = ChangeRequest.objects.filter(
+        organization_id=project.organization_id, project=project, status__in=AGREED_STATUSES
+    ).aggregate(total=Sum("cost_amount"))["total"]
+    if approved_changes is not None:
+        approved_changes = Decimal(approved_changes).quantize(TWO)
     return {
         "currency": project.currency,
         "baseline_budget": str(baseline_budget) if baseline_budget is not None else None,
@@ -144,21 +141,19 @@ def cost_figures(project, *, actual_cost: Decimal | None, as_of: dt.date) -> dic
 def quality_figures(project) -> dict:
     from accord.projects.models import Task, TaskKind, TaskStatus
 
-    out: dict = {"needs_available": False}
-    Need = optional_model("needs", "Need")  # noqa: N806
-    if Need is not None:
-        needs = Need.objects.filter(organization_id=project.organization_id, project=project).aggregate(
-            total=Count("id", filter=~Q(status="dropped")),
-            delivered=Count("id", filter=Q(status__in=["delivered", "accepted"])),
-            accepted=Count("id", filter=Q(status="accepted")),
-        )
-        out.update(
-            needs_available=True,
-            needs_total=needs["total"],
-            needs_delivered=needs["delivered"],
-            needs_accepted=needs["accepted"],
-            acceptance_rate=_ratio(Decimal(needs["accepted"] * 100), Decimal(needs["delivered"])),
-        )
+    needs = Need.objects.filter(organization_id=project.organization_id, project=project).aggregate(
+        total=Count("id", filter=~Q(status=NeedStatus.DROPPED)),
+        delivered=Count("id", filter=Q(status__in=[NeedStatus.DELIVERED, NeedStatus.ACCEPTED])),
+        accepted=Count("id", filter=Q(status=NeedStatus.ACCEPTED)),
+    )
+    # The figures page still reads needs_available: evaluations saved earlier may hold false.
+    out: dict = {
+        "needs_available": True,
+        "needs_total": needs["total"],
+        "needs_delivered": needs["delivered"],
+        "needs_accepted": needs["accepted"],
+        "acceptance_rate": _ratio(Decimal(needs["accepted"] * 100), Decimal(needs["delivered"])),
+    }
     tasks = Task.objects.filter(organization_id=project.organization_id, project=project).aggregate(
         rework=Count("id", filter=Q(kind=TaskKind.REWORK)),
         rework_done=Count("id", filter=Q(kind=TaskKind.REWORK, status=TaskStatus.DONE)),

@@ -2,19 +2,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.members import team_members
 from accord.crm.models import Industry
 from accord.lib.forms import DateInput
-from accord.tenancy.models import Role, User
+from accord.tenancy.models import User
 
 from .models import LessonCategory, Phase, RiskCategoryChoice
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class CloseoutForm(forms.Form):
@@ -61,13 +54,7 @@ class RetroActionForm(forms.Form):
 
     def __init__(self, *args, organization_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            User.objects.filter(
-                memberships__organization_id=organization_id, memberships__is_active=True, is_active=True
-            )
-            .exclude(memberships__role=Role.CLIENT)
-            .order_by("full_name", "email")
-        )
+        self.fields["owner"].queryset = team_members(organization_id).filter(is_active=True)
 
 
 class ApplyToTemplateForm(forms.Form):

@@ -23,11 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from accord.changes.models import PENDING_STATUSES, ChangeRequest
+from accord.comms.obligations import compliance_for_clients, compliance_for_projects
+from accord.risks.models import ACTIVE_STATUSES, Risk
 
 WEIGHTS = {
     "cadence": 20,
@@ -67,23 +70,6 @@ SURVEY_DAYS = 365
 GOOD_FROM = 70
 AT_RISK_BELOW = 50
 SENTIMENT_POINTS = {"positive": 100, "neutral": 60, "negative": 0}
-
-
-def optional_model(app_label: str, model_name: str):
-    """The model of an optional area, or None when that area has no such model (yet)."""
-    try:
-        return apps.get_model(app_label, model_name)
-    except LookupError:
-        return None
-
-
-def optional_callable(dotted: str):
-    module_name, _sep, attr = dotted.rpartition(".")
-    try:
-        module = __import__(module_name, fromlist=[attr])
-        return getattr(module, attr)
-    except (ImportError, AttributeError):
-        return None
 
 
 def describe(detail_id: str, args: dict) -> str:
@@ -226,14 +212,9 @@ class _Scope:
 def _cadence(scope: _Scope, today: dt.date) -> Part:
     part = Part("cadence", WEIGHTS["cadence"])
     if scope.project is not None:
-        selector = optional_callable("accord.comms.obligations.compliance_for_projects")
-        key = scope.project.pk
+        selector, key = compliance_for_projects, scope.project.pk
     else:
-        selector = optional_callable("accord.comms.obligations.compliance_for_clients")
-        key = scope.client.pk
-    if selector is None or optional_model("comms", "Obligation") is None:
-        part.available = False
-        return part
+        selector, key = compliance_for_clients, scope.client.pk
     row = selector([key], today=today).get(key)
     if not row or row.get("rate") is None:
         part.explain("cadence_none")
@@ -322,11 +303,6 @@ def _count_part(key: str, count: int, step: int) -> Part:
 
 
 def _risks(scope: _Scope) -> Part:
-    Risk = optional_model("risks", "Risk")  # noqa: N806
-    if Risk is None:
-        return Part("risks", WEIGHTS["risks"], available=False)
-    from accord.risks.models import ACTIVE_STATUSES
-
     n = Risk.objects.filter(
         scope.projects_q(), organization_id=scope.organization_id, status__in=ACTIVE_STATUSES, score__gte=10
     ).count()
@@ -350,11 +326,8 @@ def _actions(scope: _Scope, today: dt.date) -> Part:
 
 
 def _changes(scope: _Scope) -> Part:
-    ChangeRequest = optional_model("changes", "ChangeRequest")  # noqa: N806
-    if ChangeRequest is None:
-        return Part("changes", WEIGHTS["changes"], available=False)
     n = ChangeRequest.objects.filter(
-        scope.projects_q(), organization_id=scope.organization_id, status__in=["submitted", "assessed"]
+        scope.projects_q(), organization_id=scope.organization_id, status__in=PENDING_STATUSES
     ).count()
     return _count_part("changes", n, 25)
 

@@ -10,8 +10,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    audit_update,
+    snapshot,
+    update_fields,
+)
 from accord.comms.services import event_emit
+from accord.core.members import team_members
 from accord.tenancy.access import (
     require_project_manage,
     require_project_manager,
@@ -293,14 +301,11 @@ def retro_action_apply_to_template(
     Goes through the project templates' own service, so their validation, permission and audit
     apply; admins and project managers on the retrospective's project only.
     """
-    from accord.evaluation.health import optional_callable
+    from accord.playbooks.services import template_update as update
 
     require_project_write(actor, action.retrospective.project)
     require_project_manager(actor)
 
-    update = optional_callable("accord.playbooks.services.template_update")
-    if update is None:
-        raise ValidationError(_("Project templates are not available."))
     if template.organization_id != action.organization_id:
         raise ValidationError({"template": _("Choose one of your organisation's own templates.")})
     lang = "zh-hans" if any("\u4e00" <= ch <= "\u9fff" for ch in action.title) else "en"
@@ -397,12 +402,8 @@ def lesson_create(*, actor: Membership, project=None, retrospective=None, **data
 def lesson_update(*, actor: Membership, lesson: Lesson, **data) -> Lesson:
     _require_lesson_editor(actor, lesson)
     fields = _lesson_fields(data)
-    before = snapshot(lesson)
     with transaction.atomic():
-        for key, value in fields.items():
-            setattr(lesson, key, value)
-        lesson.save()
-        audit_update(actor.user, lesson, before)
+        update_fields(actor.user, lesson, fields)
     return lesson
 
 
@@ -428,17 +429,7 @@ RISK_CATEGORY_OF_LESSON = {
 
 def _risk_owner(project):
     """The project's manager owns the risk when they are an active team member."""
-    from accord.tenancy.models import TEAM_ROLES, Membership
-
-    if (
-        project.manager_id
-        and Membership.objects.filter(
-            organization_id=project.organization_id,
-            user_id=project.manager_id,
-            role__in=TEAM_ROLES,
-            is_active=True,
-        ).exists()
-    ):
+    if project.manager_id and team_members(project.organization_id).filter(pk=project.manager_id).exists():
         return project.manager
     return None
 

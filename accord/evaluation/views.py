@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, Industry
+from accord.playbooks.models import ProjectTemplate
 from accord.tenancy.access import (
     can_write_project,
     client_for_user,
@@ -30,9 +32,7 @@ from .forms import (
     LessonSearchForm,
     RetroActionForm,
     RetrospectiveForm,
-    apply_errors,
 )
-from .health import optional_model
 from .models import CloseoutEvaluation, Lesson, LessonUseKind, RetroAction, Retrospective
 
 # --- health ---------------------------------------------------------------------------------------
@@ -141,18 +141,15 @@ def closeout_edit(request, pk):
                     actual_cost=form.cleaned_data["actual_cost"],
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Evaluation saved."))
                 return redirect("evaluation:closeout", project.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Close-out evaluation"),
-            "back_url": reverse("evaluation:closeout", args=[pk]),
-        },
+        form,
+        title=_("Close-out evaluation"),
+        back_url=reverse("evaluation:closeout", args=[pk]),
         status=status,
     )
 
@@ -229,18 +226,15 @@ def retro_create(request, pk):
                     actor=request.membership, project=project, **form.cleaned_data
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Retrospective saved. Add its actions."))
                 return redirect("evaluation:retro_detail", retro.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New retrospective"),
-            "back_url": reverse("evaluation:project_retros", args=[pk]),
-        },
+        form,
+        title=_("New retrospective"),
+        back_url=reverse("evaluation:project_retros", args=[pk]),
         status=status,
     )
 
@@ -257,7 +251,6 @@ def retro_detail(request, pk):
             "tab": "retrospectives",
             "actions": retro.actions.select_related("owner").order_by("due_date", "id"),
             "action_form": RetroActionForm(organization_id=retro.organization_id),
-            "templates_available": optional_model("playbooks", "ProjectTemplate") is not None,
             "history": audit_for(retro)[:20],
         },
     )
@@ -277,14 +270,11 @@ def retro_edit(request, pk):
             services.retrospective_update(actor=request.membership, retro=retro, **form.cleaned_data)
             messages.success(request, _("Retrospective saved."))
             return redirect("evaluation:retro_detail", retro.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit retrospective"),
-            "back_url": reverse("evaluation:retro_detail", args=[pk]),
-        },
+        form,
+        title=_("Edit retrospective"),
+        back_url=reverse("evaluation:retro_detail", args=[pk]),
         status=status,
     )
 
@@ -343,9 +333,6 @@ def action_delete(request, pk):
 def action_apply(request, pk):
     action = _action(request, pk)
     require_project_manager(request.membership)
-    ProjectTemplate = optional_model("playbooks", "ProjectTemplate")  # noqa: N806
-    if ProjectTemplate is None:
-        raise PermissionDenied
     templates = ProjectTemplate.objects.filter(organization_id=request.membership.organization_id)
     form = ApplyToTemplateForm(request.POST or None, templates=templates)
     status = 200
@@ -362,19 +349,16 @@ def action_apply(request, pk):
                     category=form.cleaned_data.get("category") or "other",
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Template updated."))
                 return redirect("evaluation:retro_detail", action.retrospective_id)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Apply “%(action)s” to a project template") % {"action": action.title},
-            "back_url": reverse("evaluation:retro_detail", args=[action.retrospective_id]),
-            "submit_label": _("Apply to template"),
-        },
+        form,
+        title=_("Apply “%(action)s” to a project template") % {"action": action.title},
+        back_url=reverse("evaluation:retro_detail", args=[action.retrospective_id]),
+        submit_label=_("Apply to template"),
         status=status,
     )
 
@@ -423,7 +407,7 @@ def lesson_create(request):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Lesson saved."))
                 return redirect("evaluation:lesson_detail", lesson.pk)
@@ -432,12 +416,7 @@ def lesson_create(request):
         if project
         else reverse("evaluation:lesson_list")
     )
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New lesson learned"), "back_url": back},
-        status=status,
-    )
+    return form_page(request, form, title=_("New lesson learned"), back_url=back, status=status)
 
 
 def _lesson(request, pk, *, write=False) -> Lesson:
@@ -474,18 +453,15 @@ def lesson_edit(request, pk):
             try:
                 services.lesson_update(actor=request.membership, lesson=lesson, **form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Lesson saved."))
                 return redirect("evaluation:lesson_detail", lesson.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit lesson learned"),
-            "back_url": reverse("evaluation:lesson_detail", args=[pk]),
-        },
+        form,
+        title=_("Edit lesson learned"),
+        back_url=reverse("evaluation:lesson_detail", args=[pk]),
         status=status,
     )
 
@@ -576,8 +552,7 @@ def lessons_similar(request):
         client = Client.objects.filter(
             organization_id=member.organization_id, pk=request.GET["client"]
         ).first()
-    ProjectTemplate = optional_model("playbooks", "ProjectTemplate")  # noqa: N806
-    if ProjectTemplate is not None and request.GET.get("template", "").isdigit():
+    if request.GET.get("template", "").isdigit():
         template = (
             ProjectTemplate.objects.filter(pk=request.GET["template"])
             .filter(Q(organization_id=member.organization_id) | Q(organization__isnull=True))

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -18,7 +19,7 @@ from accord.tenancy.access import (
 )
 
 from . import selectors, services
-from .forms import QuestionForm, SendForm, SettingForm, SurveyForm, SurveyTemplateForm, apply_errors
+from .forms import QuestionForm, SendForm, SettingForm, SurveyForm, SurveyTemplateForm
 from .models import ProjectSurveySetting, Question, QuestionKind, Survey, SurveyTemplate
 
 
@@ -86,15 +87,12 @@ def template_create(request):
         try:
             template = services.survey_template_create(actor=request.membership, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Template created. Now add its questions."))
             return redirect("feedback:template_detail", template.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New survey template"), "back_url": reverse("feedback:template_list")},
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("New survey template"), back_url=reverse("feedback:template_list")
     )
 
 
@@ -125,19 +123,15 @@ def template_edit(request, pk):
         try:
             services.survey_template_update(actor=request.membership, template=template, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Template saved."))
             return redirect("feedback:template_detail", template.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit survey template"),
-            "back_url": reverse("feedback:template_detail", args=[pk]),
-        },
-        status=422 if request.method == "POST" else 200,
+        form,
+        title=_("Edit survey template"),
+        back_url=reverse("feedback:template_detail", args=[pk]),
     )
 
 
@@ -170,19 +164,12 @@ def template_question_add(request, pk):
         try:
             services.question_add(actor=request.membership, template=template, **_question_values(form))
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Question added."))
             return redirect("feedback:template_detail", template.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Add a question"),
-            "back_url": reverse("feedback:template_detail", args=[pk]),
-        },
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("Add a question"), back_url=reverse("feedback:template_detail", args=[pk])
     )
 
 
@@ -236,15 +223,12 @@ def survey_create(request, pk):
         try:
             survey = services.survey_create(actor=request.membership, project=project, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Survey created. Review its questions, then send it."))
             return redirect("feedback:survey_detail", survey.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New survey"), "back_url": reverse("feedback:project_surveys", args=[pk])},
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("New survey"), back_url=reverse("feedback:project_surveys", args=[pk])
     )
 
 
@@ -278,15 +262,12 @@ def survey_edit(request, pk):
         try:
             services.survey_update(actor=request.membership, survey=survey, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Survey saved."))
             return redirect("feedback:survey_detail", survey.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit survey"), "back_url": reverse("feedback:survey_detail", args=[pk])},
-        status=422 if request.method == "POST" else 200,
+    return form_page(
+        request, form, title=_("Edit survey"), back_url=reverse("feedback:survey_detail", args=[pk])
     )
 
 
@@ -320,18 +301,15 @@ def question_add(request, pk):
             try:
                 services.question_add(actor=request.membership, survey=survey, **_question_values(form))
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Question added."))
                 return redirect("feedback:survey_detail", survey.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Add a question"),
-            "back_url": reverse("feedback:survey_detail", args=[pk]),
-        },
+        form,
+        title=_("Add a question"),
+        back_url=reverse("feedback:survey_detail", args=[pk]),
         status=status,
     )
 
@@ -377,15 +355,12 @@ def question_edit(request, pk):
                     actor=request.membership, question=question, **_question_values(form)
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Question saved."))
                 return redirect(_question_back(question))
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit question"), "back_url": _question_back(question)},
-        status=status,
+    return form_page(
+        request, form, title=_("Edit question"), back_url=_question_back(question), status=status
     )
 
 
@@ -415,7 +390,7 @@ def survey_send(request, pk):
             try:
                 tokens = services.survey_send(actor=request.membership, survey=survey, contacts=contacts)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Survey sent to %(count)s contacts.") % {"count": len(tokens)})
                 skipped = services.unsubscribed(contacts)
@@ -426,15 +401,12 @@ def survey_send(request, pk):
                         % {"names": ", ".join(str(c) for c in skipped)},
                     )
                 return redirect("feedback:survey_detail", survey.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Send “%(title)s”") % {"title": survey.title},
-            "back_url": reverse("feedback:survey_detail", args=[pk]),
-            "submit_label": _("Send"),
-        },
+        form,
+        title=_("Send “%(title)s”") % {"title": survey.title},
+        back_url=reverse("feedback:survey_detail", args=[pk]),
+        submit_label=_("Send"),
         status=status,
     )
 

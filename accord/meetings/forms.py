@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.lib.dates import validate_timezone, wall_time
 from accord.lib.forms import DateInput, IsoDatesMixin, WallDateTimeField
@@ -53,15 +54,7 @@ class MeetingForm(IsoDatesMixin, forms.Form):
     def __init__(self, *args, project=None, **kwargs):
         super().__init__(*args, **kwargs)
         if project is not None:
-            self.fields["users"].queryset = (
-                User.objects.filter(
-                    memberships__organization_id=project.organization_id,
-                    memberships__is_active=True,
-                    memberships__role__in=["owner", "admin", "manager", "member"],
-                )
-                .distinct()
-                .order_by("full_name", "email")
-            )
+            self.fields["users"].queryset = team_members(project.organization_id)
             self.fields["contacts"].queryset = Contact.objects.filter(
                 organization_id=project.organization_id, client_id=project.client_id, is_active=True
             ).order_by("last_name", "first_name")
@@ -117,13 +110,7 @@ class AgendaItemForm(IsoDatesMixin, forms.Form):
     def __init__(self, *args, project=None, **kwargs):
         super().__init__(*args, **kwargs)
         if project is not None:
-            self.fields["owner"].queryset = (
-                User.objects.filter(
-                    memberships__organization_id=project.organization_id, memberships__is_active=True
-                )
-                .exclude(memberships__role="client")
-                .distinct()
-            )
+            self.fields["owner"].queryset = team_members(project.organization_id)
 
 
 class DecisionForm(IsoDatesMixin, forms.Form):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
+from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.lib.dates import validate_timezone, wall_time, zone
 from accord.projects.models import Task, TaskKind, TaskStatus
@@ -141,14 +142,7 @@ def _people(project, users, contacts) -> tuple[list[User], list[Contact]]:
     """Attendees of both sides, checked: our team members of the organisation, the client's contacts."""
     user_ids = {getattr(u, "pk", u) for u in users or []}
     contact_ids = {getattr(c, "pk", c) for c in contacts or []}
-    found_users = list(
-        User.objects.filter(
-            pk__in=user_ids,
-            memberships__organization_id=project.organization_id,
-            memberships__is_active=True,
-            memberships__role__in=["owner", "admin", "manager", "member"],
-        ).distinct()
-    )
+    found_users = list(team_members(project.organization_id).filter(pk__in=user_ids))
     if len(found_users) != len(user_ids):
         raise ValidationError({"users": _("Choose team members of this organisation.")})
     found_contacts = list(
@@ -522,15 +516,7 @@ def action_item_create(*, actor: Membership, meeting: Meeting, data: dict) -> Ac
         )
     owner = owner_contact = None
     if owner_id:
-        found = (
-            User.objects.filter(
-                pk=getattr(owner_id, "pk", owner_id),
-                memberships__organization_id=meeting.organization_id,
-                memberships__is_active=True,
-            )
-            .exclude(memberships__role="client")
-            .first()
-        )
+        found = team_members(meeting.organization_id).filter(pk=getattr(owner_id, "pk", owner_id)).first()
         if found is None:
             raise ValidationError({"owner": _("Choose a team member of this organisation.")})
         owner = found

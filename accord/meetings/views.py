@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_event, audit_for
 from accord.core.concurrency import check_posted_values, check_version, versioned_edit
+from accord.core.ui import apply_service_errors, form_page
 from accord.lib.feeds import feed_response
+from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     can_write_project,
-    portal_contact,
     portal_project_for_user,
     project_for_user,
     project_object_for_user,
@@ -30,17 +31,6 @@ from .models import ActionItem, AgendaItem, Meeting
 def _messages_from(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for e in errors:
-                form.add_error(target, e)
-    else:
-        for e in exc.messages:
-            form.add_error(None, e)
 
 
 @team_required
@@ -59,12 +49,15 @@ def meeting_list(request, pk):
     )
 
 
-def _meeting_form_page(request, form, project, title, back_url, status=200):
-    return render(
+def _meeting_form_page(request, form, project, title, back_url):
+    return form_page(
         request,
-        "meetings/form.html",
-        {"form": form, "project": project, "tab": "meetings", "title": title, "back_url": back_url},
-        status=status,
+        form,
+        project=project,
+        tab="meetings",
+        title=title,
+        back_url=back_url,
+        template_name="meetings/form.html",
     )
 
 
@@ -82,11 +75,11 @@ def meeting_create(request, pk):
                     actor=request.membership, project=project, data=data, users=users, contacts=contacts
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Meeting scheduled; invitations are on their way."))
                 return redirect("meetings:detail", meeting.pk)
-        return _meeting_form_page(request, form, project, _("Schedule a meeting"), "", status=400)
+        return _meeting_form_page(request, form, project, _("Schedule a meeting"), "")
     form = MeetingForm(
         project=project,
         initial={
@@ -139,11 +132,11 @@ def meeting_edit(request, pk):
                     actor=request.membership, meeting=meeting, data=data, users=users, contacts=contacts
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Meeting changed; attendees get the updated invitation."))
                 return redirect("meetings:detail", meeting.pk)
-        return _meeting_form_page(request, form, project, _("Change the meeting"), "", status=400)
+        return _meeting_form_page(request, form, project, _("Change the meeting"), "")
     form = MeetingForm(project=project, initial=_edit_initial(meeting))
     check_version(request, form, meeting)
     return _meeting_form_page(request, form, project, _("Change the meeting"), "")
@@ -261,7 +254,7 @@ def minutes_edit(request, pk):
                 request,
                 "meetings/minutes.html",
                 {"meeting": meeting, "project": meeting.project, "tab": "meetings"},
-                status=400,
+                status=422,
             )
         messages.success(request, _("Minutes saved."))
         return redirect("meetings:detail", meeting.pk)
@@ -403,20 +396,14 @@ def calendar_feed(request, token):
 # --- client portal -------------------------------------------------------------------------
 
 
-def _portal_member(request):
-    member = getattr(request, "membership", None)
-    if member is None:
-        raise PermissionDenied
-    return member
+def _team_meetings(request, pk):
+    project_for_user(request.membership, pk)
+    return redirect("meetings:list", pk)
 
 
-@login_required
+@portal_required(team=_team_meetings)
 def portal_list(request, pk):
-    member = _portal_member(request)
-    if member.is_team:
-        project_for_user(member, pk)
-        return redirect("meetings:list", pk)
-    project = portal_project_for_user(member, pk)
+    project = portal_project_for_user(request.membership, pk)
     return render(
         request,
         "meetings/portal_list.html",
@@ -424,26 +411,18 @@ def portal_list(request, pk):
     )
 
 
-def _portal_meeting(member, pk) -> Meeting:
-    meeting = (
-        selectors.meeting_detail_queryset()
-        .filter(organization_id=member.organization_id, pk=pk, minutes_published_at__isnull=False)
-        .first()
-    )
-    if meeting is None:
-        raise Http404
-    portal_project_for_user(member, meeting.project_id)
-    return meeting
+def _team_meeting(request, pk):
+    project_object_for_user(request.membership, Meeting.objects.all(), pk)
+    return redirect("meetings:detail", pk)
 
 
-@login_required
+@portal_required(team=_team_meeting)
 def portal_detail(request, pk):
-    member = _portal_member(request)
-    if member.is_team:
-        project_object_for_user(member, Meeting.objects.all(), pk)
-        return redirect("meetings:detail", pk)
-    meeting = _portal_meeting(member, pk)
-    contact = portal_contact(member)
+    meeting = portal_object_for_user(
+        request.membership,
+        selectors.meeting_detail_queryset().filter(minutes_published_at__isnull=False),
+        pk,
+    )
     actions = [a for a in selectors.action_items_for(meeting) if a.task.client_visible]
     return render(
         request,
@@ -454,30 +433,30 @@ def portal_detail(request, pk):
             "tab": "meetings",
             "decisions": meeting.decisions.filter(client_visible=True).order_by("id"),
             "actions": actions,
-            "contact": contact,
+            "contact": request.portal_contact,
         },
     )
 
 
+def _team_action_done(request, pk):
+    _action_item(request.membership, pk, write=False)
+    raise PermissionDenied
+
+
 @login_required
 @require_POST
+@portal_required(team=_team_action_done)
 def portal_action_done(request, pk):
-    member = _portal_member(request)
-    if member.is_team:
-        _action_item(member, pk, write=False)
-        raise PermissionDenied
-    contact = portal_contact(member)
-    item = (
-        ActionItem.objects.select_related("task", "meeting__project")
-        .filter(organization_id=member.organization_id, pk=pk, meeting__minutes_published_at__isnull=False)
-        .first()
+    contact = request.portal_contact
+    item = portal_object_for_user(
+        request.membership,
+        ActionItem.objects.select_related("task").filter(meeting__minutes_published_at__isnull=False),
+        pk,
+        project_field="meeting__project",
     )
-    if item is None:
-        raise Http404
-    portal_project_for_user(member, item.meeting.project_id)
     if item.owner_contact_id != contact.pk:
         audit_event(request.user, item, "complete_refused", {"contact": contact.pk}, denied=True)
         raise PermissionDenied
-    services.action_item_complete(actor=member, item=item, by_client=True)
+    services.action_item_complete(actor=request.membership, item=item, by_client=True)
     messages.success(request, _("Thank you: the action item is marked done and the team is told."))
     return redirect("meetings:portal_detail", item.meeting_id)

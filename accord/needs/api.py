@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from accord.api.errors import ERRORS, service_call, short
 from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact, Interaction
 from accord.meetings.models import Meeting
 from accord.projects.models import Milestone, Task
-from accord.risks.api import ERRORS, call, short
 from accord.tenancy.access import project_for_user, project_object_for_user
 
 from . import selectors, services
@@ -162,7 +162,7 @@ def needs_create(request, project_id: int, payload: NeedIn):
     member = request.auth
     project = project_for_user(member, project_id, write=True)
     data, tasks = _values(project, payload)
-    need = call(services.need_create, actor=member, project=project, tasks=tasks, **data)
+    need = service_call(services.need_create, actor=member, project=project, tasks=tasks, **data)
     return Status(201, _out(need.pk))
 
 
@@ -176,7 +176,7 @@ def needs_patch(request, need_id: int, payload: NeedPatch):
     member = request.auth
     need = project_object_for_user(member, Need.objects.all(), need_id, write=True)
     data, tasks = _values(need.project, payload)
-    call(services.need_update, actor=member, need=need, tasks=tasks, **data)
+    service_call(services.need_update, actor=member, need=need, tasks=tasks, **data)
     return _out(need.pk)
 
 
@@ -184,7 +184,7 @@ def needs_patch(request, need_id: int, payload: NeedPatch):
 def needs_status(request, need_id: int, payload: NeedStatusIn):
     member = request.auth
     need = project_object_for_user(member, Need.objects.all(), need_id, write=True)
-    call(services.need_set_status, actor=member, need=need, status=payload.status)
+    service_call(services.need_set_status, actor=member, need=need, status=payload.status)
     return _out(need.pk)
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
+from accord.audit.services import audit_create, audit_delete, audit_update, snapshot, update_fields
 from accord.comms.services import event_emit
 from accord.tenancy.access import require_project_setup, require_project_write
 from accord.tenancy.models import Membership
@@ -132,13 +132,9 @@ def need_update(*, actor: Membership, need: Need, tasks=None, **values) -> Need:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = _clean(dict(values), need.project)
     with transaction.atomic():
-        before = snapshot(need)
-        for key, value in values.items():
-            setattr(need, key, value)
-        need.save()
+        update_fields(actor.user, need, values)
         if tasks is not None:
             _set_tasks(need, tasks)
-        audit_update(actor.user, need, before)
     return need
 
 

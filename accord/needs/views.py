@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
-from accord.risks.forms import add_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import project_for_user, project_object_for_user, team_required
 
 from . import selectors, services
@@ -68,19 +68,12 @@ def create(request, pk):
                 actor=request.membership, project=project, tasks=form.cleaned_data["tasks"], **form.values()
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Need recorded."))
             return redirect("needs:detail", need.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Record a need"),
-            "back_url": reverse("needs:project_list", args=[project.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Record a need"), back_url=reverse("needs:project_list", args=[project.pk])
     )
 
 
@@ -120,16 +113,11 @@ def edit(request, pk):
                 actor=request.membership, need=need, tasks=form.cleaned_data["tasks"], **form.values()
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Need saved."))
             return redirect("needs:detail", need.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit need"), "back_url": reverse("needs:detail", args=[need.pk])},
-        status=422 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("Edit need"), back_url=reverse("needs:detail", args=[need.pk]))
 
 
 @team_required

@@ -10,10 +10,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from accord.api.errors import ERRORS, service_call, short, team_user
 from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Client, Contact
 from accord.projects.api import Money
-from accord.risks.api import ERRORS, call, short, team_user
 from accord.tenancy.access import project_for_user, require_project_manager, require_team
 
 from . import services
@@ -135,7 +135,7 @@ def templates_patch(request, template_id: int, payload: TemplatePatch):
     member = request.auth
     template = _template_for(member, template_id)
     data = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    return call(services.template_update, actor=member, template=template, **data)
+    return service_call(services.template_update, actor=member, template=template, **data)
 
 
 @router.delete(
@@ -144,7 +144,7 @@ def templates_patch(request, template_id: int, payload: TemplatePatch):
 def templates_delete(request, template_id: int):
     member = request.auth
     template = _template_for(member, template_id)
-    call(services.template_delete, actor=member, template=template)
+    service_call(services.template_delete, actor=member, template=template)
     return Status(204, None)
 
 
@@ -160,7 +160,7 @@ def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
     client = Client.objects.filter(organization_id=member.organization_id, pk=payload.client_id).first()
     if client is None:
         raise ValidationError({"client_id": _("No client with this id in your organisation.")})
-    project = call(
+    project = service_call(
         services.project_create_from_template,
         actor=member,
         template=template,
@@ -186,7 +186,7 @@ def templates_duplicate(request, template_id: int, payload: DuplicateIn):
     template = _template_for(member, template_id)
     return Status(
         201,
-        call(
+        service_call(
             services.template_duplicate,
             actor=member,
             template=template,
@@ -205,7 +205,7 @@ def templates_save_from_project(request, project_id: int, payload: SaveAsTemplat
     project = project_for_user(member, project_id)
     return Status(
         201,
-        call(
+        service_call(
             services.template_save_from_project,
             actor=member,
             project=project,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import require_project_manager, team_required
-from accord.web.pages import form_page
 
 from . import services
 from .forms import (
@@ -112,7 +112,7 @@ def _item_form(request, pk, section, index: int | None):
                     actor=request.membership, template=template, section=spec.field, index=index, **changes
                 )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            apply_service_errors(form, exc, form.error_field)
         else:
             messages.success(request, _("Template saved."))
             return redirect(_back(template, spec))
@@ -214,7 +214,7 @@ def duplicate(request, pk):
                 name=form.item_data()["name"],
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            apply_service_errors(form, exc, form.error_field)
         else:
             messages.success(request, _("Copied as a template of your organisation; you can now change it."))
             return redirect("playbooks:detail", copy.pk)

@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.members import team_members
 from accord.crm.models import Cadence, Channel, Client, Contact, ContactRole
 from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
 from accord.needs.models import Priority
 from accord.projects.forms import ProjectForm
-from accord.risks.forms import team_users
 from accord.risks.models import RiskCategory
 from accord.tenancy.models import Organization
 
@@ -51,7 +51,7 @@ class ProjectFromTemplateForm(forms.Form):
         self.fields["client"].queryset = Client.objects.filter(organization_id=organization_id).order_by(
             "name"
         )
-        self.fields["manager"].queryset = team_users(organization_id)
+        self.fields["manager"].queryset = team_members(organization_id)
         self.fields["contacts"].queryset = (
             Contact.objects.filter(organization_id=organization_id)
             .select_related("client")
@@ -124,18 +124,12 @@ class TemplateItemForm(forms.Form):
             data[text] = texts
         return data
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show the service's errors (keyed like ``risks.3.probability``) beside the fields."""
-        if not hasattr(exc, "error_dict"):
-            for message in exc.messages:
-                self.add_error(None, message)
-            return
-        for key, messages in exc.message_dict.items():
-            name = key.rsplit(".", 1)[-1] if key.count(".") == 2 else key
-            if name not in self.fields and f"{name}_en" in self.fields:
-                name = f"{name}_en"
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+    def error_field(self, key: str) -> str:
+        """The field a service error keyed like ``risks.3.probability`` belongs to."""
+        name = key.rsplit(".", 1)[-1] if key.count(".") == 2 else key
+        if name not in self.fields and f"{name}_en" in self.fields:
+            name = f"{name}_en"
+        return name
 
 
 class MilestoneItemForm(TemplateItemForm):

@@ -12,7 +12,12 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    update_fields,
+)
 from accord.crm.models import Cadence, Channel, ContactRole
 from accord.projects.models import Milestone, Project
 from accord.risks.models import RiskCategory
@@ -219,68 +224,39 @@ def project_create_from_template(
     budget_amount=None,
     currency: str | None = None,
 ) -> Project:
-    """A new project with the template's milestones, risks, needs and communication plan,
-    texts in the current language; dates counted from ``start_date``. Without a currency the
-    project takes the client's (else the organisation's default). Admins and project managers
-    only."""
+    """A new project (created and checked by ``project_create``) with the template's milestones,
+    risks, needs and communication plan, texts in the current language; dates counted from
+    ``start_date``. Admins and project managers only."""
     from accord.needs.services import need_create_for_new_project
-    from accord.projects.services import project_budget_clean
-    from accord.risks.services import check_team_user, risk_create_for_new_project
+    from accord.projects.services import project_create
+    from accord.risks.services import risk_create_for_new_project
 
     require_project_manager(actor)
-    organization = actor.organization
 
+    organization = actor.organization
+    user = actor.user
     if template.organization_id not in (None, organization.pk):
         raise ValidationError({"template": _("Choose one of the templates listed.")})
-    errors = {}
-    code = (code or "").strip()
-    name = (name or "").strip()
-    if not code:
-        errors["code"] = _("Give the project a short code, e.g. ERP-2026.")
-    elif len(code) > 30:
-        errors["code"] = _("Keep the code under 30 characters.")
-    elif Project.objects.filter(organization=organization, code=code).exists():
-        errors["code"] = _("Another project already uses this code.")
-    if not name:
-        errors["name"] = _("Give the project a name.")
-    elif len(name) > 200:
-        errors["name"] = _("Keep the name under 200 characters.")
-    if client is None or client.organization_id != organization.pk:
-        errors["client"] = _("Choose one of your clients.")
     if not isinstance(start_date, dt.date):
-        errors["start_date"] = _("Enter a valid date.")
-    contacts = list(contacts or [])
-    if client is not None and any(c.client_id != client.pk for c in contacts):
-        errors["contacts"] = _("Choose contacts of the project's client.")
-    try:
-        budget_amount, currency = project_budget_clean(
-            budget_amount=budget_amount,
-            currency=currency or getattr(client, "currency", "") or organization.default_currency,
-        )
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    check_team_user(organization.pk, manager, "manager")
+        raise ValidationError({"start_date": _("Enter a valid date.")})
+    ends = [m["offset_days"] + (m.get("duration_days") or 0) for m in template.milestones]
     try:
         with transaction.atomic():
-            ends = [m["offset_days"] + (m.get("duration_days") or 0) for m in template.milestones]
-            project = Project.objects.create(
-                organization=organization,
+            project = project_create(
+                actor=actor,
                 client=client,
                 code=code,
                 name=name,
                 description=localized(template.description),
                 manager=manager,
+                contacts=contacts or (),
                 start_date=start_date,
                 end_date=start_date + dt.timedelta(days=max([template.duration_days, *ends])),
                 budget_amount=budget_amount,
                 currency=currency,
                 industry=template.industry,
             )
-            if contacts:
-                project.contacts.set(contacts)
-            audit_create(actor.user, project)
+            manager = project.manager
             for item in template.milestones:
                 due = start_date + dt.timedelta(days=item["offset_days"])
                 milestone = Milestone.objects.create(
@@ -290,7 +266,7 @@ def project_create_from_template(
                     due_date=due,
                     baseline_due_date=due,
                 )
-                audit_create(actor.user, milestone)
+                audit_create(user, milestone)
             for item in template.risks:
                 risk_create_for_new_project(
                     actor=actor,
@@ -313,9 +289,7 @@ def project_create_from_template(
                     acceptance_criteria=localized(item.get("acceptance_criteria")),
                 )
             plan = [{**item, "purpose": localized(item["purpose"])} for item in template.comms_plan]
-            created = _plan_items_create(
-                actor=actor, project=project, owner=manager or actor.user, items=plan
-            )
+            created = _plan_items_create(actor=actor, project=project, owner=manager or user, items=plan)
             use = TemplateUse.objects.create(
                 organization=organization,
                 project=project,
@@ -323,11 +297,9 @@ def project_create_from_template(
                 template_name=template.display_name[:200],
                 comms_plan=plan,
                 comms_plan_created=created,
-                created_by=actor.user,
+                created_by=user,
             )
-            audit_event(
-                actor.user, project, "created_from_template", {"template": template.key, "use": use.pk}
-            )
+            audit_event(user, project, "created_from_template", {"template": template.key, "use": use.pk})
     except IntegrityError:
         raise ValidationError({"code": _("Another project already uses this code.")}) from None
     return project
@@ -465,11 +437,7 @@ def template_update(*, actor: Membership, template: ProjectTemplate, **values) -
         if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_OFFSET:
             raise ValidationError({"duration_days": _("Enter a number of days from 1 to 3650.")})
     with transaction.atomic():
-        before = snapshot(template)
-        for key, value in values.items():
-            setattr(template, key, value)
-        template.save()
-        audit_update(actor.user, template, before)
+        update_fields(actor.user, template, values)
     return template
 
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accord.risks.forms import add_service_errors
+from accord.core.ui import apply_service_errors, form_page
+from accord.projects.forms import FIELD_NAMES as PROJECT_FIELD_NAMES
 from accord.tenancy.access import project_for_user, require_project_manager, team_required
 
 from . import services
@@ -63,7 +64,7 @@ def use(request, pk):
                 actor=member, template=template, **form.cleaned_data
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, PROJECT_FIELD_NAMES)
         else:
             from accord.evaluation.selectors import project_start_url
 
@@ -71,17 +72,14 @@ def use(request, pk):
                 request, _("Project created from the template “%(name)s”.") % {"name": template.display_name}
             )
             return redirect(project_start_url(project))
-    return render(
+    return form_page(
         request,
-        "projects/create.html",
-        {
-            "form": form,
-            "template": template,
-            "title": _("New project from “%(name)s”") % {"name": template.display_name},
-            "back_url": reverse("playbooks:detail", args=[template.pk]),
-            "submit_label": _("Create project"),
-        },
-        status=422 if form.errors else 200,
+        form,
+        template=template,
+        title=_("New project from “%(name)s”") % {"name": template.display_name},
+        back_url=reverse("playbooks:detail", args=[template.pk]),
+        submit_label=_("Create project"),
+        template_name="projects/create.html",
     )
 
 
@@ -96,19 +94,15 @@ def save_from_project(request, pk):
                 actor=request.membership, project=project, **form.cleaned_data
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Saved as a template of your organisation."))
             return redirect("playbooks:detail", template.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Save “%(name)s” as a template") % {"name": project.name},
-            "back_url": reverse("projects:detail", args=[project.pk]),
-        },
-        status=422 if form.errors else 200,
+        form,
+        title=_("Save “%(name)s” as a template") % {"name": project.name},
+        back_url=reverse("projects:detail", args=[project.pk]),
     )
 
 

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.changes import services as change_services
 from accord.changes.models import ChangeRequest, ChangeStatus
+from accord.core.ui import apply_service_errors, form_page
 from accord.meetings.selectors import decision_list
 from accord.risks.models import ACTIVE_STATUSES, Risk
 from accord.tenancy.access import portal_project_for_user
 
-from .access import portal_object_for_user
-from .views import portal_required
+from .access import portal_object_for_user, portal_required
 
 LIST_LIMIT = 200
 
@@ -61,14 +61,6 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea, required=False)
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- change requests -------------------------------------------------------------------------
 
 
@@ -107,15 +99,12 @@ def change_create(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Your change request was sent to the project team for assessment."))
             return redirect("portal:change_detail", change.pk)
-    return render(
-        request,
-        "portal/change_form.html",
-        {"project": project, "portal_tab": "changes", "form": form},
-        status=400 if form.errors else 200,
+    return form_page(
+        request, form, project=project, portal_tab="changes", template_name="portal/change_form.html"
     )
 
 
@@ -163,7 +152,7 @@ def change_decide(request, pk):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             change = portal_object_for_user(member, _visible_changes(member), pk)
             form.add_error(None, str(exc) or _("You cannot decide this change request."))
@@ -175,7 +164,7 @@ def change_decide(request, pk):
                 messages.success(request, _("You rejected the change request. The project team was told."))
             return redirect("portal:change_detail", change.pk)
     change = portal_object_for_user(member, _visible_changes(member), pk)
-    return _change_page(request, change, form, status=400)
+    return _change_page(request, change, form, status=422)
 
 
 # --- risks -----------------------------------------------------------------------------------

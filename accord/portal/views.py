@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -21,7 +18,6 @@ from accord.projects.models import TaskStatus
 from accord.projects.selectors import progress_percent, project_list
 from accord.tenancy.access import (
     contact_for_user,
-    portal_contact,
     portal_project_for_user,
     portal_projects,
     team_required,
@@ -30,28 +26,8 @@ from accord.tenancy.middleware import SESSION_ORG_KEY
 from accord.tenancy.models import Invitation, Membership
 
 from . import services
+from .access import portal_required
 from .models import SignInLink
-
-
-def portal_required(view):
-    """A signed-in client contact; team members go to their dashboard.
-
-    Puts the contact on ``request.portal_contact`` (portal.middleware chose the language).
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        member = getattr(request, "membership", None)
-        if member is None:
-            raise PermissionDenied
-        if member.is_team:
-            return redirect("web:dashboard")
-        request.portal_contact = getattr(request, "portal_contact", None) or portal_contact(member)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _client_ip(request) -> str | None:
@@ -140,7 +116,7 @@ def link_request(request):
         # The same answer whether or not the address has an account.
         return render(request, "portal/link_request.html", {**context, "sent": True})
     return render(
-        request, "portal/link_request.html", context, status=400 if request.method == "POST" else 200
+        request, "portal/link_request.html", context, status=422 if request.method == "POST" else 200
     )
 
 
@@ -174,7 +150,7 @@ def link_signin(request, token):
 @require_http_methods(["GET", "POST"])
 def invite_contact(request, pk):
     member = request.membership
-    contact = contact_for_user(member, pk, write=True)
+    contact = contact_for_user(member, pk)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
@@ -198,7 +174,7 @@ def invite_contact(request, pk):
         try:
             services.contact_invite(actor=member, contact=contact)
         except ValidationError as exc:
-            error, status = " ".join(exc.messages), 400
+            error, status = " ".join(exc.messages), 422
         except PermissionDenied as exc:
             error, status = str(exc) or services.invite_refusal(), 403
         else:
@@ -232,7 +208,7 @@ def client_contacts(request):
         contact_list(member.organization_id).filter(is_active=True).select_related("client")
     ).order_by("client__name", "last_name", "first_name", "id")
     page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
-    partial = request.headers.get("HX-Request") == "true"
+    partial = bool(request.htmx)
     return render(
         request,
         "portal/partials/client_contacts.html" if partial else "portal/client_contacts.html",

@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.tenancy.access import admin_required, contact_for_user, org_filter, org_get, team_required
+from accord.core.ui import apply_service_errors
+from accord.tenancy.access import admin_required, contact_for_user, org_get, team_required
 from accord.tenancy.models import Role
 from accord.web.pages import form_page
 
@@ -83,7 +84,7 @@ def organization_page(request):
         "privacy/organization.html",
         {
             "retention_form": RetentionForm(instance=policy),
-            "exports": org_filter(member, OrganizationExport.objects.all())[:10],
+            "exports": OrganizationExport.objects.filter(organization_id=member.organization_id)[:10],
             "deletion": services.organization_deletion_pending(member.organization_id),
             "is_owner": member.role == Role.OWNER,
             "nav_active": "organization",
@@ -146,11 +147,7 @@ def organization_delete(request):
                 actor=member, confirm_name=form.cleaned_data["confirm_name"]
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            apply_service_errors(form, exc)
         else:
             messages.warning(request, _("The organisation will be deleted after the grace period."))
             return redirect("privacy:organization")

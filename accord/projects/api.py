@@ -13,8 +13,8 @@ from typing import Annotated
 
 from django.db.models import Prefetch, QuerySet
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import StringConstraints
 
+from accord.api.errors import short
 from accord.core.pagination import PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.crm.models import Contact
@@ -32,10 +32,6 @@ from .models import Milestone, MilestoneStatus, Project, ProjectStatus, Rag, Tas
 router = Router(tags=["projects"])
 
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
-
-
-def short(n: int):
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=n)]
 
 
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.members import team_members
 from accord.crm.models import Client, Contact
 from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
-from accord.tenancy.models import TEAM_ROLES, User
+from accord.tenancy.models import User
 
 from .models import Milestone, MilestoneStatus, ProjectStatus, Rag, TaskKind, TaskStatus
 
@@ -23,29 +23,6 @@ FIELD_NAMES = {
     "milestone_id": "milestone",
     "assignee_id": "assignee",
 }
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError beside the fields it names."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, messages in exc.message_dict.items():
-        name = FIELD_NAMES.get(key, key)
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)
-
-
-def team_users(organization_id: int):
-    return (
-        User.objects.filter(
-            memberships__organization_id=organization_id,
-            memberships__is_active=True,
-            memberships__role__in=TEAM_ROLES,
-        )
-        .distinct()
-        .order_by("full_name", "email")
-    )
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -135,7 +112,7 @@ class ProjectForm(forms.Form):
         self.fields["client"].queryset = Client.objects.filter(organization_id=organization_id).order_by(
             "name"
         )
-        users = team_users(organization_id)
+        users = team_members(organization_id)
         self.fields["manager"].queryset = users
         self.fields["team"].queryset = users
         # Only the chosen client's contacts are offered (the list follows the client field).
@@ -192,7 +169,7 @@ class ProjectFilterForm(forms.Form):
         self.fields["client"].queryset = Client.objects.filter(organization_id=organization_id).order_by(
             "name"
         )
-        self.fields["manager"].queryset = team_users(organization_id)
+        self.fields["manager"].queryset = team_members(organization_id)
 
     def filters(self) -> dict:
         if not self.is_valid():
@@ -254,7 +231,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = team_users(project.organization_id)
+        self.fields["assignee"].queryset = team_members(project.organization_id)
         self.fields["milestone"].queryset = Milestone.objects.filter(
             organization_id=project.organization_id, project=project
         ).order_by("due_date", "id")
@@ -279,7 +256,7 @@ class TaskFilterForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        users = team_users(project.organization_id)
+        users = team_members(project.organization_id)
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
             ("none", _("Nobody")),

@@ -17,6 +17,10 @@ class ProjectStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A project still under way: its communication duties are still matched and reported.
+OPEN_PROJECT_STATUSES = (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
+
+
 class Rag(models.TextChoices):
     GREEN = "green", _("Green")
     AMBER = "amber", _("Amber")
@@ -83,7 +87,7 @@ class Project(TenantModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
+        return self.status in OPEN_PROJECT_STATUSES
 
 
 class MilestoneStatus(models.TextChoices):

@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core.hooks import event_emit, notify
+from accord.core.members import team_members
 from accord.crm.models import Client, Contact
 from accord.lib.money import CURRENCIES, quantize
 from accord.tenancy.access import require_project_manager
-from accord.tenancy.models import TEAM_ROLES, Membership, User
+from accord.tenancy.models import Membership, User
 
 from .models import (
     Milestone,
@@ -87,12 +88,7 @@ def _team_user(organization_id: int, value, field: str) -> User | None:
     if value in (None, ""):
         return None
     try:
-        return User.objects.get(
-            pk=_pk(value),
-            memberships__organization_id=organization_id,
-            memberships__is_active=True,
-            memberships__role__in=TEAM_ROLES,
-        )
+        return team_members(organization_id).get(pk=_pk(value))
     except (User.DoesNotExist, ValueError, TypeError):
         raise ValidationError({field: _("Choose a team member of your organisation.")}) from None
 
@@ -102,14 +98,7 @@ def _team_users(organization_id: int, values, field: str) -> list[User]:
     if not ids:
         return []
     try:
-        found = list(
-            User.objects.filter(
-                pk__in=ids,
-                memberships__organization_id=organization_id,
-                memberships__is_active=True,
-                memberships__role__in=TEAM_ROLES,
-            ).distinct()
-        )
+        found = list(team_members(organization_id).filter(pk__in=ids))
     except (ValueError, TypeError):
         found = []
     if len(found) != len(ids):
@@ -311,10 +300,11 @@ def project_create(
     currency: str | None = None,
     status: str = ProjectStatus.ACTIVE,
     rag: str = Rag.GREEN,
+    industry: str = "",
 ) -> Project:
     """A new project of the actor's organisation (admins and project managers only)."""
     require_project_manager(actor)
-    project = Project(organization_id=actor.organization_id)
+    project = Project(organization_id=actor.organization_id, industry=industry)
     if not currency:
         client_obj = Client.objects.filter(organization_id=actor.organization_id, pk=_pk(client)).first()
         currency = client_obj.currency if client_obj else actor.organization.default_currency

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, is_stale, versioned_edit
 from accord.core.hooks import project_start_url
+from accord.core.ui import apply_service_errors
 from accord.crm.models import Client, Interaction
 from accord.crm.selectors import with_portal_status
 from accord.tenancy.access import (
@@ -30,21 +31,17 @@ from accord.web.pages import form_page
 
 from . import selectors, services
 from .forms import (
+    FIELD_NAMES,
     MilestoneForm,
     ProjectFilterForm,
     ProjectForm,
     TaskFilterForm,
     TaskForm,
-    add_service_errors,
 )
 from .models import Milestone, MilestoneStatus, Task, TaskStatus
 
 LIST_LIMIT = 200
 HISTORY_LIMIT = 30
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _next_url(request, fallback: str) -> str:
@@ -102,21 +99,19 @@ def project_create(request):
         try:
             project = services.project_create(actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
             # Lessons from similar projects are offered first, when there are any.
             return redirect(project_start_url(project))
-    return render(
+    return form_page(
         request,
-        "projects/create.html",
-        {
-            "form": form,
-            "title": _("New project"),
-            "back_url": reverse("projects:list"),
-            "submit_label": _("Create project"),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("New project"),
+        back_url=reverse("projects:list"),
+        submit_label=_("Create project"),
+        nav_active="projects",
+        template_name="projects/create.html",
     )
 
 
@@ -159,7 +154,7 @@ def project_edit(request, pk):
         try:
             services.project_update(actor=member, project=project, **data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Project saved."))
             return redirect("projects:detail", project.pk)
@@ -282,19 +277,16 @@ def milestone_create(request, pk):
         try:
             services.milestone_create(actor=member, project=project, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Milestone added."))
             return redirect("projects:milestones", project.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New milestone"),
-            "back_url": reverse("projects:milestones", args=[project.pk]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("New milestone"),
+        back_url=reverse("projects:milestones", args=[project.pk]),
+        nav_active="projects",
     )
 
 
@@ -318,19 +310,16 @@ def milestone_edit(request, pk):
         try:
             services.milestone_update(actor=member, milestone=milestone, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Milestone saved."))
             return redirect("projects:milestones", milestone.project_id)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit milestone"),
-            "back_url": reverse("projects:milestones", args=[milestone.project_id]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("Edit milestone"),
+        back_url=reverse("projects:milestones", args=[milestone.project_id]),
+        nav_active="projects",
     )
 
 
@@ -464,21 +453,18 @@ def task_create(request, pk):
         try:
             task = services.task_create(actor=member, project=project, **data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Task “%(title)s” added.") % {"title": task.title})
             if "add_another" in request.POST:
                 return redirect(f"{reverse('projects:task_create', args=[project.pk])}?status={task.status}")
             return redirect(_next_url(request, reverse("projects:tasks", args=[project.pk])))
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New task"),
-            "back_url": reverse("projects:tasks", args=[project.pk]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("New task"),
+        back_url=reverse("projects:tasks", args=[project.pk]),
+        nav_active="projects",
     )
 
 
@@ -506,19 +492,16 @@ def task_edit(request, pk):
         try:
             services.task_update(actor=member, task=task, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc, FIELD_NAMES)
         else:
             messages.success(request, _("Task saved."))
             return redirect("projects:task_detail", task.pk)
-    return render(
+    return form_page(
         request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit task"),
-            "back_url": reverse("projects:task_detail", args=[task.pk]),
-            "nav_active": "projects",
-        },
+        form,
+        title=_("Edit task"),
+        back_url=reverse("projects:task_detail", args=[task.pk]),
+        nav_active="projects",
     )
 
 
@@ -551,11 +534,11 @@ def task_move(request, pk):
         )
     except ValidationError as exc:
         message = " ".join(exc.messages)
-        if not _is_htmx(request):
+        if not request.htmx:
             messages.error(request, message)
             return redirect(_next_url(request, reverse("projects:board", args=[task.project_id])))
         status = 409 if getattr(exc, "code", None) == "stale" else 422
-    if _is_htmx(request):
+    if request.htmx:
         project = project_for_user(member, task.project_id)
         context = {**_board_context(member, project), "board_message": message, "moved": task}
         response = render(request, "projects/partials/board.html", context, status=status)

@@ -15,7 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.audit.services import audit_create, audit_event, audit_update, snapshot, update_fields
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
 from accord.crm.models import Cadence, Language
 from accord.lib.dates import format_day, owner_zone, today_for, validate_range
@@ -202,11 +202,7 @@ def status_report_update(*, actor: Membership, report: StatusReport, data: dict)
     with transaction.atomic():
         locked = StatusReport.objects.select_for_update().get(pk=report.pk)
         _refuse_if_published(locked)
-        before = snapshot(locked)
-        for key, value in changes.items():
-            setattr(locked, key, value)
-        locked.save()
-        audit_update(actor.user, locked, before)
+        update_fields(actor.user, locked, changes)
     return locked
 
 

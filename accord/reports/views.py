@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.portal.access import portal_object_for_user, portal_required
 from accord.projects.models import Rag
 from accord.tenancy.access import (
     can_manage_project,
@@ -75,7 +75,7 @@ def report_create(request, pk):
     form = PeriodForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for errs in form.errors.values() for e in errs]
-        return _render_list(request, project, errors, status=400)
+        return _render_list(request, project, errors, status=422)
     try:
         report = services.status_report_draft(
             actor=request.membership,
@@ -85,7 +85,7 @@ def report_create(request, pk):
             language=form.cleaned_data.get("language") or None,
         )
     except ValidationError as exc:
-        return _render_list(request, project, _errors(exc), status=400)
+        return _render_list(request, project, _errors(exc), status=422)
     messages.success(request, _("Draft report created from the project's live data."))
     return redirect("reports:detail", report.pk)
 
@@ -150,7 +150,7 @@ def report_edit(request, pk):
                 else:
                     messages.success(request, _("Report saved."))
                     return redirect("reports:detail", report.pk)
-            status = 400
+            status = 422
     else:
         form = ReportForm(initial=initial)
         check_version(request, form, report)
@@ -243,56 +243,42 @@ def report_pdf_view(request, pk):
 
 
 def _portal_report(request, pk) -> StatusReport:
-    from django.http import Http404
-
-    report = StatusReport.objects.filter(
-        organization_id=getattr(request.membership, "organization_id", None), pk=pk, status="published"
-    ).first()
-    if report is None:
-        raise Http404
-    portal_project_for_user(request.membership, report.project_id)
-    return report
+    return portal_object_for_user(request.membership, StatusReport.objects.filter(status="published"), pk)
 
 
-def _portal_guard(request):
-    from django.core.exceptions import PermissionDenied
-
-    member = getattr(request, "membership", None)
-    if member is None:
-        raise PermissionDenied
-    return member
+def _team_reports(request, pk):
+    project_for_user(request.membership, pk)
+    return redirect("reports:list", pk)
 
 
-@login_required
+@portal_required(team=_team_reports)
 def portal_list(request, pk):
-    member = _portal_guard(request)
-    if member.is_team:
-        project_for_user(member, pk)
-        return redirect("reports:list", pk)
-    project = portal_project_for_user(member, pk)
+    project = portal_project_for_user(request.membership, pk)
     reports = selectors.published_for_portal(project)[:200]
     return render(
         request, "reports/portal_list.html", {"project": project, "reports": reports, "tab": "reports"}
     )
 
 
-@login_required
+def _team_report(request, pk):
+    project_object_for_user(request.membership, StatusReport.objects.all(), pk)
+    return redirect("reports:detail", pk)
+
+
+@portal_required(team=_team_report)
 def portal_detail(request, pk):
-    member = _portal_guard(request)
-    if member.is_team:
-        project_object_for_user(member, StatusReport.objects.all(), pk)
-        return redirect("reports:detail", pk)
     report = _portal_report(request, pk)
     context = _body_context(report)
     context["tab"] = "reports"
     return render(request, "reports/portal_detail.html", context)
 
 
-@login_required
+def _team_report_pdf(request, pk):
+    project_object_for_user(request.membership, StatusReport.objects.all(), pk)
+    return redirect("reports:pdf", pk)
+
+
+@portal_required(team=_team_report_pdf)
 def portal_pdf(request, pk):
-    member = _portal_guard(request)
-    if member.is_team:
-        project_object_for_user(member, StatusReport.objects.all(), pk)
-        return redirect("reports:pdf", pk)
     report = _portal_report(request, pk)
     return pdf_download(report, _language(request, report))

@@ -7,16 +7,12 @@ objects are refused with 422 on that field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import StringConstraints
 
+from accord.api.errors import ERRORS, service_call, short, team_user
 from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
-from accord.core.schemas import Error
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -24,60 +20,11 @@ from accord.tenancy.access import (
     projects_for_user,
     require_team,
 )
-from accord.tenancy.models import TEAM_ROLES, User
 
 from . import selectors, services
 from .models import ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
 
 router = Router(tags=["risks"])
-
-ERRORS = {403: Error, 404: Error, 422: Error}
-
-
-def short(n: int):
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=n)]
-
-
-API_FIELD = {
-    "owner": "owner_id",
-    "manager": "manager_id",
-    "client": "client_id",
-    "milestone": "milestone_id",
-    "requested_by": "requested_by_id",
-    "source_contact": "source_contact_id",
-    "source_interaction": "source_interaction_id",
-    "source_meeting": "source_meeting_id",
-    "tasks": "task_ids",
-    "needs": "need_ids",
-    "affected_milestones": "affected_milestone_ids",
-    "new_risks": "new_risk_ids",
-    "contacts": "contact_ids",
-}
-
-
-def call(fn, **kwargs):
-    """Run a service, naming fields in its errors as the API does."""
-    try:
-        return fn(**kwargs)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise ValidationError({API_FIELD.get(k, k): v for k, v in exc.error_dict.items()}) from None
-        raise
-
-
-def team_user(member, user_id: int | None, field: str):
-    if user_id is None:
-        return None
-    user = User.objects.filter(
-        pk=user_id,
-        memberships__organization_id=member.organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).first()
-    if user is None:
-        raise ValidationError({field: _("No team member with this id in your organisation.")})
-    return user
-
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -250,7 +197,7 @@ def risks_list(request, filters: Query[RiskFilters], page: Query[PageQuery]):
 def risks_create(request, project_id: int, payload: RiskIn):
     member = request.auth
     project = project_for_user(member, project_id, write=True)
-    risk = call(
+    risk = service_call(
         services.risk_create,
         actor=member,
         project=project,
@@ -270,7 +217,7 @@ def risks_get(request, risk_id: int):
 def risks_patch(request, risk_id: int, payload: RiskPatch):
     member = request.auth
     risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
-    return call(
+    return service_call(
         services.risk_update,
         actor=member,
         risk=risk,
@@ -293,14 +240,14 @@ def risks_delete(request, risk_id: int):
 def risks_status(request, risk_id: int, payload: StatusIn):
     member = request.auth
     risk = project_object_for_user(member, Risk.objects.all(), risk_id)
-    return call(services.risk_set_status, actor=member, risk=risk, status=payload.status)
+    return service_call(services.risk_set_status, actor=member, risk=risk, status=payload.status)
 
 
 @router.post("/risks/{risk_id}/review", response={200: RiskDetailOut, **ERRORS}, summary="Record a review")
 def risks_review(request, risk_id: int, payload: ReviewIn):
     member = request.auth
     risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
-    return call(
+    return service_call(
         services.risk_reviewed,
         actor=member,
         risk=risk,
@@ -317,7 +264,7 @@ def risks_review(request, risk_id: int, payload: ReviewIn):
 def risks_to_tasks(request, risk_id: int):
     member = request.auth
     risk = project_object_for_user(member, Risk.objects.all(), risk_id)
-    return Status(201, call(services.risk_occurred_to_tasks, actor=member, risk=risk))
+    return Status(201, service_call(services.risk_occurred_to_tasks, actor=member, risk=risk))
 
 
 @router.post(
@@ -328,7 +275,7 @@ def risks_to_tasks(request, risk_id: int):
 def risks_to_change(request, risk_id: int):
     member = request.auth
     risk = project_object_for_user(member, Risk.objects.all(), risk_id)
-    return Status(201, call(services.risk_occurred_to_change_request, actor=member, risk=risk))
+    return Status(201, service_call(services.risk_occurred_to_change_request, actor=member, risk=risk))
 
 
 @router.get(
@@ -371,7 +318,7 @@ def actions_create(request, risk_id: int, payload: ContingencyActionIn):
     risk = project_object_for_user(member, Risk.objects.all(), risk_id, write=True)
     return Status(
         201,
-        call(
+        service_call(
             services.contingency_action_create,
             actor=member,
             risk=risk,
@@ -398,7 +345,7 @@ def actions_patch(request, action_id: int, payload: ContingencyActionPatch):
         data.pop("done", None)
     if "description" in data and data["description"] is None:
         data.pop("description")
-    return call(services.contingency_action_update, actor=member, action=action, **data)
+    return service_call(services.contingency_action_update, actor=member, action=action, **data)
 
 
 @router.delete(

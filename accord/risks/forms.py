@@ -4,30 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.members import team_members
 from accord.lib.forms import DateInput, IsoDatesMixin
-from accord.tenancy.models import TEAM_ROLES, User
 
 from .models import SCALE, ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form, beside the field it names."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def team_users(organization_id):
-    return User.objects.filter(
-        memberships__organization_id=organization_id,
-        memberships__role__in=TEAM_ROLES,
-        memberships__is_active=True,
-    ).order_by("full_name", "email")
-
 
 SCALE_CHOICES = [(n, str(n)) for n in SCALE]
 
@@ -67,7 +47,7 @@ class RiskForm(IsoDatesMixin, forms.ModelForm):
 
     def __init__(self, *args, organization_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = team_users(organization_id)
+        self.fields["owner"].queryset = team_members(organization_id)
         if not self.instance.pk:
             del self.fields["note"]
 
@@ -91,7 +71,7 @@ class ContingencyActionForm(IsoDatesMixin, forms.ModelForm):
 
     def __init__(self, *args, organization_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = team_users(organization_id)
+        self.fields["owner"].queryset = team_members(organization_id)
 
 
 class StatusForm(forms.Form):

@@ -48,6 +48,11 @@ LEVEL_THRESHOLDS = ((20, RiskLevel.CRITICAL), (10, RiskLevel.HIGH), (5, RiskLeve
 SCALE = range(1, 6)
 
 
+def risk_score(probability: int, impact: int) -> int:
+    """The one rule for a risk's score (the ``risk_score_is_p_x_i`` constraint checks it)."""
+    return probability * impact
+
+
 def level_for(score: int) -> str:
     for lowest, level in LEVEL_THRESHOLDS:
         if score >= lowest:
@@ -121,6 +126,9 @@ class Risk(TenantModel):
     def __str__(self) -> str:
         return self.title
 
+    def rescore(self) -> None:
+        self.score = risk_score(self.probability, self.impact)
+
     @property
     def level(self) -> str:
         return level_for(self.score)
@@ -190,11 +198,3 @@ class RiskScoreChange(TenantModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "risk", "created_at"], name="riskscore_org_risk_idx")]
-
-    @property
-    def old_level(self) -> str | None:
-        return level_for(self.old_score) if self.old_score else None
-
-    @property
-    def new_level(self) -> str:
-        return level_for(self.new_score)

@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify
+from accord.core.members import team_members
 from accord.lib.dates import ZONE_SLACK, today_for
 from accord.projects.models import Task, TaskKind
 from accord.tenancy.access import require_project_manage, require_project_setup, require_project_write
-from accord.tenancy.models import TEAM_ROLES, Membership
+from accord.tenancy.models import Membership
 
 from .models import ACTIVE_STATUSES, ContingencyAction, Risk, RiskCategory, RiskScoreChange, RiskStatus
 
@@ -40,10 +41,7 @@ def check_team_user(organization_id, user, field: str) -> None:
     """``user`` (or None) must be an active team member of the organisation."""
     if user is None:
         return
-    ok = Membership.objects.filter(
-        organization_id=organization_id, user_id=user.pk, role__in=TEAM_ROLES, is_active=True
-    ).exists()
-    if not ok:
+    if not team_members(organization_id).filter(pk=user.pk).exists():
         raise ValidationError({field: _("Choose a member of your team.")})
 
 
@@ -133,7 +131,7 @@ def _risk_create(*, actor: Membership, project, **values) -> Risk:
     values = _clean(dict(values), project.organization_id)
     with transaction.atomic():
         risk = Risk(organization_id=project.organization_id, project=project, created_by=actor.user, **values)
-        risk.score = risk.probability * risk.impact
+        risk.rescore()
         risk.save()
         # The first score carries no note: the risk page names it "Raised" in its reader's language.
         _record_score(risk, actor.user, None)
@@ -164,7 +162,7 @@ def risk_update(*, actor: Membership, risk: Risk, note: str = "", **values) -> R
         old_owner = risk.owner_id
         for key, value in values.items():
             setattr(risk, key, value)
-        risk.score = risk.probability * risk.impact
+        risk.rescore()
         risk.save()
         if (risk.probability, risk.impact) != old[:2]:
             _record_score(risk, actor.user, old, note)

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import project_for_user, project_object_for_user, projects_for_user, team_required
 
 from . import selectors, services
-from .forms import ContingencyActionForm, ReviewForm, RiskFilterForm, RiskForm, StatusForm, add_service_errors
+from .forms import ContingencyActionForm, ReviewForm, RiskFilterForm, RiskForm, StatusForm
 from .models import ContingencyAction, Risk
 
 LIST_LIMIT = 300
@@ -72,19 +73,12 @@ def create(request, pk):
         try:
             risk = services.risk_create(actor=request.membership, project=project, **form.values())
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Risk raised."))
             return redirect("risks:detail", risk.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Raise a risk"),
-            "back_url": reverse("risks:project_list", args=[project.pk]),
-        },
-        status=422 if form.errors else 200,
+    return form_page(
+        request, form, title=_("Raise a risk"), back_url=reverse("risks:project_list", args=[project.pk])
     )
 
 
@@ -130,16 +124,11 @@ def edit(request, pk):
                 actor=request.membership, risk=risk, note=form.cleaned_data.get("note") or "", **form.values()
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Risk saved."))
             return redirect("risks:detail", risk.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("Edit risk"), "back_url": reverse("risks:detail", args=[risk.pk])},
-        status=422 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("Edit risk"), back_url=reverse("risks:detail", args=[risk.pk]))
 
 
 @team_required
@@ -243,16 +232,9 @@ def action_create(request, pk):
             messages.success(request, _("Contingency action added."))
             return redirect("risks:detail", risk.pk)
         except ValidationError as exc:
-            add_service_errors(form, exc)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Add a contingency action"),
-            "back_url": reverse("risks:detail", args=[risk.pk]),
-        },
-        status=422,
+            apply_service_errors(form, exc)
+    return form_page(
+        request, form, title=_("Add a contingency action"), back_url=reverse("risks:detail", args=[risk.pk])
     )
 
 

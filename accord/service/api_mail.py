@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.errors import service_call
+from accord.api.errors import ERRORS, service_call
 from accord.core.conditional import versioned_by
 from accord.core.pagination import MAX_LIMIT
-from accord.core.schemas import Error
 from accord.tenancy.access import (
     can_write_project,
     org_get,
@@ -33,7 +32,6 @@ from .models import Priority, SupportMail, SupportMailbox, SupportRequest
 
 router = Router(tags=["support mail"])
 
-ERRORS = {403: Error, 404: Error, 422: Error}
 
 # Service field names → the names the API uses for them.
 API_FIELD = {"project": "project_id", "request": "request_id"}

@@ -4,10 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.lib.forms import DateTimeInput, IsoDatesMixin
 from accord.projects.models import Project
-from accord.tenancy.models import TEAM_ROLES, User
+from accord.tenancy.models import User
 
 from .models import Priority, RequestStatus, TrainingSession
 
@@ -69,14 +70,6 @@ class TeamReplyForm(ReplyForm):
     internal = forms.BooleanField(label=_("Internal note (not shown to the client)"), required=False)
 
 
-def _team_users(organization_id):
-    return User.objects.filter(
-        memberships__organization_id=organization_id,
-        memberships__is_active=True,
-        memberships__role__in=TEAM_ROLES,
-    ).order_by("full_name", "email")
-
-
 class SupportUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=RequestStatus.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
@@ -84,7 +77,7 @@ class SupportUpdateForm(forms.Form):
 
     def __init__(self, *args, organization_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _team_users(organization_id)
+        self.fields["assignee"].queryset = team_members(organization_id)
 
 
 class TrainingSessionForm(IsoDatesMixin, forms.ModelForm):
@@ -101,7 +94,7 @@ class TrainingSessionForm(IsoDatesMixin, forms.ModelForm):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["trainer"].queryset = _team_users(project.organization_id)
+        self.fields["trainer"].queryset = team_members(project.organization_id)
         self.fields["attendees"].queryset = Contact.objects.filter(
             organization_id=project.organization_id, client_id=project.client_id
         ).order_by("last_name", "first_name", "id")

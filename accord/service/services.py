@@ -18,13 +18,21 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    audit_update,
+    snapshot,
+    update_fields,
+)
 from accord.comms.delivery import message_id_header
 from accord.comms.services import event_emit, notify, outbox_email
+from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.portal.services import team_notify
 from accord.tenancy.access import can_write_project, portal_contact
-from accord.tenancy.models import TEAM_ROLES, Membership, hash_token
+from accord.tenancy.models import Membership, hash_token
 
 from .models import (
     NEAR_TARGET_SHARE,
@@ -354,9 +362,7 @@ def support_request_update(
     if (
         assignee_set
         and assignee is not None
-        and not Membership.objects.filter(
-            organization_id=request.organization_id, user=assignee, is_active=True, role__in=TEAM_ROLES
-        ).exists()
+        and not team_members(request.organization_id).filter(pk=assignee.pk).exists()
     ):
         raise ValidationError({"assignee": _("Choose a team member of your organisation.")})
     with transaction.atomic():
@@ -651,12 +657,7 @@ def _clean_attendees(project, attendees) -> list[Contact]:
 
 
 def _clean_trainer(project, trainer):
-    if (
-        trainer is not None
-        and not Membership.objects.filter(
-            organization_id=project.organization_id, user=trainer, is_active=True, role__in=TEAM_ROLES
-        ).exists()
-    ):
+    if trainer is not None and not team_members(project.organization_id).filter(pk=trainer.pk).exists():
         raise ValidationError({"trainer": _("Choose a team member of your organisation as the trainer.")})
     return trainer
 
@@ -727,13 +728,9 @@ def training_session_update(*, actor: Membership, session: TrainingSession, atte
     fields = _clean_session_fields(fields)
     if "trainer" in fields:
         _clean_trainer(session.project, fields["trainer"])
-    before = snapshot(session)
-    for key, value in fields.items():
-        setattr(session, key, value)
-    session.save()
+    update_fields(actor.user, session, fields)
     if attendees is not None:
         session.attendees.set(_clean_attendees(session.project, attendees))
-    audit_update(actor.user, session, before)
     return session
 
 

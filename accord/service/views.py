@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
-from accord.portal.access import portal_object_for_user
-from accord.portal.views import portal_required
+from accord.core.ui import apply_service_errors, form_page
+from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     admin_required,
     can_write_project,
@@ -55,14 +55,6 @@ from .models import (
 )
 
 LIST_LIMIT = 200
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _download(obj, filename: str, content_type: str):
@@ -159,20 +151,11 @@ def request_create(request, pk):
                 files=data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Support request raised."))
             return redirect("service:request_detail", created.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("New support request"),
-            "back_url": project_support_url(project),
-        },
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("New support request"), back_url=project_support_url(project))
 
 
 def project_support_url(project) -> str:
@@ -234,11 +217,11 @@ def request_reply(request, pk):
                 files=form.cleaned_data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Reply added."))
             return redirect("service:request_detail", support.pk)
-    return _team_detail(request, support, form, None, status=400)
+    return _team_detail(request, support, form, None, status=422)
 
 
 @team_required
@@ -258,11 +241,11 @@ def request_update(request, pk):
                 assignee_set=True,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The support request was updated."))
             return redirect("service:request_detail", support.pk)
-    return _team_detail(request, support, TeamReplyForm(), form, status=400)
+    return _team_detail(request, support, TeamReplyForm(), form, status=422)
 
 
 @team_required
@@ -283,11 +266,11 @@ def request_move(request, pk):
             try:
                 services.support_request_move(actor=member, request=support, project=target)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("The request is now on %(project)s.") % {"project": target})
                 return redirect("service:request_detail", support.pk)
-    return _team_detail(request, support, TeamReplyForm(), None, status=400, move_form=form)
+    return _team_detail(request, support, TeamReplyForm(), None, status=422, move_form=form)
 
 
 # --- team: support by e-mail -----------------------------------------------------------------
@@ -368,11 +351,11 @@ def mail_open(request, pk):
                 actor=member, mail=mail, project=project, priority=form.cleaned_data["priority"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Support request #%(n)s opened from the e-mail.") % {"n": created.pk})
             return redirect("service:request_detail", created.pk)
-    return _mail_page(request, mail, open_form=form, status=400)
+    return _mail_page(request, mail, open_form=form, status=422)
 
 
 @team_required
@@ -397,11 +380,11 @@ def mail_add(request, pk):
             try:
                 support_mail.support_mail_add_to_request(actor=member, mail=mail, request=target)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("The e-mail was added to the request."))
                 return redirect("service:request_detail", target.pk)
-    return _mail_page(request, mail, add_form=form, status=400)
+    return _mail_page(request, mail, add_form=form, status=422)
 
 
 @team_required
@@ -427,7 +410,7 @@ def mailboxes(request):
         try:
             services.support_mailbox_create(actor=member, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -442,7 +425,7 @@ def mailboxes(request):
         request,
         "service/mailboxes.html",
         {"form": form, "rows": list(rows), "nav_active": "support"},
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -531,16 +514,11 @@ def training_create(request, pk):
                 attendees=data["attendees"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Training session planned."))
             return redirect("service:training_detail", session.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {"form": form, "title": _("New training session"), "back_url": project_support_url(project)},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("New training session"), back_url=project_support_url(project))
 
 
 @team_required
@@ -559,20 +537,11 @@ def training_edit(request, pk):
             fresh = TrainingSession.objects.select_related("project").get(pk=session.pk)
             services.training_session_update(actor=member, session=fresh, attendees=attendees, **data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Training session saved."))
             return redirect("service:training_detail", session.pk)
-    return render(
-        request,
-        "web/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit training session"),
-            "back_url": _training_url(session),
-        },
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, form, title=_("Edit training session"), back_url=_training_url(session))
 
 
 def _training_url(session) -> str:
@@ -620,11 +589,11 @@ def training_material_add(request, pk):
                 upload=form.cleaned_data.get("file"),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Material added."))
             return redirect("service:training_detail", session.pk)
-    return training_detail.__wrapped__(request, pk, material_form=form, status=400)
+    return training_detail.__wrapped__(request, pk, material_form=form, status=422)
 
 
 @team_required
@@ -672,16 +641,13 @@ def portal_request_create(request, pk):
                 files=data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
             _audit_refused_upload(member, project, exc)
         else:
             messages.success(request, _("Your request was sent to the project team."))
             return redirect("service:portal_request_detail", created.pk)
-    return render(
-        request,
-        "service/portal_request_form.html",
-        {"project": project, "portal_tab": "support", "form": form},
-        status=400 if form.errors else 200,
+    return form_page(
+        request, form, project=project, portal_tab="support", template_name="service/portal_request_form.html"
     )
 
 
@@ -716,7 +682,7 @@ def portal_request_detail(request, pk):
                 files=form.cleaned_data.get("files") or [],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
             _audit_refused_upload(member, support.project, exc)
         else:
             messages.success(request, _("Your reply was sent."))
@@ -732,7 +698,7 @@ def portal_request_detail(request, pk):
             "attachments": selectors.support_attachments(support, client_view=True),
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -787,7 +753,7 @@ def portal_training_detail(request, pk):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Thank you for your feedback."))
             return redirect("service:portal_training_detail", session.pk)
@@ -803,7 +769,7 @@ def portal_training_detail(request, pk):
             "mine": mine,
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
 
 

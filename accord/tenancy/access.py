@@ -107,25 +107,23 @@ def register_model(model: type[models.Model]) -> None:
     _MODELS[model._meta.label] = model
 
 
-def org_filter(member: Membership, queryset: QuerySet[M]) -> QuerySet[M]:
-    return queryset.filter(organization_id=member.organization_id)
-
-
-def client_for_user(member: Membership, pk, *, write: bool = False):
+def client_for_user(member: Membership, pk):
+    """A client of the member's organisation for any team member (reading and writing alike: the
+    crm services check the rest), else 404."""
     Client = _MODELS["crm.Client"]
 
     require_team(member)
     return org_get(member, Client.objects.all(), pk)
 
 
-def contact_for_user(member: Membership, pk, *, write: bool = False):
+def contact_for_user(member: Membership, pk):
     Contact = _MODELS["crm.Contact"]
 
     require_team(member)
     return org_get(member, Contact.objects.select_related("client"), pk)
 
 
-def interaction_for_user(member: Membership, pk, *, write: bool = False):
+def interaction_for_user(member: Membership, pk):
     Interaction = _MODELS["crm.Interaction"]
 
     require_team(member)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accord.core.ui import apply_service_errors
+
 from . import account
 from .access import team_required
 from .clientip import client_ip
@@ -42,14 +44,6 @@ def _throttled(request, exc: account.Throttled):
     response = render(request, "tenancy/throttled.html", {"retry_after": exc.retry_after}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- password -------------------------------------------------------------------------------
@@ -208,7 +202,7 @@ def two_factor_confirm(request):
         except account.Throttled as exc:
             return _throttled(request, exc)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             request.user.refresh_from_db()
             messages.success(request, _("Two-factor sign-in is on."))
@@ -228,7 +222,7 @@ def two_factor_disable(request):
         except account.Throttled as exc:
             return _throttled(request, exc)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("tenancy:two_factor")

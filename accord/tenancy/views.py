@@ -14,6 +14,7 @@ from django.views.i18n import set_language as django_set_language
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.ui import apply_service_errors
 from accord.lib.money import currency_for_locale, currency_from_accept_language
 
 from . import services
@@ -141,8 +142,7 @@ def members(request):
                 actor=member, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
@@ -153,14 +153,6 @@ def members(request):
         "tenancy/members.html",
         {"memberships": memberships, "invitations": invitations, "form": form, "nav_active": "members"},
     )
-
-
-def _service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @admin_required
@@ -178,12 +170,12 @@ def member_detail(request, pk):
         try:
             services.membership_update_role(actor=actor, membership=target, role=form.cleaned_data["role"])
         except ValidationError as exc:
-            _service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The role was changed."))
             return redirect("tenancy:members")
     if form.errors:
-        status = 400
+        status = 422
         target.refresh_from_db()
     return render(
         request,
@@ -212,7 +204,7 @@ def member_remove(request, pk):
                 "remove_error": " ".join(exc.messages),
                 "history": audit_for(target),
             },
-            status=400,
+            status=422,
         )
     messages.success(request, _("%(name)s was removed from the organisation.") % {"name": target.user})
     return redirect("tenancy:members")
@@ -250,7 +242,7 @@ def accept_invitation(request, token):
                 reverse("portal:home") if membership.is_client else reverse("web:dashboard")
             )
     if request.method == "POST" and form.errors:
-        status = 400
+        status = 422
     return render(
         request,
         "tenancy/accept_invitation.html",

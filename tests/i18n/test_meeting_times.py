@@ -145,7 +145,7 @@ def test_a_time_the_clocks_skip_is_refused(world, creator_zone):
             "duration_minutes": "45",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert re.search(r"2027-03-28 02:30", response.content.decode())
     assert not Meeting.objects.filter(title="Steering").exists()
 

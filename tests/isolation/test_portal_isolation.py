@@ -495,7 +495,7 @@ def test_too_large_or_mislabelled_upload_saves_nothing(fx, settings):
         reverse("service:portal_request_detail", args=[request_pk]),
         {"body": "with file", "files": [SimpleUploadedFile("log.txt", b"x" * 65)]},
     )
-    assert (mislabelled.status_code, too_large.status_code, reply.status_code) == (400, 400, 400)
+    assert (mislabelled.status_code, too_large.status_code, reply.status_code) == (422, 422, 422)
     after = (SupportRequest.objects.count(), SupportAttachment.objects.count(), SupportReply.objects.count())
     assert before == after
     assert AuditEntry.objects.filter(verb="upload_refused").count() == 3

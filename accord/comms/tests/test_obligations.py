@@ -162,3 +162,41 @@ def test_reminders_go_once_by_email_or_preferred_channel(world):
     obligations.send_reminders()
     posts = OutboxMessage.objects.filter(channel="slack")
     assert posts.count() == sent and posts.first().body_text.startswith("@mgr")
+
+
+def _meet_through(path, interaction, contacts):
+    if path == "single":
+        return obligations.meet_for_interaction(interaction)
+    return obligations.meet_for_interactions([interaction], {interaction.pk: {c.pk for c in contacts}})
+
+
+@pytest.mark.parametrize("path", ["single", "bulk"])
+@pytest.mark.parametrize("names_project", [True, False])
+def test_both_paths_meet_by_the_same_rule_and_never_for_a_closed_project(world, path, names_project):
+    from accord.projects.models import Project, ProjectStatus
+
+    item = _item(world)
+
+    def logged():
+        interaction = Interaction.objects.create(
+            organization=world.org,
+            client=world.client,
+            project=world.project if names_project else None,
+            kind="call",
+            direction="outbound",
+            occurred_at=timezone.now(),
+            summary="Talked",
+        )
+        interaction.contacts.set([world.contact])
+        return interaction
+
+    Project.objects.filter(pk=world.project.pk).update(status=ProjectStatus.CLOSED)
+    world.project.refresh_from_db()
+    assert _meet_through(path, logged(), [world.contact]) == []
+    assert _today_obligation(item).status == "open"
+
+    Project.objects.filter(pk=world.project.pk).update(status=ProjectStatus.ON_HOLD)
+    world.project.refresh_from_db()
+    met = _meet_through(path, logged(), [world.contact])
+    assert [o.pk for o in met] == [_today_obligation(item).pk]
+    assert _today_obligation(item).status == "met"

@@ -93,7 +93,7 @@ class TestClientPages:
             field: value,
         }
         response = world.http(world.member).post("/clients/new/", data)
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert field in response.context["form"].errors
         assert f'id="id_{field}_errors"' in response.content.decode()
         assert not Client.objects.filter(name="Bad Input Ltd").exists()

@@ -22,12 +22,11 @@ SPECS: dict[str, KindSpec] = {
 
 
 def register_risks() -> None:
-    """Risks join once their model exists (the risk register lands separately)."""
+    """Risks join the kinds here (their module builds on this one)."""
     from ..risk_kind import risk_spec
 
     spec = risk_spec()
-    if spec is not None:
-        SPECS[spec.key] = spec
+    SPECS[spec.key] = spec
 
 
 def spec_for(kind: str) -> KindSpec:

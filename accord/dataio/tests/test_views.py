@@ -53,7 +53,7 @@ def test_mapping_errors_are_shown(world):
     response = http.post(
         reverse("dataio:import_map", args=[run.pk]), {"col_0": "status", "duplicates": "skip"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Choose the column that holds" in response.content.decode()
 
 
@@ -75,7 +75,7 @@ def test_bad_files_are_refused_with_a_message(world, name, content, message):
     response = http.post(
         reverse("dataio:import_upload", args=["clients"]), {"file": RewindingFile(name, content)}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.content.decode()
     assert not ImportRun.objects.exists()
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from accord.evaluation import services
-from accord.evaluation.health import optional_model
 from accord.evaluation.tests.factories import LessonFactory, RetroActionFactory, RetrospectiveFactory
+from accord.playbooks.models import ProjectTemplate
 from tests.access.spec import API_READ, TEAM_READ, TEAM_WRITE_FORM, Row
 
 TABLES = (
@@ -50,7 +50,6 @@ def _action(world, project):
 
 def _action_and_template(world, project):
     action = _action(world, project)
-    ProjectTemplate = optional_model("playbooks", "ProjectTemplate")  # noqa: N806
     action.template = ProjectTemplate.objects.create(
         organization=project.organization, key=f"matrix-{project.pk}", name={"en": "Matrix"}
     )

@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accord.comms.models import Event
-from accord.evaluation import closeout, health, pdf, services
+from accord.evaluation import closeout, pdf, services
 from accord.evaluation.models import EvaluationStatus
 from accord.feedback import services as feedback
 from accord.feedback.tests.helpers import answers_for, sent_survey
+from accord.needs.models import Need
 from accord.projects.models import MilestoneStatus, TaskKind, TaskStatus
 from accord.testing import factories as f
 
@@ -87,24 +88,15 @@ def test_no_estimates_means_no_indices(world):
     assert cost["effort_tracked"] is False and cost["spi"] is None and cost["cpi"] is None
 
 
-def test_needs_counted_when_the_register_exists(world):
-    Need = health.optional_model("needs", "Need")  # noqa: N806
-    if Need is None:
-        pytest.skip("the needs register is not installed")
+def test_needs_counted(world):
     for status in ("delivered", "accepted", "accepted", "dropped", "agreed"):
         Need.objects.create(organization=world.org, project=world.project, title=status, status=status)
-    quality = closeout.compute(world.project)["quality"]
+    figures = closeout.compute(world.project)
+    quality = figures["quality"]
+    assert quality["needs_available"] is True
     assert (quality["needs_total"], quality["needs_delivered"], quality["needs_accepted"]) == (4, 3, 2)
     assert quality["acceptance_rate"] == "66.67"
-
-
-def test_needs_not_available_without_the_register(world, monkeypatch):
-    import accord.evaluation.closeout as module
-
-    monkeypatch.setattr(module, "optional_model", lambda app, name: None)
-    figures = closeout.compute(world.project)
-    assert figures["quality"]["needs_available"] is False
-    assert figures["cost"]["approved_changes"] is None
+    assert figures["cost"]["approved_changes"] is None  # no approved change request yet
 
 
 def test_finalise_freezes_figures_and_emits_event(world, known):

@@ -3,12 +3,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from accord.changes.models import ChangeRequest, ChangeStatus
 from accord.crm.models import Sentiment
 from accord.evaluation import health, selectors, services
 from accord.evaluation.models import HealthSnapshot
 from accord.feedback import services as feedback
 from accord.feedback.tests.helpers import answers_for, sent_survey
 from accord.projects.models import MilestoneStatus, TaskKind
+from accord.risks.models import Risk
 from accord.testing import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -71,42 +73,12 @@ def test_recency_is_linear_between_7_and_60_days(world):
     assert _parts(health.compute(client=world.client))["recency"].score == round(100 * (60 - 33) / 53)
 
 
-def test_optional_parts_included_when_their_apps_exist(world):
+def test_risk_change_and_cadence_parts_are_always_available(world):
     parts = _parts(health.compute(client=world.client, project=world.project))
-    for key in ("risks", "changes"):
-        expected = health.optional_model(
-            *{"risks": ("risks", "Risk"), "changes": ("changes", "ChangeRequest")}[key]
-        )
-        assert parts[key].available is (expected is not None)
-
-
-@pytest.mark.parametrize(
-    "missing", [("risks", "Risk"), ("changes", "ChangeRequest"), ("comms", "Obligation")]
-)
-def test_optional_part_not_available_without_its_app(world, monkeypatch, missing):
-    real = health.optional_model
-    monkeypatch.setattr(
-        health, "optional_model", lambda app, name: None if (app, name) == missing else real(app, name)
-    )
-    result = health.compute(client=world.client, project=world.project)
-    key = {"risks": "risks", "changes": "changes", "comms": "cadence"}[missing[0]]
-    part = _parts(result)[key]
-    assert part.available is False and part.counted is False
-    assert result.score is not None
-
-
-def test_all_optional_apps_missing_still_scores(world, monkeypatch):
-    monkeypatch.setattr(health, "optional_model", lambda app, name: None)
-    monkeypatch.setattr(health, "optional_callable", lambda dotted: None)
-    result = health.compute(client=world.client)
-    assert {p.key for p in result.parts if not p.available} == {"cadence", "risks", "changes"}
-    assert 0 <= result.score <= 100
+    assert all(parts[key].available for key in ("risks", "changes", "cadence"))
 
 
 def test_open_high_risks_lower_the_risk_part(world):
-    Risk = health.optional_model("risks", "Risk")  # noqa: N806
-    if Risk is None:
-        pytest.skip("the risk register is not installed")
     Risk.objects.create(
         organization=world.org,
         project=world.project,
@@ -122,15 +94,12 @@ def test_open_high_risks_lower_the_risk_part(world):
 
 
 def test_pending_change_requests_lower_the_changes_part(world):
-    ChangeRequest = health.optional_model("changes", "ChangeRequest")  # noqa: N806
-    if ChangeRequest is None:
-        pytest.skip("change requests are not installed")
     ChangeRequest.objects.create(
         organization=world.org,
         project=world.project,
         title="More reports",
         requested_on=timezone.localdate(),
-        status="submitted",
+        status=ChangeStatus.SUBMITTED,
     )
     assert _parts(health.compute(client=world.client, project=world.project))["changes"].score == 75
 

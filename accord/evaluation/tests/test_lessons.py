@@ -1,8 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accord.evaluation import health, selectors, services
+from accord.evaluation import selectors, services
 from accord.evaluation.models import Lesson, RetroAction
+from accord.playbooks.models import ProjectTemplate
 
 from .factories import LessonFactory, RetrospectiveFactory
 
@@ -102,9 +103,6 @@ def test_retrospective_actions(world):
 
 
 def test_apply_action_to_template(world):
-    ProjectTemplate = health.optional_model("playbooks", "ProjectTemplate")  # noqa: N806
-    if ProjectTemplate is None:
-        pytest.skip("project templates are not installed")
     template = ProjectTemplate.objects.create(organization=world.org, key="erp", name={"en": "ERP"})
     retro = RetrospectiveFactory(project=world.project)
     action = services.retro_action_add(

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_update, snapshot
+from accord.audit.services import audit_create, audit_delete, audit_update, snapshot, update_fields
 from accord.tenancy.access import require_project_manager, require_project_write
 from accord.tenancy.models import Membership
 
@@ -193,12 +193,8 @@ def question_update(*, actor: Membership, question: Question, **changes) -> Ques
     }
     current.update({k: v for k, v in changes.items() if k in current and v is not None})
     fields = _question_fields(**current)
-    before = snapshot(question)
     with transaction.atomic():
-        for key, value in fields.items():
-            setattr(question, key, value)
-        question.save()
-        audit_update(actor.user, question, before)
+        update_fields(actor.user, question, fields)
     return question
 
 

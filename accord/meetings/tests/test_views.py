@@ -103,13 +103,13 @@ def test_schedule_record_publish_journey(world):
     assert action.task.status == TaskStatus.DONE
 
 
-def test_bad_form_input_is_a_clear_400(world):
+def test_bad_form_input_is_a_clear_422(world):
     nomail = f.ContactFactory(client=world.client, email="")
     http = world.http(world.manager)
     response = http.post(f"/projects/{world.project.pk}/meetings/new/", {**FORM, "timezone": "Atlantis/Lost"})
-    assert response.status_code == 400 and "is not a known time zone" in response.content.decode()
+    assert response.status_code == 422 and "is not a known time zone" in response.content.decode()
     response = http.post(f"/projects/{world.project.pk}/meetings/new/", {**FORM, "contacts": [nomail.pk]})
-    assert response.status_code == 400 and "has no e-mail address" in response.content.decode()
+    assert response.status_code == 422 and "has no e-mail address" in response.content.decode()
     assert not Meeting.objects.exists()
 
 

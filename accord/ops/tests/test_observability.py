@@ -117,9 +117,9 @@ def test_prune_removes_old_task_results_and_delivered_bodies(world, settings):
     settings.ACCORD_OUTBOX_BODY_RETENTION_DAYS = 30
     now = timezone.now()
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-    from accord.comms.tasks import sweep_outbox
+    from accord.comms.tasks import deliver_message
 
-    old_result, recent_result = sweep_outbox.enqueue(), sweep_outbox.enqueue()
+    old_result, recent_result = deliver_message.enqueue(0), deliver_message.enqueue(0)
     DBTaskResult.objects.filter(pk=old_result.id).update(
         status="SUCCESSFUL", finished_at=now - timedelta(days=8)
     )

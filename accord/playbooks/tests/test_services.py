@@ -76,8 +76,8 @@ def test_create_project_from_template_in_chinese(world):
         ({"code": ""}, "code"),
         ({"code": "P-dup"}, "code"),
         ({"name": " "}, "name"),
-        ({"client": "foreign"}, "client"),
-        ({"manager": "client_user"}, "manager"),
+        ({"client": "foreign"}, "client_id"),
+        ({"manager": "client_user"}, "manager_id"),
     ],
 )
 def test_create_from_template_bad_input_saves_nothing(world, override, field):
@@ -186,7 +186,7 @@ def test_stakeholders_must_be_contacts_of_the_client(world):
             start_date=START,
             contacts=[world.foreign_contact],
         )
-    assert "contacts" in exc.value.message_dict
+    assert "contact_ids" in exc.value.message_dict
     project = services.project_create_from_template(
         actor=world.as_member(world.manager),
         template=_builtin(),

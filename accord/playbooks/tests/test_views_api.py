@@ -113,3 +113,26 @@ def test_api_use_and_bad_input(world):
         {"risks": [{"category": "technical", "probability": 9, "impact": 1, "title": {"en": "x"}}]},
     )
     assert patched.status_code == 422 and patched.json()["errors"][0]["field"].startswith("risks.0")
+
+
+def test_use_template_code_differing_only_in_case_is_refused_on_the_form(world):
+    """A template creates its project through project_create, so ``erp-01`` cannot sit beside ``ERP-01``."""
+    Project.objects.filter(pk=world.project.pk).update(code="ERP-01")
+    before = Project.objects.count()
+    response = world.http(world.manager).post(
+        reverse("playbooks:use", args=[_builtin().pk]),
+        {"client": world.client.pk, "code": "erp-01", "name": "Twin", "start_date": "2026-04-01"},
+    )
+    assert response.status_code == 422 and "id_code_errors" in response.content.decode()
+    assert Project.objects.count() == before
+
+
+def test_api_use_template_code_differing_only_in_case_is_refused(world):
+    Project.objects.filter(pk=world.project.pk).update(code="ERP-01")
+    before = Project.objects.count()
+    response = world.api(world.manager).post(
+        f"/project-templates/{_builtin().pk}/projects",
+        {"client_id": world.client.pk, "code": "erp-01", "name": "Twin", "start_date": "2026-04-01"},
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "code"
+    assert Project.objects.count() == before

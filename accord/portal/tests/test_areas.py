@@ -63,7 +63,7 @@ def test_blank_change_request_is_refused(world):
     response = world.http(world.client_user).post(
         reverse("portal:change_create", args=[world.project.pk]), {"title": "  "}
     )
-    assert response.status_code == 400 and not ChangeRequest.objects.exists()
+    assert response.status_code == 422 and not ChangeRequest.objects.exists()
 
 
 def test_client_approves_an_assessed_change(world):
@@ -88,7 +88,7 @@ def test_client_rejects_and_cannot_decide_twice(world):
     url = reverse("portal:change_decide", args=[change.pk])
     assert http.post(url, {"decision": "reject", "name": "Li Na", "comment": "Too costly"}).status_code == 302
     again = http.post(url, {"decision": "approve", "name": "Li Na"})
-    assert again.status_code == 400
+    assert again.status_code == 422
     change.refresh_from_db()
     assert change.status == ChangeStatus.REJECTED
 
@@ -98,13 +98,13 @@ def test_decision_needs_a_name_and_an_assessment(world):
     change = _assessed(world.project)
     assert (
         http.post(reverse("portal:change_decide", args=[change.pk]), {"decision": "approve"}).status_code
-        == 400
+        == 422
     )
     submitted = ChangeRequestFactory(project=world.project, status=ChangeStatus.SUBMITTED)
     response = http.post(
         reverse("portal:change_decide", args=[submitted.pk]), {"decision": "approve", "name": "Li"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     submitted.refresh_from_db()
     change.refresh_from_db()
     assert submitted.status == ChangeStatus.SUBMITTED and change.status == ChangeStatus.ASSESSED

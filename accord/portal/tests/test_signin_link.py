@@ -101,7 +101,7 @@ def test_link_requests_are_rate_limited(world, client):
 
 def test_bad_email_is_a_form_error(world, client):
     response = _ask(client, "not-an-address")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert SignInLink.objects.count() == 0
 
 

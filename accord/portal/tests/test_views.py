@@ -89,9 +89,9 @@ def test_invite_refuses_contacts_without_email_or_with_an_account(world):
     no_email = f.ContactFactory(client=world.client, email="")
     http = world.http(world.manager)
     response = http.post(reverse("portal:invite_contact", args=[no_email.pk]))
-    assert response.status_code == 400 and not Invitation.objects.exists()
+    assert response.status_code == 422 and not Invitation.objects.exists()
     response = http.post(reverse("portal:invite_contact", args=[world.contact.pk]))
-    assert response.status_code == 400 and not Invitation.objects.exists()
+    assert response.status_code == 422 and not Invitation.objects.exists()
 
 
 def test_invite_contact_of_another_organisation_is_not_found(world):

@@ -112,7 +112,7 @@ ROWS = [
         method="POST",
         data=project_form,
         # the outsider's form refuses a client of another organisation (re-rendered with errors)
-        expect={**TEAM_POST, "member": 403, "outsider": 200},
+        expect={**TEAM_POST, "member": 403, "outsider": 422},
         tables=TABLES,
     ),
     web("detail", project),

@@ -79,7 +79,7 @@ def test_create_with_another_clients_contact_is_refused(world):
         "contacts": [theirs.pk],
     }
     response = world.http(world.manager).post(reverse("projects:create"), data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Choose stakeholders among the contacts of this project’s client." in response.content.decode()
     assert not Project.objects.filter(code="NEW-01").exists()
     data["contacts"] = [ours.pk]

@@ -114,7 +114,7 @@ def test_create_project_bad_input_shows_errors_beside_fields(world, overrides, f
     world.project.save()
     before = Project.objects.count()
     response = world.http(world.manager).post("/projects/new/", project_form(world, **overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert f'id="id_{field}_errors"' in response.content.decode()
     assert Project.objects.count() == before
 
@@ -240,7 +240,7 @@ def test_milestone_bad_input(world):
         f"/projects/{world.project.pk}/milestones/new/", {"name": "", "due_date": "soon", "status": "planned"}
     )
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'id="id_name_errors"' in body and 'id="id_due_date_errors"' in body
     assert not Milestone.objects.exists()
 

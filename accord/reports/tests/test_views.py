@@ -39,12 +39,12 @@ def test_foreign_project_is_404(world):
     assert world.http(world.outsider).get(f"/reports/{report.pk}/pdf/").status_code == 404
 
 
-def test_create_with_end_before_start_is_a_clear_400(world):
+def test_create_with_end_before_start_is_a_clear_422(world):
     response = world.http(world.manager).post(
         f"/projects/{world.project.pk}/reports/new/",
         {"period_start": TODAY().isoformat(), "period_end": (TODAY() - dt.timedelta(days=3)).isoformat()},
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "The end must not be before the start." in response.content.decode()
     assert not StatusReport.objects.exists()
 
@@ -107,7 +107,7 @@ def test_long_section_is_refused_by_the_form(world, draft):
     response = world.http(world.manager).post(
         f"/reports/{draft.pk}/edit/", {"title": "x", "rag": "green", "summary": "a" * 60_000}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "This section is too long" in response.content.decode()
 
 
@@ -142,7 +142,7 @@ def test_draft_form_offers_the_language_and_defaults_to_the_clients(world):
     report = StatusReport.objects.get()
     assert report.language == "en" and "No activity in this period." in report.summary
     response = http.post(f"/projects/{world.project.pk}/reports/new/", {"language": "fr"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Choose English or Simplified Chinese." in response.content.decode()
     assert StatusReport.objects.count() == 1
 

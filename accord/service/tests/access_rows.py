@@ -219,7 +219,7 @@ WEB = _team(
             data=lambda m: {"project": m.project_id, "priority": "high"},
             expect=TEAM_WRITE_FORM,
             # The member may only choose projects they are on: the form refuses the other one.
-            expect_other_project={"member": 400},
+            expect_other_project={"member": 422},
             tables=SUPPORT_MAIL,
         ),
         Row(
@@ -229,7 +229,7 @@ WEB = _team(
             path=lambda m: f"/support/mail/{m.pk}/add/",
             data=lambda m: {"request": m.refers_to_id},
             expect=TEAM_WRITE_FORM,
-            expect_other_project={"member": 400},
+            expect_other_project={"member": 422},
             tables=SUPPORT_MAIL,
         ),
         Row(

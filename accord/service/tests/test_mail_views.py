@@ -50,7 +50,7 @@ def test_unmatched_mail_is_listed_and_opened_as_a_request(world, mailbox):
     again = http.post(
         reverse("service:mail_open", args=[mail.pk]), {"project": world.project.pk, "priority": "high"}
     )
-    assert again.status_code == 400 and "already handled" in again.content.decode()
+    assert again.status_code == 422 and "already handled" in again.content.decode()
 
 
 def test_unmatched_mail_added_to_a_request_by_number(world, mailbox):
@@ -60,7 +60,7 @@ def test_unmatched_mail_added_to_a_request_by_number(world, mailbox):
     mail = _unmatched(world).get()
     http = world.http(world.member)
     bad = http.post(reverse("service:mail_add", args=[mail.pk]), {"request": 999999})
-    assert bad.status_code == 400 and "no support request with this number" in bad.content.decode()
+    assert bad.status_code == 422 and "no support request with this number" in bad.content.decode()
     response = http.post(reverse("service:mail_add", args=[mail.pk]), {"request": request.pk})
     assert response.status_code == 302
     assert request.replies.get().from_client
@@ -83,7 +83,7 @@ def test_admins_manage_support_addresses(world):
     refused = http.post(
         reverse("service:mailboxes"), {"address": "help+x@acme.example", "priority": "normal"}
     )
-    assert refused.status_code == 400 and "+tag" in refused.content.decode()
+    assert refused.status_code == 422 and "+tag" in refused.content.decode()
     assert world.http(world.manager).get(reverse("service:mailboxes")).status_code == 403
     assert http.post(reverse("service:mailbox_delete", args=[box.pk])).status_code == 302
     assert not SupportMailbox.objects.exists()
@@ -104,7 +104,7 @@ def test_the_team_moves_a_request(world, mailbox):
     foreign = http.post(
         reverse("service:request_move", args=[request.pk]), {"project": world.foreign_project.pk}
     )
-    assert foreign.status_code == 400
+    assert foreign.status_code == 422
 
 
 @pytest.mark.parametrize("rows", [2, 50])

@@ -65,7 +65,7 @@ def test_bad_update_is_a_form_error(world):
     response = world.http(world.member).post(
         reverse("service:request_update", args=[request.pk]), {"status": "done", "priority": "high"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     request.refresh_from_db()
     assert request.status == RequestStatus.NEW
 
@@ -120,7 +120,7 @@ def test_portal_refuses_bad_uploads_and_audits(world, settings):
             "files": [SimpleUploadedFile("invoice.pdf", b"MZ\x90")],
         },
     )
-    assert mislabelled.status_code == 400 and "not what its name says" in mislabelled.content.decode()
+    assert mislabelled.status_code == 422 and "not what its name says" in mislabelled.content.decode()
     settings.ACCORD_MAX_UPLOAD_BYTES = 100
     too_large = http.post(
         url,
@@ -131,7 +131,7 @@ def test_portal_refuses_bad_uploads_and_audits(world, settings):
             "files": [SimpleUploadedFile("big.pdf", PDF * 20)],
         },
     )
-    assert too_large.status_code == 400 and "largest accepted" in too_large.content.decode()
+    assert too_large.status_code == 422 and "largest accepted" in too_large.content.decode()
     assert not SupportRequest.objects.exists() and not SupportAttachment.objects.exists()
     assert AuditEntry.objects.filter(verb="upload_refused", action="denied").count() == 2
 
@@ -174,7 +174,7 @@ def test_training_flow(world):
     bad = http.post(
         reverse("service:training_create", args=[world.project.pk]), {"topic": "x", "duration_minutes": "0"}
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     http.post(
         reverse("service:training_material_add", args=[session.pk]),
         {"title": "Slides", "file": SimpleUploadedFile("slides.pdf", PDF)},
@@ -183,7 +183,7 @@ def test_training_flow(world):
         reverse("service:training_material_add", args=[session.pk]),
         {"title": "Fake", "file": SimpleUploadedFile("slides.pdf", b"GIF89a....")},
     )
-    assert refused.status_code == 400 and session.materials.count() == 1
+    assert refused.status_code == 422 and session.materials.count() == 1
     edit = http.post(
         reverse("service:training_edit", args=[session.pk]),
         {
@@ -201,7 +201,7 @@ def test_training_flow(world):
     assert client.get(reverse("service:portal_material_download", args=[material.pk])).status_code == 200
     assert (
         client.post(reverse("service:portal_training_detail", args=[session.pk]), {"rating": "7"}).status_code
-        == 400
+        == 422
     )
     client.post(
         reverse("service:portal_training_detail", args=[session.pk]), {"rating": "4", "comment": "Useful"}

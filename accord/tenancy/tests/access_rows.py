@@ -143,7 +143,7 @@ ROWS = [
             "client": 302,
             "member": 403,
             "manager": 403,
-            "admin": 400,
+            "admin": 422,
             "outsider": 404,
         },
         tables=("tenancy.Membership",),

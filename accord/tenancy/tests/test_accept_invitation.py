@@ -71,10 +71,10 @@ def test_errors_are_shown(world, language, required):
     path = _invite(world)
     http = _in(language, world.http(None))
     response = http.post(path, {"full_name": "Zhang", "password": "short"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="id_password_errors"' in response.content.decode()
     response = http.post(path, {"password": "a-long-enough-passphrase"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="id_full_name_errors"' in response.content.decode() and required in response.content.decode()
     assert not User.objects.filter(email="zhang.min@acme.example").exists()
 
@@ -85,6 +85,6 @@ def test_an_existing_account_that_is_not_signed_in_is_told_to_sign_in(world, lan
     path = _invite(world)
     http = _in(language, world.http(None))
     response = http.post(path, {"full_name": "Zhang", "password": "a-long-enough-passphrase"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     expected = {"en": "sign in first", "zh-hans": "请先登录"}[language]
     assert expected in response.content.decode()

@@ -89,7 +89,7 @@ def test_role_change_is_audited_and_last_owner_kept(world):
     owner_membership = world.memberships[world.owner.pk]
     http = world.http(world.owner)
     response = http.post(f"/accounts/members/{owner_membership.pk}/", {"role": Role.MEMBER})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "at least one owner" in response.content.decode()
     owner_membership.refresh_from_db()
     assert owner_membership.role == Role.OWNER

@@ -70,7 +70,7 @@ def test_every_cell_of_the_role_table_through_the_web(world, actor_role):
             # Clients are sent to the portal, managers and members refused the page, admins
             # told why; nothing changes.
             assert response.status_code == {Role.CLIENT: 302, Role.MANAGER: 403, Role.MEMBER: 403}.get(
-                actor_role, 400
+                actor_role, 422
             ), cell
             assert target.role == target_role, cell
 
@@ -94,7 +94,7 @@ def test_removing_follows_the_same_table(world, actor_role):
             assert response.status_code == 302 and not target.is_active, (actor_role, target_role)
             assert AuditEntry.objects.filter(verb="removed", object_id=str(target.pk)).exists()
         else:
-            assert response.status_code in (302, 400, 403) and target.is_active, (actor_role, target_role)
+            assert response.status_code in (302, 403, 422) and target.is_active, (actor_role, target_role)
             if actor_role in (Role.MANAGER, Role.MEMBER):
                 assert response.status_code == 403
 
@@ -107,17 +107,17 @@ def test_admin_cannot_demote_or_remove_another_admin_and_is_told_why(world, lang
     assert page.status_code == 200 and REFUSED[language] in page.content.decode()
     assert 'name="role"' not in page.content.decode()
     demote = http.post(f"/accounts/members/{other_admin.pk}/", {"role": Role.MEMBER})
-    assert demote.status_code == 400
+    assert demote.status_code == 422
     remove = http.post(f"/accounts/members/{other_admin.pk}/remove/")
-    assert remove.status_code == 400 and REFUSED[language] in remove.content.decode()
+    assert remove.status_code == 422 and REFUSED[language] in remove.content.decode()
     other_admin.refresh_from_db()
     assert other_admin.role == Role.ADMIN and other_admin.is_active
     # Nor the owner, nor themselves.
     owner = world.memberships[world.owner.pk]
-    assert http.post(f"/accounts/members/{owner.pk}/", {"role": Role.MEMBER}).status_code == 400
-    assert http.post(f"/accounts/members/{owner.pk}/remove/").status_code == 400
+    assert http.post(f"/accounts/members/{owner.pk}/", {"role": Role.MEMBER}).status_code == 422
+    assert http.post(f"/accounts/members/{owner.pk}/remove/").status_code == 422
     me = world.memberships[world.admin.pk]
-    assert http.post(f"/accounts/members/{me.pk}/", {"role": Role.OWNER}).status_code == 400
+    assert http.post(f"/accounts/members/{me.pk}/", {"role": Role.OWNER}).status_code == 422
     owner.refresh_from_db()
     me.refresh_from_db()
     assert owner.role == Role.OWNER and owner.is_active and me.role == Role.ADMIN
@@ -129,16 +129,16 @@ def test_the_last_owner_is_never_demoted_or_removed(world, language):
     http = _in(language, world.http(world.owner))
     message = {"en": "needs at least one owner", "zh-hans": "至少需要一位所有者"}[language]
     demote = http.post(f"/accounts/members/{owner.pk}/", {"role": Role.ADMIN})
-    assert demote.status_code == 400 and message in demote.content.decode()
+    assert demote.status_code == 422 and message in demote.content.decode()
     remove = http.post(f"/accounts/members/{owner.pk}/remove/")
-    assert remove.status_code == 400 and message in remove.content.decode()
+    assert remove.status_code == 422 and message in remove.content.decode()
     owner.refresh_from_db()
     assert owner.role == Role.OWNER and owner.is_active
     # With a second owner, either may step down, but then the other is the last one.
     second = _target(world, Role.OWNER)
     assert http.post(f"/accounts/members/{owner.pk}/", {"role": Role.ADMIN}).status_code == 302
     second_http = world.http(second.user)
-    assert second_http.post(f"/accounts/members/{second.pk}/remove/").status_code == 400
+    assert second_http.post(f"/accounts/members/{second.pk}/remove/").status_code == 422
     second.refresh_from_db()
     assert second.role == Role.OWNER and second.is_active
 
