@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,10 +13,6 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
-from pydantic import StringConstraints
-
-from accord.core.members import team_members
-from accord.core.schemas import Error
 
 # The limit of a 64-bit signed integer: every id and counter column fits in it.
 INT64_MAX = 2**63 - 1
@@ -155,57 +150,3 @@ def install(api) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc):
         return api.create_response(request, {"message": str(exc)}, status=exc.status_code)
-
-
-# The error answers most operations declare.
-ERRORS = {403: Error, 404: Error, 422: Error}
-
-
-def short(n: int):
-    """Text trimmed of surrounding blanks, at most ``n`` characters."""
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=n)]
-
-
-# Service field names → the names the API uses for them.
-API_FIELD = {
-    "owner": "owner_id",
-    "manager": "manager_id",
-    "client": "client_id",
-    "project": "project_id",
-    "milestone": "milestone_id",
-    "requested_by": "requested_by_id",
-    "source_contact": "source_contact_id",
-    "source_interaction": "source_interaction_id",
-    "source_meeting": "source_meeting_id",
-    "follow_up_owner": "follow_up_owner_id",
-    "tasks": "task_ids",
-    "needs": "need_ids",
-    "affected_milestones": "affected_milestone_ids",
-    "new_risks": "new_risk_ids",
-    "contacts": "contact_ids",
-    "audience_contacts": "audience_contact_ids",
-}
-
-
-def service_call(fn, *, rename: dict[str, str] | None = None, **kwargs):
-    """Run a service, naming the fields of its errors as the API does (``project`` →
-    ``project_id``, :data:`API_FIELD` unless ``rename`` is given): the one wrapper the API
-    modules share."""
-    rename = API_FIELD if rename is None else rename
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise DjangoValidationError({rename.get(k, k): v for k, v in exc.error_dict.items()}) from None
-        raise
-
-
-def team_user(member, user_id: int | None, field: str):
-    """The active team member of the caller's organisation with this id (None for None), else a
-    422 on ``field``."""
-    if user_id is None:
-        return None
-    user = team_members(member.organization_id).filter(pk=user_id).first()
-    if user is None:
-        raise DjangoValidationError({field: _("No team member with this id in your organisation.")})
-    return user

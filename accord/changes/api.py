@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accord.api.errors import ERRORS, service_call, short
+from accord.core.apikit import ERRORS, service_call, short
 from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.needs.models import Need

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.errors import ERRORS, service_call, short
+from accord.core.apikit import ERRORS, service_call, short
 from accord.core.conditional import versioned_by
 from accord.core.members import team_members
 from accord.core.pagination import PageQuery, keyset_page

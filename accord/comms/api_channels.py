@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.errors import ERRORS, service_call
+from accord.core.apikit import ERRORS, service_call
 from accord.core.conditional import versioned_by
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import org_get_for_admin, project_for_user, require_admin

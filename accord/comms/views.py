@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accord.core import events as event_catalogue
 from accord.core.concurrency import check_version, versioned_edit
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, ContactRole
 from accord.tenancy.access import (
     admin_required,
@@ -30,7 +30,6 @@ from accord.tenancy.access import (
     projects_for_user,
     team_required,
 )
-from accord.web.pages import form_page
 
 from . import compose, inbound, selectors, services, webhooks
 from .forms import (

@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StringConstraints
 
-from accord.api.errors import ERRORS, service_call, short, team_user
+from accord.core.apikit import ERRORS, service_call, short, team_user
 from accord.core.pagination import PageQuery, keyset_page
 from accord.tenancy.access import (
     client_for_user,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema
 
-from accord.api.errors import ERRORS
+from accord.core.apikit import ERRORS
 from accord.tenancy.access import org_get, project_for_user
 
 from . import selectors, services

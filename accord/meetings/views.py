@@ -13,10 +13,11 @@ from accord.audit.services import audit_event, audit_for
 from accord.core.concurrency import check_posted_values, check_version, versioned_edit
 from accord.core.ui import apply_service_errors, form_page
 from accord.lib.feeds import feed_response
-from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     can_write_project,
+    portal_object_for_user,
     portal_project_for_user,
+    portal_required,
     project_for_user,
     project_object_for_user,
     projects_for_user,

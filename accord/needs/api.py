@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from accord.api.errors import ERRORS, service_call, short
+from accord.core.apikit import ERRORS, service_call, short
 from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Contact, Interaction
 from accord.meetings.models import Meeting

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from accord.api.errors import ERRORS, service_call, short, team_user
+from accord.core.apikit import ERRORS, service_call, short, team_user
 from accord.core.pagination import PageQuery, keyset_page
 from accord.crm.models import Client, Contact
 from accord.projects.api import Money

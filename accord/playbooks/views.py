@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accord.core.hooks import project_start_url
 from accord.core.ui import apply_service_errors, form_page
 from accord.projects.forms import FIELD_NAMES as PROJECT_FIELD_NAMES
 from accord.tenancy.access import project_for_user, require_project_manager, team_required
@@ -66,8 +67,6 @@ def use(request, pk):
         except ValidationError as exc:
             apply_service_errors(form, exc, PROJECT_FIELD_NAMES)
         else:
-            from accord.evaluation.selectors import project_start_url
-
             messages.success(
                 request, _("Project created from the template “%(name)s”.") % {"name": template.display_name}
             )

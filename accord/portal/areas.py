@@ -16,9 +16,7 @@ from accord.changes.models import ChangeRequest, ChangeStatus
 from accord.core.ui import apply_service_errors, form_page
 from accord.meetings.selectors import decision_list
 from accord.risks.models import ACTIVE_STATUSES, Risk
-from accord.tenancy.access import portal_project_for_user
-
-from .access import portal_object_for_user, portal_required
+from accord.tenancy.access import portal_object_for_user, portal_project_for_user, portal_required
 
 LIST_LIMIT = 200
 

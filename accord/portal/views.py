@@ -20,13 +20,13 @@ from accord.tenancy.access import (
     contact_for_user,
     portal_project_for_user,
     portal_projects,
+    portal_required,
     team_required,
 )
 from accord.tenancy.middleware import SESSION_ORG_KEY
 from accord.tenancy.models import Invitation, Membership
 
 from . import services
-from .access import portal_required
 from .models import SignInLink
 
 

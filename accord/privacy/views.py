@@ -11,10 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import admin_required, contact_for_user, org_get, team_required
 from accord.tenancy.models import Role
-from accord.web.pages import form_page
 
 from . import orgdata, services
 from .forms import ConfirmEmailForm, ConfirmNameForm, RetentionForm

@@ -14,7 +14,7 @@ from typing import Annotated
 from django.db.models import Prefetch, QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.errors import short
+from accord.core.apikit import short
 from accord.core.pagination import PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.crm.models import Contact

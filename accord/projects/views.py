@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, is_stale, versioned_edit
 from accord.core.hooks import project_start_url
-from accord.core.ui import apply_service_errors
+from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, Interaction
 from accord.crm.selectors import with_portal_status
 from accord.tenancy.access import (
@@ -27,7 +27,6 @@ from accord.tenancy.access import (
     require_project_manager,
     team_required,
 )
-from accord.web.pages import form_page
 
 from . import selectors, services
 from .forms import (

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
-from accord.portal.access import portal_object_for_user, portal_required
 from accord.projects.models import Rag
 from accord.tenancy.access import (
     can_manage_project,
+    portal_object_for_user,
     portal_project_for_user,
+    portal_required,
     project_for_user,
     project_object_for_user,
     team_required,

@@ -10,7 +10,7 @@ import datetime as dt
 
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.errors import ERRORS, service_call, short, team_user
+from accord.core.apikit import ERRORS, service_call, short, team_user
 from accord.core.conditional import versioned_by
 from accord.core.pagination import PageQuery, keyset_page
 from accord.tenancy.access import (

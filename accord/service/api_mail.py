@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.errors import ERRORS, service_call
+from accord.core.apikit import ERRORS, service_call
 from accord.core.conditional import versioned_by
 from accord.core.pagination import MAX_LIMIT
 from accord.tenancy.access import (

@@ -12,13 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
 from accord.core.ui import apply_service_errors, form_page
-from accord.portal.access import portal_object_for_user, portal_required
 from accord.tenancy.access import (
     admin_required,
     can_write_project,
     org_get,
     org_get_for_admin,
+    portal_object_for_user,
     portal_project_for_user,
+    portal_required,
     project_for_user,
     project_object_for_user,
     projects_for_user,
