@@ -56,8 +56,15 @@ def versioned_by(reader):
     return mark
 
 
+# The API object that renders the shared error body, set by install() (the API's assembly sits
+# above this module and hands itself down).
+_API = None
+
+
 def install(api) -> None:
     """Wrap every operation of ``api``: reads tag their object, writes check the version sent."""
+    global _API
+    _API = api
     readers = {
         path: op.view_func
         for bound in api._get_bound_routers()
@@ -165,8 +172,7 @@ def _write(func, reader, params: list[str]):
 
 
 def _refusal(request, if_match: str | None, sent: str, current: str | None):
-    from .api import api  # the API object that renders the shared error body
-
+    api = _API
     if current is None:
         return None  # deleted meanwhile: the operation answers 404 itself
     if if_match is not None:
