@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.api.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.needs.models import Need
 from accord.projects.models import Milestone
@@ -81,7 +81,7 @@ class ChangeOut(Schema):
         return [link.risk_id for link in obj.risk_links.all()]
 
 
-class ChangePage(Schema):
+class ChangePage(ListPage):
     items: list[ChangeOut]
     next_cursor: str | None
 

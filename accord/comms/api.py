@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.api.pagination import ListPage, PageQuery, keyset_page
 from accord.api.schemas import Error
 from accord.crm.models import Contact
 from accord.tenancy.access import (
@@ -110,7 +110,7 @@ class PlanItemPatch(Schema):
     is_active: bool | None = None
 
 
-class PlanItemPage(Schema):
+class PlanItemPage(ListPage):
     items: list[PlanItemOut]
     next_cursor: str | None
 
@@ -135,7 +135,7 @@ class ObligationOut(Schema):
         return obj.plan_item.purpose
 
 
-class ObligationPage(Schema):
+class ObligationPage(ListPage):
     items: list[ObligationOut]
     next_cursor: str | None
 
@@ -189,7 +189,7 @@ class RetriedOut(Schema):
     retried: int
 
 
-class OutboxPage(Schema):
+class OutboxPage(ListPage):
     items: list[OutboxOut]
     next_cursor: str | None
 
@@ -216,7 +216,7 @@ class SubscriptionIn(Schema):
     events: list[str] = Field(..., max_length=50)
 
 
-class SubscriptionPage(Schema):
+class SubscriptionPage(ListPage):
     items: list[SubscriptionOut]
     next_cursor: str | None
 
@@ -435,7 +435,7 @@ class ResponsibilityIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ResponsibilityPage(Schema):
+class ResponsibilityPage(ListPage):
     items: list[ResponsibilityOut]
     next_cursor: str | None
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
+from accord.core.search import flag_recent
 from accord.crm.models import Client, Industry
 from accord.tenancy.access import (
     can_write_project,
@@ -389,6 +390,7 @@ def action_apply(request, pk):
 def lesson_list(request):
     form = LessonSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    flag_recent(request, min((filters.get("q") or "").split(), key=len, default=""))
     lessons = list(
         selectors.lesson_search(
             request.membership.organization_id,

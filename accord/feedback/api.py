@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.api.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
@@ -80,7 +80,7 @@ class TemplateDetail(SurveyTemplateOut):
     questions: list[QuestionOut]
 
 
-class SurveyTemplatePage(Schema):
+class SurveyTemplatePage(ListPage):
     items: list[SurveyTemplateOut]
     next_cursor: str | None
 
@@ -123,7 +123,7 @@ class SurveyDetail(SurveyOut):
     questions: list[QuestionOut]
 
 
-class SurveyPage(Schema):
+class SurveyPage(ListPage):
     items: list[SurveyOut]
     next_cursor: str | None
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_event, audit_for
+from accord.core.search import flag_recent
 from accord.lib.feeds import feed_response
 from accord.tenancy.access import (
     can_manage_project,
@@ -357,6 +358,7 @@ def decision_log(request, pk):
     project = project_for_user(request.membership, pk)
     q = request.GET.get("q", "")
     decisions = selectors.decision_list(project, q)[:300]
+    flag_recent(request, q)
     return render(
         request,
         "meetings/decisions.html",

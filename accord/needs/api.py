@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.api.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact, Interaction
 from accord.meetings.models import Meeting
 from accord.projects.models import Milestone, Task
@@ -58,7 +58,7 @@ class NeedOut(Schema):
         return obj.is_accepted
 
 
-class NeedPage(Schema):
+class NeedPage(ListPage):
     items: list[NeedOut]
     next_cursor: str | None
 

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.api.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Client, Contact
 from accord.projects.api import Money
 from accord.risks.api import ERRORS, call, short, team_user
@@ -40,7 +40,7 @@ class ProjectTemplateOut(Schema):
         return obj.is_builtin
 
 
-class ProjectTemplatePage(Schema):
+class ProjectTemplatePage(ListPage):
     items: list[ProjectTemplateOut]
     next_cursor: str | None
 

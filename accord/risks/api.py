@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from accord.api.pagination import PageQuery, keyset_page
+from accord.api.pagination import ListPage, PageQuery, keyset_page
 from accord.api.schemas import Error
 from accord.tenancy.access import (
     org_get,
@@ -119,7 +119,7 @@ class RiskDetailOut(RiskOut):
         return list(obj.actions.all())
 
 
-class RiskPage(Schema):
+class RiskPage(ListPage):
     items: list[RiskOut]
     next_cursor: str | None
 
