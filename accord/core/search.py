@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db import connection, migrations
-from django.db.models import Q, QuerySet, TextField, Value
+from django.db.models import Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan, IContains
@@ -51,14 +51,13 @@ class TextIndex:
     columns: tuple[str, ...]
     # The SQLite FTS5 table.
     fts: str
-    # PostgreSQL: one index over the columns joined by spaces (name, expression of the columns);
-    # without it, one index per column named ``<table>_<column>_trgm``.
-    pg_document: tuple[str, str] | None = None
+    # PostgreSQL: the name of one index over the columns joined by spaces (``Document``); without
+    # it, one index per column named ``<table>_<column>_trgm``.
+    pg_document: str = ""
 
     def pg_indexes(self) -> dict[str, str]:
         if self.pg_document:
-            name, document = self.pg_document
-            return {name: f"UPPER({document})"}
+            return {self.pg_document: "UPPER(" + " || ' ' || ".join(f'"{c}"' for c in self.columns) + ")"}
         return {f"{self.table}_{c}_trgm": f'UPPER("{c}"::text)' for c in self.columns}
 
     def sqlite_statements(self) -> list[str]:
@@ -77,6 +76,15 @@ class TextIndex:
             f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN {delete} {insert} END",
             f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')",  # noqa: S608
         ]
+
+
+class Document(Func):
+    """Columns joined by spaces, ``a || ' ' || b``, as a document index spells them: a field that
+    contains a term means the document contains it, so matching the document only narrows."""
+
+    template = "%(expressions)s"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
 
 
 @functools.cache
@@ -167,8 +175,7 @@ def contains(index: TextIndex, fields: Iterable[str], query: str) -> Q:
         sql = f"SELECT rowid FROM {index.fts} WHERE {index.fts} MATCH %s"  # noqa: S608
         return matches & Q(pk__in=RawSQL(sql, [phrase]))  # noqa: S611
     if connection.vendor == "postgresql" and index.pg_document:
-        document = RawSQL(index.pg_document[1], [], output_field=TextField())  # noqa: S611 - a constant
-        return matches & Q(IContains(document, query))
+        return matches & Q(IContains(Document(*index.columns), query))
     return matches
 
 
