@@ -24,7 +24,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-SIZES = {"clients": 2_000, "contacts": 20_000, "interactions": 1_000_000, "projects": 5_000, "tasks": 100_000}
+SIZES = {
+    "clients": 2_000,
+    "contacts": 100_000,
+    "interactions": 1_000_000,
+    "projects": 5_000,
+    "tasks": 100_000,
+}
 CHUNK = 20_000
 TEAM = 50  # users in the organisation, the benchmark user included
 BENCH_EMAIL = "bench@accord.example"

@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.tenancy.access import org_get, project_for_user, require_admin, require_team
 from accord.tenancy.models import Organization
@@ -64,7 +64,7 @@ class AuditEntryOut(Schema):
     changes: dict[str, Any] = Field(..., description="Field → [before, after], as stored.")
 
 
-class AuditPage(Schema):
+class AuditPage(ListPage):
     items: list[AuditEntryOut]
     next_cursor: str | None
 

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accord.core.apikit import ERRORS, service_call, short
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.needs.models import Need
 from accord.projects.models import Milestone
@@ -81,7 +81,7 @@ class ChangeOut(Schema):
         return [link.risk_id for link in obj.risk_links.all()]
 
 
-class ChangePage(Schema):
+class ChangePage(ListPage):
     items: list[ChangeOut]
     next_cursor: str | None
 

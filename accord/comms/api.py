@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from accord.core.apikit import ERRORS, service_call, short
 from accord.core.conditional import versioned_by
 from accord.core.members import team_members
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.tenancy.access import (
     org_get,
@@ -97,7 +97,7 @@ class PlanItemPatch(Schema):
     is_active: bool | None = None
 
 
-class PlanItemPage(Schema):
+class PlanItemPage(ListPage):
     items: list[PlanItemOut]
     next_cursor: str | None
 
@@ -122,7 +122,7 @@ class ObligationOut(Schema):
         return obj.plan_item.purpose
 
 
-class ObligationPage(Schema):
+class ObligationPage(ListPage):
     items: list[ObligationOut]
     next_cursor: str | None
 
@@ -176,7 +176,7 @@ class RetriedOut(Schema):
     retried: int
 
 
-class OutboxPage(Schema):
+class OutboxPage(ListPage):
     items: list[OutboxOut]
     next_cursor: str | None
 
@@ -203,7 +203,7 @@ class SubscriptionIn(Schema):
     events: list[str] = Field(..., max_length=50)
 
 
-class SubscriptionPage(Schema):
+class SubscriptionPage(ListPage):
     items: list[SubscriptionOut]
     next_cursor: str | None
 
@@ -426,7 +426,7 @@ class ResponsibilityIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ResponsibilityPage(Schema):
+class ResponsibilityPage(ListPage):
     items: list[ResponsibilityOut]
     next_cursor: str | None
 

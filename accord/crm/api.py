@@ -7,6 +7,7 @@ organisation's objects are refused with 422 on that field, never linked.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from typing import Annotated
 
@@ -21,7 +22,8 @@ from ninja.errors import HttpError
 from pydantic import StringConstraints
 
 from accord.core.apikit import ERRORS, service_call, short, team_user
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
+from accord.core.search import text_filter
 from accord.tenancy.access import (
     client_for_user,
     contact_for_user,
@@ -129,7 +131,7 @@ class ClientOut(Schema):
     updated_at: dt.datetime
 
 
-class ClientPage(Schema):
+class ClientPage(ListPage):
     items: list[ClientOut]
     next_cursor: str | None
 
@@ -155,25 +157,14 @@ def _client_data(member, payload: Schema, *, partial: bool) -> dict:
 def clients_list(request, filters: Query[ClientFilters], page: Query[PageQuery]):
     member = require_team(request.auth)
     qs = selectors.client_queryset(member.organization_id)
-    if filters.q:
-        q = filters.q.strip()
-        qs = qs.filter(
-            Q(name__icontains=q)
-            | Q(tags__icontains=q)
-            | Q(business__icontains=q)
-            | Q(
-                pk__in=Contact.objects.filter(organization_id=member.organization_id)
-                .filter(Q(name_local__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
-                .values("client_id")
-            )
-        )
+    qs = text_filter(qs, filters.q, functools.partial(selectors.client_text, member.organization_id))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.industry:
         qs = qs.filter(industry=filters.industry)
     if filters.tag:
         qs = qs.filter(tags__icontains=filters.tag.strip())
-    return keyset_page(qs, page)
+    return keyset_page(qs, page, q=filters.q)
 
 
 @router.post("/clients", response={201: ClientOut, **ERRORS}, summary="Create a client")
@@ -264,7 +255,7 @@ class ContactOut(Schema):
     updated_at: dt.datetime
 
 
-class ContactPage(Schema):
+class ContactPage(ListPage):
     items: list[ContactOut]
     next_cursor: str | None
 
@@ -291,22 +282,14 @@ def contacts_list(request, filters: Query[ContactFilters], page: Query[PageQuery
     qs = Contact.objects.filter(organization_id=member.organization_id)
     if filters.client_id is not None:
         qs = qs.filter(client_id=filters.client_id)
-    if filters.q:
-        q = filters.q.strip()
-        qs = qs.filter(
-            Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(name_local__icontains=q)
-            | Q(title__icontains=q)
-            | Q(email__icontains=q)
-        )
+    qs = text_filter(qs, filters.q, selectors.contact_text)
     if filters.role:
         qs = qs.filter(role=filters.role)
     if filters.email:
         qs = qs.filter(
             Q(email__iexact=filters.email.strip()) | Q(email_secondary__iexact=filters.email.strip())
         )
-    return keyset_page(qs, page)
+    return keyset_page(qs, page, q=filters.q)
 
 
 @router.post("/contacts", response={201: ContactOut, **ERRORS}, summary="Create a contact")
@@ -394,7 +377,7 @@ class InteractionOut(Schema):
         return [c.pk for c in obj.contacts.all()]
 
 
-class InteractionPage(Schema):
+class InteractionPage(ListPage):
     items: list[InteractionOut]
     next_cursor: str | None
 
@@ -480,13 +463,12 @@ def interactions_list(request, filters: Query[InteractionFilters], page: Query[P
     if filters.since and filters.until and filters.until < filters.since:
         raise ValidationError({"until": _("The end must not be before the start.")})
     if filters.q:
-        q = filters.q.strip()
-        qs = selectors.interaction_text(qs, q)
+        qs = selectors.interaction_text(qs, filters.q)
     if filters.follow_up_open is True:
         qs = qs.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
     elif filters.follow_up_open is False:
         qs = qs.exclude(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
-    return keyset_page(qs, page)
+    return keyset_page(qs, page, q=filters.q)
 
 
 @router.post("/interactions", response={201: InteractionOut, **ERRORS}, summary="Log an interaction")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import sqlite3
 
-from django.db import connection
 from django.db.models import (
     Count,
     IntegerField,
@@ -15,14 +13,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, StrIndex, Upper
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accord.core.search import TextIndex, contains, text_filter
 from accord.tenancy.models import Invitation, Role
 
 from .models import Client, Contact, Interaction
@@ -30,9 +26,6 @@ from .models import Client, Contact, Interaction
 SEARCH_LIMIT = 25
 TIMELINE_PAGE = 50
 SEARCH_MAX_CHARS = 100
-# Trigram indexes (pg_trgm, FTS5 trigram) can only narrow a search for this many characters or more;
-# shorter terms (a two-character Chinese word) are found by scanning the timeline newest first.
-TRIGRAM_MIN_CHARS = 3
 
 
 def _count_of(model, *, filters: Q | None = None) -> Coalesce:
@@ -69,15 +62,7 @@ def client_list(
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
     q = (q or "").strip()[:SEARCH_MAX_CHARS]
-    if q:
-        qs = qs.filter(
-            Q(name__icontains=q)
-            | Q(tags__icontains=q)
-            | Q(business__icontains=q)
-            | Q(contacts__name_local__icontains=q)
-            | Q(contacts__last_name__icontains=q)
-            | Q(contacts__first_name__icontains=q)
-        ).distinct()
+    qs = text_filter(qs, q, functools.partial(client_text, organization_id))
     last = (
         Interaction.objects.filter(organization_id=OuterRef("organization_id"), client=OuterRef("pk"))
         .order_by("-occurred_at")
@@ -136,19 +121,6 @@ def open_follow_ups(organization_id: int, *, client: Client | None = None, until
     return qs.order_by("follow_up_on", "id")
 
 
-@functools.cache
-def _sqlite_trigram() -> bool:
-    """Whether this SQLite has FTS5 with the trigram tokenizer (the migration 0003 made the
-    index only then)."""
-    if sqlite3.sqlite_version_info < (3, 34):
-        return False
-    probe = sqlite3.connect(":memory:")
-    try:
-        return any(row[0] == "ENABLE_FTS5" for row in probe.execute("PRAGMA compile_options"))
-    finally:
-        probe.close()
-
-
 CONTACT_SEARCH_FIELDS = (
     "first_name",
     "last_name",
@@ -165,74 +137,63 @@ CONTACT_SEARCH_FIELDS = (
     "slack",
     "teams",
 )
-# All of a contact's searched fields in one text: the expression of the PostgreSQL trigram
-# index contact_search_trgm_idx (migration 0003, where it is spelled out the same way). A
-# field containing the term means this text contains it, so matching it only narrows.
-CONTACT_SEARCH_DOCUMENT = " || ' ' || ".join(f'"crm_contact"."{name}"' for name in CONTACT_SEARCH_FIELDS)
+# The indexes of migrations 0003 and 0007.
+CONTACT_INDEX = TextIndex(
+    "crm_contact",
+    CONTACT_SEARCH_FIELDS,
+    fts="crm_contact_search",
+    # One index over all of them joined by spaces (migration 0003 spells the document the same way).
+    pg_document="contact_search_trgm_idx",
+)
+INTERACTION_INDEX = TextIndex("crm_interaction", ("summary", "body"), fts="crm_interaction_search")
+CLIENT_INDEX = TextIndex(
+    "crm_client", ("name", "tags", "business", "goals", "priorities", "notes"), fts="crm_client_search"
+)
+CLIENT_LIST_FIELDS = ("name", "tags", "business")
+CONTACT_NAME_FIELDS = ("name_local", "last_name", "first_name")
+CONTACT_LIST_FIELDS = ("first_name", "last_name", "name_local", "title", "email")
 
 
-def _any_contains(fields, query: str) -> Q:
-    matches = Q()
-    for name in fields:
-        matches |= Q(**{f"{name}__icontains": query})
-    return matches
+def client_text(organization_id: int, query: str) -> Q:
+    """Clients whose name, tags or business, or one of whose contacts' names, contain ``query``:
+    the client lists' search (web, API, export), each part through its index."""
+    named = Contact.objects.filter(organization_id=organization_id).filter(
+        contains(CONTACT_INDEX, CONTACT_NAME_FIELDS, query)
+    )
+    return contains(CLIENT_INDEX, CLIENT_LIST_FIELDS, query) | Q(pk__in=named.values("client_id"))
 
 
-def _narrowed(qs: QuerySet, query: str, *, fts_table: str, pg_document: str = "") -> QuerySet:
-    """``qs`` limited to the rows whose substring index says they may contain ``query``.
-
-    Callers keep their own ``icontains`` filter, so the answer is the same with or without the
-    index (the FTS5 trigram match folds more than ASCII case; a document holds more than any
-    one field). Terms too short for trigrams are left to the plain filter."""
-    if len(query) < TRIGRAM_MIN_CHARS:
-        return qs
-    if connection.vendor == "sqlite" and _sqlite_trigram():
-        phrase = '"' + query.replace('"', '""') + '"'
-        # The table name is one of this module's constants; the term goes as a parameter.
-        sql = f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH %s"  # noqa: S608
-        return qs.filter(pk__in=RawSQL(sql, [phrase]))  # noqa: S611
-    if connection.vendor == "postgresql" and pg_document:
-        document = RawSQL(pg_document, [], output_field=TextField())  # noqa: S611 - a constant
-        return qs.alias(search_document=document).filter(search_document__icontains=query)
-    return qs
+def contact_text(query: str) -> Q:
+    """Contacts whose names, title or e-mail address contain ``query``: the contact lists' search."""
+    return contains(CONTACT_INDEX, CONTACT_LIST_FIELDS, query)
 
 
 def interaction_text(qs: QuerySet[Interaction], query: str) -> QuerySet[Interaction]:
-    """Interactions of ``qs`` whose summary or details contain ``query`` (any case).
-
-    On PostgreSQL the trigram indexes are on exactly the expressions ``icontains`` compares. A
-    term too short for trigrams would make the planner read the whole index for nothing, so it
-    is tested with STRPOS on the same upper-cased text instead (the same answer, not indexed):
-    the rows are then read newest first until the page is full. On SQLite an FTS5 table."""
-    fields = ("summary", "body")
-    if connection.vendor == "postgresql" and len(query) < TRIGRAM_MIN_CHARS:
-        term = Upper(Value(query))
-        matches = Q()
-        for name in fields:
-            matches |= Q(GreaterThan(StrIndex(Upper(name), term), 0))
-        return qs.filter(matches)
-    qs = qs.filter(_any_contains(fields, query))
-    return _narrowed(qs, query, fts_table="crm_interaction_search")
-
-
-def _contact_text(qs: QuerySet[Contact], query: str) -> QuerySet[Contact]:
-    qs = qs.filter(_any_contains(CONTACT_SEARCH_FIELDS, query))
-    return _narrowed(qs, query, fts_table="crm_contact_search", pg_document=CONTACT_SEARCH_DOCUMENT)
+    """Interactions of ``qs`` whose summary or details contain ``query`` (any case); a term of
+    one or two characters among the newest ones only (``accord.core.search``)."""
+    return text_filter(qs, query, lambda term: contains(INTERACTION_INDEX, ("summary", "body"), term))
 
 
 def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> dict[str, list]:
-    """Clients, contacts and interactions whose text contains ``query`` (any case, any script)."""
+    """Clients, contacts and interactions whose text contains ``query`` (any case, any script);
+    a term of one or two characters among the newest rows of each only."""
     query = (query or "").strip()[:SEARCH_MAX_CHARS]
     if not query:
         return {"clients": [], "contacts": [], "interactions": []}
-    clients = Client.objects.filter(organization_id=organization_id).filter(
-        _any_contains(("name", "tags", "business", "goals", "priorities", "notes"), query)
-    )[:limit]
-    contacts = _contact_text(Contact.objects.filter(organization_id=organization_id), query)
+    clients = text_filter(
+        Client.objects.filter(organization_id=organization_id),
+        query,
+        lambda term: contains(CLIENT_INDEX, CLIENT_INDEX.columns, term),
+    )
+    contacts = text_filter(
+        Contact.objects.filter(organization_id=organization_id),
+        query,
+        lambda term: contains(CONTACT_INDEX, CONTACT_SEARCH_FIELDS, term),
+    )
     interactions = interaction_text(Interaction.objects.filter(organization_id=organization_id), query)
     contacts = contacts.select_related("client")[:limit]
     interactions = interactions.select_related("client").order_by("-occurred_at", "-id")[:limit]
-    return {"clients": list(clients), "contacts": list(contacts), "interactions": list(interactions)}
+    return {"clients": list(clients[:limit]), "contacts": list(contacts), "interactions": list(interactions)}
 
 
 def client_queryset(organization_id: int) -> QuerySet[Client]:

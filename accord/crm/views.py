@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.search import flag_recent
 from accord.core.ui import apply_service_errors, form_page
 from accord.lib.dates import week_bounds
 from accord.lib.text import render_markdown
@@ -51,6 +52,7 @@ def client_list(request):
     member = request.membership
     filters = ClientFilterForm(request.GET or None, organization=member.organization)
     qs = selectors.client_list(member.organization_id, **filters.filters()).order_by("name", "id")
+    flag_recent(request, filters.filters().get("q"))
     page = Paginator(qs, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -501,6 +503,7 @@ def markdown_preview(request):
 def search(request):
     query = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_CHARS]
     results = selectors.search(request.membership.organization_id, query)
+    flag_recent(request, query)
     total = sum(len(v) for v in results.values())
     return render(
         request,

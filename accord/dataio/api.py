@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.crm.models import Client
 from accord.tenancy.access import org_get, require_project_manager, require_team
@@ -66,7 +66,7 @@ class ImportRunOut(Schema):
         return services.read_progress(obj)
 
 
-class ImportRunPage(Schema):
+class ImportRunPage(ListPage):
     items: list[ImportRunOut]
     next_cursor: str | None
 

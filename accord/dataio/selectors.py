@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.core.exceptions import ValidationError
-from django.db.models import Aggregate, CharField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from accord.core.search import text_filter
+from accord.crm import selectors as crm_selectors
 from accord.crm.models import (
     Client,
     ClientStatus,
@@ -74,15 +77,7 @@ def client_export_queryset(member: Membership, params) -> QuerySet[Client]:
     if tag := _text(params, "tag"):
         qs = qs.filter(tags__icontains=tag)
     if q := _text(params, "q"):
-        matching = Contact.objects.filter(organization_id=member.organization_id).filter(
-            Q(name_local__icontains=q) | Q(last_name__icontains=q) | Q(first_name__icontains=q)
-        )
-        qs = qs.filter(
-            Q(name__icontains=q)
-            | Q(tags__icontains=q)
-            | Q(business__icontains=q)
-            | Q(pk__in=matching.values("client_id"))
-        )
+        qs = text_filter(qs, q, functools.partial(crm_selectors.client_text, member.organization_id))
     return qs.order_by("name", "id")
 
 
@@ -96,13 +91,7 @@ def contact_export_queryset(member: Membership, params) -> QuerySet[Contact]:
     if role:
         qs = qs.filter(role=role)
     if q := _text(params, "q"):
-        qs = qs.filter(
-            Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(name_local__icontains=q)
-            | Q(email__icontains=q)
-            | Q(title__icontains=q)
-        )
+        qs = text_filter(qs, q, crm_selectors.contact_text)
     return qs.order_by("last_name", "first_name", "id")
 
 

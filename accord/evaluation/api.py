@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.conditional import versioned_by
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
     client_for_user,
@@ -211,7 +211,7 @@ class RetroDetail(RetroOut):
     actions: list[RetroActionOut]
 
 
-class RetroPage(Schema):
+class RetroPage(ListPage):
     items: list[RetroOut]
     next_cursor: str | None
 
@@ -340,7 +340,7 @@ class LessonOut(Schema):
     project_id: int | None
 
 
-class LessonPage(Schema):
+class LessonPage(ListPage):
     items: list[LessonOut]
     next_cursor: str | None
 
@@ -366,7 +366,7 @@ def lesson_list(request, page: Query[LessonQuery]):
     qs = selectors.lesson_search(
         member.organization_id, q=page.q, industry=page.industry, category=page.category, phase=page.phase
     )
-    return keyset_page(qs, page)
+    return keyset_page(qs, page, q=page.q)
 
 
 @router.post("/lessons", response={201: LessonOut})

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from accord.core.search import TextIndex, contains, is_short, recent
+
 from . import health as health_mod
 from .models import HealthSnapshot, Lesson, LessonCategory, LessonUse, Phase, Retrospective
 
@@ -90,18 +92,22 @@ def clients_at_risk(organization_id: int, *, below: int = health_mod.GOOD_FROM) 
     )
 
 
+# The index of migration 0003.
+LESSON_INDEX = TextIndex(
+    "evaluation_lesson", ("title", "description", "recommendation", "tags"), fts="evaluation_lesson_search"
+)
+
+
 def lesson_search(
     organization_id: int, *, q: str = "", industry: str = "", category: str = "", phase: str = ""
 ) -> QuerySet[Lesson]:
     """Lessons matching every word of ``q`` (title, text, recommendation, tags), in any language."""
     qs = Lesson.objects.filter(organization_id=organization_id).select_related("project", "created_by")
-    for word in (q or "").split()[:8]:
-        qs = qs.filter(
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(recommendation__icontains=word)
-            | Q(tags__icontains=word)
-        )
+    words = (q or "").split()[:8]
+    if any(is_short(word) for word in words):
+        qs = recent(qs)
+    for word in words:
+        qs = qs.filter(contains(LESSON_INDEX, LESSON_INDEX.columns, word))
     if industry:
         qs = qs.filter(industry=industry)
     if category:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.search import flag_recent
 from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, Industry
 from accord.playbooks.models import ProjectTemplate
@@ -370,6 +371,7 @@ def action_apply(request, pk):
 def lesson_list(request):
     form = LessonSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    flag_recent(request, min((filters.get("q") or "").split(), key=len, default=""))
     lessons = list(
         selectors.lesson_search(
             request.membership.organization_id,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.conditional import versioned_by
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
@@ -81,7 +81,7 @@ class TemplateDetail(SurveyTemplateOut):
     questions: list[QuestionOut]
 
 
-class SurveyTemplatePage(Schema):
+class SurveyTemplatePage(ListPage):
     items: list[SurveyTemplateOut]
     next_cursor: str | None
 
@@ -124,7 +124,7 @@ class SurveyDetail(SurveyOut):
     questions: list[QuestionOut]
 
 
-class SurveyPage(Schema):
+class SurveyPage(ListPage):
     items: list[SurveyOut]
     next_cursor: str | None
 

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.conditional import versioned_by
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.tenancy.access import org_get, project_for_user, project_object_for_user
 
@@ -77,7 +77,7 @@ class MeetingListItem(Schema):
     minutes_published_at: dt.datetime | None
 
 
-class MeetingPage(Schema):
+class MeetingPage(ListPage):
     items: list[MeetingListItem]
     next_cursor: str | None
 
@@ -143,7 +143,7 @@ class DecisionOut(Schema):
     client_visible: bool
 
 
-class DecisionPage(Schema):
+class DecisionPage(ListPage):
     items: list[DecisionOut]
     next_cursor: str | None
 
@@ -187,7 +187,7 @@ class ActionItemOut(Schema):
         return obj.task.client_visible
 
 
-class ActionItemPage(Schema):
+class ActionItemPage(ListPage):
     items: list[ActionItemOut]
     next_cursor: str | None
 
@@ -321,7 +321,7 @@ def publish_minutes(request, meeting_id: int):
 @router.get("/projects/{project_id}/decisions", response={200: DecisionPage, 404: Error})
 def list_decisions(request, project_id: int, query: Query[DecisionQuery]):
     project = project_for_user(request.auth, project_id)
-    return keyset_page(selectors.decision_list(project, query.q), query)
+    return keyset_page(selectors.decision_list(project, query.q), query, q=query.q)
 
 
 @router.post(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
+from accord.core.search import TextIndex, contains, text_filter
 from accord.projects.models import Task, TaskKind, TaskStatus
 from accord.tenancy.access import projects_for_user
 
@@ -43,13 +44,17 @@ def open_action_items(project, *, exclude_meeting=None) -> QuerySet[ActionItem]:
     return qs.select_related("task__assignee", "owner_contact", "meeting").order_by("task__due_date", "id")
 
 
+# The index of migration 0002.
+DECISION_INDEX = TextIndex("meetings_decision", ("title", "detail"), fts="meetings_decision_search")
+
+
 def decision_list(project, q: str = "", *, client_only: bool = False) -> QuerySet[Decision]:
     qs = Decision.objects.filter(organization_id=project.organization_id, project=project)
     if client_only:
         qs = qs.filter(client_visible=True)
-    q = (q or "").strip()[:200]
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(detail__icontains=q))
+    qs = text_filter(
+        qs, (q or "").strip()[:200], lambda term: contains(DECISION_INDEX, ("title", "detail"), term)
+    )
     return qs.select_related("meeting", "created_by")
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accord.audit.services import audit_event, audit_for
 from accord.core.concurrency import check_posted_values, check_version, versioned_edit
+from accord.core.search import flag_recent
 from accord.core.ui import apply_service_errors, form_page
 from accord.lib.feeds import feed_response
 from accord.tenancy.access import (
@@ -346,6 +347,7 @@ def decision_log(request, pk):
     project = project_for_user(request.membership, pk)
     q = request.GET.get("q", "")
     decisions = selectors.decision_list(project, q)[:300]
+    flag_recent(request, q)
     return render(
         request,
         "meetings/decisions.html",

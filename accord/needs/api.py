@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from accord.core.apikit import ERRORS, service_call, short
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact, Interaction
 from accord.meetings.models import Meeting
 from accord.projects.models import Milestone, Task
@@ -58,7 +58,7 @@ class NeedOut(Schema):
         return obj.is_accepted
 
 
-class NeedPage(Schema):
+class NeedPage(ListPage):
     items: list[NeedOut]
     next_cursor: str | None
 

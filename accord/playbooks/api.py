@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from accord.core.apikit import ERRORS, service_call, short, team_user
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Client, Contact
 from accord.projects.api import Money
 from accord.tenancy.access import project_for_user, require_project_manager, require_team
@@ -40,7 +40,7 @@ class ProjectTemplateOut(Schema):
         return obj.is_builtin
 
 
-class ProjectTemplatePage(Schema):
+class ProjectTemplatePage(ListPage):
     items: list[ProjectTemplateOut]
     next_cursor: str | None
 

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.apikit import short
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.crm.models import Contact
 from accord.tenancy.access import (
@@ -84,7 +84,7 @@ class ProjectOut(Schema):
         return selectors.progress_percent(obj.milestones_done, obj.milestones_total)
 
 
-class ProjectPage(Schema):
+class ProjectPage(ListPage):
     items: list[ProjectOut]
     next_cursor: str | None
 
@@ -143,7 +143,7 @@ class MilestoneOut(Schema):
     updated_at: dt.datetime
 
 
-class MilestonePage(Schema):
+class MilestonePage(ListPage):
     items: list[MilestoneOut]
     next_cursor: str | None
 
@@ -185,7 +185,7 @@ class TaskOut(Schema):
     updated_at: dt.datetime
 
 
-class TaskPage(Schema):
+class TaskPage(ListPage):
     items: list[TaskOut]
     next_cursor: str | None
 
@@ -280,7 +280,7 @@ def projects_list(request, filters: Query[ProjectFilters], page: Query[PageQuery
         rag=filters.rag or "",
         q=filters.q or "",
     )
-    return keyset_page(qs, page)
+    return keyset_page(qs, page, q=filters.q)
 
 
 @router.post("/projects", response={201: ProjectOut, **ERRORS}, summary="Create a project")
@@ -395,7 +395,7 @@ def tasks_list_all(request, filters: Query[TaskListFilters], page: Query[PageQue
     )
     if filters.project_id is not None:
         qs = qs.filter(project_id=filters.project_id)
-    return keyset_page(_task_filter(qs, filters), page)
+    return keyset_page(_task_filter(qs, filters), page, q=filters.q)
 
 
 @router.get(
@@ -405,7 +405,7 @@ def tasks_list(request, project_id: int, filters: Query[TaskFilters], page: Quer
     member = request.auth
     project = project_for_user(member, project_id)
     qs = Task.objects.filter(organization_id=member.organization_id, project=project)
-    return keyset_page(_task_filter(qs, filters), page)
+    return keyset_page(_task_filter(qs, filters), page, q=filters.q)
 
 
 @router.post("/projects/{project_id}/tasks", response={201: TaskOut, **ERRORS}, summary="Add a task")

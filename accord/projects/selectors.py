@@ -9,6 +9,10 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accord.core.search import TextIndex, contains, text_filter
+from accord.crm.models import Client
+from accord.crm.selectors import CLIENT_INDEX
+
 from .models import Milestone, MilestoneStatus, Project, Task, TaskStatus
 
 
@@ -51,6 +55,17 @@ def with_progress(projects):
     return projects
 
 
+# The indexes of migration 0005.
+PROJECT_INDEX = TextIndex("projects_project", ("name", "code", "description"), fts="projects_project_search")
+TASK_INDEX = TextIndex("projects_task", ("title", "description"), fts="projects_task_search")
+
+
+def _project_text(query: str) -> Q:
+    """Projects whose name, code, client's name or description contain ``query``."""
+    clients = Client.objects.filter(contains(CLIENT_INDEX, ("name",), query))
+    return contains(PROJECT_INDEX, PROJECT_INDEX.columns, query) | Q(client_id__in=clients.values("pk"))
+
+
 def project_filter(queryset: QuerySet[Project], *, status="", client_id=None, manager_id=None, rag="", q=""):
     """Apply the list filters; unknown values simply match nothing."""
     if status == "open":
@@ -63,15 +78,7 @@ def project_filter(queryset: QuerySet[Project], *, status="", client_id=None, ma
         queryset = queryset.filter(manager_id=manager_id)
     if rag:
         queryset = queryset.filter(rag=rag)
-    if q:
-        q = q.strip()
-        queryset = queryset.filter(
-            Q(name__icontains=q)
-            | Q(code__icontains=q)
-            | Q(client__name__icontains=q)
-            | Q(description__icontains=q)
-        )
-    return queryset
+    return text_filter(queryset, q, _project_text)
 
 
 def task_list(queryset: QuerySet[Task]) -> QuerySet[Task]:
@@ -104,10 +111,7 @@ def task_filter(
         queryset = queryset.exclude(status=TaskStatus.DONE).filter(due_date__lt=timezone.localdate())
     if due_before:
         queryset = queryset.filter(due_date__lt=due_before)
-    if q:
-        q = q.strip()
-        queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q))
-    return queryset
+    return text_filter(queryset, q, lambda term: contains(TASK_INDEX, TASK_INDEX.columns, term))
 
 
 def milestone_list(project: Project) -> QuerySet[Milestone]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, is_stale, versioned_edit
 from accord.core.hooks import project_start_url
+from accord.core.search import flag_recent
 from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, Interaction
 from accord.crm.selectors import with_portal_status
@@ -65,6 +66,7 @@ def project_list_view(request):
     member = request.membership
     filters = ProjectFilterForm(request.GET or None, organization_id=member.organization_id)
     qs = selectors.project_filter(projects_for_user(member), **filters.filters())
+    flag_recent(request, filters.filters().get("q"))
     projects = selectors.with_progress(
         selectors.project_list(qs).order_by("-start_date", "-id")[: LIST_LIMIT + 1]
     )
@@ -360,6 +362,7 @@ def task_list_view(request, pk):
         selectors.task_list(Task.objects.filter(organization_id=project.organization_id, project=project)),
         **filters.filters(),
     )
+    flag_recent(request, filters.filters().get("q"))
     sort = filters.cleaned_data.get("sort") if filters.is_valid() else ""
     if sort == "due":
         qs = qs.order_by("due_date", "id")

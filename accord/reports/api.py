@@ -3,7 +3,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.tenancy.access import project_for_user, project_object_for_user
 
@@ -55,7 +55,7 @@ class ReportListItem(Schema):
     published_at: dt.datetime | None
 
 
-class ReportPage(Schema):
+class ReportPage(ListPage):
     items: list[ReportListItem]
     next_cursor: str | None
 

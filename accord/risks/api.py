@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.apikit import ERRORS, service_call, short, team_user
 from accord.core.conditional import versioned_by
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.tenancy.access import (
     org_get,
     project_for_user,
@@ -67,7 +67,7 @@ class RiskDetailOut(RiskOut):
         return list(obj.actions.all())
 
 
-class RiskPage(Schema):
+class RiskPage(ListPage):
     items: list[RiskOut]
     next_cursor: str | None
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.core.pagination import PageQuery, keyset_page
+from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
@@ -41,7 +41,7 @@ class SupportRequestOut(Schema):
     created_at: dt.datetime
 
 
-class SupportRequestPage(Schema):
+class SupportRequestPage(ListPage):
     items: list[SupportRequestOut]
     next_cursor: str | None
 
@@ -94,7 +94,7 @@ class TrainingSessionOut(Schema):
     feedback_count: int
 
 
-class TrainingSessionPage(Schema):
+class TrainingSessionPage(ListPage):
     items: list[TrainingSessionOut]
     next_cursor: str | None
 

@@ -61,3 +61,22 @@ def test_gate_keeps_sanitised_text_as_it_was():
     assert html == (
         '<p>a &amp; b &lt;x&gt; <code>&lt;img src="https://t.example/p.gif"&gt;</code> <img src="x"></p>'
     )
+
+
+def test_renders_are_kept_per_text_and_site_address(settings):
+    from accord.lib import text
+
+    body = "A **warehouse** image ![chart](https://accord.example/c.png) 验收"
+    settings.BASE_URL = "https://accord.example"
+    first = render_markdown(body)
+    hits = text._rendered.cache_info().hits
+    assert render_markdown(body) == first and text._rendered.cache_info().hits == hits + 1
+    assert "<img" in first
+    # Another site address decides differently about the same image: not the kept answer.
+    settings.BASE_URL = "https://other.example"
+    assert "<img" not in render_markdown(body)
+    # A long text is rendered every time (nothing that large is kept).
+    long = "word " * (text.MARKDOWN_CACHE_CHARS // 5 + 1)
+    misses = text._rendered.cache_info().misses
+    assert render_markdown(long) == render_markdown(long)
+    assert text._rendered.cache_info().misses == misses

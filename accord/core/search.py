@@ -1,0 +1,195 @@
+"""Text search through substring indexes, for every list that takes a ``q``.
+
+A term of three characters or more is narrowed by an index and then tested with the same
+``icontains`` a plain scan uses, so the answer is the one the scan gives:
+
+- PostgreSQL (pg_trgm): GIN trigram indexes on exactly the expressions ``icontains`` compares
+  (``UPPER(col::text)``), one per searched column, so the unchanged condition uses them; or one
+  index over a document of several columns joined by spaces (contacts), matched as well.
+- SQLite: an FTS5 table with the trigram tokenizer (SQLite 3.34+) that reads its text from the
+  table it indexes and is kept in step by triggers; ``pk IN (its MATCH)`` narrows.
+
+A trigram index cannot narrow a term of one or two characters (a two-character Chinese word),
+and a scan for a rare one reads the whole table. Such a term searches only the newest
+``RECENT_WINDOW`` rows instead (newest by id): the list says it shows recent matches.
+
+Indexes are made by migrations (``install``). If a later migration has SQLite rebuild an
+indexed table (an ALTER it cannot do in place), the triggers go with the old table and must be
+created again; the search tests fail until they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.db import connection, migrations
+from django.db.models import Func, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan, IContains
+from django.utils.translation import gettext_lazy as _
+
+# Trigram indexes (pg_trgm, FTS5 trigram) can only narrow a search for this many characters or more.
+MIN_INDEXED_CHARS = 3
+# The newest rows a one- or two-character term is looked for in.
+RECENT_WINDOW = 5_000
+RECENT_NOTICE = _(
+    "Showing recent matches: a term of one or two characters is looked for in the newest "
+    "%(window)s entries only. Type three characters or more to search everything."
+)
+
+
+@dataclass(frozen=True)
+class TextIndex:
+    """The substring index of some text columns of one table."""
+
+    table: str
+    columns: tuple[str, ...]
+    # The SQLite FTS5 table.
+    fts: str
+    # PostgreSQL: the name of one index over the columns joined by spaces (``Document``); without
+    # it, one index per column named ``<table>_<column>_trgm``.
+    pg_document: str = ""
+
+    def pg_indexes(self) -> dict[str, str]:
+        if self.pg_document:
+            return {self.pg_document: "UPPER(" + " || ' ' || ".join(f'"{c}"' for c in self.columns) + ")"}
+        return {f"{self.table}_{c}_trgm": f'UPPER("{c}"::text)' for c in self.columns}
+
+    def sqlite_statements(self) -> list[str]:
+        # Names are constants of the migrations, no input: plain SQL text.
+        fts, table = self.fts, self.table
+        names = ", ".join(self.columns)
+        new = ", ".join(f"new.{c}" for c in self.columns)
+        old = ", ".join(f"old.{c}" for c in self.columns)
+        insert = f"INSERT INTO {fts} (rowid, {names}) VALUES (new.id, {new});"  # noqa: S608
+        delete = f"INSERT INTO {fts} ({fts}, rowid, {names}) VALUES ('delete', old.id, {old});"  # noqa: S608
+        return [
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', "
+            "tokenize='trigram')",
+            f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert} END",
+            f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete} END",
+            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN {delete} {insert} END",
+            f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')",  # noqa: S608
+        ]
+
+
+class Document(Func):
+    """Columns joined by spaces, ``a || ' ' || b``, as a document index spells them: a field that
+    contains a term means the document contains it, so matching the document only narrows."""
+
+    template = "%(expressions)s"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+@functools.cache
+def sqlite_trigram() -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (the FTS tables exist only then)."""
+    if sqlite3.sqlite_version_info < (3, 34):
+        return False
+    probe = sqlite3.connect(":memory:")
+    try:
+        return any(row[0] == "ENABLE_FTS5" for row in probe.execute("PRAGMA compile_options"))
+    finally:
+        probe.close()
+
+
+def install(*indexes: TextIndex) -> migrations.RunPython:
+    """The migration operation that makes (and on the way back drops) ``indexes``."""
+
+    def forwards(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        with schema_editor.connection.cursor() as cursor:
+            if vendor == "postgresql":
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                for index in indexes:
+                    for name, expression in index.pg_indexes().items():
+                        cursor.execute(
+                            f'CREATE INDEX IF NOT EXISTS {name} ON "{index.table}" '
+                            f"USING gin ({expression} gin_trgm_ops)"
+                        )
+            elif vendor == "sqlite" and sqlite_trigram():
+                for index in indexes:
+                    for statement in index.sqlite_statements():
+                        cursor.execute(statement)
+
+    def backwards(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        with schema_editor.connection.cursor() as cursor:
+            for index in indexes:
+                if vendor == "postgresql":
+                    for name in index.pg_indexes():
+                        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+                elif vendor == "sqlite":
+                    for suffix in ("insert", "delete", "update"):
+                        cursor.execute(f"DROP TRIGGER IF EXISTS {index.fts}_{suffix}")
+                    cursor.execute(f"DROP TABLE IF EXISTS {index.fts}")
+
+    return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def clean(query: str | None, max_chars: int = 100) -> str:
+    return (query or "").strip()[:max_chars]
+
+
+def is_short(query: str | None) -> bool:
+    """A term searched among recent rows only (the list then says so)."""
+    return 0 < len((query or "").strip()) < MIN_INDEXED_CHARS
+
+
+def recent_notice() -> str:
+    return RECENT_NOTICE % {"window": f"{RECENT_WINDOW:,}"}
+
+
+def flag_recent(request, query: str | None) -> None:
+    """Tell the reader of a page that a short term showed recent matches only."""
+    if is_short(query):
+        messages.info(request, recent_notice())
+
+
+def contains(index: TextIndex, fields: Iterable[str], query: str) -> Q:
+    """Rows whose ``fields`` (columns of ``index``'s table) contain ``query`` in any case —
+    exactly ``field__icontains`` OR-ed — narrowed through the index for a term long enough.
+
+    A short term is tested with STRPOS on PostgreSQL: the same answer, but a condition a trigram
+    index cannot serve (reading all of it would cost more than the rows it is asked about)."""
+    fields = list(fields)
+    matches = Q()
+    if len(query) < MIN_INDEXED_CHARS and connection.vendor == "postgresql":
+        term = Upper(Value(query))
+        for name in fields:
+            matches |= Q(GreaterThan(StrIndex(Upper(name), term), 0))
+        return matches
+    for name in fields:
+        matches |= Q(**{f"{name}__icontains": query})
+    if len(query) < MIN_INDEXED_CHARS:
+        return matches
+    if connection.vendor == "sqlite" and sqlite_trigram():
+        phrase = '"' + query.replace('"', '""') + '"'
+        # The table name is a constant of an index; the term goes as a parameter.
+        sql = f"SELECT rowid FROM {index.fts} WHERE {index.fts} MATCH %s"  # noqa: S608
+        return matches & Q(pk__in=RawSQL(sql, [phrase]))  # noqa: S611
+    if connection.vendor == "postgresql" and index.pg_document:
+        return matches & Q(IContains(Document(*index.columns), query))
+    return matches
+
+
+def recent(qs: QuerySet) -> QuerySet:
+    """``qs`` limited to its newest ``RECENT_WINDOW`` rows (by id): a bounded read."""
+    newest = qs.order_by("-pk").values("pk")[:RECENT_WINDOW]
+    return qs.filter(pk__in=newest)
+
+
+def text_filter(qs: QuerySet, query: str, match: Callable[[str], Q]) -> QuerySet:
+    """``qs`` filtered by ``match(term)`` for the term ``query``; a short term among recent rows."""
+    query = (query or "").strip()
+    if not query:
+        return qs
+    if len(query) < MIN_INDEXED_CHARS:
+        qs = recent(qs)
+    return qs.filter(match(query))

@@ -1,0 +1,17 @@
+"""Substring search indexes (pg_trgm GIN on PostgreSQL, an FTS5 trigram table on SQLite) for
+the text the meetings lists search with ``q`` (see accord/core/search.py). The pg_trgm extension is
+created there if missing; rolling one of these back leaves it, since other indexes use it."""
+
+from django.db import migrations
+
+from accord.core.search import TextIndex, install
+
+
+class Migration(migrations.Migration):
+    dependencies = [("meetings", "0001_initial")]
+
+    operations = [
+        install(
+            TextIndex("meetings_decision", ("title", "detail"), fts="meetings_decision_search"),
+        ),
+    ]

@@ -1,0 +1,182 @@
+"""Outbox throughput of one ``accord worker``: e-mails to a real SMTP server (aiosmtpd) and
+webhooks to a real HTTP server, both on 127.0.0.1, counting what arrives twice.
+
+The messages are queued first (as the services queue them, one task each); then one worker is
+started and the clock runs until every message is sent, so the rate includes the worker's
+pick-up. Run by bench/run.py against the benchmark's database:
+
+    python bench/outbox_bench.py --messages 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TARGET_PER_S = 200
+
+
+class _MailSink:
+    def __init__(self):
+        self.ids = collections.Counter()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        for line in envelope.original_content.split(b"\r\n"):
+            if line.lower().startswith(b"message-id:"):
+                self.ids[line.split(b":", 1)[1].strip()] += 1
+                break
+        return "250 OK"
+
+
+def _webhook_server() -> tuple[ThreadingHTTPServer, collections.Counter]:
+    seen = collections.Counter()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen[body] += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+def _drain(kind: str, ids: list[int], env: dict, timeout: float) -> dict:
+    """Start one worker, wait until every message of ``ids`` is sent; the rate and outcome."""
+    from accord.comms.models import OutboxMessage, OutboxStatus
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started = time.perf_counter()
+    try:
+        deadline = time.monotonic() + timeout
+        sent = 0
+        while time.monotonic() < deadline:
+            sent = OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.SENT).count()
+            if sent == len(ids):
+                break
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    statuses = collections.Counter(OutboxMessage.objects.filter(pk__in=ids).values_list("status", flat=True))
+    return {
+        "kind": kind,
+        "messages": len(ids),
+        "sent": sent,
+        "seconds": round(elapsed, 2),
+        "per_second": round(sent / elapsed, 1),
+        "target_per_second": TARGET_PER_S,
+        "statuses": dict(statuses),
+    }
+
+
+def measure(messages: int, timeout: float) -> dict:
+    import django
+
+    django.setup()
+    from aiosmtpd.controller import Controller
+    from django.db import transaction
+
+    from accord.comms.models import ChannelConfig, ChannelKind
+    from accord.comms.services import outbox_channel_message, outbox_email
+    from accord.tenancy.models import Organization
+    from accord.testing.live import free_port
+
+    org = Organization.objects.get(slug="bench")
+    sink = _MailSink()
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    http, seen = _webhook_server()
+    env = {
+        **os.environ,
+        "ACCORD_SMTP_HOST": "127.0.0.1",
+        "ACCORD_SMTP_PORT": str(smtp_port),
+        "ACCORD_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",
+        "ACCORD_LOG_LEVEL": "WARNING",
+    }
+    results = []
+    try:
+        with transaction.atomic():
+            mail_ids = [
+                outbox_email(
+                    organization=org,
+                    to=[f"bench{i}@example.com"],
+                    subject=f"Bench 基准 {i}",
+                    text="Weekly status 周报",
+                ).pk
+                for i in range(messages)
+            ]
+        results.append(_drain("e-mail (SMTP)", mail_ids, env, timeout))
+        results[-1]["received"] = sum(sink.ids.values())
+        results[-1]["duplicates"] = sum(n - 1 for n in sink.ids.values() if n > 1)
+
+        channel = ChannelConfig.objects.create(
+            organization=org,
+            kind=ChannelKind.WEBHOOK,
+            name="bench",
+            url=f"http://127.0.0.1:{http.server_port}/h",
+        )
+        with transaction.atomic():
+            hook_ids = [
+                outbox_channel_message(
+                    organization=org, channel_config=channel, title=f"Bench {i}", text="状态 status"
+                ).pk
+                for i in range(messages)
+            ]
+        results.append(_drain("webhook (HTTP)", hook_ids, env, timeout))
+        results[-1]["received"] = sum(seen.values())
+        results[-1]["duplicates"] = sum(n - 1 for n in seen.values() if n > 1)
+    finally:
+        controller.stop()
+        http.shutdown()
+    for r in results:
+        r["met"] = r["per_second"] >= TARGET_PER_S and r["duplicates"] == 0 and r["sent"] == r["messages"]
+        print(
+            f"  {'ok ' if r['met'] else 'MISS'} outbox {r['kind']:<15} {r['sent']:,}/{r['messages']:,} "
+            f"sent in {r['seconds']} s = {r['per_second']:,} /s per worker (goal {TARGET_PER_S}, "
+            f"x{TARGET_PER_S / max(r['per_second'], 0.1):.2f}); received {r['received']:,}, "
+            f"duplicates {r['duplicates']}"
+        )
+    return {"outbox": results}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    result = measure(args.messages, args.timeout)
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
