@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.audit.models import AuditAction, AuditEntry
 from accord.comms.models import ChannelConfig, PlanItem
+from accord.core.members import team_members
 from accord.crm.models import Client, Contact
 from accord.reports.models import ReportStatus, StatusReport
 from accord.tenancy.access import projects_for_user
-from accord.tenancy.models import TEAM_ROLES, Invitation, Membership, Organization
+from accord.tenancy.models import Invitation, Membership, Organization
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def first_day_steps(member: Membership) -> list[Step]:
         object_id=str(org_id),
         action=AuditAction.UPDATE,
     ).exists()
-    team_joined = Membership.objects.filter(organization_id=org_id, role__in=TEAM_ROLES, is_active=True)
+    team_joined = team_members(org_id)
     team_invited = Invitation.objects.filter(organization_id=org_id, contact__isnull=True)
     portal_people = Contact.objects.filter(organization_id=org_id, portal_user__isnull=False)
     portal_invited = Invitation.objects.filter(organization_id=org_id, contact__isnull=False)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from accord.core.members import team_members
 from accord.crm.models import Client
 from accord.projects.models import Project
-from accord.tenancy.models import TEAM_ROLES, Membership, Role
+from accord.tenancy.models import Membership, Role
 
 if TYPE_CHECKING:  # base.py imports this module
     from .base import KindSpec
@@ -91,9 +92,7 @@ class Batch:
         if "team" not in self.cache:
             self.cache["team"] = {
                 email.lower(): user_id
-                for user_id, email in Membership.objects.filter(
-                    organization_id=self.org_id, role__in=TEAM_ROLES, is_active=True
-                ).values_list("user_id", "user__email")
+                for user_id, email in team_members(self.org_id).values_list("pk", "email")
             }
         return self.cache["team"]
 
