@@ -54,12 +54,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (live) live.textContent = board.dataset.announce || "";
     delete board.dataset.moved;
   });
-  // A drop-down of the top bar (<details>) closes on Escape and gives the focus back to its toggle.
+  // A drop-down of the top bar (<details>) closes on Escape; the focus goes back to its toggle
+  // when it was in the menu (focus that is elsewhere on the page stays where it is).
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
     document.querySelectorAll(".topbar details[open]").forEach((menu) => {
+      const inside = menu.contains(document.activeElement) || document.activeElement === document.body;
       menu.open = false;
-      menu.querySelector("summary").focus();
+      if (inside) menu.querySelector("summary").focus();
     });
   });
   // A read-only address to copy: a click selects all of it (no inline handlers: the CSP forbids them).
