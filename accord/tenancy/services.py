@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.lib.colour import HEX_COLOUR, MIN_TEXT_CONTRAST, contrast_with_white
 from accord.lib.money import currency_for_locale
 
 from .models import ApiToken, Invitation, Membership, Organization, Role, TokenScope, User, hash_token
@@ -200,10 +201,30 @@ def organization_update(*, actor: Membership, organization: Organization, **fiel
         if key not in allowed:
             raise ValueError(f"Not an organisation setting: {key}")
         setattr(organization, key, value)
+    if "brand_color" in fields and fields["brand_color"] != before.get("brand_color"):
+        _check_brand_color(organization.brand_color)
     organization.full_clean()
     organization.save()
     audit_update(actor.user, organization, before)
     return organization
+
+
+def _check_brand_color(value: str) -> None:
+    """The brand colour colours links on white and the background of white button text: it must
+    be readable (WCAG AA, 4.5:1 against white)."""
+    if not HEX_COLOUR.match(value or ""):
+        raise ValidationError({"brand_color": _("Give a colour as #RRGGBB, for example #2952cc.")})
+    ratio = contrast_with_white(value)
+    if ratio < MIN_TEXT_CONTRAST:
+        raise ValidationError(
+            {
+                "brand_color": _(
+                    "This colour is too light to read on white (contrast %(ratio)s:1); choose a darker "
+                    "one that reaches at least 4.5:1."
+                )
+                % {"ratio": f"{ratio:.1f}"}
+            }
+        )
 
 
 # Who may change whose membership, in one table for every caller (web and API): the roles an

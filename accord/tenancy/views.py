@@ -31,7 +31,7 @@ from .forms import (
     SignInForm,
 )
 from .middleware import SESSION_ORG_KEY
-from .models import ApiToken, Invitation, Membership
+from .models import ApiToken, Invitation, Membership, Organization
 
 
 class SignInView(auth_views.LoginView):
@@ -290,7 +290,10 @@ def organization_create(request):
 @versioned_edit
 def organization_settings(request):
     organization = request.membership.organization
-    form = OrganizationForm(request.POST or None, request.FILES or None, instance=organization)
+    # The form works on a copy: the service compares against the saved settings (its audit entry
+    # and its checks see what changed) and nothing half-set stays on the request's organisation.
+    edited = Organization.objects.get(pk=organization.pk)
+    form = OrganizationForm(request.POST or None, request.FILES or None, instance=edited)
     check_version(request, form, organization)
     if request.method == "POST" and form.is_valid():
         try:
@@ -312,6 +315,7 @@ def organization_settings(request):
             "history": audit_for(organization),
             "nav_active": "organization",
         },
+        status=422 if form.is_bound and form.errors else 200,
     )
 
 
