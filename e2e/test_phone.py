@@ -28,18 +28,28 @@ _OVERFLOW = """
   // The layout viewport: a phone browser zooms out to show a page wider than the screen, which
   // makes window.innerWidth grow with it; the document element's width stays the screen's.
   const width = document.documentElement.clientWidth;
+  // Whether a box of the screen's width clips ``el``. A box that scrolls clips only what it
+  // contains in layout: an absolutely positioned element escapes every box below its containing
+  // block (its offsetParent), so screen-reader text in a table that scrolls can widen the page.
   const clips = (el) => {
+    const escapes = (e) => getComputedStyle(e).position === "absolute";
+    let block = escapes(el) ? el.offsetParent : null;
+    if (getComputedStyle(el).position === "fixed") return false;
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
       const style = getComputedStyle(p);
+      if (block && p !== block) continue;
+      block = null;
       if (style.overflowX !== "visible") {
         const box = p.getBoundingClientRect();
         if (box.left >= -1 && box.right <= width + 1) return true;
       }
       if (style.position === "fixed") return false;
+      if (escapes(p)) block = p.offsetParent;
     }
     return false;
   };
   const name = (el) => {
+    if (el === document.body || el === document.documentElement) return el.tagName.toLowerCase();
     const parts = [];
     for (let e = el; e && e !== document.body && parts.length < 4; e = e.parentElement) {
       let part = e.tagName.toLowerCase();
@@ -65,6 +75,26 @@ _OVERFLOW = """
     out.push(`${name(el)} (${Math.round(box.left)}..${Math.round(box.right)})`);
   }
   const widest = Math.max(document.documentElement.scrollWidth, window.innerWidth);
+  if (widest > width && !out.length) {
+    // The page is wider, yet nothing drawn sticks out: name what reaches furthest right, drawn or
+    // not (screen-reader text, an empty box) and the body itself included; failing that, the
+    // furthest even inside a box that scrolls.
+    const all = [document.body, ...document.body.querySelectorAll("*")];
+    for (const free of [true, false]) {
+      let culprit = null;
+      let right = width + 1;
+      for (const el of all) {
+        const box = el.getBoundingClientRect();
+        if (box.right > right && (!free || !clips(el))) [culprit, right] = [el, box.right];
+      }
+      if (culprit) {
+        const box = culprit.getBoundingClientRect();
+        const where = free ? "" : ", inside a box that scrolls";
+        out.push(`widest: ${name(culprit)} (${Math.round(box.left)}..${Math.round(box.right)}${where})`);
+        break;
+      }
+    }
+  }
   return {pageWidth: widest, screenWidth: width, out: out.slice(0, 5)};
 }
 """
