@@ -9,7 +9,12 @@ class ChangesConfig(AppConfig):
     verbose_name = _("Change requests")
 
     def ready(self):
+        from accord.core import hooks
         from accord.core.nav import register_project_tab
+
+        from .services import change_request_create
+
+        hooks.register("change_request_from_risk", change_request_create)
 
         # The tab names what the breadcrumb and the pages do (变更请求), not the audit log's "Changes".
         register_project_tab(

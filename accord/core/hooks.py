@@ -24,6 +24,8 @@ KNOWN = {
     "contact_portal_identity_changed": "portal",  # a portal contact's e-mail changed
     "project_start_url": "evaluation",  # where a manager lands after creating a project
     "delivery_paused": "ops",  # the installation's outgoing-delivery switch (after a restore)
+    "client_projects": "projects",  # a client's projects the member may see, with their progress
+    "change_request_from_risk": "changes",  # draft a change request for a risk that occurred
 }
 
 
@@ -75,3 +77,11 @@ def project_start_url(project) -> str:
 
 def delivery_paused() -> bool:
     return _call("delivery_paused")
+
+
+def client_projects(member, client) -> list:
+    return _call("client_projects", member, client)
+
+
+def change_request_from_risk(**kwargs):
+    return _call("change_request_from_risk", **kwargs)

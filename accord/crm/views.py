@@ -19,16 +19,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
+from accord.core.hooks import client_projects
 from accord.core.search import flag_recent
 from accord.core.ui import apply_service_errors, form_page
 from accord.lib.dates import week_bounds
 from accord.lib.text import render_markdown
-from accord.projects.selectors import progress_percent, project_list
 from accord.tenancy.access import (
     client_for_user,
     contact_for_user,
     interaction_for_user,
-    projects_for_user,
     require_project_manager,
     team_required,
 )
@@ -107,11 +106,7 @@ def client_detail(request, pk):
             "-is_active", "last_name", "first_name", "id"
         )
     )
-    projects = list(
-        project_list(projects_for_user(member).filter(client=client)).order_by("-start_date", "id")
-    )
-    for project in projects:
-        project.progress = progress_percent(project.tasks_done, project.tasks_total)
+    projects = client_projects(member, client)
     before = request.GET.get("before", "")
     before = int(before) if before.isdigit() and len(before) < 19 else None
     timeline, older = selectors.client_timeline(client, kind=kind, before=before)

@@ -8,12 +8,15 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self):
+        from accord.core import hooks
         from accord.core.nav import register_nav, register_project_tab
         from accord.tenancy.access import register_model
 
         from .models import Project
+        from .selectors import client_projects
 
         register_model(Project)
+        hooks.register("client_projects", client_projects)
 
         register_nav("projects", _("Projects"), "projects:list", order=30)
         register_project_tab("overview", _("Overview"), "projects:detail", order=10)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.core.search import TextIndex, contains, text_filter
 from accord.crm.models import Client
 from accord.crm.selectors import CLIENT_INDEX
+from accord.tenancy.access import projects_for_user
 
 from .models import Milestone, MilestoneStatus, Project, Task, TaskStatus
 
@@ -189,3 +190,14 @@ def milestones_due_soon(
         .select_related("project")
         .order_by("due_date", "id")
     )
+
+
+def client_projects(member, client) -> list:
+    """The client's projects ``member`` may see, newest first, each with its ``progress`` (the
+    client page's project list; crm reaches it through accord.core.hooks)."""
+    projects = list(
+        project_list(projects_for_user(member).filter(client=client)).order_by("-start_date", "id")
+    )
+    for project in projects:
+        project.progress = progress_percent(project.tasks_done, project.tasks_total)
+    return projects

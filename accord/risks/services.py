@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify
+from accord.core.hooks import change_request_from_risk
 from accord.core.members import team_members
 from accord.lib.dates import ZONE_SLACK, today_for
 from accord.projects.models import Task, TaskKind
@@ -277,14 +278,12 @@ def risk_occurred_to_tasks(*, actor: Membership, risk: Risk) -> list[Task]:
 
 def risk_occurred_to_change_request(*, actor: Membership, risk: Risk):
     """The risk happened and changes scope, time or cost: mark it occurred and draft a change request."""
-    from accord.changes.services import change_request_create
-
     require_project_write(actor, risk.project)
 
     with transaction.atomic():
         if risk.status != RiskStatus.OCCURRED:
             risk = risk_set_status(actor=actor, risk=risk, status=RiskStatus.OCCURRED)
-        change = change_request_create(
+        change = change_request_from_risk(
             actor=actor,
             project=risk.project,
             title=risk.title,
