@@ -30,6 +30,7 @@ from accord.comms.models import InboundStatus
 from accord.crm.models import Contact
 from accord.projects.models import Project, ProjectStatus
 from accord.tenancy.access import can_write_project
+from accord.tenancy.models import Membership
 
 from . import services
 from .models import (
@@ -373,7 +374,9 @@ def _writer(actor, project) -> None:
         raise PermissionDenied
 
 
-def support_mail_open_request(*, actor, mail: SupportMail, project, priority: str = Priority.NORMAL):
+def support_mail_open_request(
+    *, actor: Membership, mail: SupportMail, project, priority: str = Priority.NORMAL
+):
     """Open a request on ``project`` from an unmatched mail (the sender, when a contact of the
     project's client, becomes the requester and hears back by mail)."""
     _writer(actor, project)
@@ -408,7 +411,7 @@ def support_mail_open_request(*, actor, mail: SupportMail, project, priority: st
     return request
 
 
-def support_mail_add_to_request(*, actor, mail: SupportMail, request: SupportRequest):
+def support_mail_add_to_request(*, actor: Membership, mail: SupportMail, request: SupportRequest):
     """Add an unmatched mail to ``request`` as the client's reply."""
     _writer(actor, request.project)
     if request.organization_id != mail.organization_id:
@@ -445,7 +448,7 @@ def support_mail_add_to_request(*, actor, mail: SupportMail, request: SupportReq
     return reply
 
 
-def support_mail_discard(*, actor, mail: SupportMail) -> SupportMail:
+def support_mail_discard(*, actor: Membership, mail: SupportMail) -> SupportMail:
     if not actor.is_team:
         raise PermissionDenied
     with transaction.atomic():
