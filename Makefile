@@ -58,7 +58,7 @@ messages: setup
 messages-check: setup
 	$(BIN)/python -m accord.lib.i18n check
 
-test: setup lint messages-check node_modules/.installed
+test: setup lint messages-check
 	$(BIN)/accord init
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run manage.py makemigrations"; exit 1; }
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q --ignore=tests/fuzz
