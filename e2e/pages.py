@@ -71,8 +71,18 @@ def sign_in(base_url: str, email: str, password: str, language: str) -> requests
     )
     if "/accounts/signin/" in answer.url:
         raise AssertionError(f"signing in as {email} failed")
-    # The language of the pages follows the account's setting first; the cookie wins over both.
-    session.cookies.set("django_language", language)
+    # A signed-in person's pages follow the language kept on their account (an earlier journey
+    # may have chosen another one): choose it as the language switcher does, which keeps it.
+    token = session.cookies.get("csrftoken")
+    chosen = session.post(
+        urljoin(base_url, "/i18n/setlang/"),
+        data={"csrfmiddlewaretoken": token, "language": language, "next": "/"},
+        headers={"Referer": urljoin(base_url, "/"), "X-CSRFToken": token},
+        timeout=30,
+        allow_redirects=False,
+    )
+    if chosen.status_code not in (302, 303):
+        raise AssertionError(f"choosing {language} for {email} answered {chosen.status_code}")
     return session
 
 

@@ -48,8 +48,16 @@ def _tab_from_the_top(page) -> None:
     page.keyboard.press("Tab")
 
 
-def _board(page, sign_in, demo_login) -> None:
+def _signed_in(page, sign_in, demo_login, language) -> None:
+    """Signed in, in ``language`` chosen with the switcher: the account keeps the language last
+    chosen (an earlier journey may have left English), and it outranks the cookie."""
     sign_in(page, *demo_login)
+    page.click(f"button[name=language][value={language}]")
+    page.wait_for_load_state("networkidle")
+
+
+def _board(page, sign_in, demo_login, language) -> None:
+    _signed_in(page, sign_in, demo_login, language)
     page.goto("/projects/")
     href = page.locator("table a[href^='/projects/']").first.get_attribute("href")
     project = re.match(r"/projects/(\d+)/", href).group(1)
@@ -64,10 +72,10 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
 ):
     page = keyboard_page
     if path == "board":
-        _board(page, sign_in, demo_login)
+        _board(page, sign_in, demo_login, language)
     else:
         if path == "/dashboard/":
-            sign_in(page, *demo_login)
+            _signed_in(page, sign_in, demo_login, language)
         page.goto(path)
     skip = page.locator("a.skip-link")
     expect(skip).not_to_be_in_viewport()
@@ -88,7 +96,7 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
 
 def test_board_move_keeps_focus_on_the_card_and_announces_it(keyboard_page, sign_in, demo_login, language):
     page = keyboard_page
-    _board(page, sign_in, demo_login)
+    _board(page, sign_in, demo_login, language)
     card = page.locator(".taskcard:has(.moves button)").first
     card_id = card.get_attribute("id")
     title = card.locator("a").first.inner_text()

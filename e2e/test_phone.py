@@ -142,8 +142,10 @@ def _survey_link(live) -> str:
     script = (
         "from accord.feedback.models import Survey\n"
         "from accord.feedback import services\n"
+        "from accord.tenancy.access import membership_for\n"
         "for survey in Survey.objects.filter(recipients__answered_at__isnull=True).distinct():\n"
-        "    tokens = services.survey_remind(actor=survey.project.manager, survey=survey, force=True)\n"
+        "    manager = membership_for(survey.project.manager, survey.organization_id)\n"
+        "    tokens = services.survey_remind(actor=manager, survey=survey, force=True)\n"
         "    if tokens:\n"
         "        print(services.public_url(next(iter(tokens.values()))))\n"
         "        break\n"

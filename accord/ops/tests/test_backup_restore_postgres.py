@@ -123,6 +123,7 @@ def test_postgres_backup_under_writes_restores_everything_with_delivery_paused(
     live_url, restored_url = databases
     live, restored = tmp_path / "live", tmp_path / "restored"
     live_env = {"DATABASE_URL": live_url, **KEY_ENV}
+    assert run_accord(live, "init", env_extra=live_env).returncode == 0
     result = run_accord(live, "migrate", "--noinput", env_extra=live_env, timeout=600)
     assert result.returncode == 0, result.stderr
     result = run_accord(live, "shell", "-c", SEED.replace("{logo}", LOGO.hex()), env_extra=live_env)
@@ -148,6 +149,7 @@ def test_postgres_backup_under_writes_restores_everything_with_delivery_paused(
 
     smtp = {"ACCORD_SMTP_HOST": "127.0.0.1", "ACCORD_SMTP_PORT": str(smtp_server.port)}
     restored_env = {"DATABASE_URL": restored_url, **KEY_ENV, **smtp}
+    assert run_accord(restored, "init", env_extra=restored_env).returncode == 0
     result = run_accord(restored, "restore", str(archive), env_extra=restored_env, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "PAUSED" in result.stdout
@@ -184,6 +186,7 @@ def test_postgres_backup_under_writes_restores_everything_with_delivery_paused(
     assert [m["message"]["Subject"] for m in smtp_server.messages] == ["Before the backup"]
 
     # A second restore over the restored database is refused and changes nothing.
+    assert run_accord(tmp_path / "again", "init", env_extra=restored_env).returncode == 0
     result = run_accord(tmp_path / "again", "restore", str(archive), env_extra=restored_env)
     assert result.returncode != 0
     assert "not empty" in result.stderr
