@@ -88,6 +88,21 @@ class Batch:
             self.cache["projects"] = mapping
         return self.cache["projects"]
 
+    def writable_project(self, result: RowResult, code: str, refusal: str) -> int | None:
+        """The id of the project with this code if the importer may add to it; otherwise the row
+        gets a problem (``refusal`` is the translated "you are not on its team" message, with
+        ``%(code)s``) and None is returned. An empty code gives None without a problem."""
+        if not code:
+            return None
+        project = self.projects_by_code().get(code.lower())
+        if project is None:
+            result.problems.append(_("No project has the code “%(code)s”.") % {"code": code})
+            return None
+        if not project[2]:
+            result.problems.append(refusal % {"code": code})
+            return None
+        return project[0]
+
     def team_by_email(self) -> dict[str, int]:
         if "team" not in self.cache:
             self.cache["team"] = {

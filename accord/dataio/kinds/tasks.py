@@ -64,18 +64,13 @@ class TaskSpec(KindSpec):
         values = result.values
         refs = {}
         code = values.pop("project", "")
-        project_id = None
-        if code:
-            project = batch.projects_by_code().get(code.lower())
-            if project is None:
-                result.problems.append(_("No project has the code “%(code)s”.") % {"code": code})
-            elif not project[2]:
-                result.problems.append(
-                    _("You may not add tasks to project “%(code)s”: you are not on its team.")
-                    % {"code": code}
-                )
-            else:
-                project_id = refs["project_id"] = project[0]
+        project_id = batch.writable_project(
+            result,
+            code,
+            _("You may not add tasks to project “%(code)s”: you are not on its team."),
+        )
+        if project_id is not None:
+            refs["project_id"] = project_id
         email = values.pop("assignee", "").lower()
         if email:
             user_id = batch.team_by_email().get(email)
