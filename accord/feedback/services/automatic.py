@@ -69,21 +69,15 @@ def survey_send_for_milestone(milestone, *, template: SurveyTemplate | None = No
     contacts = _project_recipients(project)
     if not contacts:
         return None
-    if template is None:
-        setting = ProjectSurveySetting.objects.filter(project=project).select_related("template").first()
-        template = setting.template if setting else None
-    with transaction.atomic():
-        survey = _survey_create(
-            user=None,
-            project=project,
-            title=f"{project.name}: {milestone.name}",
-            title_zh=f"{project.name}：{milestone.name}",
-            template=template,
-            trigger=SurveyTrigger.MILESTONE,
-            milestone=milestone,
-        )
-        _survey_send(user=None, survey=survey, contacts=contacts)
-    return survey
+    return _create_and_send(
+        project,
+        template,
+        contacts,
+        title=f"{project.name}: {milestone.name}",
+        title_zh=f"{project.name}：{milestone.name}",
+        trigger=SurveyTrigger.MILESTONE,
+        milestone=milestone,
+    )
 
 
 def survey_send_for_closeout(project, *, template: SurveyTemplate | None = None) -> Survey | None:
@@ -96,18 +90,24 @@ def survey_send_for_closeout(project, *, template: SurveyTemplate | None = None)
     contacts = _project_recipients(project)
     if not contacts:
         raise ValidationError({"contacts": _("The project has no client contact with an e-mail address.")})
+    return _create_and_send(
+        project,
+        template,
+        contacts,
+        title=f"{project.name}: project close-out",
+        title_zh=f"{project.name}：项目收尾",
+        trigger=SurveyTrigger.CLOSEOUT,
+    )
+
+
+def _create_and_send(project, template, contacts, **fields) -> Survey:
+    """The scheduler's survey for ``project`` (with the project's chosen template unless one is
+    given), sent to ``contacts`` in one transaction; no person acts."""
     if template is None:
         setting = ProjectSurveySetting.objects.filter(project=project).select_related("template").first()
         template = setting.template if setting else None
     with transaction.atomic():
-        survey = _survey_create(
-            user=None,
-            project=project,
-            title=f"{project.name}: project close-out",
-            title_zh=f"{project.name}：项目收尾",
-            template=template,
-            trigger=SurveyTrigger.CLOSEOUT,
-        )
+        survey = _survey_create(user=None, project=project, template=template, **fields)
         _survey_send(user=None, survey=survey, contacts=contacts)
     return survey
 
