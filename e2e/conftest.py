@@ -171,6 +171,17 @@ def browser_problems():
     return _PROBLEMS
 
 
+@pytest.fixture(autouse=True)
+def _account_languages_put_back(request):
+    """A check that signs a demo account in with a language it chose (e2e/pages.py) changes the
+    language the account keeps; the journeys that follow find it as it was."""
+    yield
+    from e2e.pages import _CHOSEN, restore_languages
+
+    if _CHOSEN:
+        restore_languages(request.getfixturevalue("live"))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     _PROBLEMS.clear()

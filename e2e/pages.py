@@ -73,6 +73,21 @@ def sign_in(base_url: str, email: str, password: str, language: str) -> requests
         raise AssertionError(f"signing in as {email} failed")
     # A signed-in person's pages follow the language kept on their account (an earlier journey
     # may have chosen another one): choose it as the language switcher does, which keeps it.
+    remember_language(email, session.get(urljoin(base_url, "/api/v1/me"), timeout=30).json()["language"])
+    choose_language(base_url, session, language)
+    return session
+
+
+# Accounts whose language a check chose, with the language they had: e2e/conftest.py puts it back
+# after each test, so that the journeys that follow find the accounts as they were.
+_CHOSEN: dict[str, str] = {}
+
+
+def remember_language(email: str, language: str) -> None:
+    _CHOSEN.setdefault(email, language)
+
+
+def choose_language(base_url: str, session: requests.Session, language: str) -> None:
     token = session.cookies.get("csrftoken")
     chosen = session.post(
         urljoin(base_url, "/i18n/setlang/"),
@@ -82,8 +97,19 @@ def sign_in(base_url: str, email: str, password: str, language: str) -> requests
         allow_redirects=False,
     )
     if chosen.status_code not in (302, 303):
-        raise AssertionError(f"choosing {language} for {email} answered {chosen.status_code}")
-    return session
+        raise AssertionError(f"choosing {language} answered {chosen.status_code}")
+
+
+def restore_languages(live) -> None:
+    """Give every account whose language a check chose the language it had before."""
+    if not _CHOSEN:
+        return
+    script = "from accord.tenancy.models import User\n" + "".join(
+        f"User.objects.filter(email={email!r}).update(language={language!r})\n"
+        for email, language in _CHOSEN.items()
+    )
+    _CHOSEN.clear()
+    live.manage("shell", "-c", script)
 
 
 def crawl(base_url: str, session: requests.Session, start: str = "/", *, limit: int = 400) -> Crawl:

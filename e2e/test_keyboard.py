@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from e2e.pages import remember_language
+
 # Browser locale and time zone per language, as a visitor from there has them.
 BROWSER = {"en": ("en-US", "America/Los_Angeles"), "zh-hans": ("zh-CN", "Asia/Shanghai")}
 SKIP = {"en": "Skip to content", "zh-hans": "跳到正文"}
@@ -52,6 +54,7 @@ def _signed_in(page, sign_in, demo_login, language) -> None:
     """Signed in, in ``language`` chosen as the language switcher does: the account keeps the
     language last chosen (an earlier journey may have left English), and it outranks the cookie."""
     sign_in(page, *demo_login)
+    remember_language(demo_login[0], page.context.request.get("/api/v1/me").json()["language"])
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     chosen = page.context.request.post(
         "/i18n/setlang/",
