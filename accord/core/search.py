@@ -159,6 +159,11 @@ def contains(index: TextIndex, fields: Iterable[str], query: str) -> Q:
     A short term is tested with STRPOS on PostgreSQL: the same answer, but a condition a trigram
     index cannot serve (reading all of it would cost more than the rows it is asked about)."""
     fields = list(fields)
+    # No stored text holds a NUL (PostgreSQL refuses it; SQLite's FTS query parser stops at it):
+    # a term made of nothing else matches nothing.
+    query = query.replace("\x00", "")
+    if not query:
+        return Q(pk__in=[])
     matches = Q()
     if len(query) < MIN_INDEXED_CHARS and connection.vendor == "postgresql":
         term = Upper(Value(query))

@@ -242,6 +242,13 @@ def get_meeting(request, meeting_id: int):
 def patch_meeting(request, meeting_id: int, payload: MeetingPatch):
     meeting = _meeting(request, meeting_id, write=True)
     data = payload.model_dump(exclude_unset=True, exclude={"user_ids", "contact_ids"})
+    # null clears an optional text (no place, no link, no repeat) and leaves a required field as it is
+    for key in ("location", "video_url", "description", "recurrence"):
+        if key in data and data[key] is None:
+            data[key] = ""
+    for key in ("kind", "title", "starts_at", "timezone", "duration_minutes"):
+        if key in data and data[key] is None:
+            del data[key]
     services.meeting_update(
         actor=request.auth,
         meeting=meeting,

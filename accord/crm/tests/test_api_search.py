@@ -44,3 +44,11 @@ def test_a_missing_query_is_a_translated_422(world, language, message):
     response = world.api(world.member).get("/search", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "q", "message": message}]
+
+
+def test_a_search_term_with_a_nul_byte_is_answered_not_500(world):
+    # Found by the API fuzzer: a NUL in q stopped SQLite's full-text query parser (500).
+    api = world.api(world.member)
+    response = api.get("/search", {"q": "á\x1dñ3\x00¼Û"})
+    assert response.status_code == 200, response.content
+    assert api.get("/search", {"q": "\x00\x00\x00"}).status_code == 200

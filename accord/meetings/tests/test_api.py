@@ -99,3 +99,27 @@ def test_other_organisation_is_404(world):
     assert api.get(f"/meetings/{meeting.pk}").status_code == 404
     assert api.patch(f"/meetings/{meeting.pk}", {"title": "x"}).status_code == 404
     assert api.get(f"/projects/{world.project.pk}/decisions").status_code == 404
+
+
+def test_null_in_a_patch_clears_optional_texts_and_keeps_required_ones(world):
+    # Found by the API fuzzer: "recurrence": null answered 500 (NOT NULL constraint).
+    api = world.api(world.manager)
+    created = api.post(
+        f"/projects/{world.project.pk}/meetings",
+        {
+            "title": "Weekly",
+            "starts_at": "2030-01-07T10:00:00",
+            "timezone": "Europe/Berlin",
+            "location": "Room 4",
+            "recurrence": "weekly",
+            "recurrence_count": 4,
+        },
+    )
+    assert created.status_code == 201, created.content
+    mid = created.json()["id"]
+    response = api.patch(
+        f"/meetings/{mid}", {"recurrence": None, "location": None, "title": None}, HTTP_IF_MATCH="*"
+    )
+    assert response.status_code == 200, response.content
+    meeting = Meeting.objects.get(pk=mid)
+    assert meeting.recurrence == "" and meeting.location == "" and meeting.title == "Weekly"
