@@ -78,6 +78,17 @@ class TextIndex:
         ]
 
 
+def compact_indexes() -> None:
+    """Merge SQLite's full-text segments, so that text deleted or redacted (an erasure) leaves no
+    old entries in the search indexes; PostgreSQL's own vacuum does this for its indexes."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'")
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")  # noqa: S608 - a table name
+
+
 class Document(Func):
     """Columns joined by spaces, ``a || ' ' || b``, as a document index spells them: a field that
     contains a term means the document contains it, so matching the document only narrows."""

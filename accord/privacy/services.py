@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accord.audit.models import AuditEntry
 from accord.audit.services import audit_event, audit_redact, audit_update, snapshot
+from accord.core.search import compact_indexes
 from accord.crm.models import Contact
 from accord.lib.redact import Redactor
 from accord.tenancy.models import Membership, Organization, Role, User
@@ -413,6 +414,8 @@ def person_erase(*, actor: Membership | None, email: str, organization: Organiza
         counts["other_records"] = _redact_everywhere(organization.pk, redactor, skip={"audit.auditentry"})
         _erase_login_records(email)
         _record(actor, organization, "person erased", counts)
+        # the search indexes' old entries go too, once the erasure is committed
+        transaction.on_commit(compact_indexes)
     for f in files:
         transaction.on_commit(lambda f=f: f.storage.delete(f.name) if f.name else None)
     return counts

@@ -143,3 +143,29 @@ def test_command_without_yes_asks_for_the_address_again(world, monkeypatch, caps
     monkeypatch.setattr("builtins.input", lambda prompt: EMAIL)
     call_command("erase_person", EMAIL, "--organization", world.org.slug)
     assert Contact.objects.get(pk=contact.pk).email == ""
+
+
+@pytest.mark.django_db
+def test_erasure_leaves_no_search_index_entry(world, django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    from accord.core.search import sqlite_trigram
+
+    if connection.vendor != "sqlite" or not sqlite_trigram():
+        pytest.skip("the full-text tables are SQLite's")
+    _client, contact = _person_with_history(world)
+
+    def hits():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM crm_contact_search WHERE crm_contact_search MATCH %s", [f'"{NAME_LAST}"']
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    assert hits() == [contact.pk]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("erase_person", EMAIL, "--organization", world.org.slug, "--yes")
+    assert any(getattr(c, "__name__", "") == "compact_indexes" for c in callbacks)
+    assert hits() == []
+    with connection.cursor() as cursor:  # the index agrees with its table after the merge
+        cursor.execute("INSERT INTO crm_contact_search (crm_contact_search) VALUES ('integrity-check')")
