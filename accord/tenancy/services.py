@@ -200,6 +200,8 @@ def organization_update(*, actor: Membership, organization: Organization, **fiel
     for key, value in fields.items():
         if key not in allowed:
             raise ValueError(f"Not an organisation setting: {key}")
+        if key == "logo" and not value:
+            value = ""  # cleared ("Clear" ticked gives False, the API gives None): no logo
         setattr(organization, key, value)
     if "brand_color" in fields and fields["brand_color"] != before.get("brand_color"):
         _check_brand_color(organization.brand_color)

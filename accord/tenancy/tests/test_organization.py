@@ -97,3 +97,18 @@ def test_contrast_follows_wcag():
     assert round(contrast_with_white("#ffffff"), 1) == 1.0
     assert round(contrast_with_white("#2952cc"), 1) == 6.6
     assert contrast_with_white("#d64545") < 4.5 < contrast_with_white("#b83232")
+
+
+def test_the_logo_is_kept_when_other_settings_change_and_removed_when_cleared(world, settings, tmp_path):
+    # Ticking "Clear" answered 500 ('bool' object has no attribute 'name').
+    settings.MEDIA_ROOT = tmp_path
+    http = world.http(world.admin)
+    logo = SimpleUploadedFile("logo.png", _png(), content_type="image/png")
+    assert http.post("/accounts/organization/", _form(logo=logo)).status_code == 302
+    assert http.post("/accounts/organization/", _form(name="Acme 2")).status_code == 302
+    world.org.refresh_from_db()
+    assert world.org.logo and world.org.name == "Acme 2"
+    assert http.post("/accounts/organization/", _form(**{"logo-clear": "on"})).status_code == 302
+    world.org.refresh_from_db()
+    assert not world.org.logo
+    assert world.http(world.member).get("/accounts/organization/logo/").status_code == 404
