@@ -5,7 +5,6 @@ decided by the services' one rule table (ROLE_RULES), never here."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
@@ -27,7 +26,6 @@ from .models import Invitation, Membership, Role
 
 router = Router(tags=["organisation"])
 
-BRAND_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LanguageCode = Literal[tuple(code for code, _label in INTERFACE_LANGUAGES) + ("en",)]  # type: ignore[valid-type]
 
 
@@ -241,8 +239,6 @@ def organization_get(request):
 def organization_patch(request, payload: OrganizationPatch):
     actor = require_admin(request.auth)
     fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    if "brand_color" in fields and not BRAND_COLOR.match(fields["brand_color"]):
-        raise ValidationError({"brand_color": _("Give a colour as #RRGGBB, for example #2952cc.")})
     return services.organization_update(actor=actor, organization=actor.organization, **fields)
 
 
