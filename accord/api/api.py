@@ -52,7 +52,7 @@ ROUTERS = [
     ("/", "accord.evaluation.api.router"),
     ("/", "accord.dataio.api.router"),
     ("/", "accord.crm.api_search.router"),
-    ("/", "accord.audit.api.router"),
+    ("/", "accord.api.audit.router"),
     ("/", "accord.tenancy.api_people.router"),
     ("/", "accord.comms.api_channels.router"),
     ("/", "accord.service.api_mail.router"),

@@ -13,7 +13,6 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.apikit import ERRORS, service_call, short
 from accord.core.conditional import versioned_by
-from accord.core.members import team_members
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.tenancy.access import (
@@ -24,6 +23,7 @@ from accord.tenancy.access import (
     require_admin,
     require_team,
 )
+from accord.tenancy.members import team_members
 
 from . import obligations as obligations_mod
 from . import selectors, services

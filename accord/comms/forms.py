@@ -9,9 +9,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from accord.core.members import team_members
 from accord.crm.models import Client, Contact, ContactRole
 from accord.lib.forms import DateInput
+from accord.tenancy.members import team_members
 from accord.tenancy.models import User
 
 from .models import (

@@ -24,9 +24,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core import events as event_catalogue
-from accord.core.members import team_members
 from accord.lib import crypto, netguard
 from accord.tenancy.access import require_admin, require_project_manage, require_project_setup, require_team
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership
 
 from .models import (

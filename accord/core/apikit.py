@@ -1,16 +1,15 @@
-"""What the feature areas' API modules share: the error answers they declare, the short-text type,
-the service wrapper that names error fields as the API does, and the team-member lookup. The
-handlers that turn errors into answers stay with the API's assembly (accord/api/errors.py)."""
+"""What the feature areas' API modules share: the error answers they declare, the short-text type
+and the service wrapper that names error fields as the API does. The team-member lookup is
+``accord.tenancy.members.team_user``; the handlers that turn errors into answers stay with the
+API's assembly (accord/api/errors.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
 from pydantic import StringConstraints
 
-from accord.core.members import team_members
 from accord.core.schemas import Error
 
 # The error answers most operations declare.
@@ -54,14 +53,3 @@ def service_call(fn, *, rename: dict[str, str] | None = None, **kwargs):
         if hasattr(exc, "error_dict"):
             raise DjangoValidationError({rename.get(k, k): v for k, v in exc.error_dict.items()}) from None
         raise
-
-
-def team_user(member, user_id: int | None, field: str):
-    """The active team member of the caller's organisation with this id (None for None), else a
-    422 on ``field``."""
-    if user_id is None:
-        return None
-    user = team_members(member.organization_id).filter(pk=user_id).first()
-    if user is None:
-        raise DjangoValidationError({field: _("No team member with this id in your organisation.")})
-    return user

@@ -21,7 +21,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StringConstraints
 
-from accord.core.apikit import ERRORS, service_call, short, team_user
+from accord.core.apikit import ERRORS, service_call, short
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.search import text_filter
 from accord.tenancy.access import (
@@ -32,6 +32,7 @@ from accord.tenancy.access import (
     require_project_manager,
     require_team,
 )
+from accord.tenancy.members import team_user
 
 from . import selectors, services
 from .models import (

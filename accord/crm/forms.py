@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.core.members import team_members
 from accord.lib.dates import timezone_choices
 from accord.lib.forms import DateInput, DateTimeInput, IsoDatesMixin
 from accord.lib.money import currency_choices
 from accord.tenancy.access import projects_for_user
+from accord.tenancy.members import team_members
 from accord.tenancy.models import User
 
 from .models import Client, ClientStatus, Contact, Industry, Interaction

@@ -21,8 +21,8 @@ from django.utils.translation import ngettext
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core.hooks import contact_portal_identity_changed, interaction_event, interaction_logged
-from accord.core.members import team_members
 from accord.lib.dates import validate_plausible
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership
 
 from .models import Client, Contact, Interaction, Language, MailKind, MailOptOut

@@ -2,9 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.members import team_members
 from accord.crm.models import Industry
 from accord.lib.forms import DateInput
+from accord.tenancy.members import team_members
 from accord.tenancy.models import User
 
 from .models import LessonCategory, Phase, RiskCategoryChoice

@@ -19,13 +19,13 @@ from accord.audit.services import (
     update_fields,
 )
 from accord.comms.services import event_emit
-from accord.core.members import team_members
 from accord.tenancy.access import (
     require_project_manage,
     require_project_manager,
     require_project_write,
     require_team,
 )
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership
 
 from . import closeout, health

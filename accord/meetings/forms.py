@@ -2,10 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.lib.dates import validate_timezone, wall_time
 from accord.lib.forms import DateInput, IsoDatesMixin, WallDateTimeField
+from accord.tenancy.members import team_members
 from accord.tenancy.models import User
 
 from .models import MeetingKind, Recurrence

@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
-from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.lib.dates import validate_timezone, wall_time, zone
 from accord.projects.models import Task, TaskKind, TaskStatus
 from accord.tenancy.access import can_manage_project, portal_contact, require_project_write
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership, User, hash_token
 
 from . import ics, selectors

@@ -10,11 +10,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from accord.core.apikit import ERRORS, service_call, short, team_user
+from accord.core.apikit import ERRORS, service_call, short
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Client, Contact
 from accord.projects.api import Money
 from accord.tenancy.access import project_for_user, require_project_manager, require_team
+from accord.tenancy.members import team_user
 
 from . import services
 from .models import ProjectTemplate

@@ -5,13 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.members import team_members
 from accord.crm.models import Cadence, Channel, Client, Contact, ContactRole
 from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
 from accord.needs.models import Priority
 from accord.projects.forms import ProjectForm
 from accord.risks.models import RiskCategory
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Organization
 
 

@@ -6,10 +6,10 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.members import team_members
 from accord.crm.models import Client, Contact
 from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
+from accord.tenancy.members import team_members
 from accord.tenancy.models import User
 
 from .models import Milestone, MilestoneStatus, ProjectStatus, Rag, TaskKind, TaskStatus

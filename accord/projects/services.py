@@ -23,10 +23,10 @@ from django.utils.translation import gettext_lazy
 
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core.hooks import event_emit, notify
-from accord.core.members import team_members
 from accord.crm.models import Client, Contact
 from accord.lib.money import CURRENCIES, quantize
 from accord.tenancy.access import require_project_manager
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership, User
 
 from .models import (

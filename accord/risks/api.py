@@ -10,7 +10,7 @@ import datetime as dt
 
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.core.apikit import ERRORS, service_call, short, team_user
+from accord.core.apikit import ERRORS, service_call, short
 from accord.core.conditional import versioned_by
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.tenancy.access import (
@@ -20,6 +20,7 @@ from accord.tenancy.access import (
     projects_for_user,
     require_team,
 )
+from accord.tenancy.members import team_user
 
 from . import selectors, services
 from .models import ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus

@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.members import team_members
 from accord.lib.forms import DateInput, IsoDatesMixin
+from accord.tenancy.members import team_members
 
 from .models import SCALE, ContingencyAction, Risk, RiskCategory, RiskLevel, RiskStatus
 

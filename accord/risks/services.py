@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.comms.services import event_emit, notify
 from accord.core.hooks import change_request_from_risk
-from accord.core.members import team_members
 from accord.lib.dates import ZONE_SLACK, today_for
 from accord.projects.models import Task, TaskKind
 from accord.tenancy.access import require_project_manage, require_project_setup, require_project_write
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership
 
 from .models import ACTIVE_STATUSES, ContingencyAction, Risk, RiskCategory, RiskScoreChange, RiskStatus

@@ -4,10 +4,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.lib.forms import DateTimeInput, IsoDatesMixin
 from accord.projects.models import Project
+from accord.tenancy.members import team_members
 from accord.tenancy.models import User
 
 from .models import Priority, RequestStatus, TrainingSession

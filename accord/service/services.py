@@ -28,10 +28,10 @@ from accord.audit.services import (
 )
 from accord.comms.delivery import message_id_header
 from accord.comms.services import event_emit, notify, outbox_email
-from accord.core.members import team_members
 from accord.crm.models import Contact
 from accord.portal.services import team_notify
 from accord.tenancy.access import can_write_project, portal_contact
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership, hash_token
 
 from .models import (

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.audit.models import AuditAction, AuditEntry
 from accord.comms.models import ChannelConfig, PlanItem
-from accord.core.members import team_members
 from accord.crm.models import Client, Contact
 from accord.reports.models import ReportStatus, StatusReport
 from accord.tenancy.access import projects_for_user
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Invitation, Membership, Organization
 
 

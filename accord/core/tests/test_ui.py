@@ -5,8 +5,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from accord.core.members import team_members
 from accord.core.ui import apply_service_errors, form_page
+from accord.tenancy.members import team_members
 
 
 class _Form(forms.Form):

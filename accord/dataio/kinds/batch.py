@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from accord.core.members import team_members
 from accord.crm.models import Client
 from accord.projects.models import Project
+from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership, Role
 
 if TYPE_CHECKING:  # base.py imports this module

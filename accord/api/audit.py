@@ -21,12 +21,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from accord.audit.services import audit_for
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.tenancy.access import org_get, project_for_user, require_admin, require_team
 from accord.tenancy.models import Organization
-
-from .services import audit_for
 
 router = Router(tags=["audit"])
 
