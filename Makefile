@@ -69,10 +69,10 @@ e2e: setup node_modules/.installed
 fuzz: setup
 	$(BIN)/pytest tests/fuzz -q -p no:xdist -s
 
-# `make bench BENCH_SIZE=small` for iteration; full is the size issue 16 sets its targets at.
+# `make bench BENCH_SIZE=small` for iteration; full is the size the performance targets are set at.
 BENCH_SIZE ?= full
 bench: setup
 	$(BIN)/python -m bench.run --size $(BENCH_SIZE)
 
 clean:
-	rm -rf $(VENV) data e2e/artifacts bench/results node_modules
+	rm -rf $(VENV) data e2e/artifacts node_modules
