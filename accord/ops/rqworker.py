@@ -8,6 +8,10 @@ a job. The database connection is closed after each beat so that no forked job i
 waits for jobs in turns short enough that an idle worker still beats well within
 ACCORD_WORKER_HEARTBEAT_MAX_AGE. A database outage is logged and skipped: RQ's loop goes on.
 
+RQ runs its scheduler (delayed jobs) in a forked process. A worker killed outright (SIGKILL, the
+OOM killer) used to leave that process running for good, holding the scheduler's lock in Redis;
+here it stops, releasing the lock, within a second of its worker's end.
+
 ``settings.RQ["WORKER_CLASS"]`` names it, so both ``accord worker`` and ``manage.py rqworker`` use it.
 """
 
@@ -22,10 +26,26 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils import timezone
 from rq import Worker
+from rq.scheduler import RQScheduler
 
 logger = logging.getLogger("accord.comms.worker")
 
 MIN_BEAT_SECONDS = 5.0
+
+
+class WorkerBoundScheduler(RQScheduler):
+    """RQ's scheduler process, which stops once the worker that forked it is gone."""
+
+    def start(self):
+        self.accord_worker_pid = os.getpid()  # taken before the fork: the child's parent
+        return super().start()
+
+    def heartbeat(self):
+        # Called on every turn of the scheduler's loop; the loop then stops and releases its locks.
+        if os.getppid() != self.accord_worker_pid:
+            self.log.warning("Scheduler: its worker (PID %s) is gone; stopping", self.accord_worker_pid)
+            self.request_stop()
+        super().heartbeat()
 
 
 class HeartbeatWorker(Worker):
@@ -39,6 +59,29 @@ class HeartbeatWorker(Worker):
     def dequeue_timeout(self) -> int:
         # An idle worker beats once per wait; RQ's default wait (worker TTL - 15 s) is minutes.
         return max(1, min(super().dequeue_timeout, settings.ACCORD_WORKER_HEARTBEAT_MAX_AGE // 4))
+
+    def _start_scheduler(self, burst=False, logging_level="INFO", date_format=None, log_format=None):
+        # As RQ's own, with the scheduler bound to this worker's life.
+        options = {"date_format": date_format, "log_format": log_format}
+        self.scheduler = WorkerBoundScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            serializer=self.serializer,
+            **{k: v for k, v in options.items() if v is not None},
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if burst:
+            try:
+                self.scheduler.register_birth()
+                self.scheduler.enqueue_scheduled_jobs()
+            finally:
+                self.scheduler.release_locks()
+                self.scheduler.register_death()
+        else:
+            self.scheduler.start()
 
     def heartbeat(self, timeout=None, pipeline=None):
         super().heartbeat(timeout, pipeline=pipeline)

@@ -10,8 +10,10 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from rq.scheduler import RQScheduler
 
 from .conftest import ROOT, ops_env, run_accord, sql, wait_for
 
@@ -41,6 +43,19 @@ def _beats(data_dir) -> list[tuple]:
     return sql(
         data_dir, "SELECT worker_id, last_beat_at FROM ops_workerheartbeat WHERE worker_id LIKE '%-rq'"
     )
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    """Running or sleeping (a zombie waiting for its new parent to reap it has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def _readyz(data_dir, env) -> dict:
@@ -87,6 +102,8 @@ def test_rq_worker_beats_and_readyz_sees_it_alive_then_dead(data_dir, smtp_serve
         assert _readyz(data_dir, env)["worker"]["ok"] is True
 
         # Killed: no more beats, and /readyz turns red once the last one is too old.
+        scheduler_pids = _children(worker.pid)  # RQ's scheduler runs in a forked process
+        assert scheduler_pids, "the worker started no scheduler process"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         last = _beats(data_dir)[0][1]
@@ -98,6 +115,11 @@ def test_rq_worker_beats_and_readyz_sees_it_alive_then_dead(data_dir, smtp_serve
         )
         assert dead["worker"]["ok"] is False and "s ago" in dead["worker"]["detail"]
         assert _beats(data_dir)[0][1] == last
+
+        # Its scheduler process does not outlive it, and gives the scheduler's lock back.
+        # (Before: it ran on for good, holding the lock.)
+        wait_for(lambda: not any(map(_alive, scheduler_pids)), timeout=30, what="the scheduler to stop")
+        assert redis.Redis.from_url(REDIS_URL).get(RQScheduler.get_locking_key("default")) is None
     finally:
         if worker.poll() is None:
             worker.kill()
