@@ -11,7 +11,7 @@ defaults and ``created_at``/``updated_at`` one timestamp per batch, as ``bulk_cr
   lock, so nobody else's row comes between ours). Not ``executemany``: a statement per row makes
   SQLite keep a statement journal of every page each row touches (the table, its indexes and,
   through the trigger, the search index), which spills to a temporary file, about 20 writes per
-  row; one statement of many rows journals each page once (10,000 contacts: 0.63 → 0.18 s of CPU).
+  row; one statement of many rows journals each page once (10,000 contacts: 0.67 → 0.20 s of CPU).
 * PostgreSQL: ``COPY … FROM STDIN`` through psycopg 3; when ids are needed they are taken
   from the table's sequence first (one query) and copied with the rows.
 
