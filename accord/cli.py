@@ -30,6 +30,31 @@ def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
 
 
+def _start_django() -> None:
+    """Load Django and every app without the garbage collector, then set aside what was loaded.
+
+    Start-up builds some hundred thousand objects (modules, classes, models) and frees few: the
+    collector would run some 200 times over them for nothing (about 0.13 s of CPU), and once
+    they are all there every full collection walks them again (another 0.1 s in a 10,000-row
+    import). Frozen, they are left out of later collections; they live as long as the process."""
+    import gc
+
+    import django
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings
+    except (ImproperlyConfigured, ImportError):
+        return  # Django's command line reports it
+    gc.disable()
+    try:
+        django.setup()
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def prepare_to_serve(*, migrate: bool) -> int:
     """Check the database and static files before the web app starts. 0 when ready to serve."""
     import django
@@ -126,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] == "serve":
         return serve(argv[1:])
     _django_setup()
+    _start_django()
     from django.core.management import execute_from_command_line
 
     command = COMMAND_ALIASES.get(argv[0], argv[0])

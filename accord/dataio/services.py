@@ -1,10 +1,10 @@
 """Import and export: upload → detect → map → preview → run, and the exports and feeds.
 
 A run is all or nothing: every accepted row is written, or none is. Rows are written in batches
-of ``batch_rows()`` rows built straight from the checked values (``writer``: one INSERT or COPY
-per batch) and ``bulk_update`` for duplicates being updated; rows with problems are left out and
-listed in a downloadable report. One summary audit event records each run (with its counts),
-not one per row.
+of ``batch_rows()`` rows built straight from the checked values (``writer``: one COPY per batch,
+on SQLite a multi-row INSERT per ~1,300 contacts) and ``bulk_update`` for duplicates being
+updated; rows with problems are left out and listed in a downloadable report. One summary
+audit event records each run (with its counts), not one per row.
 
 On PostgreSQL the whole run is one transaction (it locks only the rows it writes). On SQLite,
 whose single write lock would keep every other writer waiting until the run ends, each batch is
@@ -354,8 +354,8 @@ class Counts:
 
 
 def batch_rows() -> int:
-    """Rows written per batch (one INSERT or COPY each): the most held in memory at once. What
-    grows with the file is only the set of keys that finds duplicates within it."""
+    """Rows written per batch (one COPY, or multi-row INSERTs on SQLite): the most held in memory
+    at once. What grows with the file is only the set of keys that finds duplicates within it."""
     return getattr(settings, "ACCORD_IMPORT_BATCH_ROWS", BATCH_SIZE)
 
 

@@ -5,9 +5,13 @@ so no model instance is built and no value goes through the ORM's per-field prep
 except the few types a driver cannot take as they are. Missing fields get the model's
 defaults and ``created_at``/``updated_at`` one timestamp per batch, as ``bulk_create`` would.
 
-* SQLite: one prepared ``INSERT`` run with ``executemany`` (inside the caller's transaction);
-  when ids are needed they follow from the last one inserted (the transaction holds the
-  database's write lock, so nobody else's row comes between ours).
+* SQLite: multi-row ``INSERT … VALUES (…), (…)`` statements of as many rows as SQLite's limit
+  of bound values allows (about 1,300 contacts; inside the caller's transaction); when ids are
+  needed they follow from the last one inserted (the transaction holds the database's write
+  lock, so nobody else's row comes between ours). Not ``executemany``: a statement per row makes
+  SQLite keep a statement journal of every page each row touches (the table, its indexes and,
+  through the trigger, the search index), which spills to a temporary file, about 20 writes per
+  row; one statement of many rows journals each page once (10,000 contacts: 0.67 → 0.20 s of CPU).
 * PostgreSQL: ``COPY … FROM STDIN`` through psycopg 3; when ids are needed they are taken
   from the table's sequence first (one query) and copied with the rows.
 
@@ -17,6 +21,7 @@ Every statement is one entry in Django's query log, so tests can pin the queries
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Callable
 from contextvars import ContextVar
 
@@ -147,13 +152,16 @@ class TableWriter:
 
     def _insert(self, rows: list[dict], returning: bool) -> list[int]:
         quote = connection.ops.quote_name
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - only quoted model metadata
-            quote(self.table),
-            ", ".join(quote(c) for c in self.columns(False)),
-            ", ".join(["%s"] * len(self.fields)),
+        head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - only quoted model metadata
+            quote(self.table), ", ".join(quote(c) for c in self.columns(False))
         )
+        row = "({})".format(", ".join(["%s"] * len(self.fields)))
+        values = self._tuples(rows)
         with connection.cursor() as cursor:
-            cursor.executemany(sql, self._tuples(rows))
+            per = _sqlite_rows_per_statement(len(self.fields))
+            for start in range(0, len(values), per):
+                chunk = values[start : start + per]
+                cursor.execute(head + ", ".join([row] * len(chunk)), [v for one in chunk for v in one])
             if not returning:
                 return []
             # The transaction holds SQLite's only write lock from its first write on, so the
@@ -191,6 +199,12 @@ class TableWriter:
                 for row in values:
                     copy.write_row(row)
         return ids or []
+
+
+def _sqlite_rows_per_statement(columns: int) -> int:
+    """How many rows of ``columns`` values one statement may bind: SQLite's own limit (32,766
+    values since SQLite 3.32; Django assumes 999), read from the open connection."""
+    return max(1, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // columns)
 
 
 _WRITERS: dict[tuple[str, str], TableWriter] = {}

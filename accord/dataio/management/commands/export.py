@@ -10,10 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accord.dataio import exports
 from accord.dataio.kinds import spec_for
-from accord.dataio.management.commands._common import organization_member
+from accord.dataio.management.commands._common import CONFIGURATION_CHECKS, organization_member
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONFIGURATION_CHECKS
     help = "Export clients, contacts, interactions, tasks or risks as CSV, XLSX or vCard."
 
     def add_arguments(self, parser):

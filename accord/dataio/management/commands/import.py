@@ -10,10 +10,11 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from accord.dataio import services
-from accord.dataio.management.commands._common import organization_member
+from accord.dataio.management.commands._common import CONFIGURATION_CHECKS, organization_member
 
 
 class Command(BaseCommand):
+    requires_system_checks = CONFIGURATION_CHECKS
     help = "Import clients, contacts, interactions, tasks or risks from a CSV, XLSX or vCard file."
 
     def add_arguments(self, parser):
