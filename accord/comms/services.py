@@ -615,10 +615,11 @@ CHANNEL_FIELDS = frozenset(
 )
 
 
-def _require_org_admin(actor: Membership, obj) -> None:
-    """Channels, the outbox and webhook subscriptions are the organisation's admins' business."""
+def require_org_admin(actor: Membership, obj=None) -> None:
+    """Channels, the outbox and webhook subscriptions are the organisation's admins' business
+    (``obj``, when given, is the organisation's). The API asks it before it validates a body."""
     require_admin(actor)
-    if obj.organization_id != actor.organization_id:
+    if obj is not None and obj.organization_id != actor.organization_id:
         raise PermissionDenied
 
 
@@ -656,7 +657,7 @@ def _channel_validate(actor, config: ChannelConfig) -> None:
 def channel_config_create(
     *, actor: Membership, secret: str = "", inbound_secret: str = "", **fields
 ) -> ChannelConfig:
-    require_admin(actor)
+    require_org_admin(actor)
     unknown = set(fields) - CHANNEL_FIELDS
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
@@ -676,7 +677,7 @@ def channel_config_update(
     *, actor: Membership, config: ChannelConfig, secret: str = "", inbound_secret: str = "", **fields
 ) -> ChannelConfig:
     """Change a channel; an empty ``secret`` keeps the stored one."""
-    _require_org_admin(actor, config)
+    require_org_admin(actor, config)
     unknown = set(fields) - CHANNEL_FIELDS - {"clear_secret"}
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
@@ -703,7 +704,7 @@ def channel_config_update(
 
 @transaction.atomic
 def channel_config_delete(*, actor: Membership, config: ChannelConfig) -> None:
-    _require_org_admin(actor, config)
+    require_org_admin(actor, config)
     audit_delete(actor.user, config)
     config.delete()
 
@@ -711,7 +712,7 @@ def channel_config_delete(*, actor: Membership, config: ChannelConfig) -> None:
 @transaction.atomic
 def channel_config_test(*, actor: Membership, config: ChannelConfig) -> OutboxMessage:
     """Queue a test message through ``config`` (to the admin's own address for SMTP)."""
-    _require_org_admin(actor, config)
+    require_org_admin(actor, config)
     with translation.override(actor.user.language or actor.organization.default_language or "en"):
         title = _("Test message from Accord")
         text = _("If you can read this, the channel “%(name)s” works.") % {"name": config.name}
@@ -764,7 +765,7 @@ def outbox_retry(*, actor: Membership, message: OutboxMessage) -> OutboxMessage:
     """Make a failed or dead message due now ("retry now"); admins only."""
     from . import delivery
 
-    _require_org_admin(actor, message)
+    require_org_admin(actor, message)
 
     if message.status not in (OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.PENDING):
         raise ValidationError({"__all__": _("Only a waiting, failed or dead message can be retried.")})
@@ -812,7 +813,7 @@ def webhook_subscription_create(*, actor: Membership, url: str, events: list, de
     """Subscribe ``url`` to ``events`` (admins). Returns (subscription, its whsec_ secret shown once)."""
     from .providers import new_webhook_secret
 
-    require_admin(actor)
+    require_org_admin(actor)
 
     secret = new_webhook_secret()
     sub = WebhookSubscription(
@@ -833,7 +834,7 @@ def webhook_subscription_create(*, actor: Membership, url: str, events: list, de
 def webhook_subscription_update(
     *, actor: Membership, sub: WebhookSubscription, **fields
 ) -> WebhookSubscription:
-    _require_org_admin(actor, sub)
+    require_org_admin(actor, sub)
     before = snapshot(sub)
     for key in ("url", "events", "description", "is_active"):
         if key in fields:
@@ -846,7 +847,7 @@ def webhook_subscription_update(
 
 @transaction.atomic
 def webhook_subscription_delete(*, actor: Membership, sub: WebhookSubscription) -> None:
-    _require_org_admin(actor, sub)
+    require_org_admin(actor, sub)
     audit_delete(actor.user, sub)
     sub.delete()
 
