@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot, update_fields
+from accord.audit.services import audit_create, audit_event, update_fields
 from accord.lib.colour import HEX_COLOUR, MIN_TEXT_CONTRAST, contrast_with_white
 from accord.lib.money import currency_for_locale
 
@@ -197,18 +198,18 @@ def organization_update(*, actor: Membership, organization: Organization, **fiel
     """Change the organisation's settings (admins only), audited."""
     require_settings_editor(actor, organization)
     allowed = {"name", "default_language", "default_timezone", "default_currency", "brand_color", "logo"}
-    before = snapshot(organization)
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not an organisation setting: {sorted(unknown)}")
+    if "logo" in fields and not fields["logo"]:
+        fields["logo"] = ""  # cleared ("Clear" ticked gives False, the API gives None): no logo
+    if "brand_color" in fields and fields["brand_color"] != organization.brand_color:
+        _check_brand_color(fields["brand_color"])
+    candidate = copy.copy(organization)  # checked as a whole before the write
     for key, value in fields.items():
-        if key not in allowed:
-            raise ValueError(f"Not an organisation setting: {key}")
-        if key == "logo" and not value:
-            value = ""  # cleared ("Clear" ticked gives False, the API gives None): no logo
-        setattr(organization, key, value)
-    if "brand_color" in fields and fields["brand_color"] != before.get("brand_color"):
-        _check_brand_color(organization.brand_color)
-    organization.full_clean()
-    organization.save()
-    audit_update(actor.user, organization, before)
+        setattr(candidate, key, value)
+    candidate.full_clean()
+    update_fields(actor.user, organization, fields)
     return organization
 
 
