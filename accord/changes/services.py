@@ -19,7 +19,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot, update_fields
+from accord.audit.services import audit_create, audit_event, update_fields
 from accord.comms.services import event_emit, notify
 from accord.lib.money import quantize
 from accord.projects.models import Milestone, Project
@@ -313,11 +313,7 @@ def _submit(*, user, change_request: ChangeRequest) -> ChangeRequest:
         change = _locked(change_request)
         refusal = _move(change, ChangeStatus.SUBMITTED, user, "submit")
         if refusal is None:
-            before = snapshot(change)
-            change.status = ChangeStatus.SUBMITTED
-            change.submitted_at = timezone.now()
-            change.save()
-            audit_update(user, change, before)
+            update_fields(user, change, {"status": ChangeStatus.SUBMITTED, "submitted_at": timezone.now()})
             event_emit(
                 organization=change.project.organization,
                 name="change_request.submitted",
@@ -412,16 +408,20 @@ def change_request_assess(
         change = _locked(change_request)
         refusal = _move(change, ChangeStatus.ASSESSED, actor.user, "assess")
         if refusal is None:
-            before = snapshot(change)
-            change.status = ChangeStatus.ASSESSED
-            change.schedule_days = schedule_days
-            change.effort_hours = effort
-            change.cost_amount = cost
-            change.currency = change.project.currency
-            change.assessment_notes = notes or ""
-            change.assessed_by = actor.user
-            change.assessed_at = timezone.now()
-            change.save()
+            update_fields(
+                actor.user,
+                change,
+                {
+                    "status": ChangeStatus.ASSESSED,
+                    "schedule_days": schedule_days,
+                    "effort_hours": effort,
+                    "cost_amount": cost,
+                    "currency": change.project.currency,
+                    "assessment_notes": notes or "",
+                    "assessed_by": actor.user,
+                    "assessed_at": timezone.now(),
+                },
+            )
             change.milestone_links.all().delete()
             ChangeRequestMilestone.objects.bulk_create(
                 [
@@ -438,7 +438,6 @@ def change_request_assess(
                     for r in {r.pk: r for r in risks}.values()
                 ]
             )
-            audit_update(actor.user, change, before)
             audit_event(
                 actor.user,
                 change,
@@ -486,14 +485,12 @@ def _revise_baseline(*, user, change: ChangeRequest) -> Baseline:
     """Apply an approved change to the project and record the new baseline version."""
     project = Project.objects.select_for_update(of=("self",)).get(pk=change.project_id)
     previous = baseline_current(project) or _baseline_capture(user=user, project=project)
-    before = snapshot(project)
     days = dt.timedelta(days=change.schedule_days)
-    project.end_date = previous.end_date + days
+    fields = {"end_date": previous.end_date + days}
     if change.cost_amount or project.budget_amount is not None:
         base = previous.budget_amount if previous.budget_amount is not None else Decimal("0")
-        project.budget_amount = quantize(base + change.cost_amount, project.currency)
-    project.save(update_fields=["end_date", "budget_amount", "updated_at"])
-    audit_update(user, project, before)
+        fields["budget_amount"] = quantize(base + change.cost_amount, project.currency)
+    update_fields(user, project, fields)
     milestone_dates = dict(previous.milestone_dates)
     affected = set(change.milestone_links.values_list("milestone_id", flat=True))
     for milestone in Milestone.objects.select_for_update(of=("self",)).filter(project=project).order_by("id"):
@@ -504,12 +501,10 @@ def _revise_baseline(*, user, change: ChangeRequest) -> Baseline:
         new_date = base_date + days if milestone.pk in affected else base_date
         milestone_dates[key] = new_date.isoformat()
         if milestone.pk in affected or milestone.baseline_due_date is None:
-            m_before = snapshot(milestone)
+            fields = {"baseline_due_date": new_date}
             if milestone.pk in affected:
-                milestone.due_date = new_date
-            milestone.baseline_due_date = new_date
-            milestone.save(update_fields=["due_date", "baseline_due_date", "updated_at"])
-            audit_update(user, milestone, m_before)
+                fields["due_date"] = new_date
+            update_fields(user, milestone, fields)
     baseline = Baseline.objects.create(
         organization_id=project.organization_id,
         project=project,
@@ -576,16 +571,19 @@ def _decide(
                 "status",
             )
         if refusal is None:
-            before = snapshot(change)
-            change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
-            change.decided_by = contact
-            change.decided_by_name = name
-            change.decided_by_user = user if signed_in else None
-            change.decided_by_email = user.email if signed_in else ""
-            change.decided_at = timezone.now()
-            change.decision_comment = comment or ""
-            change.save()
-            audit_update(user, change, before)
+            update_fields(
+                user,
+                change,
+                {
+                    "status": ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED,
+                    "decided_by": contact,
+                    "decided_by_name": name,
+                    "decided_by_user": user if signed_in else None,
+                    "decided_by_email": user.email if signed_in else "",
+                    "decided_at": timezone.now(),
+                    "decision_comment": comment or "",
+                },
+            )
             audit_event(
                 user,
                 change,
@@ -690,11 +688,9 @@ def change_request_implement(*, actor: Membership, change_request: ChangeRequest
         change = _locked(change_request)
         refusal = _move(change, ChangeStatus.IMPLEMENTED, actor.user, "implement")
         if refusal is None:
-            before = snapshot(change)
-            change.status = ChangeStatus.IMPLEMENTED
-            change.implemented_at = timezone.now()
-            change.save()
-            audit_update(actor.user, change, before)
+            update_fields(
+                actor.user, change, {"status": ChangeStatus.IMPLEMENTED, "implemented_at": timezone.now()}
+            )
     if refusal is not None:
         raise refusal
     return change

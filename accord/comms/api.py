@@ -20,7 +20,6 @@ from accord.tenancy.access import (
     project_for_user,
     project_object_for_user,
     projects_for_user,
-    require_admin,
     require_team,
 )
 from accord.tenancy.members import team_members
@@ -325,8 +324,7 @@ def project_compliance(request, project_id: int):
 
 @router.get("/outbox", response={200: OutboxPage, **ERRORS}, summary="Outgoing messages")
 def outbox_list(request, filters: Query[OutboxFilters], page: Query[PageQuery]):
-    member = require_admin(request.auth)
-    return keyset_page(selectors.outbox_list(member.organization_id, status=filters.status or ""), page)
+    return keyset_page(selectors.outbox_list(request.auth, status=filters.status or ""), page)
 
 
 @router.get(
@@ -335,8 +333,7 @@ def outbox_list(request, filters: Query[OutboxFilters], page: Query[PageQuery]):
     summary="Delivery channels' health",
 )
 def outbox_channel_list(request):
-    member = require_admin(request.auth)
-    return list(selectors.circuit_list(member.organization_id))
+    return list(selectors.circuit_list(request.auth))
 
 
 @router.post(
@@ -366,15 +363,13 @@ def outbox_retry(request, message_id: int):
     "/webhook-subscriptions", response={200: SubscriptionPage, **ERRORS}, summary="Webhook subscriptions"
 )
 def subscriptions_list(request, page: Query[PageQuery]):
-    member = require_admin(request.auth)
-    return keyset_page(selectors.subscription_list(member.organization_id), page)
+    return keyset_page(selectors.subscription_list(request.auth), page)
 
 
 @router.post("/webhook-subscriptions", response={201: SubscriptionCreated, **ERRORS}, summary="Subscribe")
 def subscriptions_create(request, payload: SubscriptionIn):
-    member = require_admin(request.auth)
     sub, secret = services.webhook_subscription_create(
-        actor=member, url=payload.url, events=payload.events, description=payload.description
+        actor=request.auth, url=payload.url, events=payload.events, description=payload.description
     )
     return Status(
         201,
@@ -392,7 +387,7 @@ def subscriptions_create(request, payload: SubscriptionIn):
 def _subscription(request, subscription_id: int) -> WebhookSubscription:
     member = require_team(request.auth)
     sub = org_get(member, WebhookSubscription.objects.all(), subscription_id)
-    require_admin(member)
+    services.require_org_admin(member, sub)
     return sub
 
 

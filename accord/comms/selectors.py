@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accord.lib.dates import week_bounds
+from accord.tenancy.access import require_admin
+from accord.tenancy.models import Membership
 
 from .models import (
     ChannelConfig,
@@ -94,16 +96,19 @@ def obligation_list(
     return qs.order_by("due_date", "id")
 
 
-def outbox_list(organization_id: int, *, status: str = "") -> QuerySet[OutboxMessage]:
-    qs = OutboxMessage.objects.filter(organization_id=organization_id).defer("body_html", "body_text")
+def outbox_list(actor: Membership, *, status: str = "") -> QuerySet[OutboxMessage]:
+    """The organisation's outgoing messages (admins)."""
+    require_admin(actor)
+    qs = OutboxMessage.objects.filter(organization_id=actor.organization_id).defer("body_html", "body_text")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
 
 
-def circuit_list(organization_id: int) -> QuerySet[DeliveryCircuit]:
+def circuit_list(actor: Membership) -> QuerySet[DeliveryCircuit]:
     """The organisation's delivery routes that ever failed, with how many of their messages wait
-    or failed (to be retried) and how many were given up (dead)."""
+    or failed (to be retried) and how many were given up (dead); admins."""
+    require_admin(actor)
 
     def count(statuses):
         rows = (
@@ -118,7 +123,7 @@ def circuit_list(organization_id: int) -> QuerySet[DeliveryCircuit]:
         return Coalesce(Subquery(rows), 0)
 
     return (
-        DeliveryCircuit.objects.filter(organization_id=organization_id)
+        DeliveryCircuit.objects.filter(organization_id=actor.organization_id)
         .annotate(
             waiting_count=count([OutboxStatus.PENDING, OutboxStatus.FAILED]),
             dead_count=count([OutboxStatus.DEAD]),
@@ -127,12 +132,18 @@ def circuit_list(organization_id: int) -> QuerySet[DeliveryCircuit]:
     )
 
 
-def channel_list(organization_id: int) -> QuerySet[ChannelConfig]:
-    return ChannelConfig.objects.filter(organization_id=organization_id).select_related("project")
+def channel_list(actor: Membership) -> QuerySet[ChannelConfig]:
+    """The organisation's IM and e-mail channels (admins)."""
+    require_admin(actor)
+    return ChannelConfig.objects.filter(organization_id=actor.organization_id).select_related("project")
 
 
-def subscription_list(organization_id: int) -> QuerySet[WebhookSubscription]:
-    return WebhookSubscription.objects.filter(organization_id=organization_id).order_by("-created_at", "-id")
+def subscription_list(actor: Membership) -> QuerySet[WebhookSubscription]:
+    """The organisation's webhook subscriptions (admins)."""
+    require_admin(actor)
+    return WebhookSubscription.objects.filter(organization_id=actor.organization_id).order_by(
+        "-created_at", "-id"
+    )
 
 
 def inbound_list(organization_id: int, *, status: str = InboundStatus.TRIAGE) -> QuerySet[InboundMessage]:

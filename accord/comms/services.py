@@ -7,6 +7,7 @@ nothing and an accepted message is never lost.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
@@ -22,7 +23,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    update_fields,
+)
 from accord.core import events as event_catalogue
 from accord.lib import crypto, netguard
 from accord.tenancy.access import require_admin, require_project_manage, require_project_setup, require_team
@@ -341,6 +347,15 @@ def _plan_item_validate(actor, item: PlanItem, contacts) -> None:
     item.full_clean(exclude=["project", "owner", "organization", "audience_contacts"])
 
 
+def _with_values(obj, values: dict):
+    """A copy of ``obj`` with ``values`` set, to check as a whole before the write (which goes
+    through ``update_fields``, so the audit sees the change)."""
+    candidate = copy.copy(obj)
+    for key, value in values.items():
+        setattr(candidate, key, value)
+    return candidate
+
+
 def _plan_item_schedule(item: PlanItem) -> None:
     if item.rrule and item.cadence not in CadenceKind.values:
         raise ValidationError({"cadence": _("Choose how often.")})
@@ -398,15 +413,12 @@ def plan_item_update(*, actor: Membership, item: PlanItem, contacts=None, **fiel
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
     fields.pop("rrule", None)
-    before = snapshot(item)
-    for key, value in fields.items():
-        setattr(item, key, value)
-    _plan_item_schedule(item)
+    candidate = _with_values(item, fields)
+    _plan_item_schedule(candidate)
     contacts = list(contacts) if contacts is not None else list(item.audience_contacts.all())
-    _plan_item_validate(actor, item, contacts)
-    item.save()
+    _plan_item_validate(actor, candidate, contacts)
+    update_fields(actor.user, item, {**fields, "rrule": candidate.rrule})
     item.audience_contacts.set(contacts)
-    audit_update(actor.user, item, before)
     obligations.generate(item)
     return item
 
@@ -615,10 +627,11 @@ CHANNEL_FIELDS = frozenset(
 )
 
 
-def _require_org_admin(actor: Membership, obj) -> None:
-    """Channels, the outbox and webhook subscriptions are the organisation's admins' business."""
+def require_org_admin(actor: Membership, obj=None) -> None:
+    """Channels, the outbox and webhook subscriptions are the organisation's admins' business
+    (``obj``, when given, is the organisation's). The API asks it before it validates a body."""
     require_admin(actor)
-    if obj.organization_id != actor.organization_id:
+    if obj is not None and obj.organization_id != actor.organization_id:
         raise PermissionDenied
 
 
@@ -656,7 +669,7 @@ def _channel_validate(actor, config: ChannelConfig) -> None:
 def channel_config_create(
     *, actor: Membership, secret: str = "", inbound_secret: str = "", **fields
 ) -> ChannelConfig:
-    require_admin(actor)
+    require_org_admin(actor)
     unknown = set(fields) - CHANNEL_FIELDS
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
@@ -676,34 +689,31 @@ def channel_config_update(
     *, actor: Membership, config: ChannelConfig, secret: str = "", inbound_secret: str = "", **fields
 ) -> ChannelConfig:
     """Change a channel; an empty ``secret`` keeps the stored one."""
-    _require_org_admin(actor, config)
+    require_org_admin(actor, config)
     unknown = set(fields) - CHANNEL_FIELDS - {"clear_secret"}
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
-    before = snapshot(config)
     clear = fields.pop("clear_secret", False)
-    for key, value in fields.items():
-        setattr(config, key, value)
     if secret.strip():
-        config.secret_encrypted = crypto.encrypt(secret.strip())
+        fields["secret_encrypted"] = crypto.encrypt(secret.strip())
     elif clear:
-        config.secret_encrypted = ""
+        fields["secret_encrypted"] = ""
     if inbound_secret.strip():
-        config.inbound_secret_encrypted = crypto.encrypt(inbound_secret.strip())
+        fields["inbound_secret_encrypted"] = crypto.encrypt(inbound_secret.strip())
+    candidate = _with_values(config, fields)
     if (
-        config.kind in (ChannelKind.SLACK, ChannelKind.FEISHU, ChannelKind.DINGTALK)
-        and not config.inbound_token
+        candidate.kind in (ChannelKind.SLACK, ChannelKind.FEISHU, ChannelKind.DINGTALK)
+        and not candidate.inbound_token
     ):
-        config.inbound_token = _secrets.token_urlsafe(24)
-    _channel_validate(actor, config)
-    config.save()
-    audit_update(actor.user, config, before)
+        fields["inbound_token"] = candidate.inbound_token = _secrets.token_urlsafe(24)
+    _channel_validate(actor, candidate)
+    update_fields(actor.user, config, fields)
     return config
 
 
 @transaction.atomic
 def channel_config_delete(*, actor: Membership, config: ChannelConfig) -> None:
-    _require_org_admin(actor, config)
+    require_org_admin(actor, config)
     audit_delete(actor.user, config)
     config.delete()
 
@@ -711,7 +721,7 @@ def channel_config_delete(*, actor: Membership, config: ChannelConfig) -> None:
 @transaction.atomic
 def channel_config_test(*, actor: Membership, config: ChannelConfig) -> OutboxMessage:
     """Queue a test message through ``config`` (to the admin's own address for SMTP)."""
-    _require_org_admin(actor, config)
+    require_org_admin(actor, config)
     with translation.override(actor.user.language or actor.organization.default_language or "en"):
         title = _("Test message from Accord")
         text = _("If you can read this, the channel “%(name)s” works.") % {"name": config.name}
@@ -764,7 +774,7 @@ def outbox_retry(*, actor: Membership, message: OutboxMessage) -> OutboxMessage:
     """Make a failed or dead message due now ("retry now"); admins only."""
     from . import delivery
 
-    _require_org_admin(actor, message)
+    require_org_admin(actor, message)
 
     if message.status not in (OutboxStatus.FAILED, OutboxStatus.DEAD, OutboxStatus.PENDING):
         raise ValidationError({"__all__": _("Only a waiting, failed or dead message can be retried.")})
@@ -812,7 +822,7 @@ def webhook_subscription_create(*, actor: Membership, url: str, events: list, de
     """Subscribe ``url`` to ``events`` (admins). Returns (subscription, its whsec_ secret shown once)."""
     from .providers import new_webhook_secret
 
-    require_admin(actor)
+    require_org_admin(actor)
 
     secret = new_webhook_secret()
     sub = WebhookSubscription(
@@ -833,20 +843,16 @@ def webhook_subscription_create(*, actor: Membership, url: str, events: list, de
 def webhook_subscription_update(
     *, actor: Membership, sub: WebhookSubscription, **fields
 ) -> WebhookSubscription:
-    _require_org_admin(actor, sub)
-    before = snapshot(sub)
-    for key in ("url", "events", "description", "is_active"):
-        if key in fields:
-            setattr(sub, key, fields[key])
-    _subscription_validate(actor, sub)
-    sub.save()
-    audit_update(actor.user, sub, before)
+    require_org_admin(actor, sub)
+    values = {key: fields[key] for key in ("url", "events", "description", "is_active") if key in fields}
+    _subscription_validate(actor, _with_values(sub, values))
+    update_fields(actor.user, sub, values)
     return sub
 
 
 @transaction.atomic
 def webhook_subscription_delete(*, actor: Membership, sub: WebhookSubscription) -> None:
-    _require_org_admin(actor, sub)
+    require_org_admin(actor, sub)
     audit_delete(actor.user, sub)
     sub.delete()
 

@@ -378,7 +378,7 @@ def preferences(request):
 def channels(request):
     from accord.core.hooks import delivery_paused
 
-    rows = list(selectors.channel_list(request.membership.organization_id))
+    rows = list(selectors.channel_list(request.membership))
     return render(
         request,
         "comms/channels.html",
@@ -454,8 +454,8 @@ def outbox(request):
     status = request.GET.get("status", "")
     if status not in OutboxStatus.values:
         status = ""
-    rows = list(selectors.outbox_list(request.membership.organization_id, status=status)[:PAGE_SIZE])
-    circuits = list(selectors.circuit_list(request.membership.organization_id))
+    rows = list(selectors.outbox_list(request.membership, status=status)[:PAGE_SIZE])
+    circuits = list(selectors.circuit_list(request.membership))
     return render(
         request,
         "comms/outbox.html",
@@ -511,7 +511,7 @@ def outbox_retry(request, pk):
 
 @admin_required
 def webhooks_list(request):
-    rows = list(selectors.subscription_list(request.membership.organization_id))
+    rows = list(selectors.subscription_list(request.membership))
     return render(
         request,
         "comms/webhooks.html",

@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.crm.models import Client
-from accord.tenancy.access import org_get, require_project_manager, require_team
+from accord.tenancy.access import require_project_manager, require_team
 
 from . import exports, selectors, services
 from .kinds import spec_for
@@ -116,9 +116,7 @@ class ExportQuery(Schema):
 
 
 def _run(member, run_id: int) -> ImportRun:
-    run = org_get(member, ImportRun.objects.select_related("default_client"), run_id)
-    require_project_manager(member)
-    return run
+    return selectors.import_run_get(member, run_id)
 
 
 def _client(member, client_id):
@@ -182,8 +180,7 @@ def import_upload(request):
 
 @router.get("/imports", response={200: ImportRunPage, **ERRORS})
 def import_list(request, page: Query[PageQuery]):
-    member = require_project_manager(request.auth)
-    return keyset_page(selectors.import_run_list(member), page)
+    return keyset_page(selectors.import_run_list(request.auth), page)
 
 
 @router.get("/imports/{run_id}", response={200: ImportRunOut, **ERRORS})

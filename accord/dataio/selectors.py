@@ -21,7 +21,7 @@ from accord.crm.models import (
     InteractionKind,
 )
 from accord.projects.models import Task, TaskStatus
-from accord.tenancy.access import projects_for_user
+from accord.tenancy.access import org_get, projects_for_user, require_project_manager
 from accord.tenancy.models import Membership
 
 from .models import ImportRun
@@ -162,7 +162,16 @@ def task_export_queryset(member: Membership, params) -> QuerySet[Task]:
 
 
 def import_run_list(member: Membership) -> QuerySet[ImportRun]:
+    """The organisation's imports (admins and project managers, who import)."""
+    require_project_manager(member)
     return ImportRun.objects.filter(organization_id=member.organization_id).select_related("created_by")
+
+
+def import_run_get(member: Membership, pk) -> ImportRun:
+    """One import of the organisation (404 otherwise) for admins and project managers (403 otherwise)."""
+    run = org_get(member, ImportRun.objects.select_related("default_client", "created_by"), pk)
+    require_project_manager(member)
+    return run
 
 
 def risk_export_queryset(member: Membership, params):

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.lib.feeds import feed_response
-from accord.tenancy.access import org_get, project_for_user, require_project_manager, team_required
+from accord.tenancy.access import project_for_user, require_project_manager, team_required
 
 from . import exports, selectors, services
 from .forms import MappingForm, UploadForm
@@ -27,9 +27,7 @@ def _kinds():
 
 
 def _run_for(request, pk) -> ImportRun:
-    run = org_get(request.membership, ImportRun.objects.select_related("default_client", "created_by"), pk)
-    require_project_manager(request.membership)
-    return run
+    return selectors.import_run_get(request.membership, pk)
 
 
 @team_required

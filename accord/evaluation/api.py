@@ -18,7 +18,6 @@ from accord.tenancy.access import (
     org_get,
     project_for_user,
     project_object_for_user,
-    require_project_manager,
     require_team,
 )
 from accord.tenancy.models import User
@@ -352,12 +351,8 @@ class LessonQuery(PageQuery):
     phase: str = Field("", max_length=12)
 
 
-def _lesson(request, lesson_id: int, *, write=False) -> Lesson:
-    member = require_team(request.auth)
-    lesson = org_get(member, Lesson.objects.all(), lesson_id)
-    if write and lesson.created_by_id != member.user_id:
-        require_project_manager(member)
-    return lesson
+def _lesson(request, lesson_id: int) -> Lesson:
+    return org_get(require_team(request.auth), Lesson.objects.all(), lesson_id)
 
 
 @router.get("/lessons", response=LessonPage)

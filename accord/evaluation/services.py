@@ -14,8 +14,6 @@ from accord.audit.services import (
     audit_create,
     audit_delete,
     audit_event,
-    audit_update,
-    snapshot,
     update_fields,
 )
 from accord.comms.services import event_emit
@@ -153,14 +151,13 @@ def evaluation_update(
     require_project_manage(actor, evaluation.project)
     if evaluation.is_final:
         raise ValidationError(_("This evaluation is final and can no longer change."))
-    before = snapshot(evaluation)
+    fields = {}
+    if commentary is not None:
+        fields["commentary"] = commentary
+    if actual_cost != "":
+        fields["actual_cost"] = _clean_cost(actual_cost)
     with transaction.atomic():
-        if commentary is not None:
-            evaluation.commentary = commentary
-        if actual_cost != "":
-            evaluation.actual_cost = _clean_cost(actual_cost)
-        evaluation.save()
-        audit_update(actor.user, evaluation, before)
+        update_fields(actor.user, evaluation, fields)
     return evaluation
 
 
@@ -221,15 +218,15 @@ def retrospective_create(
 
 def retrospective_update(*, actor: Membership, retro: Retrospective, **changes) -> Retrospective:
     require_project_write(actor, retro.project)
-    before = snapshot(retro)
     if "title" in changes and changes["title"] is not None:
         changes["title"] = _title(changes["title"], _("Give the retrospective a title."))[:200]
+    fields = {
+        key: changes[key]
+        for key in ("title", "held_on", "went_well", "to_improve")
+        if changes.get(key) is not None
+    }
     with transaction.atomic():
-        for key in ("title", "held_on", "went_well", "to_improve"):
-            if changes.get(key) is not None:
-                setattr(retro, key, changes[key])
-        retro.save()
-        audit_update(actor.user, retro, before)
+        update_fields(actor.user, retro, fields)
     return retro
 
 
@@ -272,11 +269,8 @@ def retro_action_add(
 
 def retro_action_set_done(*, actor: Membership, action: RetroAction, done: bool = True) -> RetroAction:
     require_project_write(actor, action.retrospective.project)
-    before = snapshot(action)
     with transaction.atomic():
-        action.done_at = timezone.now() if done else None
-        action.save(update_fields=["done_at", "updated_at"])
-        audit_update(actor.user, action, before)
+        update_fields(actor.user, action, {"done_at": timezone.now() if done else None})
     return action
 
 
@@ -285,6 +279,13 @@ def retro_action_delete(*, actor: Membership, action: RetroAction) -> None:
     with transaction.atomic():
         audit_delete(actor.user, action)
         action.delete()
+
+
+def require_template_applier(actor: Membership, action: RetroAction) -> None:
+    """Who may carry a retrospective's action into a project template: admins and project managers
+    who may write on the retrospective's project (the form page asks before it validates)."""
+    require_project_write(actor, action.retrospective.project)
+    require_project_manager(actor)
 
 
 def retro_action_apply_to_template(
@@ -303,8 +304,7 @@ def retro_action_apply_to_template(
     """
     from accord.playbooks.services import template_update as update
 
-    require_project_write(actor, action.retrospective.project)
-    require_project_manager(actor)
+    require_template_applier(actor, action)
 
     if template.organization_id != action.organization_id:
         raise ValidationError({"template": _("Choose one of your organisation's own templates.")})
@@ -332,10 +332,7 @@ def retro_action_apply_to_template(
             update(actor=actor, template=template, milestones=milestones)
         else:
             raise ValidationError({"kind": _("Choose to add a risk or a milestone.")})
-        before = snapshot(action)
-        action.applied_to_template = str(template)[:200]
-        action.save(update_fields=["applied_to_template", "updated_at"])
-        audit_update(actor.user, action, before)
+        update_fields(actor.user, action, {"applied_to_template": str(template)[:200]})
     return action
 
 
@@ -369,8 +366,9 @@ def _lesson_fields(data: dict) -> dict:
     return out
 
 
-def _require_lesson_editor(actor: Membership, lesson: Lesson) -> None:
-    """Whoever wrote a lesson changes it; otherwise admins and project managers."""
+def require_lesson_editor(actor: Membership, lesson: Lesson) -> None:
+    """Whoever wrote a lesson changes it; otherwise admins and project managers (the edit and
+    delete pages ask before they show the form)."""
     require_team(actor)
     if lesson.organization_id != actor.organization_id:
         raise PermissionDenied
@@ -400,7 +398,7 @@ def lesson_create(*, actor: Membership, project=None, retrospective=None, **data
 
 
 def lesson_update(*, actor: Membership, lesson: Lesson, **data) -> Lesson:
-    _require_lesson_editor(actor, lesson)
+    require_lesson_editor(actor, lesson)
     fields = _lesson_fields(data)
     with transaction.atomic():
         update_fields(actor.user, lesson, fields)
@@ -408,7 +406,7 @@ def lesson_update(*, actor: Membership, lesson: Lesson, **data) -> Lesson:
 
 
 def lesson_delete(*, actor: Membership, lesson: Lesson) -> None:
-    _require_lesson_editor(actor, lesson)
+    require_lesson_editor(actor, lesson)
     with transaction.atomic():
         audit_delete(actor.user, lesson)
         lesson.delete()
@@ -481,10 +479,7 @@ def lesson_take_up(*, actor: Membership, project, lesson: Lesson, kind: str) -> 
                 )
                 audit_create(actor.user, use)
             else:
-                before = snapshot(use)
-                use.kind, use.risk = kind, risk
-                use.save(update_fields=["kind", "risk", "updated_at"])
-                audit_update(actor.user, use, before)
+                update_fields(actor.user, use, {"kind": kind, "risk": risk})
             audit_event(actor.user, lesson, "taken_up", {"project": project.code, "as": kind})
     except IntegrityError:  # the same lesson taken up twice at the same moment
         raise ValidationError({"lesson": _("This lesson was just taken up on this project.")}) from None

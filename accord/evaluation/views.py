@@ -21,7 +21,6 @@ from accord.tenancy.access import (
     org_get,
     project_for_user,
     project_object_for_user,
-    require_project_manager,
     team_required,
 )
 
@@ -333,7 +332,7 @@ def action_delete(request, pk):
 @team_required
 def action_apply(request, pk):
     action = _action(request, pk)
-    require_project_manager(request.membership)
+    services.require_template_applier(request.membership, action)
     templates = ProjectTemplate.objects.filter(organization_id=request.membership.organization_id)
     form = ApplyToTemplateForm(request.POST or None, templates=templates)
     status = 200
@@ -423,8 +422,8 @@ def lesson_create(request):
 
 def _lesson(request, pk, *, write=False) -> Lesson:
     lesson = org_get(request.membership, Lesson.objects.select_related("project", "created_by"), pk)
-    if write and lesson.created_by_id != request.user.pk:
-        require_project_manager(request.membership)
+    if write:
+        services.require_lesson_editor(request.membership, lesson)
     return lesson
 
 

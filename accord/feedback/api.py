@@ -19,7 +19,6 @@ from accord.tenancy.access import (
     project_for_user,
     project_object_for_user,
     projects_for_user,
-    require_project_manager,
     require_team,
 )
 
@@ -177,7 +176,7 @@ def _template(request, template_id, *, write=False) -> SurveyTemplate:
     require_team(request.auth)
     template = org_get(request.auth, SurveyTemplate.objects.all(), template_id)
     if write:
-        require_project_manager(request.auth)
+        services.require_template_editor(request.auth, template)
     return template
 
 
@@ -333,11 +332,11 @@ def question_add(request, survey_id: int, payload: QuestionIn):
 
 
 def _question(request, question_id: int) -> Question:
-    question = org_get(request.auth, Question.objects.select_related("survey"), question_id)
+    question = org_get(request.auth, Question.objects.select_related("survey", "template"), question_id)
     if question.survey_id:
         _survey(request, question.survey_id, write=True)
     else:
-        require_project_manager(request.auth)
+        services.require_template_editor(request.auth, question.template)
     return question
 
 

@@ -14,7 +14,6 @@ from accord.tenancy.access import (
     project_for_user,
     project_object_for_user,
     projects_for_user,
-    require_project_manager,
     team_required,
 )
 
@@ -36,7 +35,7 @@ def _survey(request, pk, *, write=False, manage=False) -> Survey:
 def _template(request, pk, *, write=False) -> SurveyTemplate:
     template = org_get(request.membership, SurveyTemplate.objects.all(), pk)
     if write:
-        require_project_manager(request.membership)
+        services.require_template_editor(request.membership, template)
     return template
 
 
@@ -81,7 +80,7 @@ def template_list(request):
 
 @team_required
 def template_create(request):
-    require_project_manager(request.membership)
+    services.require_template_editor(request.membership)
     form = SurveyTemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -320,7 +319,7 @@ def _question(request, pk) -> Question:
     if question.survey_id:
         _survey(request, question.survey_id, write=True)
     else:
-        require_project_manager(request.membership)
+        services.require_template_editor(request.membership, question.template)
     return question
 
 

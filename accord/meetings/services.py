@@ -15,7 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import audit_create, audit_delete, audit_event, update_fields
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
 from accord.crm.models import Contact
 from accord.lib.dates import validate_timezone, wall_time, zone
@@ -323,10 +323,7 @@ def meeting_update(*, actor: Membership, meeting: Meeting, data: dict, users=Non
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         _refuse_cancelled(locked)
-        before = snapshot(locked)
-        for key, value in cleaned.items():
-            setattr(locked, key, value)
-        locked.video_provider = detect_provider(locked.video_url)
+        fields = {**cleaned, "video_provider": detect_provider(cleaned.get("video_url", locked.video_url))}
         people_change = (users is not None or contacts is not None) and (
             {u.pk for u in user_list},
             {c.pk for c in contact_list},
@@ -334,15 +331,13 @@ def meeting_update(*, actor: Membership, meeting: Meeting, data: dict, users=Non
             set(locked.attendees.filter(user__isnull=False).values_list("user_id", flat=True)),
             set(locked.attendees.filter(contact__isnull=False).values_list("contact_id", flat=True)),
         )
-        if snapshot(locked) == before and not people_change:
+        if not people_change and all(getattr(locked, key) == value for key, value in fields.items()):
             # Saved unchanged: no new SEQUENCE, no updated invitation to everyone.
             return selectors.meeting_detail_queryset().get(pk=locked.pk)
-        locked.sequence += 1
-        locked.save()
+        update_fields(actor.user, locked, {**fields, "sequence": locked.sequence + 1})
         removed = []
         if people_change:
             removed = _set_attendees(locked, user_list, contact_list)
-        audit_update(actor.user, locked, before)
         fresh = selectors.meeting_detail_queryset().get(pk=locked.pk)
         _send_calendar(fresh, fresh.attendees.all(), method="REQUEST")
         if removed:
@@ -356,11 +351,9 @@ def meeting_cancel(*, actor: Membership, meeting: Meeting) -> Meeting:
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         _refuse_cancelled(locked)
-        before = snapshot(locked)
-        locked.status = MeetingStatus.CANCELLED
-        locked.sequence += 1
-        locked.save()
-        audit_update(actor.user, locked, before)
+        update_fields(
+            actor.user, locked, {"status": MeetingStatus.CANCELLED, "sequence": locked.sequence + 1}
+        )
         fresh = selectors.meeting_detail_queryset().get(pk=locked.pk)
         _send_calendar(fresh, fresh.attendees.all(), method="CANCEL")
     return fresh
@@ -459,18 +452,12 @@ def minutes_record(
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         _refuse_published(meeting)
-        before = snapshot(meeting)
         if summary is not None:
-            meeting.minutes_summary = summary
-            meeting.save(update_fields=["minutes_summary", "updated_at"])
-            audit_update(actor.user, meeting, before)
+            update_fields(actor.user, meeting, {"minutes_summary": summary})
         for key, text in (notes or {}).items():
             item = items[int(key)]
             if text is not None and item.notes != text:
-                item_before = snapshot(item)
-                item.notes = text
-                item.save(update_fields=["notes", "updated_at"])
-                audit_update(actor.user, item, item_before)
+                update_fields(actor.user, item, {"notes": text})
     return meeting
 
 
@@ -566,11 +553,7 @@ def action_item_complete(*, actor: Membership, item: ActionItem, by_client: bool
     if task.status == TaskStatus.DONE:
         return item
     with transaction.atomic():
-        before = snapshot(task)
-        task.status = TaskStatus.DONE
-        task.done_on = timezone.localdate()
-        task.save(update_fields=["status", "done_on", "updated_at"])
-        audit_update(actor.user, task, before)
+        update_fields(actor.user, task, {"status": TaskStatus.DONE, "done_on": timezone.localdate()})
         audit_event(actor.user, item, "completed", {"by_client": by_client})
         if by_client:
             project = item.meeting.project
@@ -597,10 +580,7 @@ def minutes_publish(*, actor: Membership, meeting: Meeting) -> Meeting:
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         _refuse_published(locked)
-        before = snapshot(locked)
-        locked.minutes_published_at = timezone.now()
-        locked.save(update_fields=["minutes_published_at", "updated_at"])
-        audit_update(actor.user, locked, before)
+        update_fields(actor.user, locked, {"minutes_published_at": timezone.now()})
         audit_event(actor.user, locked, "minutes_published")
         meeting = selectors.meeting_detail_queryset().get(pk=locked.pk)
         project = meeting.project

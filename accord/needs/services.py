@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_update, snapshot, update_fields
+from accord.audit.services import audit_create, audit_delete, update_fields
 from accord.comms.services import event_emit
 from accord.tenancy.access import require_project_setup, require_project_write
 from accord.tenancy.models import Membership
@@ -154,11 +154,7 @@ def need_set_status(*, actor: Membership, need: Need, status: str) -> Need:
                     % {"old": need.get_status_display(), "new": NeedStatus(status).label}
                 }
             )
-        before = snapshot(need)
-        need.status = status
-        need.status_changed_at = timezone.now()
-        need.save(update_fields=["status", "status_changed_at", "updated_at"])
-        audit_update(actor.user, need, before)
+        update_fields(actor.user, need, {"status": status, "status_changed_at": timezone.now()})
     return need
 
 

@@ -14,7 +14,7 @@ from accord.core.apikit import ERRORS, service_call, short
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Client, Contact
 from accord.projects.api import Money
-from accord.tenancy.access import project_for_user, require_project_manager, require_team
+from accord.tenancy.access import project_for_user, require_team
 from accord.tenancy.members import team_user
 
 from . import services
@@ -157,7 +157,7 @@ def templates_delete(request, template_id: int):
 def templates_use(request, template_id: int, payload: ProjectFromTemplateIn):
     member = request.auth
     template = _template_for(member, template_id)
-    require_project_manager(member)
+    services.require_template_manager(member, template)
     client = Client.objects.filter(organization_id=member.organization_id, pk=payload.client_id).first()
     if client is None:
         raise ValidationError({"client_id": _("No client with this id in your organisation.")})

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.core.concurrency import check_version, versioned_edit
 from accord.core.ui import apply_service_errors, form_page
-from accord.tenancy.access import require_project_manager, team_required
+from accord.tenancy.access import team_required
 
 from . import services
 from .forms import (
@@ -64,7 +64,7 @@ def _editable(request, pk, section: str) -> tuple[ProjectTemplate, Section]:
     organisation's template, a built-in one or an unknown list; 403 for those who may not edit)."""
     member = request.membership
     template = template_for_user(member, pk)
-    require_project_manager(member)
+    services.require_template_manager(member, template)
     if template.is_builtin or section not in SECTIONS:
         raise Http404
     return template, SECTIONS[section]
@@ -204,7 +204,7 @@ def item_move(request, pk, section, index):
 def duplicate(request, pk):
     member = request.membership
     template = template_for_user(member, pk)
-    require_project_manager(member)
+    services.require_template_manager(member, template)
     form = DuplicateTemplateForm(request.POST or None, item={"name": template.name})
     if request.method == "POST" and form.is_valid():
         try:

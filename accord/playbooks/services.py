@@ -231,7 +231,7 @@ def project_create_from_template(
     from accord.projects.services import project_create
     from accord.risks.services import risk_create_for_new_project
 
-    require_project_manager(actor)
+    require_template_manager(actor)
 
     organization = actor.organization
     user = actor.user
@@ -399,16 +399,18 @@ def _plan_items_read(project, lang: str) -> list[dict]:
     return [{**item, "purpose": {lang: item.get("purpose", "")}} for item in (use.comms_plan if use else [])]
 
 
-def _require_template_editor(actor: Membership, template: ProjectTemplate) -> None:
-    """Admins and project managers change their organisation's templates."""
+def require_template_manager(actor: Membership, template: ProjectTemplate | None = None) -> None:
+    """Admins and project managers start projects from templates, copy them and change their
+    organisation's own (``template``, when given, is built in or the organisation's). The pages and
+    the API ask it before they validate a form."""
     require_project_manager(actor)
-    if template.organization_id not in (None, actor.organization_id):
+    if template is not None and template.organization_id not in (None, actor.organization_id):
         raise PermissionDenied
 
 
 def template_update(*, actor: Membership, template: ProjectTemplate, **values) -> ProjectTemplate:
     """Change an organisation's own template (built-ins are read-only)."""
-    _require_template_editor(actor, template)
+    require_template_manager(actor, template)
     if template.is_builtin:
         raise ValidationError(_("Built-in templates cannot be changed; save a copy instead."))
     allowed = {
@@ -442,7 +444,7 @@ def template_update(*, actor: Membership, template: ProjectTemplate, **values) -
 
 
 def template_delete(*, actor: Membership, template: ProjectTemplate) -> None:
-    _require_template_editor(actor, template)
+    require_template_manager(actor, template)
     if template.is_builtin:
         raise ValidationError(_("Built-in templates cannot be deleted."))
     with transaction.atomic():
@@ -464,7 +466,7 @@ def template_version(template: ProjectTemplate) -> str:
 def _items_edit(*, actor: Membership, template: ProjectTemplate, section: str, version: str | None, change):
     """Apply ``change(items)`` to one list of the template, under a row lock, through
     ``template_update`` (so validation and the audit trail are the same as for a whole update)."""
-    _require_template_editor(actor, template)
+    require_template_manager(actor, template)
     if section not in SECTIONS:
         raise ValidationError({"section": _("Choose milestones, communication plan, risks or needs.")})
     if template.is_builtin:
@@ -550,7 +552,7 @@ def template_duplicate(
 ) -> ProjectTemplate:
     """A copy of a built-in (or the organisation's own) template as the organisation's own, to
     customise; ``name`` per language (default: the original's). Admins and project managers only."""
-    require_project_manager(actor)
+    require_template_manager(actor)
     organization = actor.organization
     if template.organization_id not in (None, organization.pk):
         raise ValidationError({"template": _("Choose one of the templates listed.")})

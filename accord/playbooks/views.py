@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accord.core.hooks import project_start_url
 from accord.core.ui import apply_service_errors, form_page
 from accord.projects.forms import FIELD_NAMES as PROJECT_FIELD_NAMES
-from accord.tenancy.access import project_for_user, require_project_manager, team_required
+from accord.tenancy.access import project_for_user, team_required
 
 from . import services
 from .forms import ProjectFromTemplateForm, SaveAsTemplateForm
@@ -54,7 +54,7 @@ def detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def use(request, pk):
     member = request.membership
-    require_project_manager(member)
+    services.require_template_manager(member)
     template = template_for_user(member, pk)
     form = ProjectFromTemplateForm(
         request.POST or None, organization_id=member.organization_id, initial={"manager": request.user.pk}
@@ -110,7 +110,7 @@ def save_from_project(request, pk):
 def delete(request, pk):
     member = request.membership
     template = template_for_user(member, pk)
-    require_project_manager(member)
+    services.require_template_manager(member, template)
     if template.is_builtin:
         raise Http404
     if request.method == "POST":

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.audit.models import AuditEntry
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.audit.services import audit_create, audit_event, update_fields
 from accord.comms.services import notify, outbox_email
 from accord.crm.models import Contact
 from accord.crm.selectors import can_manage_client_access
@@ -226,19 +226,13 @@ def contact_portal_identity_changed(*, actor: Membership, contact: Contact, old_
     sessions = 0
     membership_ended = False
     if old_user is not None:
-        before = snapshot(contact)
-        contact.portal_user = None
-        contact.save(update_fields=["portal_user", "updated_at"])
-        audit_update(actor.user, contact, before)
+        update_fields(actor.user, contact, {"portal_user": None})
         others = Contact.objects.filter(organization_id=contact.organization_id, portal_user=old_user)
         if not others.exists():
             for membership in Membership.objects.filter(
                 organization_id=contact.organization_id, user=old_user, role=Role.CLIENT, is_active=True
             ):
-                m_before = snapshot(membership)
-                membership.is_active = False
-                membership.save(update_fields=["is_active", "updated_at"])
-                audit_update(actor.user, membership, m_before)
+                update_fields(actor.user, membership, {"is_active": False})
                 membership_ended = True
         sessions = user_sessions_end(old_user)
     links = list(

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accord.audit.models import AuditEntry
-from accord.audit.services import audit_event, audit_redact, audit_update, snapshot
+from accord.audit.services import audit_event, audit_redact, update_fields
 from accord.core.search import compact_indexes
 from accord.crm.models import Contact
 from accord.lib.redact import Redactor
@@ -232,12 +232,23 @@ def person_export_archive(person: Person) -> tuple[bytes, dict[str, int], set[in
     return buffer.getvalue(), counts, found_in
 
 
+def require_person_exporter(actor: Membership) -> None:
+    """Managers and admins export a person's data (the page asks before it checks the contact)."""
+    if not actor.can_manage_projects:
+        raise PermissionDenied
+
+
+def require_person_eraser(actor: Membership, organization: Organization) -> None:
+    """The organisation's admins erase a person (the page asks before it shows the form)."""
+    if not actor.is_admin or actor.organization_id != organization.pk:
+        raise PermissionDenied
+
+
 def person_export(*, actor: Membership | None, email: str, organizations: list[Organization]) -> bytes:
     """Export a person's data (managers and admins; every organisation for the operator).
     Audited, without the data, in the caller's organisation and in each one the records came from."""
     if actor is not None:
-        if not actor.can_manage_projects:
-            raise PermissionDenied
+        require_person_exporter(actor)
         if any(org.pk != actor.organization_id for org in organizations):
             raise PermissionDenied
     person = person_find(email=email, organization_ids=[o.pk for o in organizations])
@@ -360,8 +371,8 @@ def person_erase(*, actor: Membership | None, email: str, organization: Organiza
     from accord.portal.models import SignInLink
     from accord.tenancy.models import Invitation
 
-    if actor is not None and (not actor.is_admin or actor.organization_id != organization.pk):
-        raise PermissionDenied
+    if actor is not None:
+        require_person_eraser(actor, organization)
     email = _clean_email(email)
     team = Membership.objects.filter(
         organization=organization, user__email__iexact=email, role__in=[r for r in Role if r != Role.CLIENT]
@@ -436,7 +447,8 @@ def _erase_login_records(email: str) -> None:
 # --- organisation export ------------------------------------------------------------------------
 
 
-def _require_owner(actor: Membership) -> None:
+def require_owner(actor: Membership) -> None:
+    """The organisation's export and deletion are its owners' (the pages ask before showing them)."""
     if actor is None or actor.role != Role.OWNER:
         raise PermissionDenied
 
@@ -445,7 +457,7 @@ def organization_export_request(*, actor: Membership) -> OrganizationExport:
     """Queue an export of all of the organisation's data (owners only)."""
     from .tasks import organization_export_task
 
-    _require_owner(actor)
+    require_owner(actor)
     with transaction.atomic():
         export = OrganizationExport.objects.create(
             organization_id=actor.organization_id, requested_by=actor.user
@@ -484,7 +496,7 @@ def organization_export_build(*, export_id: int) -> OrganizationExport:
 
 def organization_deletion_schedule(*, actor: Membership, confirm_name: str) -> OrganizationDeletion:
     """Schedule the organisation's deletion after the grace period (owners only; they type its name)."""
-    _require_owner(actor)
+    require_owner(actor)
     organization = actor.organization
     if (confirm_name or "").strip() != organization.name:
         raise ValidationError(
@@ -502,7 +514,7 @@ def organization_deletion_schedule(*, actor: Membership, confirm_name: str) -> O
 
 
 def organization_deletion_cancel(*, actor: Membership) -> None:
-    _require_owner(actor)
+    require_owner(actor)
     with transaction.atomic():
         deleted, _rows = OrganizationDeletion.objects.filter(organization_id=actor.organization_id).delete()
         if not deleted:
@@ -582,11 +594,11 @@ def retention_policy_update(
             raise ValidationError({name: _("Enter a number of days of at least 1, or leave it empty.")})
     with transaction.atomic():
         policy, created = RetentionPolicy.objects.get_or_create(organization_id=actor.organization_id)
-        before = snapshot(policy)
-        policy.outbox_body_days = outbox_body_days
-        policy.closed_support_days = closed_support_days
-        policy.save()
-        audit_update(actor.user, policy, before)
+        update_fields(
+            actor.user,
+            policy,
+            {"outbox_body_days": outbox_body_days, "closed_support_days": closed_support_days},
+        )
     return policy
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,18 +20,12 @@ from .forms import ConfirmEmailForm, ConfirmNameForm, RetentionForm
 from .models import ExportStatus, OrganizationExport
 
 
-def _require_owner(member) -> None:
-    if member.role != Role.OWNER:
-        raise PermissionDenied
-
-
 @require_POST
 @team_required
 def contact_export(request, pk):
     member = request.membership
     contact = contact_for_user(member, pk)
-    if not member.can_manage_projects:
-        raise PermissionDenied
+    services.require_person_exporter(member)
     if not contact.email:
         messages.error(request, _("This contact has no e-mail address; add one to export their data."))
         return redirect("crm:contact_detail", contact.pk)
@@ -49,8 +43,7 @@ def contact_export(request, pk):
 def contact_erase(request, pk):
     member = request.membership
     contact = contact_for_user(member, pk)
-    if not member.is_admin:
-        raise PermissionDenied
+    services.require_person_eraser(member, member.organization)
     back = f"/contacts/{contact.pk}/"
     if not contact.email:
         messages.error(request, _("This contact has no e-mail address; erase it by deleting the contact."))
@@ -121,7 +114,7 @@ def organization_export(request):
 def organization_export_download(request, pk):
     member = request.membership
     export = org_get(member, OrganizationExport.objects.all(), pk)
-    _require_owner(member)
+    services.require_owner(member)
     if export.status != ExportStatus.READY or not export.stored_path:
         raise Http404
     path = orgdata.storage_root() / export.stored_path
@@ -138,7 +131,7 @@ def organization_export_download(request, pk):
 @team_required
 def organization_delete(request):
     member = request.membership
-    _require_owner(member)
+    services.require_owner(member)
     form = ConfirmNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

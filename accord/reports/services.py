@@ -15,7 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot, update_fields
+from accord.audit.services import audit_create, audit_event, update_fields
 from accord.comms.services import event_emit, notify, obligations_meet, outbox_email
 from accord.crm.models import Cadence, Language
 from accord.lib.dates import format_day, owner_zone, today_for, validate_range
@@ -229,13 +229,16 @@ def status_report_publish(
             raise ValidationError(
                 _("The recipients changed since this page was shown. Check the list and publish again.")
             )
-        before = snapshot(report)
-        report.status = ReportStatus.PUBLISHED
-        report.rag = rag or report.rag
-        report.published_at = timezone.now()
-        report.published_by = actor.user
-        report.save()
-        audit_update(actor.user, report, before)
+        update_fields(
+            actor.user,
+            report,
+            {
+                "status": ReportStatus.PUBLISHED,
+                "rag": rag or report.rag,
+                "published_at": timezone.now(),
+                "published_by": actor.user,
+            },
+        )
         audit_event(
             actor.user,
             report,
@@ -249,10 +252,7 @@ def status_report_publish(
         )
 
         if project.rag != report.rag:
-            project_before = snapshot(project)
-            project.rag = report.rag
-            project.save(update_fields=["rag", "updated_at"])
-            audit_update(actor.user, project, project_before)
+            update_fields(actor.user, project, {"rag": report.rag})
 
         _mail_report(report, project, people.recipients)
         obligations_meet(project=project, channel="email", contacts=people.recipients, source=report)

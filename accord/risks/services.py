@@ -13,7 +13,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    update_fields,
+)
 from accord.comms.services import event_emit, notify
 from accord.core.hooks import change_request_from_risk
 from accord.lib.dates import ZONE_SLACK, today_for
@@ -22,7 +27,15 @@ from accord.tenancy.access import require_project_manage, require_project_setup,
 from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership
 
-from .models import ACTIVE_STATUSES, ContingencyAction, Risk, RiskCategory, RiskScoreChange, RiskStatus
+from .models import (
+    ACTIVE_STATUSES,
+    ContingencyAction,
+    Risk,
+    RiskCategory,
+    RiskScoreChange,
+    RiskStatus,
+    risk_score,
+)
 
 RISK_FIELDS = (
     "title",
@@ -158,16 +171,12 @@ def risk_update(*, actor: Membership, risk: Risk, note: str = "", **values) -> R
     values = _clean(dict(values), risk.organization_id)
     with transaction.atomic():
         risk = Risk.objects.select_for_update(of=("self",)).select_related("project").get(pk=risk.pk)
-        before = snapshot(risk)
         old = (risk.probability, risk.impact, risk.score)
         old_owner = risk.owner_id
-        for key, value in values.items():
-            setattr(risk, key, value)
-        risk.rescore()
-        risk.save()
+        score = risk_score(values.get("probability", risk.probability), values.get("impact", risk.impact))
+        update_fields(actor.user, risk, {**values, "score": score})
         if (risk.probability, risk.impact) != old[:2]:
             _record_score(risk, actor.user, old, note)
-        audit_update(actor.user, risk, before)
         if risk.owner_id and risk.owner_id != old_owner and risk.owner_id != actor.user_id:
             notify(
                 organization=risk.project.organization,
@@ -199,17 +208,15 @@ def risk_set_status(*, actor: Membership, risk: Risk, status: str) -> Risk:
                     % {"old": risk.get_status_display(), "new": RiskStatus(status).label}
                 }
             )
-        before = snapshot(risk)
-        risk.status = status
+        fields = {"status": status}
         now = timezone.now()
         if status == RiskStatus.OCCURRED:
-            risk.occurred_at = now
+            fields["occurred_at"] = now
         if status == RiskStatus.CLOSED:
-            risk.closed_at = now
+            fields["closed_at"] = now
         elif risk.closed_at:
-            risk.closed_at = None
-        risk.save()
-        audit_update(actor.user, risk, before)
+            fields["closed_at"] = None
+        update_fields(actor.user, risk, fields)
         if status == RiskStatus.OCCURRED:
             event_emit(organization=risk.project.organization, name="risk.occurred", payload=_payload(risk))
             users = [u for u in (risk.project.manager, risk.owner) if u is not None and u.pk != actor.user_id]
@@ -230,11 +237,7 @@ def risk_reviewed(*, actor: Membership, risk: Risk, next_review_on: dt.date | No
         raise ValidationError({"next_review_on": _("Choose a date after today for the next review.")})
     with transaction.atomic():
         risk = Risk.objects.select_for_update(of=("self",)).get(pk=risk.pk)
-        before = snapshot(risk)
-        risk.next_review_on = next_review_on
-        risk.review_reminded_on = None
-        risk.save(update_fields=["next_review_on", "review_reminded_on", "updated_at"])
-        audit_update(actor.user, risk, before)
+        update_fields(actor.user, risk, {"next_review_on": next_review_on, "review_reminded_on": None})
         audit_event(actor.user, risk, "reviewed", {"note": note[:500]} if note else {})
     return risk
 
@@ -339,13 +342,9 @@ def contingency_action_update(*, actor: Membership, action: ContingencyAction, *
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = _clean_action(dict(values), action.organization_id)
     with transaction.atomic():
-        before = snapshot(action)
-        for key, value in values.items():
-            setattr(action, key, value)
         if "done" in values:
-            action.done_at = timezone.now() if action.done else None
-        action.save()
-        audit_update(actor.user, action, before)
+            values["done_at"] = timezone.now() if values["done"] else None
+        update_fields(actor.user, action, values)
     return action
 
 

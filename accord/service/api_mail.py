@@ -22,7 +22,6 @@ from accord.tenancy.access import (
     org_get_for_admin,
     project_for_user,
     projects_for_user,
-    require_admin,
     require_team,
 )
 
@@ -72,13 +71,13 @@ class MailboxIn(Schema):
 
 @router.get("/support-addresses", response={200: list[MailboxOut], **ERRORS}, summary="Support addresses")
 def mailbox_list(request):
-    member = require_admin(request.auth)
-    return SupportMailbox.objects.filter(organization_id=member.organization_id).order_by("address", "id")
+    return selectors.mailbox_list(request.auth)
 
 
 @router.post("/support-addresses", response={201: MailboxOut, **ERRORS}, summary="Add a support address")
 def mailbox_create(request, payload: MailboxIn):
-    member = require_admin(request.auth)
+    member = request.auth
+    services.require_mailbox_admin(member)
     box = _call(
         services.support_mailbox_create,
         actor=member,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from django.db.models import Avg, Count, Q, QuerySet
 
-from .models import MailDirection, MailState, SupportMail, SupportReply, SupportRequest, TrainingSession
+from accord.tenancy.access import require_admin
+from accord.tenancy.models import Membership
+
+from .models import (
+    MailDirection,
+    MailState,
+    SupportMail,
+    SupportMailbox,
+    SupportReply,
+    SupportRequest,
+    TrainingSession,
+)
 
 
 def support_request_list(queryset: QuerySet[SupportRequest], *, client_view: bool = False):
@@ -58,4 +69,14 @@ def support_mails(request: SupportRequest) -> list[SupportMail]:
         SupportMail.objects.filter(organization_id=request.organization_id, request=request)
         .select_related("inbound")
         .order_by("created_at", "id")
+    )
+
+
+def mailbox_list(actor: Membership) -> QuerySet[SupportMailbox]:
+    """The organisation's support addresses (admins)."""
+    require_admin(actor)
+    return (
+        SupportMailbox.objects.filter(organization_id=actor.organization_id)
+        .select_related("project")
+        .order_by("address", "id")
     )

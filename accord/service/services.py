@@ -22,8 +22,6 @@ from accord.audit.services import (
     audit_create,
     audit_delete,
     audit_event,
-    audit_update,
-    snapshot,
     update_fields,
 )
 from accord.comms.delivery import message_id_header
@@ -317,18 +315,16 @@ def _reply_write(
     )
     audit_create(author, reply)
     _save_attachments(request, checked, user=author, reply=reply)
-    before = snapshot(request)
+    fields = {}
     if from_client:
         if request.status in (RequestStatus.WAITING, RequestStatus.RESOLVED):
-            request.status = RequestStatus.OPEN
-            request.resolved_at = None
+            fields = {"status": RequestStatus.OPEN, "resolved_at": None}
     elif not internal:
         if request.first_response_at is None:
-            request.first_response_at = reply.created_at
+            fields["first_response_at"] = reply.created_at
         if request.status == RequestStatus.NEW:
-            request.status = RequestStatus.OPEN
-    request.save()
-    audit_update(author, request, before)
+            fields["status"] = RequestStatus.OPEN
+    update_fields(author, request, fields)
     if from_client:
         team_notify(
             project=request.project,
@@ -371,21 +367,20 @@ def support_request_update(
             .select_related("project", "contact")
             .get(pk=request.pk)
         )
-        before = snapshot(request)
         old_status = request.status
+        fields = {}
         if priority is not None and priority != request.priority:
-            request.priority = priority
-            request.first_response_due_at = SupportRequest.response_due(priority, request.created_at)
+            fields["priority"] = priority
+            fields["first_response_due_at"] = SupportRequest.response_due(priority, request.created_at)
         if assignee_set:
-            request.assignee = assignee
+            fields["assignee"] = assignee
         if status is not None and status != old_status:
-            request.status = status
+            fields["status"] = status
             if status in (RequestStatus.RESOLVED, RequestStatus.CLOSED):
-                request.resolved_at = request.resolved_at or timezone.now()
+                fields["resolved_at"] = request.resolved_at or timezone.now()
             else:
-                request.resolved_at = None
-        request.save()
-        audit_update(actor.user, request, before)
+                fields["resolved_at"] = None
+        update_fields(actor.user, request, fields)
         if request.status != old_status:
             event_emit(
                 organization=request.project.organization,
@@ -421,10 +416,7 @@ def support_request_move(*, actor: Membership, request: SupportRequest, project)
         request = SupportRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
         if request.project_id == project.pk:
             return request
-        before = snapshot(request)
-        request.project = project
-        request.save(update_fields=["project", "updated_at"])
-        audit_update(actor.user, request, before)
+        update_fields(actor.user, request, {"project": project})
         SupportMail.objects.filter(organization_id=request.organization_id, request=request).update(
             project=project
         )
@@ -530,14 +522,20 @@ def _clean_address(address: str) -> str:
 
 
 @transaction.atomic
+def require_mailbox_admin(actor: Membership) -> None:
+    """Support addresses are the organisation's admins' business (the API asks before it looks up
+    the project named in the body)."""
+    if not actor.is_admin:
+        raise PermissionDenied
+
+
 def support_mailbox_create(
     *, actor: Membership, address: str, project=None, priority: str = Priority.NORMAL
 ) -> SupportMailbox:
     """A support address of the organisation (or of one project), unconfirmed: a link to confirm
     it is mailed to the address, and mail to it is taken only once it is confirmed. Whether
     another organisation claimed the address is never told. Admins only."""
-    if not actor.is_admin:
-        raise PermissionDenied
+    require_mailbox_admin(actor)
     address = _clean_address(address)
     priority = _clean_priority(priority)
     if project is not None and project.organization_id != actor.organization_id:
@@ -591,8 +589,7 @@ def _mailbox_send_confirmation(box: SupportMailbox, actor: Membership) -> None:
 @transaction.atomic
 def support_mailbox_resend(*, actor: Membership, mailbox: SupportMailbox) -> SupportMailbox:
     """Mail a new confirmation link for an unconfirmed address (the earlier link stops working)."""
-    if not actor.is_admin:
-        raise PermissionDenied
+    require_mailbox_admin(actor)
     if mailbox.is_verified:
         raise ValidationError({"__all__": _("This address is confirmed already.")})
     _mailbox_send_confirmation(mailbox, actor)
@@ -639,8 +636,7 @@ def support_mailbox_confirm(*, raw: str) -> SupportMailbox:
 
 @transaction.atomic
 def support_mailbox_delete(*, actor: Membership, mailbox: SupportMailbox) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied
+    require_mailbox_admin(actor)
     audit_delete(actor.user, mailbox)
     mailbox.delete()
 
@@ -785,10 +781,7 @@ def training_feedback_give(
         )
         audit_create(actor.user, feedback)
     else:
-        before = snapshot(feedback)
-        feedback.rating, feedback.comment = rating, (comment or "").strip()
-        feedback.save()
-        audit_update(actor.user, feedback, before)
+        update_fields(actor.user, feedback, {"rating": rating, "comment": (comment or "").strip()})
     audit_event(actor.user, session, "feedback_given", {"rating": rating})
     team_notify(
         project=session.project,

@@ -421,7 +421,7 @@ def mailboxes(request):
                 ),
             )
             return redirect("service:mailboxes")
-    rows = SupportMailbox.objects.filter(organization_id=member.organization_id).select_related("project")
+    rows = selectors.mailbox_list(member)
     return render(
         request,
         "service/mailboxes.html",

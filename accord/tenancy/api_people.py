@@ -237,7 +237,7 @@ def organization_get(request):
 
 @router.patch("/organization", response=OrganizationOut, summary="Change the organisation's settings")
 def organization_patch(request, payload: OrganizationPatch):
-    actor = require_admin(request.auth)
+    actor = request.auth
     fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return services.organization_update(actor=actor, organization=actor.organization, **fields)
 
@@ -250,7 +250,8 @@ def organization_patch(request, payload: OrganizationPatch):
     "it replaces the current logo on pages, e-mails and PDFs.",
 )
 def organization_logo_upload(request, logo: File[UploadedFile]):
-    actor = require_admin(request.auth)
+    actor = request.auth
+    services.require_settings_editor(actor, actor.organization)
     form = LogoForm(files={"logo": logo})
     if not form.is_valid():
         raise ValidationError({"logo": form.errors["logo"]})
@@ -261,5 +262,5 @@ def organization_logo_upload(request, logo: File[UploadedFile]):
 
 @router.delete("/organization/logo", response=OrganizationOut, summary="Remove the organisation's logo")
 def organization_logo_delete(request):
-    actor = require_admin(request.auth)
+    actor = request.auth
     return services.organization_update(actor=actor, organization=actor.organization, logo=None)

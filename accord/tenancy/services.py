@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_event, audit_update, snapshot
+from accord.audit.services import audit_create, audit_event, update_fields
 from accord.lib.colour import HEX_COLOUR, MIN_TEXT_CONTRAST, contrast_with_white
 from accord.lib.money import currency_for_locale
 
@@ -179,35 +180,36 @@ def invitation_accept(
         organization=invitation.organization, user=user, defaults={"role": invitation.role, "is_active": True}
     )
     if invitation.contact_id:
-        contact = invitation.contact
-        before = snapshot(contact)
-        contact.portal_user = user
-        contact.save(update_fields=["portal_user", "updated_at"])
-        audit_update(user, contact, before)
+        update_fields(user, invitation.contact, {"portal_user": user})
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at", "updated_at"])
     audit_event(user, invitation, "accepted")
     return membership
 
 
+def require_settings_editor(actor: Membership, organization: Organization) -> None:
+    """The organisation's admins change its settings (the API asks before it checks an upload)."""
+    if not actor.is_admin or actor.organization_id != organization.pk:
+        raise PermissionDenied(_("Only administrators can change the organisation's settings."))
+
+
 @transaction.atomic
 def organization_update(*, actor: Membership, organization: Organization, **fields) -> Organization:
     """Change the organisation's settings (admins only), audited."""
-    if not actor.is_admin or actor.organization_id != organization.pk:
-        raise ValidationError(_("Only administrators can change the organisation's settings."))
+    require_settings_editor(actor, organization)
     allowed = {"name", "default_language", "default_timezone", "default_currency", "brand_color", "logo"}
-    before = snapshot(organization)
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not an organisation setting: {sorted(unknown)}")
+    if "logo" in fields and not fields["logo"]:
+        fields["logo"] = ""  # cleared ("Clear" ticked gives False, the API gives None): no logo
+    if "brand_color" in fields and fields["brand_color"] != organization.brand_color:
+        _check_brand_color(fields["brand_color"])
+    candidate = copy.copy(organization)  # checked as a whole before the write
     for key, value in fields.items():
-        if key not in allowed:
-            raise ValueError(f"Not an organisation setting: {key}")
-        if key == "logo" and not value:
-            value = ""  # cleared ("Clear" ticked gives False, the API gives None): no logo
-        setattr(organization, key, value)
-    if "brand_color" in fields and fields["brand_color"] != before.get("brand_color"):
-        _check_brand_color(organization.brand_color)
-    organization.full_clean()
-    organization.save()
-    audit_update(actor.user, organization, before)
+        setattr(candidate, key, value)
+    candidate.full_clean()
+    update_fields(actor.user, organization, fields)
     return organization
 
 
@@ -285,10 +287,7 @@ def membership_update_role(*, actor: Membership, membership: Membership, role: s
         raise ValidationError(
             {"role": _("The organisation needs at least one owner: make someone else an owner first.")}
         )
-    before = snapshot(membership)
-    membership.role = role
-    membership.save(update_fields=["role", "updated_at"])
-    audit_update(actor.user, membership, before)
+    update_fields(actor.user, membership, {"role": role})
     return membership
 
 
@@ -305,10 +304,7 @@ def membership_remove(*, actor: Membership, membership: Membership) -> Membershi
         )
     if not membership.is_active:
         return membership
-    before = snapshot(membership)
-    membership.is_active = False
-    membership.save(update_fields=["is_active", "updated_at"])
-    audit_update(actor.user, membership, before)
+    update_fields(actor.user, membership, {"is_active": False})
     audit_event(actor.user, membership, "removed", {"role": membership.role})
     return membership
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_update, snapshot
+from accord.audit.services import audit_create, update_fields
 from accord.tenancy.access import require_project_manage
 from accord.tenancy.models import Membership
 
@@ -34,21 +34,22 @@ def project_survey_setting_save(
     require_project_manage(actor, project)
     if template is not None and template.organization_id != project.organization_id:
         raise ValidationError({"template": _("Choose one of your organisation's templates.")})
+    fields = {"on_milestone": on_milestone, "on_closeout": on_closeout, "template": template}
     with transaction.atomic():
         setting, created = ProjectSurveySetting.objects.get_or_create(
-            project=project, defaults={"organization_id": project.organization_id}
+            project=project,
+            defaults={
+                "organization_id": project.organization_id,
+                "enabled_at": timezone.now() if on_milestone else None,
+                **fields,
+            },
         )
-        before = snapshot(setting)
-        if on_milestone and not setting.on_milestone:
-            setting.enabled_at = timezone.now()
-        setting.on_milestone = on_milestone
-        setting.on_closeout = on_closeout
-        setting.template = template
-        setting.save()
         if created:
             audit_create(actor.user, setting)
         else:
-            audit_update(actor.user, setting, before)
+            if on_milestone and not setting.on_milestone:
+                fields["enabled_at"] = timezone.now()
+            update_fields(actor.user, setting, fields)
     return setting
 
 

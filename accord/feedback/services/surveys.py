@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import (
+    audit_create,
+    audit_delete,
+    audit_event,
+    update_fields,
+)
 from accord.comms.services import event_emit, outbox_email
 from accord.crm.models import MailKind
 from accord.crm.services import mail_list_headers, opted_out
@@ -172,7 +177,6 @@ def survey_create(
 
 def survey_update(*, actor: Membership, survey: Survey, **changes) -> Survey:
     require_project_write(actor, survey.project)
-    before = snapshot(survey)
     if "title" in changes or "title_zh" in changes:
         title = (changes.get("title", survey.title) or "").strip()
         title_zh = (changes.get("title_zh", survey.title_zh) or "").strip()
@@ -182,12 +186,13 @@ def survey_update(*, actor: Membership, survey: Survey, **changes) -> Survey:
         changes["title_zh"] = title_zh[:200]
     if changes.get("valid_days") is not None:
         changes["valid_days"] = _clean_valid_days(changes["valid_days"])
+    fields = {
+        key: changes[key]
+        for key in ("title", "title_zh", "intro", "intro_zh", "valid_days")
+        if changes.get(key) is not None
+    }
     with transaction.atomic():
-        for key in ("title", "title_zh", "intro", "intro_zh", "valid_days"):
-            if changes.get(key) is not None:
-                setattr(survey, key, changes[key])
-        survey.save()
-        audit_update(actor.user, survey, before)
+        update_fields(actor.user, survey, fields)
     return survey
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accord.audit.services import audit_create, audit_delete, audit_update, snapshot, update_fields
+from accord.audit.services import audit_create, audit_delete, update_fields
 from accord.tenancy.access import require_project_manager, require_project_write
 from accord.tenancy.models import Membership
 
@@ -32,7 +32,7 @@ def _clean_name(value: str, field: str, message) -> str:
 def survey_template_create(*, actor: Membership, name: str, description: str = "", is_active: bool = True):
     """A new survey template of the actor's organisation (no questions yet); admins and project
     managers only."""
-    require_project_manager(actor)
+    require_template_editor(actor)
     name = _clean_name(name, "name", _("Give the template a name."))
     with transaction.atomic():
         template = SurveyTemplate.objects.create(
@@ -45,29 +45,26 @@ def survey_template_create(*, actor: Membership, name: str, description: str = "
     return template
 
 
-def _require_template_editor(actor: Membership, template: SurveyTemplate) -> None:
-    """Admins and project managers keep their organisation's survey templates."""
+def require_template_editor(actor: Membership, template: SurveyTemplate | None = None) -> None:
+    """Admins and project managers keep their organisation's survey templates (``template`` None:
+    start a new one). The pages and the API ask it before they validate a form."""
     require_project_manager(actor)
-    if template.organization_id != actor.organization_id:
+    if template is not None and template.organization_id != actor.organization_id:
         raise PermissionDenied
 
 
 def survey_template_update(*, actor: Membership, template: SurveyTemplate, **fields) -> SurveyTemplate:
-    _require_template_editor(actor, template)
-    before = snapshot(template)
+    require_template_editor(actor, template)
     if "name" in fields:
         fields["name"] = _clean_name(fields["name"], "name", _("Give the template a name."))[:200]
+    values = {key: fields[key] for key in ("name", "description", "is_active") if fields.get(key) is not None}
     with transaction.atomic():
-        for key in ("name", "description", "is_active"):
-            if key in fields and fields[key] is not None:
-                setattr(template, key, fields[key])
-        template.save()
-        audit_update(actor.user, template, before)
+        update_fields(actor.user, template, values)
     return template
 
 
 def survey_template_delete(*, actor: Membership, template: SurveyTemplate) -> None:
-    _require_template_editor(actor, template)
+    require_template_editor(actor, template)
     with transaction.atomic():
         audit_delete(actor.user, template)
         template.delete()
@@ -143,7 +140,7 @@ def _require_question_editor(actor: Membership, *, survey: Survey | None, templa
     if survey is not None:
         require_project_write(actor, survey.project)
     else:
-        _require_template_editor(actor, template)
+        require_template_editor(actor, template)
 
 
 def question_add(
