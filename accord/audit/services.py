@@ -90,12 +90,29 @@ def audit_update(actor, obj: models.Model, before: dict[str, Any]) -> AuditEntry
 
 def update_fields(actor, obj: models.Model, fields: dict[str, Any]) -> AuditEntry | None:
     """Set ``fields`` (already validated) on ``obj``, save it and record what changed: the
-    snapshot → set → save → audit step of an update service, inside its transaction."""
+    snapshot → set → save → audit step of an update service, inside its transaction.
+
+    Only those columns are written (with the ``auto_now`` ones, so the row's version moves on):
+    another edit saved meanwhile to other fields of the same row is kept, not overwritten with
+    the values ``obj`` was loaded with."""
     before = snapshot(obj)
     for key, value in fields.items():
         setattr(obj, key, value)
-    obj.save()
+    obj.save(update_fields=_columns(obj, fields))
     return audit_update(actor, obj, before)
+
+
+def _columns(obj: models.Model, fields: dict[str, Any]) -> list[str] | None:
+    """The concrete fields named in ``fields`` plus the ``auto_now`` ones; None (every column)
+    when a name is not a concrete field."""
+    concrete = {f.name: f for f in obj._meta.concrete_fields} | {
+        f.attname: f for f in obj._meta.concrete_fields
+    }
+    if not fields or any(key not in concrete for key in fields):
+        return None
+    names = {concrete[key].name for key in fields}
+    names |= {f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)}
+    return sorted(names)
 
 
 def audit_delete(actor, obj: models.Model) -> AuditEntry:

@@ -29,7 +29,6 @@ from accord.tenancy.access import (
     contact_for_user,
     interaction_for_user,
     projects_for_user,
-    require_project_manager,
     require_team,
 )
 from accord.tenancy.members import team_user
@@ -193,7 +192,6 @@ def clients_patch(request, client_id: int, payload: ClientPatch):
 def clients_delete(request, client_id: int):
     member = request.auth
     client = client_for_user(member, client_id)
-    require_project_manager(member)
     _call(services.client_delete, actor=member, client=client)
     return Status(204, None)
 

@@ -2,7 +2,9 @@
 
 Every function validates, writes, audits and (for interactions) tells the communication
 plan, all in one transaction. ``actor`` is the caller's :class:`Membership`; the objects
-passed in were fetched through ``accord.tenancy.access`` and so belong to its organisation.
+passed in were fetched through ``accord.tenancy.access``. Each function still checks its own
+rule: any team member of the record's organisation may change the CRM (:func:`require_crm_write`);
+deleting a client takes someone who may create projects.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import ngettext
 from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
 from accord.core.hooks import contact_portal_identity_changed, interaction_event, interaction_logged
 from accord.lib.dates import validate_plausible
+from accord.tenancy.access import require_project_manager, require_team
 from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership
 
@@ -94,6 +97,21 @@ def language_for(language: str) -> str:
     return Language.ZH if (language or "").lower().startswith("zh") else Language.EN
 
 
+def require_crm_write(actor: Membership | None, record=None) -> Membership:
+    """The CRM's rule: a team member (not a client contact) of the record's organisation."""
+    require_team(actor)
+    if record is not None and record.organization_id != actor.organization_id:
+        raise PermissionDenied
+    return actor
+
+
+def require_client_remover(actor: Membership | None, client: Client | None = None) -> Membership:
+    """Who may delete a client: a team member who may create projects (the view asks before it
+    shows the confirmation)."""
+    require_crm_write(actor, client)
+    return require_project_manager(actor)
+
+
 def _check_fields(fields: dict, allowed: frozenset[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
@@ -136,6 +154,7 @@ def _client_validate(actor: Membership, client: Client) -> None:
 @transaction.atomic
 def client_create(*, actor: Membership, **fields) -> Client:
     """A new client of the actor's organisation; its language is the organisation's unless given."""
+    require_crm_write(actor)
     _check_fields(fields, CLIENT_FIELDS)
     if not fields.get("language"):
         fields["language"] = language_for(actor.organization.default_language)
@@ -149,6 +168,7 @@ def client_create(*, actor: Membership, **fields) -> Client:
 @transaction.atomic
 def client_update(*, actor: Membership, client: Client, **fields) -> Client:
     """Change the given fields of ``client``; the rest stay as they are."""
+    require_crm_write(actor, client)
     _check_fields(fields, CLIENT_FIELDS)
     before = snapshot(client)
     for key, value in _strip(fields).items():
@@ -162,6 +182,7 @@ def client_update(*, actor: Membership, client: Client, **fields) -> Client:
 @transaction.atomic
 def client_delete(*, actor: Membership, client: Client) -> None:
     """Delete a client with its contacts and interactions; refused while it has projects."""
+    require_client_remover(actor, client)
     projects = client.projects.count()
     if projects:
         raise ValidationError(
@@ -192,6 +213,7 @@ def _contact_validate(contact: Contact) -> None:
 def contact_create(*, actor: Membership, client: Client, **fields) -> Contact:
     """A new contact person at ``client``; their language is the client's (itself the organisation's
     unless chosen) unless given."""
+    require_crm_write(actor)
     _check_fields(fields, CONTACT_FIELDS)
     if client.organization_id != actor.organization_id:
         raise ValidationError({"client": _("Choose a client of your organisation.")})
@@ -225,6 +247,7 @@ def contact_update(*, actor: Membership, contact: Contact, **fields) -> Contact:
     as the client: only :func:`can_manage_client_access` may change it (else
     :class:`IdentityChangeRefused`), and the change ends the old address's portal access.
     """
+    require_crm_write(actor, contact)
     _check_fields(fields, CONTACT_FIELDS)
     before = snapshot(contact)
     old_email = contact.email or ""
@@ -247,6 +270,7 @@ def contact_update(*, actor: Membership, contact: Contact, **fields) -> Contact:
 @transaction.atomic
 def contact_delete(*, actor: Membership, contact: Contact) -> None:
     """Delete a contact; interactions with them stay on the client's timeline."""
+    require_crm_write(actor, contact)
     audit_delete(actor.user, contact)
     contact.delete()
 
@@ -285,6 +309,7 @@ def interaction_create(
     *, actor: Membership, client: Client, contacts: Iterable[Contact] = (), source: str = "manual", **fields
 ) -> Interaction:
     """Log a call, meeting, message, visit or note with ``client``; meets plan obligations."""
+    require_crm_write(actor)
     _check_fields(fields, INTERACTION_FIELDS)
     if client.organization_id != actor.organization_id:
         raise ValidationError({"client": _("Choose a client of your organisation.")})
@@ -314,6 +339,7 @@ def interaction_update(
     *, actor: Membership, interaction: Interaction, contacts: Iterable[Contact] | None = None, **fields
 ) -> Interaction:
     """Change an interaction; ``contacts=None`` keeps who took part as it is."""
+    require_crm_write(actor, interaction)
     _check_fields(fields, INTERACTION_FIELDS)
     before = snapshot(interaction)
     for key, value in _strip(fields).items():
@@ -337,6 +363,7 @@ def interaction_update(
 
 @transaction.atomic
 def interaction_delete(*, actor: Membership, interaction: Interaction) -> None:
+    require_crm_write(actor, interaction)
     audit_delete(actor.user, interaction)
     interaction.delete()
 
@@ -344,6 +371,7 @@ def interaction_delete(*, actor: Membership, interaction: Interaction) -> None:
 @transaction.atomic
 def interaction_follow_up_done(*, actor: Membership, interaction: Interaction) -> Interaction:
     """Mark the interaction's follow-up done (once; doing it again changes nothing)."""
+    require_crm_write(actor, interaction)
     if interaction.follow_up_on is None:
         raise ValidationError({"follow_up_on": _("This interaction has no follow-up to mark done.")})
     if interaction.follow_up_done_at is not None:
@@ -424,8 +452,7 @@ def contact_unsubscribe(*, contact: Contact, kind: str) -> MailOptOut:
 @transaction.atomic
 def contact_resubscribe(*, actor: Membership, contact: Contact, kind: str) -> None:
     """The team sends mail of ``kind`` to the contact again (they asked for it back)."""
-    if not actor.is_team or contact.organization_id != actor.organization_id:
-        raise PermissionDenied
+    require_crm_write(actor, contact)
     deleted, _rows = MailOptOut.objects.filter(contact=contact, kind=kind).delete()
     if not deleted:
         raise ValidationError({"kind": _("This contact receives this kind of mail already.")})

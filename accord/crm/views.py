@@ -28,7 +28,6 @@ from accord.tenancy.access import (
     client_for_user,
     contact_for_user,
     interaction_for_user,
-    require_project_manager,
     team_required,
 )
 
@@ -165,7 +164,7 @@ def client_edit(request, pk):
 def client_delete(request, pk):
     member = request.membership
     client = client_for_user(member, pk)
-    require_project_manager(member)
+    services.require_client_remover(member, client)
     back = reverse("crm:client_detail", args=[client.pk])
     if request.method == "POST":
         try:

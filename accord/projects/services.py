@@ -3,7 +3,9 @@
 Foreign keys may be given as model instances or as ids; whatever the caller passes is
 resolved inside the actor's organisation, and anything from elsewhere is refused with a
 field error (``client_id``, ``manager_id``, ``team_ids``, ``contact_ids``, ``milestone_id``,
-``assignee_id``) — the same names the API uses.
+``assignee_id``) — the same names the API uses. Each write checks its own rule: settings,
+closing and deleting a project take its manager or an admin (``require_project_manage``);
+milestones and tasks take someone on the project (``require_project_write``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from accord.audit.services import audit_create, audit_delete, audit_event, audit
 from accord.core.hooks import event_emit, notify
 from accord.crm.models import Client, Contact
 from accord.lib.money import CURRENCIES, quantize
-from accord.tenancy.access import require_project_manager
+from accord.tenancy.access import require_project_manage, require_project_manager, require_project_write
 from accord.tenancy.members import team_members
 from accord.tenancy.models import Membership, User
 
@@ -342,6 +344,7 @@ def project_create(
 @transaction.atomic
 def project_update(*, actor: Membership, project: Project, **fields) -> Project:
     """Change a project's settings (the caller fetched it with ``manage=True``)."""
+    require_project_manage(actor, project)
     _check_unknown(fields, PROJECT_FIELDS)
     project = Project.objects.select_for_update().get(pk=project.pk, organization_id=project.organization_id)
     before = snapshot(project)
@@ -382,6 +385,7 @@ def project_close(*, actor: Membership, project: Project, actual_end_date=None) 
 @transaction.atomic
 def project_delete(*, actor: Membership, project: Project) -> None:
     """Delete a project with its milestones and tasks (its manager or an admin)."""
+    require_project_manage(actor, project)
     audit_delete(actor.user, project)
     try:
         with transaction.atomic():
@@ -465,6 +469,7 @@ def milestone_create(
     completed_on=None,
 ) -> Milestone:
     """A milestone of ``project``; its baseline is the first due date it was given."""
+    require_project_write(actor, project)
     milestone = Milestone(organization_id=project.organization_id, project=project)
     _apply_milestone(
         milestone,
@@ -488,6 +493,7 @@ def milestone_create(
 @transaction.atomic
 def milestone_update(*, actor: Membership, milestone: Milestone, **fields) -> Milestone:
     """Change a milestone; moving its due date keeps the baseline, so the slip shows."""
+    require_project_write(actor, milestone.project)
     _check_unknown(fields, MILESTONE_FIELDS)
     milestone = (
         Milestone.objects.select_for_update(of=("self",)).select_related("project").get(pk=milestone.pk)
@@ -513,6 +519,7 @@ def milestone_complete(*, actor: Membership, milestone: Milestone, completed_on=
 @transaction.atomic
 def milestone_delete(*, actor: Membership, milestone: Milestone) -> None:
     """Delete a milestone; its tasks stay, without a milestone."""
+    require_project_write(actor, milestone.project)
     audit_delete(actor.user, milestone)
     milestone.delete()
 
@@ -641,6 +648,7 @@ def task_create(
     kind: str = TaskKind.TASK,
 ) -> Task:
     """A task of ``project``, placed at the end of its column."""
+    require_project_write(actor, project)
     task = Task(organization_id=project.organization_id, project=project)
     _apply_task(
         task,
@@ -690,6 +698,7 @@ def _place(task: Task, position: int | None) -> None:
 @transaction.atomic
 def task_update(*, actor: Membership, task: Task, **fields) -> Task:
     """Change a task; a status change moves it to the end of the new column."""
+    require_project_write(actor, task.project)
     _check_unknown(fields, TASK_FIELDS)
     task = (
         Task.objects.select_for_update(of=("self",)).select_related("project__organization").get(pk=task.pk)
@@ -714,6 +723,7 @@ def task_update(*, actor: Membership, task: Task, **fields) -> Task:
 @transaction.atomic
 def task_move(*, actor: Membership, task: Task, status: str, position: int | None = None) -> Task:
     """Move a task to ``status`` (a board column), at ``position`` within it (default: last)."""
+    require_project_write(actor, task.project)
     if status not in TaskStatus.values:
         raise ValidationError(
             {"status": _("Choose one of: %(values)s.") % {"values": ", ".join(TaskStatus.values)}}
@@ -744,5 +754,6 @@ def task_move(*, actor: Membership, task: Task, status: str, position: int | Non
 
 @transaction.atomic
 def task_delete(*, actor: Membership, task: Task) -> None:
+    require_project_write(actor, task.project)
     audit_delete(actor.user, task)
     task.delete()
