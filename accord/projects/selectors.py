@@ -28,7 +28,8 @@ def project_list(queryset: QuerySet[Project]) -> QuerySet[Project]:
     milestones = Milestone.objects.filter(project=OuterRef("pk")).order_by()
 
     def count(qs):
-        return Subquery(qs.annotate(c=Func(Value(1), function="COUNT")).values("c"), output_field=IntegerField())
+        counted = qs.annotate(c=Func(Value(1), function="COUNT")).values("c")
+        return Subquery(counted, output_field=IntegerField())
 
     return queryset.select_related("client", "manager").annotate(
         tasks_total=count(tasks),
