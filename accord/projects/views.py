@@ -20,6 +20,7 @@ from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, Interaction
 from accord.crm.selectors import with_portal_status
 from accord.lib.dates import format_day
+from accord.lib.urls import link_maker
 from accord.tenancy.access import (
     can_manage_project,
     can_write_project,
@@ -72,8 +73,9 @@ def _list_rows(projects: list) -> list:
     more than the rows (numbers are plain digits in both languages: no thousands separator)."""
     statuses = {value: str(label) for value, label in ProjectStatus.choices}
     days = {}
+    detail_url = link_maker("projects:detail")
     for project in projects:
-        project.url = reverse("projects:detail", args=[project.pk])
+        project.url = detail_url(project.pk)
         project.status_label = statuses.get(project.status, project.status)
         project.status_badge = STATUS_BADGES.get(project.status, "")
         project.manager_name = project.manager.get_full_name() if project.manager else ""
