@@ -97,9 +97,9 @@ def client_create(request):
 
 def _for_display(*, timeline=(), follow_ups=(), contacts=(), projects=()) -> None:
     """Set ``url`` on a page's interactions (and their prefetched contacts), open follow-ups,
-    contacts and projects, and ``project_url``, ``when`` and ``when_iso`` (the time in the
-    viewer's zone) on the timeline's interactions: one reverse per route instead of one per
-    link, and no template date formatting per row."""
+    contacts and projects, and ``project_url``, ``contact_rows``, ``when`` and ``when_iso``
+    (the time in the viewer's zone) on the timeline's interactions: one reverse per route
+    instead of one per link, and no template date formatting per row."""
     interaction_url = link_maker("crm:interaction_detail")
     contact_url = link_maker("crm:contact_detail")
     project_url = link_maker("projects:detail")
@@ -108,7 +108,8 @@ def _for_display(*, timeline=(), follow_ups=(), contacts=(), projects=()) -> Non
         interaction.project_url = project_url(interaction.project_id) if interaction.project_id else ""
         interaction.when = format_moment(interaction.occurred_at)
         interaction.when_iso = timezone.localtime(interaction.occurred_at).isoformat()
-        for contact in interaction.contacts.all():
+        interaction.contact_rows = list(interaction.contacts.all())
+        for contact in interaction.contact_rows:
             contact.url = contact_url(contact.pk)
     for interaction in follow_ups:
         interaction.url = interaction_url(interaction.pk)
