@@ -63,6 +63,19 @@ def _rights(member, project) -> dict:
 # --- projects ---------------------------------------------------------------------------------
 
 
+# What the project list shows of a project, its client and its manager (not every column of each).
+LIST_COLUMNS = (
+    "name",
+    "code",
+    "status",
+    "rag",
+    "end_date",
+    "client",
+    "client__name",
+    "manager",
+    "manager__full_name",
+    "manager__email",
+)
 # The status badge's colour on the project list.
 STATUS_BADGES = {"active": " ok", "on_hold": " warn", "cancelled": " bad"}
 
@@ -95,7 +108,7 @@ def project_list_view(request):
     qs = selectors.project_filter(projects_for_user(member), **filters.filters())
     flag_recent(request, filters.filters().get("q"))
     projects = selectors.with_progress(
-        selectors.project_list(qs).order_by("-start_date", "-id")[: LIST_LIMIT + 1]
+        selectors.project_list(qs).only(*LIST_COLUMNS).order_by("-start_date", "-id")[: LIST_LIMIT + 1]
     )
     return render(
         request,
