@@ -11,6 +11,7 @@ to bench/results/.
     python -m bench.run                       # both databases, full size
     python -m bench.run --size small          # both databases, small: for iteration
     python -m bench.run --db sqlite --scale 0.05
+    python -m bench.run --db sqlite --size small --only "project list,API projects"
 
 Every line says its target from issue 16 and the ratio to it (x1.00 or less is met):
 search p95 (common, rare and 2-character terms, web and API), API list p95 at page size 50
@@ -278,7 +279,12 @@ def _mixed_load(headers: dict, ids: dict, terms: list[str], users: int) -> dict:
         _stop(server)
 
 
-def measure(db: str, scale: float, n: int, users: int = 50) -> dict:
+def _selected(name: str, only: list[str]) -> bool:
+    """Whether a target is measured: every one, or those whose name starts with one of ``only``."""
+    return not only or any(name.startswith(prefix) for prefix in only)
+
+
+def measure(db: str, scale: float, n: int, users: int = 50, only: list[str] | None = None) -> dict:
     import django
     from django.core.management import call_command
 
@@ -399,6 +405,8 @@ def measure(db: str, scale: float, n: int, users: int = 50) -> dict:
             query = urllib.parse.urlencode({"q": term_here, "limit": 50})
             targets.append((f"{name} q ({label})", f"{path}?{query}", "search"))
 
+    targets = [t for t in targets if _selected(t[0], only or [])]
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -476,7 +484,7 @@ def measure(db: str, scale: float, n: int, users: int = 50) -> dict:
     finally:
         _stop(server)
     mixed = None
-    if connection.vendor == "postgresql" and users:
+    if connection.vendor == "postgresql" and users and not only:
         org_id = membership.organization_id
         ids = {
             "clients": list(Client.objects.filter(organization_id=org_id).values_list("pk", flat=True)[:200]),
@@ -551,6 +559,7 @@ def _run_child(db: str, args, env_extra: dict) -> dict | None:
             str(args.users),
             "--out",
             str(out),
+            *(["--only", args.only] if args.only else []),
         ],
         cwd=ROOT,
         env=env,
@@ -560,6 +569,8 @@ def _run_child(db: str, args, env_extra: dict) -> dict | None:
         print(f"!! the {db} run failed")
         return None
     measured = json.loads(out.read_text())
+    if args.only:
+        return measured
     measured["outbox"] = _run_outbox(env, args.outbox)
     measured["cli_import"] = _run_cli_import(env, CLI_IMPORT_ROWS)
     measured["dataio"] = _run_dataio(env, rows=max(2_000, int(DATAIO_ROWS * min(scale, 1.0))))
@@ -788,6 +799,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--users", type=int, default=50, help="simulated users of the mixed load (0: none)")
     parser.add_argument("--outbox", type=int, default=1000, help="messages of each kind for the outbox")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated name prefixes of the pages/endpoints to measure (e.g. 'project list,API "
+        "projects'); the import, outbox and mixed-load parts are then skipped",
+    )
     parser.add_argument("--child")
     parser.add_argument("--out")
     args = parser.parse_args(argv)
@@ -797,7 +814,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     if args.child:
-        result = measure(args.child, args.scale, args.requests, args.users)
+        only = [part.strip() for part in args.only.split(",") if part.strip()]
+        result = measure(args.child, args.scale, args.requests, args.users, only)
         Path(args.out).write_text(json.dumps(result, indent=1, default=str))
         return 0
 

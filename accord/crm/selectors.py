@@ -100,13 +100,21 @@ def client_timeline(
 
     ``before``: the id of the last interaction of the previous page (keyset paging: any page
     costs what the first does); an id not on this timeline gives an empty page."""
-    qs = interaction_list(client.organization_id).filter(client=client)
+    # The client is known: its row is not read again with every interaction.
+    qs = (
+        interaction_list(client.organization_id)
+        .filter(client=client)
+        .select_related(None)
+        .select_related("project", "created_by", "follow_up_owner")
+    )
     if kind:
         qs = qs.filter(kind=kind)
     if before is not None:
         last = qs.filter(pk=before).values("occurred_at").order_by()[:1]
         qs = qs.filter(Q(occurred_at__lt=Subquery(last)) | Q(occurred_at=Subquery(last), pk__lt=before))
     rows = list(qs.order_by("-occurred_at", "-id")[: limit + 1])
+    for row in rows:
+        row.client = client
     return rows[:limit], len(rows) > limit
 
 

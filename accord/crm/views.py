@@ -22,8 +22,9 @@ from accord.core.concurrency import check_version, versioned_edit
 from accord.core.hooks import client_projects
 from accord.core.search import flag_recent
 from accord.core.ui import apply_service_errors, form_page
-from accord.lib.dates import week_bounds
+from accord.lib.dates import format_moment, week_bounds
 from accord.lib.text import render_markdown
+from accord.lib.urls import link_maker
 from accord.tenancy.access import (
     client_for_user,
     contact_for_user,
@@ -93,6 +94,30 @@ def client_create(request):
     )
 
 
+def _for_display(*, timeline=(), follow_ups=(), contacts=(), projects=()) -> None:
+    """Set ``url`` on a page's interactions (and their prefetched contacts), open follow-ups,
+    contacts and projects, and ``project_url``, ``contact_rows``, ``when`` and ``when_iso``
+    (the time in the viewer's zone) on the timeline's interactions: one reverse per route
+    instead of one per link, and no template date formatting per row."""
+    interaction_url = link_maker("crm:interaction_detail")
+    contact_url = link_maker("crm:contact_detail")
+    project_url = link_maker("projects:detail")
+    for interaction in timeline:
+        interaction.url = interaction_url(interaction.pk)
+        interaction.project_url = project_url(interaction.project_id) if interaction.project_id else ""
+        interaction.when = format_moment(interaction.occurred_at)
+        interaction.when_iso = timezone.localtime(interaction.occurred_at).isoformat()
+        interaction.contact_rows = list(interaction.contacts.all())
+        for contact in interaction.contact_rows:
+            contact.url = contact_url(contact.pk)
+    for interaction in follow_ups:
+        interaction.url = interaction_url(interaction.pk)
+    for contact in contacts:
+        contact.url = contact_url(contact.pk)
+    for project in projects:
+        project.url = project_url(project.pk)
+
+
 @team_required
 def client_detail(request, pk):
     member = request.membership
@@ -110,6 +135,7 @@ def client_detail(request, pk):
     before = int(before) if before.isdigit() and len(before) < 19 else None
     timeline, older = selectors.client_timeline(client, kind=kind, before=before)
     follow_ups = list(selectors.open_follow_ups(member.organization_id, client=client))
+    _for_display(timeline=timeline, follow_ups=follow_ups, contacts=contacts, projects=projects)
     _week_start, week_end = week_bounds(timezone.localdate())
     return render(
         request,
@@ -225,6 +251,7 @@ def contact_detail(request, pk):
         .filter(contacts=contact)
         .order_by("-occurred_at", "-id")[:100]
     )
+    _for_display(timeline=interactions)
     return render(
         request,
         "crm/contact_detail.html",

@@ -11,20 +11,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.apikit import short
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
-from accord.crm.models import Contact
 from accord.tenancy.access import (
     project_for_user,
     project_object_for_user,
     projects_for_user,
     require_team,
 )
-from accord.tenancy.models import User
 
 from . import selectors, services
 from .models import Milestone, MilestoneStatus, Project, ProjectStatus, Rag, Task, TaskKind, TaskStatus
@@ -66,14 +64,6 @@ class ProjectOut(Schema):
     milestones_done: int
     created_at: dt.datetime
     updated_at: dt.datetime
-
-    @staticmethod
-    def resolve_team_ids(obj) -> list[int]:
-        return sorted(u.pk for u in obj.team.all())
-
-    @staticmethod
-    def resolve_contact_ids(obj) -> list[int]:
-        return sorted(c.pk for c in obj.contacts.all())
 
     @staticmethod
     def resolve_progress(obj) -> int:
@@ -251,19 +241,33 @@ def _values(payload: Schema, *, exclude_unset: bool) -> dict:
 
 
 def _projects(member) -> QuerySet[Project]:
-    # The schema shows ids only: no client or manager rows, and only the ids of team and contacts.
-    return (
-        selectors.project_list(projects_for_user(member))
-        .select_related(None)
-        .prefetch_related(
-            Prefetch("team", queryset=User.objects.only("pk")),
-            Prefetch("contacts", queryset=Contact.objects.only("pk")),
-        )
+    # The schema shows ids only: no client or manager rows (team and contacts: _with_member_ids).
+    return selectors.project_list(projects_for_user(member)).select_related(None)
+
+
+def _with_member_ids(projects: list[Project]) -> list[Project]:
+    """Set ``team_ids`` and ``contact_ids`` (sorted) on ``projects``: one query per link table,
+    no user or contact rows and no related manager per project (a prefetch costs more than the ids)."""
+    if not projects:
+        return projects
+    ids = [p.pk for p in projects]
+    team: dict[int, list[int]] = {pk: [] for pk in ids}
+    contacts: dict[int, list[int]] = {pk: [] for pk in ids}
+    links = (
+        (team, Project.team.through.objects.values_list("project_id", "user_id")),
+        (contacts, Project.contacts.through.objects.values_list("project_id", "contact_id")),
     )
+    for found, rows in links:
+        for project_id, other_id in rows.filter(project_id__in=ids):
+            found[project_id].append(other_id)
+    for project in projects:
+        project.team_ids = sorted(team[project.pk])
+        project.contact_ids = sorted(contacts[project.pk])
+    return projects
 
 
 def _project_out(member, pk) -> Project:
-    return _projects(member).get(pk=pk)
+    return _with_member_ids([_projects(member).get(pk=pk)])[0]
 
 
 # --- projects -------------------------------------------------------------------------------
@@ -280,7 +284,9 @@ def projects_list(request, filters: Query[ProjectFilters], page: Query[PageQuery
         rag=filters.rag or "",
         q=filters.q or "",
     )
-    return keyset_page(qs, page, q=filters.q)
+    result = keyset_page(qs, page, q=filters.q)
+    _with_member_ids(result["items"])
+    return result
 
 
 @router.post("/projects", response={201: ProjectOut, **ERRORS}, summary="Create a project")

@@ -35,6 +35,14 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name()
 
 
+class ListSelect(forms.Select):
+    """Django's select, its options written inline instead of one included template (and one
+    more for its attributes) per option: the same markup, for lists of clients or team members
+    that filter forms render on every page view."""
+
+    template_name = "projects/widgets/select.html"
+
+
 class StakeholderCheckboxes(forms.CheckboxSelectMultiple):
     """Checkboxes with a search box; each shows the contact's role and e-mail address so that
     namesakes can be told apart. The list follows the chosen client (HTMX, ``choices_url``)."""
@@ -155,21 +163,33 @@ class ProjectFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("All")), ("open", _("Open")), *ProjectStatus.choices],
+        widget=ListSelect,
     )
     client = forms.ModelChoiceField(
-        label=_("Client"), required=False, queryset=Client.objects.none(), empty_label=_("All")
+        label=_("Client"),
+        required=False,
+        queryset=Client.objects.none(),
+        empty_label=_("All"),
+        widget=ListSelect,
     )
     manager = UserChoiceField(
-        label=_("Project manager"), required=False, queryset=User.objects.none(), empty_label=_("Anyone")
+        label=_("Project manager"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("Anyone"),
+        widget=ListSelect,
     )
-    rag = forms.ChoiceField(label=_("RAG status"), required=False, choices=[("", _("All")), *Rag.choices])
+    rag = forms.ChoiceField(
+        label=_("RAG status"), required=False, choices=[("", _("All")), *Rag.choices], widget=ListSelect
+    )
 
     def __init__(self, *args, organization_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(organization_id=organization_id).order_by(
-            "name"
+        # Only the columns the options show: the lists are rendered on every view of the page.
+        self.fields["client"].queryset = (
+            Client.objects.filter(organization_id=organization_id).order_by("name").only("pk", "name")
         )
-        self.fields["manager"].queryset = team_members(organization_id)
+        self.fields["manager"].queryset = team_members(organization_id).only("pk", "full_name", "email")
 
     def filters(self) -> dict:
         if not self.is_valid():

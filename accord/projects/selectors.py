@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 
 from accord.core.search import TextIndex, contains, text_filter
@@ -21,13 +20,16 @@ def project_list(queryset: QuerySet[Project]) -> QuerySet[Project]:
     """Projects with client, manager and task counts (for progress) in one query.
 
     Counts come from subqueries so that filters joining the team table do not inflate them.
+    Each is a plain ``SELECT COUNT(*) ... WHERE project_id = ...``: with ``GROUP BY`` and
+    ``LIMIT 1`` (Django's usual form) PostgreSQL read the whole task table once per project.
     """
     today = timezone.localdate()
-    tasks = Task.objects.filter(project=OuterRef("pk")).order_by().values("project")
-    milestones = Milestone.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    tasks = Task.objects.filter(project=OuterRef("pk")).order_by()
+    milestones = Milestone.objects.filter(project=OuterRef("pk")).order_by()
 
     def count(qs):
-        return Coalesce(Subquery(qs.annotate(c=Count("pk")).values("c")[:1], output_field=IntegerField()), 0)
+        counted = qs.annotate(c=Func(Value(1), function="COUNT")).values("c")
+        return Subquery(counted, output_field=IntegerField())
 
     return queryset.select_related("client", "manager").annotate(
         tasks_total=count(tasks),

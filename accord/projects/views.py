@@ -19,6 +19,8 @@ from accord.core.search import flag_recent
 from accord.core.ui import apply_service_errors, form_page
 from accord.crm.models import Client, Interaction
 from accord.crm.selectors import with_portal_status
+from accord.lib.dates import format_day
+from accord.lib.urls import link_maker
 from accord.tenancy.access import (
     can_manage_project,
     can_write_project,
@@ -38,7 +40,7 @@ from .forms import (
     TaskFilterForm,
     TaskForm,
 )
-from .models import Milestone, MilestoneStatus, Task, TaskStatus
+from .models import Milestone, MilestoneStatus, ProjectStatus, Task, TaskStatus
 
 LIST_LIMIT = 200
 HISTORY_LIMIT = 30
@@ -61,6 +63,44 @@ def _rights(member, project) -> dict:
 # --- projects ---------------------------------------------------------------------------------
 
 
+# What the project list shows of a project, its client and its manager (not every column of each).
+LIST_COLUMNS = (
+    "name",
+    "code",
+    "status",
+    "rag",
+    "end_date",
+    "client",
+    "client__name",
+    "manager",
+    "manager__full_name",
+    "manager__email",
+)
+# The status badge's colour on the project list.
+STATUS_BADGES = {"active": " ok", "on_hold": " warn", "cancelled": " bad"}
+
+
+def _list_rows(projects: list) -> list:
+    """The project list's display values (link, status, manager, figures, planned end) computed
+    once per page: looked up, localised and escaped piece by piece in the template, they cost far
+    more than the rows (numbers are plain digits in both languages: no thousands separator)."""
+    statuses = {value: str(label) for value, label in ProjectStatus.choices}
+    days = {}
+    detail_url = link_maker("projects:detail")
+    for project in projects:
+        project.url = detail_url(project.pk)
+        project.status_label = statuses.get(project.status, project.status)
+        project.status_badge = STATUS_BADGES.get(project.status, "")
+        project.manager_name = project.manager.get_full_name() if project.manager else ""
+        project.percent = str(project.progress)
+        project.progress_text = f"{project.progress}% · {project.tasks_done}/{project.tasks_total}"
+        project.milestones_text = f"{project.milestones_done}/{project.milestones_total}"
+        if project.end_date not in days:
+            days[project.end_date] = format_day(project.end_date)
+        project.end_day = days[project.end_date]
+    return projects
+
+
 @team_required
 def project_list_view(request):
     member = request.membership
@@ -68,13 +108,13 @@ def project_list_view(request):
     qs = selectors.project_filter(projects_for_user(member), **filters.filters())
     flag_recent(request, filters.filters().get("q"))
     projects = selectors.with_progress(
-        selectors.project_list(qs).order_by("-start_date", "-id")[: LIST_LIMIT + 1]
+        selectors.project_list(qs).only(*LIST_COLUMNS).order_by("-start_date", "-id")[: LIST_LIMIT + 1]
     )
     return render(
         request,
         "projects/list.html",
         {
-            "projects": projects[:LIST_LIMIT],
+            "projects": _list_rows(projects[:LIST_LIMIT]),
             "truncated": len(projects) > LIST_LIMIT,
             "filters": filters,
             "filtered": any(v for v in filters.filters().values()),

@@ -9,6 +9,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from accord.lib.text import render_markdown
 
@@ -46,16 +47,17 @@ EXCERPT_CHARS = 160
 
 
 @functools.cache
-def _labels(model, name: str) -> dict:
-    return dict(model._meta.get_field(name).flatchoices)
+def _labels(model, name: str, language: str | None) -> dict:
+    return {value: str(text) for value, text in model._meta.get_field(name).flatchoices}
 
 
 @register.filter
 def label(obj, name: str):
     """``obj.get_<name>_display()`` for long lists: Django's version rebuilds the field's
-    choices (translating every label) on each call; this looks the value up once built."""
+    choices (translating every label) on each call; this looks the value up in the labels
+    translated once per language."""
     value = getattr(obj, name)
-    return _labels(type(obj), name).get(value, value)
+    return _labels(type(obj), name, get_language()).get(value, value)
 
 
 @register.filter

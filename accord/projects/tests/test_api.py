@@ -190,6 +190,34 @@ def test_keyset_pagination(world):
     assert api.get("/projects", {"cursor": "!!"}).status_code == 422
 
 
+def test_project_list_counts_and_ids_per_project(world):
+    """The list's figures are each project's own, whatever its neighbours on the page hold."""
+    busy = f.ProjectFactory(client=world.client, code="CNT-1", manager=world.manager)
+    f.ProjectFactory(client=world.client, code="CNT-2")
+    for status, due in (
+        (TaskStatus.DONE, TODAY - dt.timedelta(days=3)),  # done: not overdue
+        (TaskStatus.TODO, TODAY - dt.timedelta(days=1)),  # overdue
+        (TaskStatus.BLOCKED, TODAY - dt.timedelta(days=9)),  # overdue
+        (TaskStatus.TODO, TODAY),  # due today: not overdue
+        (TaskStatus.TODO, None),
+    ):
+        f.TaskFactory(project=busy, status=status, due_date=due)
+    f.MilestoneFactory(project=busy, status="done")
+    f.MilestoneFactory(project=busy)
+    busy.team.add(world.member, world.admin)
+    busy.contacts.add(world.contact)
+    items = {p["code"]: p for p in world.api(world.admin).get("/projects", {"limit": 200}).json()["items"]}
+    figures = ("tasks_total", "tasks_done", "tasks_overdue", "milestones_total", "milestones_done")
+    assert [items["CNT-1"][k] for k in figures] == [5, 1, 2, 2, 1]
+    assert (items["CNT-1"]["progress"], items["CNT-1"]["milestone_progress"]) == (20, 50)
+    assert items["CNT-1"]["team_ids"] == sorted([world.member.pk, world.admin.pk])
+    assert items["CNT-1"]["contact_ids"] == [world.contact.pk]
+    assert [items["CNT-2"][k] for k in figures] == [0, 0, 0, 0, 0]
+    assert (items["CNT-2"]["team_ids"], items["CNT-2"]["contact_ids"]) == ([], [])
+    one = world.api(world.admin).get(f"/projects/{busy.pk}").json()
+    assert one == items["CNT-1"]
+
+
 @pytest.mark.parametrize("rows", [2, 50])
 def test_project_list_query_count(world, rows, django_assert_num_queries):
     for i in range(rows):
