@@ -8,6 +8,10 @@ page breadth first and returns the HTML pages it reached, one per route shape
 templates, not at rows). Downloads, feeds, the API and links that act (sign out, delete, revoke)
 are not followed; a page that answers anything but 200 HTML is left out of the list and reported
 in ``Crawl.problems`` (a 5xx there is a broken page).
+
+``error_states(base_url, session, language)`` adds the pages a crawl never reaches: "not found"
+to a visitor and to a signed-in member, the sign-in form after a wrong password, and team forms
+sent back with their errors (422).
 """
 
 from __future__ import annotations
@@ -147,3 +151,38 @@ def crawl(base_url: str, session: requests.Session, start: str = "/", *, limit: 
             if shape(target) not in seen_shapes:
                 queue.append(target)
     return result
+
+
+# Team forms sent empty: each comes back with its errors (422).
+EMPTY_FORMS = ("/clients/new/", "/projects/new/")
+
+
+def _token(session: requests.Session, base_url: str, path: str) -> str:
+    page = session.get(urljoin(base_url, path), timeout=30)
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+
+def error_states(base_url: str, session: requests.Session, language: str) -> list[tuple[str, str]]:
+    """(label, HTML) of the error pages and forms with errors, in ``language``; ``session`` is a
+    team member's, signed in with that language."""
+    visitor = requests.Session()
+    visitor.headers["Accept-Language"] = language
+    found = []
+
+    def add(label: str, answer: requests.Response, status: int) -> None:
+        assert answer.status_code == status, f"{label} answered {answer.status_code}, not {status}"
+        found.append((f"{label} ({language})", answer.text))
+
+    add("not found, visitor", visitor.get(urljoin(base_url, "/no-such-page/"), timeout=30), 404)
+    add("not found, member", session.get(urljoin(base_url, "/no-such-page/"), timeout=30), 404)
+    signin = urljoin(base_url, "/accounts/signin/")
+    wrong = {"username": "nobody@accord.example", "password": "not the password"}
+    token = _token(visitor, base_url, "/accounts/signin/")
+    answer = visitor.post(signin, data={"csrfmiddlewaretoken": token, **wrong}, headers={"Referer": signin})
+    add("sign-in, wrong password", answer, 200)
+    for path in EMPTY_FORMS:
+        token = _token(session, base_url, path)
+        url = urljoin(base_url, path)
+        answer = session.post(url, data={"csrfmiddlewaretoken": token}, headers={"Referer": url})
+        add(f"{path} sent empty", answer, 422)
+    return found

@@ -1,6 +1,7 @@
 """Accessibility: axe-core over every page of the demo data, as each audience sees it in each
 language — a team member, a portal client, and the public pages (sign-in, portal link request,
-password reset, a survey answered from its e-mail link).
+password reset, a survey answered from its e-mail link) — and the error states no link leads to:
+"not found", a wrong password, team forms sent back with their errors.
 
 A critical or serious violation fails the test, listed by page, rule and element. axe comes from
 npm (node_modules/axe-core, ``make node_modules/.installed``) and is put into each page through
@@ -17,7 +18,7 @@ from collections import Counter
 import pytest
 
 from e2e.conftest import ARTIFACTS, ROOT
-from e2e.pages import crawl, sign_in
+from e2e.pages import EMPTY_FORMS, crawl, sign_in
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PORTAL_CLIENT = "zhou.jianguo@huaxin-precision.example"
@@ -149,3 +150,33 @@ def test_public_pages_pass_axe(browser, server, mailbox, axe_source, language):
     context.close()
     assert forms, "no demo survey is open to answer"
     audit.assert_clean(f"public-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_error_states_pass_axe(browser, server, demo_login, axe_source, language):
+    login, password = demo_login
+    visitor = _context(browser, server, language)
+    audit = _Audit(visitor, axe_source)
+    audit.visit("/no-such-page/", expected=(404,))
+    audit.visit("/accounts/signin/")
+    audit.page.fill("input[name=username]", "nobody@accord.example")
+    audit.page.fill("input[name=password]", "not the password")
+    audit.page.click("form button[type=submit]")
+    audit.page.wait_for_load_state()
+    audit.check("/accounts/signin/ (wrong password)")
+    visitor.close()
+
+    member = _context(browser, server, language, sign_in(server, login, password, language))
+    audit.page = member.new_page()
+    audit.visit("/no-such-page/", expected=(404,))
+    for path in EMPTY_FORMS:
+        audit.visit(path)
+        form = audit.page.locator("main form[method=post]").first
+        form.evaluate("(f) => { f.noValidate = true; }")  # past the browser's own checks: the server's
+        with audit.page.expect_response(lambda r: r.request.method == "POST") as sent:
+            form.locator("button[type=submit]").last.click()
+        assert sent.value.status == 422, f"{path} sent empty answered {sent.value.status}"
+        audit.page.wait_for_load_state()
+        audit.check(f"{path} (sent empty)")
+    member.close()
+    audit.assert_clean(f"errors-{language}")

@@ -2,7 +2,8 @@
 
 The pages come from the shared crawl (e2e/pages.py): a team member in English and in Chinese,
 a portal client, and the public pages (sign-in, portal link request, password reset, a survey
-link). Their HTML is written to a temporary directory and checked in one run of the checker
+link), and the error states no link leads to (not found, a wrong password, forms sent back with
+their errors). Their HTML is written to a temporary directory and checked in one run of the checker
 (one JVM start); any error fails the test, listed by page, line and message.
 """
 
@@ -19,7 +20,7 @@ from urllib.parse import urljoin
 import requests
 
 from e2e.conftest import DEMO_EMAIL, ROOT
-from e2e.pages import crawl, sign_in
+from e2e.pages import crawl, error_states, sign_in
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PORTAL_CLIENT = "zhou.jianguo@huaxin-precision.example"
@@ -71,6 +72,8 @@ def _crawled(server: str, who: str, language: str, start: str) -> list[tuple[str
     for path in result.pages:
         answer = result.session.get(urljoin(server, path), timeout=60)
         found.append((f"{who}/{language} {path}", answer.text))
+    if who == DEMO_EMAIL:
+        found += error_states(server, session, language)
     return found
 
 
