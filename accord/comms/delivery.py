@@ -73,9 +73,10 @@ def backoff_seconds(attempts: int) -> float:
 
 
 DUE_STATUSES = (OutboxStatus.PENDING, OutboxStatus.FAILED)
-# Successes of a batch are recorded this many at a time: few queries, and few mails for the
-# sweeper to send again (under the same key) after a worker dies.
+# A batch is claimed, and its successes recorded, this many at a time (or after FLUSH_SECONDS):
+# few queries, and few messages held or sent again (under the same key) after a worker dies.
 FLUSH_EVERY = 20
+FLUSH_SECONDS = 0.05
 
 
 def _due(now) -> Q:
@@ -88,11 +89,13 @@ def _with_parts(queryset):
     )
 
 
-def claim(message_id: int) -> OutboxMessage | None:
-    """Take the message for delivery unless another worker has it, it is done or not yet due."""
+def claim(message_id: int, *, key: str | None = None) -> OutboxMessage | None:
+    """Take the message for delivery unless another worker has it, it is done or not yet due;
+    ``key`` is its route's circuit key, recorded with the claim."""
     now = timezone.now()
+    route = {} if key is None else {"circuit_key": key}
     updated = OutboxMessage.objects.filter(_due(now), pk=message_id).update(
-        status=OutboxStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now
+        status=OutboxStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now, **route
     )
     if not updated:
         return None
@@ -693,74 +696,82 @@ def deliver(message_id: int) -> OutboxMessage | None:
         logger.info("delivery message=%s waits: route %s is down", message_id, key)
         return None
     probe = verdict == circuits.PROBE
-    message = claim(message_id)
+    message = claim(message_id, key=key)
     if message is None:
         if probe:
             circuits.give_back_probe(circuit)
         return None
-    if message.circuit_key != key:
-        message.circuit_key = key
-        OutboxMessage.objects.filter(pk=message.pk).update(circuit_key=key)
-    # A probe goes alone: the route must prove itself with one message first.
-    batch = [message] if probe else [message, *claim_batch(message, key=key, limit=batch_size() - 1)]
     session = MailSession(config) if message.channel == "email" else HTTPSession()
     try:
-        deliver_claimed(batch, session=session, label=label, probe=probe)
+        # A probe goes alone: the route must prove itself with one message first.
+        deliver_claimed(message, session=session, label=label, probe=probe, key="" if probe else key)
     finally:
         session.close()
     return message
 
 
-def deliver_claimed(messages: list[OutboxMessage], *, session, label: str, probe: bool = False) -> None:
-    """Send claimed messages of one route in turn over ``session`` and record each.
+def deliver_claimed(lead: OutboxMessage, *, session, label: str, probe: bool = False, key: str = "") -> None:
+    """Send the claimed ``lead`` over ``session`` and, with a route ``key``, the other due
+    messages of its route, claimed a chunk at a time (up to ``batch_size()`` in all); record each.
 
-    Successes are recorded a few at a time, and always before a failure is (the route's count of
-    failures in a row stays exact). When a failure leaves the route down, or the batch has taken a
-    third of the delivery lease (past it the sweeper would hand the rows out again), the messages
-    not tried yet are given back."""
+    Successes are recorded a few at a time (at the latest every ``FLUSH_SECONDS``), and always
+    before a failure is, so the route's count of failures in a row stays exact. A chunk is claimed
+    only when the one before is done: a worker that dies holds at most one chunk. When a failure
+    leaves the route down, or the batch has taken a third of the delivery lease (past it the
+    sweeper would hand the rows out again), the messages not tried yet are given back."""
     started_batch = time.monotonic()
     budget = lease_seconds() / 3
     sent: list[tuple[OutboxMessage, float]] = []
+    flushed = time.monotonic()
 
     def flush():
-        record_sent([m for m, _started in sent])
-        finish_queued_tasks([m.pk for m, _started in sent if m is not messages[0]])
-        for m, started in sent:
-            _log_delivery(m, started)
+        nonlocal flushed
+        record_sent([m for m, _took in sent])
+        finish_queued_tasks([m.pk for m, _took in sent if m is not lead])
+        for m, took in sent:
+            _log_delivery(m, took=took)
         sent.clear()
+        flushed = time.monotonic()
 
-    done = 0
+    first = min(FLUSH_EVERY, batch_size()) - 1
+    chunk = [lead, *(claim_batch(lead, key=key, limit=first) if key else [])]
+    taken, done = len(chunk), 0
     try:
-        for message in messages:
-            if done and time.monotonic() - started_batch > budget:
-                break
-            started = time.monotonic()
-            done += 1
-            try:
-                send(message, session=session)
-            except Exception as exc:
-                flush()
-                if isinstance(exc, DeliveryError):
-                    error, permanent = str(exc), exc.permanent
-                else:  # a bug or an unexpected answer: recorded and retried, never lost
-                    logger.exception("Delivering outbox message %s failed", message.pk)
-                    error, permanent = f"{type(exc).__name__}: {exc}", False
-                circuit = record_failure(message, error, permanent=permanent, label=label, probe=probe)
-                _log_delivery(message, started)
-                if circuit is not None and circuit.state != CircuitState.CLOSED:
-                    break
-                continue
-            sent.append((message, started))
-            if len(sent) >= FLUSH_EVERY:
-                flush()
+        while chunk:
+            for message in chunk:
+                if time.monotonic() - started_batch > budget and message is not lead:
+                    return
+                started = time.monotonic()
+                done += 1
+                try:
+                    send(message, session=session)
+                except Exception as exc:
+                    flush()
+                    if isinstance(exc, DeliveryError):
+                        error, permanent = str(exc), exc.permanent
+                    else:  # a bug or an unexpected answer: recorded and retried, never lost
+                        logger.exception("Delivering outbox message %s failed", message.pk)
+                        error, permanent = f"{type(exc).__name__}: {exc}", False
+                    circuit = record_failure(message, error, permanent=permanent, label=label, probe=probe)
+                    _log_delivery(message, took=time.monotonic() - started)
+                    if circuit is not None and circuit.state != CircuitState.CLOSED:
+                        return
+                    continue
+                sent.append((message, time.monotonic() - started))
+                if len(sent) >= FLUSH_EVERY or time.monotonic() - flushed >= FLUSH_SECONDS:
+                    flush()
+            flush()
+            limit = min(FLUSH_EVERY, batch_size() - taken)
+            chunk, done = (claim_batch(lead, key=key, limit=limit) if key and limit > 0 else []), 0
+            taken += len(chunk)
     finally:
         # Also on the way out of an interrupted worker: what went through is recorded, what was
         # not tried is given back (the message being sent stays "sending" for the sweeper).
         flush()
-        release(messages[done:])
+        release(chunk[done:])
 
 
-def _log_delivery(message: OutboxMessage, started: float) -> None:
+def _log_delivery(message: OutboxMessage, *, took: float) -> None:
     """One line per delivery attempt, for the operator's log search."""
     logger.info(
         "delivery message=%s org=%s channel=%s status=%s attempt=%s ms=%d error=%r",
@@ -769,7 +780,7 @@ def _log_delivery(message: OutboxMessage, started: float) -> None:
         message.channel,
         message.status,
         message.attempts,
-        (time.monotonic() - started) * 1000,
+        took * 1000,
         message.last_error[:200],
     )
 
