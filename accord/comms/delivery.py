@@ -112,8 +112,9 @@ def _route_q(message: OutboxMessage) -> Q:
     return same & Q(channel_config__isnull=True, subscription__isnull=True)
 
 
-def claim_batch(message: OutboxMessage, *, key: str, limit: int) -> list[OutboxMessage]:
-    """Take up to ``limit`` more due messages of ``message``'s route, oldest first.
+def claim_batch(message: OutboxMessage, *, key: str, limit: int, created_before=None) -> list[OutboxMessage]:
+    """Take up to ``limit`` more due messages of ``message``'s route, oldest first (only those
+    created before ``created_before`` when given).
 
     The rows are read and claimed in one transaction under a row lock that skips rows another
     worker holds (SQLite: the transaction itself is the writer's lock), and the claim is the same
@@ -121,9 +122,12 @@ def claim_batch(message: OutboxMessage, *, key: str, limit: int) -> list[OutboxM
     if limit <= 0 or not key:
         return []
     now = timezone.now()
+    due = OutboxMessage.objects.filter(_due(now), _route_q(message))
+    if created_before is not None:
+        due = due.filter(created_at__lt=created_before)
     with transaction.atomic():
         rows = list(
-            _with_parts(OutboxMessage.objects.filter(_due(now), _route_q(message)))
+            _with_parts(due)
             .exclude(pk=message.pk)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("id")[:limit]
@@ -719,7 +723,7 @@ def deliver_claimed(lead: OutboxMessage, *, session, label: str, probe: bool = F
     only when the one before is done: a worker that dies holds at most one chunk. When a failure
     leaves the route down, or the batch has taken a third of the delivery lease (past it the
     sweeper would hand the rows out again), the messages not tried yet are given back."""
-    started_batch = time.monotonic()
+    started_batch, begun = time.monotonic(), timezone.now()
     budget = lease_seconds() / 3
     sent: list[tuple[OutboxMessage, float]] = []
     flushed = time.monotonic()
@@ -734,7 +738,9 @@ def deliver_claimed(lead: OutboxMessage, *, session, label: str, probe: bool = F
         flushed = time.monotonic()
 
     first = min(FLUSH_EVERY, batch_size()) - 1
-    chunk = [lead, *(claim_batch(lead, key=key, limit=first) if key else [])]
+    # What was due when the batch began: messages queued meanwhile (say, an alert about one of
+    # these) go their own way.
+    chunk = [lead, *(claim_batch(lead, key=key, limit=first, created_before=begun) if key else [])]
     taken, done = len(chunk), 0
     try:
         while chunk:
@@ -762,7 +768,8 @@ def deliver_claimed(lead: OutboxMessage, *, session, label: str, probe: bool = F
                     flush()
             flush()
             limit = min(FLUSH_EVERY, batch_size() - taken)
-            chunk, done = (claim_batch(lead, key=key, limit=limit) if key and limit > 0 else []), 0
+            more = claim_batch(lead, key=key, limit=limit, created_before=begun) if key and limit > 0 else []
+            chunk, done = more, 0
             taken += len(chunk)
     finally:
         # Also on the way out of an interrupted worker: what went through is recorded, what was

@@ -190,9 +190,8 @@ def test_a_failure_in_the_middle_of_a_batch(world, smtp):
     busy, unknown = m[messages[1].pk], m[messages[3].pk]
     # The rest went through, each once.
     assert [m[x.pk].status for x in messages] == ["sent", "failed", "sent", "dead", "sent", "sent"]
-    # (The alert about the dead one is a due mail of the same route: the batch took it too.)
-    to_client = [r["to"] for r in smtp.messages if r["to"][0].endswith("@client.example")]
-    assert sorted(to_client) == [[f"c{i}@client.example"] for i in (0, 2, 4, 5)]
+    # (The alert about the dead one, queued meanwhile, is left to its own task.)
+    assert sorted(r["to"] for r in smtp.messages) == [[f"c{i}@client.example"] for i in (0, 2, 4, 5)]
     # The transient refusal backs off like a single message's: about 30 s after a first attempt.
     assert busy.attempts == 1 and "450" in busy.last_error
     assert (
