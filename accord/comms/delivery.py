@@ -638,10 +638,6 @@ def record_failure(
     return circuit if counts else None
 
 
-def record_success(message: OutboxMessage) -> None:
-    record_sent([message])
-
-
 def record_sent(messages: list[OutboxMessage]) -> None:
     """Messages of one route that went through, in one transaction: the route works (once), the
     rows are sent (one UPDATE), and each message meets its obligation as a single one would."""
@@ -768,8 +764,9 @@ def deliver_claimed(lead: OutboxMessage, *, session, label: str, probe: bool = F
                     flush()
             flush()
             limit = min(FLUSH_EVERY, batch_size() - taken)
-            more = claim_batch(lead, key=key, limit=limit, created_before=begun) if key and limit > 0 else []
-            chunk, done = more, 0
+            if not key or limit <= 0 or time.monotonic() - started_batch > budget:
+                return
+            chunk, done = claim_batch(lead, key=key, limit=limit, created_before=begun), 0
             taken += len(chunk)
     finally:
         # Also on the way out of an interrupted worker: what went through is recorded, what was
