@@ -16,6 +16,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -68,10 +69,16 @@ def _webhook_server() -> tuple[ThreadingHTTPServer, collections.Counter, set]:
     return server, seen, connections
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _drain(kind: str, ids: list[int], env: dict, timeout: float) -> dict:
     """Start one worker, wait until every message of ``ids`` is sent; the rate and outcome."""
     from accord.comms.models import OutboxMessage, OutboxStatus
 
+    cpu_before = _children_cpu()
     worker = subprocess.Popen(
         [sys.executable, "-m", "accord.cli", "worker"],
         cwd=ROOT,
@@ -95,6 +102,7 @@ def _drain(kind: str, ids: list[int], env: dict, timeout: float) -> dict:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+    worker_cpu = _children_cpu() - cpu_before
     statuses = collections.Counter(OutboxMessage.objects.filter(pk__in=ids).values_list("status", flat=True))
     return {
         "kind": kind,
@@ -104,6 +112,8 @@ def _drain(kind: str, ids: list[int], env: dict, timeout: float) -> dict:
         "per_second": round(sent / elapsed, 1),
         "first_sent_after_seconds": round(first or 0, 2),
         "per_second_sending": round(sent / max(elapsed - (first or 0), 0.01), 1),
+        # The worker's whole life (start-up and scheduler included), hardly changed by other load.
+        "worker_cpu_ms_per_message": round(worker_cpu * 1000 / max(len(ids), 1), 2),
         "target_per_second": TARGET_PER_S,
         "statuses": dict(statuses),
     }
@@ -178,7 +188,8 @@ def measure(messages: int, timeout: float) -> dict:
             f"sent in {r['seconds']} s = {r['per_second']:,} /s per worker (goal {TARGET_PER_S}, "
             f"x{TARGET_PER_S / max(r['per_second'], 0.1):.2f}); received {r['received']:,}, "
             f"duplicates {r['duplicates']}; first sent after {r['first_sent_after_seconds']} s "
-            f"(worker start-up), then {r['per_second_sending']:,} /s; {r['connections']:,} connections"
+            f"(worker start-up), then {r['per_second_sending']:,} /s; {r['connections']:,} connections; "
+            f"worker CPU {r['worker_cpu_ms_per_message']} ms per message"
         )
     return {"outbox": results}
 
