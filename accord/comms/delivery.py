@@ -5,10 +5,17 @@ workers never send the same row at once. A worker that dies mid-send leaves the 
 "sending"; the sweeper hands it out again after the lease has expired — the receiver then
 sees the same idempotency key (Message-ID for mail, ``webhook-id`` for webhooks) and can
 recognise the resend.
+
+A worker that takes a message also takes a bounded batch of the other due messages of the same
+route (the same conditional claim, under a row lock) and sends them one after the other over one
+SMTP connection or one kept-alive HTTP connection; each is recorded as before (a failure on its
+own, with its backoff; successes a few at a time). Their own tasks then find them sent.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import logging
 import os
 import random
@@ -54,25 +61,103 @@ def lease_seconds() -> int:
     return _setting("ACCORD_OUTBOX_LEASE_SECONDS", 300)
 
 
+def batch_size() -> int:
+    """How many due messages of one route a worker takes at once (the message it was given included)."""
+    return max(_setting("ACCORD_OUTBOX_BATCH", 100), 1)
+
+
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: about 30 s, 1 min, 2 min … capped at 6 h."""
     base = min(30 * 2 ** max(attempts - 1, 0), 6 * 3600)
     return base * random.uniform(0.5, 1.5)
 
 
-def claim(message_id: int) -> OutboxMessage | None:
-    """Take the message for delivery unless another worker has it, it is done or not yet due."""
+DUE_STATUSES = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+# A batch is claimed, and its successes recorded, this many at a time (or after FLUSH_SECONDS):
+# few queries, and few messages held or sent again (under the same key) after a worker dies.
+FLUSH_EVERY = 20
+FLUSH_SECONDS = 0.05
+
+
+def _due(now) -> Q:
+    return Q(status__in=DUE_STATUSES) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def _with_parts(queryset):
+    return queryset.select_related("organization", "channel_config", "subscription").prefetch_related(
+        "attachments"
+    )
+
+
+def claim(message_id: int, *, key: str | None = None) -> OutboxMessage | None:
+    """Take the message for delivery unless another worker has it, it is done or not yet due;
+    ``key`` is its route's circuit key, recorded with the claim."""
     now = timezone.now()
-    updated = (
-        OutboxMessage.objects.filter(pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED])
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
+    route = {} if key is None else {"circuit_key": key}
+    updated = OutboxMessage.objects.filter(_due(now), pk=message_id).update(
+        status=OutboxStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now, **route
     )
     if not updated:
         return None
-    return OutboxMessage.objects.select_related("organization", "channel_config", "subscription").get(
-        pk=message_id
-    )
+    return _with_parts(OutboxMessage.objects.filter(pk=message_id)).get()
+
+
+def _route_q(message: OutboxMessage) -> Q:
+    """The messages that travel the same route as ``message`` (same server or receiver)."""
+    same = Q(organization_id=message.organization_id, channel=message.channel)
+    if message.subscription_id:
+        return same & Q(subscription_id=message.subscription_id)
+    if message.channel_config_id:
+        return same & Q(channel_config_id=message.channel_config_id)
+    return same & Q(channel_config__isnull=True, subscription__isnull=True)
+
+
+def claim_batch(message: OutboxMessage, *, key: str, limit: int, created_before=None) -> list[OutboxMessage]:
+    """Take up to ``limit`` more due messages of ``message``'s route, oldest first (only those
+    created before ``created_before`` when given).
+
+    The rows are read and claimed in one transaction under a row lock that skips rows another
+    worker holds (SQLite: the transaction itself is the writer's lock), and the claim is the same
+    conditional UPDATE as ``claim`` — a row is never taken by two workers."""
+    if limit <= 0 or not key:
+        return []
+    now = timezone.now()
+    due = OutboxMessage.objects.filter(_due(now), _route_q(message))
+    if created_before is not None:
+        due = due.filter(created_at__lt=created_before)
+    with transaction.atomic():
+        rows = list(
+            _with_parts(due)
+            .exclude(pk=message.pk)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("id")[:limit]
+        )
+        if not rows:
+            return []
+        OutboxMessage.objects.filter(_due(now), pk__in=[row.pk for row in rows]).update(
+            status=OutboxStatus.SENDING,
+            attempts=F("attempts") + 1,
+            claimed_at=now,
+            circuit_key=key,
+            updated_at=now,
+        )
+    for row in rows:
+        row.claimed_from = row.status
+        row.status, row.attempts, row.claimed_at = OutboxStatus.SENDING, row.attempts + 1, now
+        row.circuit_key = key
+    return rows
+
+
+def release(messages: list[OutboxMessage]) -> None:
+    """Give back claimed messages that were not tried (the route went down, time ran out): they
+    are as they were before the claim, and their own tasks or the sweeper hand them out again."""
+    now = timezone.now()
+    for status in DUE_STATUSES:
+        ids = [m.pk for m in messages if getattr(m, "claimed_from", None) == status]
+        if ids:
+            OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.SENDING).update(
+                status=status, attempts=F("attempts") - 1, updated_at=now
+            )
 
 
 # --- senders ---------------------------------------------------------------------------------
@@ -218,8 +303,20 @@ class _Mail(EmailMultiAlternatives):
         return part
 
 
-def send_email(message: OutboxMessage) -> None:
-    config = message.channel_config if message.channel_config_id else org_smtp(message.organization_id)
+class Disconnected(DeliveryError):
+    """The SMTP server closed the connection (on a kept-open one: perhaps after it sat idle)."""
+
+
+def mail_config(message: OutboxMessage) -> ChannelConfig | None:
+    """The organisation's own SMTP server for this mail, or None for the installation's."""
+    return message.channel_config if message.channel_config_id else org_smtp(message.organization_id)
+
+
+def send_email(message: OutboxMessage, *, config=..., connection=None) -> None:
+    """Send one mail; over ``connection`` (opened if need be and left open) when given, else
+    over a connection of its own. ``config`` is ``mail_config(message)`` when the caller has it."""
+    if config is ...:
+        config = mail_config(message)
     headers = dict(message.headers)
     headers["Message-ID"] = message_id_header(message)
     reply_to = headers.pop("Reply-To", "")
@@ -245,7 +342,7 @@ def send_email(message: OutboxMessage) -> None:
         to=recipients,
         headers=headers,
         reply_to=[reply_to] if reply_to else None,
-        connection=smtp_connection(config),
+        connection=connection or smtp_connection(config),
     )
     if body_html:
         mail.attach_alternative(body_html, "text/html")
@@ -254,7 +351,11 @@ def send_email(message: OutboxMessage) -> None:
     for att in message.attachments.all():
         mail.attach(att.filename, bytes(att.content), att.mimetype)
     try:
+        if connection is not None:
+            connection.open()  # a no-op while it is open
         mail.send()
+    except smtplib.SMTPServerDisconnected as exc:
+        raise Disconnected(f"SMTP: {_short_reason(exc)}") from None
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         refused = ", ".join(f"{addr} ({code})" for addr, (code, _msg) in exc.recipients.items())
@@ -294,7 +395,7 @@ def _short_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
 
 
-def send_http(message: OutboxMessage) -> None:
+def send_http(message: OutboxMessage, *, session: HTTPSession | None = None) -> None:
     if message.channel == "webhook" and message.subscription_id:
         sub = message.subscription
         kind, url, secret = "webhook", sub.url, sub.secret
@@ -322,7 +423,7 @@ def send_http(message: OutboxMessage) -> None:
         more_label=more_label,
     )
     try:
-        response = netguard.post(url, body, headers=headers)
+        response = (session or netguard).post(url, body, headers=headers)
     except netguard.UnsafeURL as exc:
         raise DeliveryError(str(exc), permanent=not isinstance(exc, netguard.Unresolvable))
     except (TimeoutError, OSError) as exc:
@@ -330,11 +431,110 @@ def send_http(message: OutboxMessage) -> None:
     providers.check_response(kind, response.status, response.body)
 
 
-def send(message: OutboxMessage) -> None:
+class HTTPSession:
+    """Webhook posts over one kept-alive connection per receiver, under netguard's rules: every
+    post checks its URL and every address its host resolves to (as ``netguard.post`` does) and
+    reuses the open connection only when it goes to the very address that check allowed. A
+    receiver that closes after its answer (HTTP/1.0, ``Connection: close``) gets a new one."""
+
+    STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+    def __init__(self):
+        self.conn = None
+        self.target = None
+
+    def post(self, url: str, body: bytes, *, headers: dict[str, str]) -> netguard.Response:
+        scheme, host, port, path = netguard.check_url_format(url)
+        host = host.strip("[]")
+        address = netguard.resolve_checked(host, port)
+        target = (scheme, host, port, address, getattr(settings, "ACCORD_WEBHOOK_TIMEOUT", 10))
+        headers = {"User-Agent": "Accord-Webhooks/1", "Content-Type": "application/json", **headers}
+        reused = self.conn is not None and self.target == target
+        if not reused:
+            self.connect(target)
+        try:
+            try:
+                return self.request(path, body, headers)
+            except self.STALE:
+                if not reused:
+                    raise
+                # The receiver closed the kept-alive connection while it sat idle: once more,
+                # afresh. (Only then: a failure on a new connection is the message's own.)
+                self.connect(target)
+                return self.request(path, body, headers)
+        except http.client.HTTPException as exc:
+            # Not the exception's text: it may quote what the other side sent.
+            raise OSError(f"HTTP protocol error ({type(exc).__name__})") from exc
+
+    def connect(self, target) -> None:
+        self.close()
+        scheme, host, port, address, timeout = target
+        cls = netguard._PinnedHTTPSConnection if scheme == "https" else netguard._PinnedHTTPConnection
+        self.conn, self.target = cls(host, port, address=address, timeout=timeout), target
+
+    def request(self, path: str, body: bytes, headers: dict[str, str]) -> netguard.Response:
+        try:
+            self.conn.request("POST", path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+            data = resp.read(netguard.MAX_RESPONSE_BYTES)
+        except BaseException:
+            self.close()
+            raise
+        if resp.will_close or not resp.isclosed():
+            self.close()  # the receiver ends the connection, or more answer is left than was read
+        return netguard.Response(
+            status=resp.status, body=data, headers={k.lower(): v for k, v in resp.getheaders()}
+        )
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+        self.conn = self.target = None
+
+
+class MailSession:
+    """Mails of one route over one SMTP connection, opened at the first mail (through
+    ``smtp_connection``: netguard's check for an organisation's server) and after any failure."""
+
+    def __init__(self, config: ChannelConfig | None):
+        self.config = config
+        self.backend = None
+
+    def send(self, message: OutboxMessage) -> None:
+        reused = self.backend is not None
+        try:
+            if not reused:
+                self.backend = smtp_connection(self.config)
+            try:
+                send_email(message, config=self.config, connection=self.backend)
+            except Disconnected:
+                if not reused:
+                    raise
+                # The server closed the kept-open connection (idle, or a per-connection limit):
+                # once more on a new one, under the same Message-ID.
+                self.close()
+                self.backend = smtp_connection(self.config)
+                send_email(message, config=self.config, connection=self.backend)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.backend is not None:
+            with contextlib.suppress(Exception):  # a broken connection may fail to quit; it is gone
+                self.backend.close()
+        self.backend = None
+
+
+def send(message: OutboxMessage, *, session=None) -> None:
     if message.channel == "email":
-        send_email(message)
+        if session is not None:
+            session.send(message)
+        else:
+            send_email(message)
     elif message.channel in IM_KINDS:
-        send_http(message)
+        send_http(message, session=session)
     else:
         raise DeliveryError(f"No sender for channel {message.channel!r}", permanent=True)
 
@@ -376,11 +576,12 @@ def _schedule_retry(message: OutboxMessage) -> None:
     transaction.on_commit(lambda: deliver_message.using(run_after=when).enqueue(message.pk), robust=True)
 
 
-def route_of(message: OutboxMessage) -> tuple[str, str]:
+def route_of(message: OutboxMessage, *, config=...) -> tuple[str, str]:
     """The delivery route of a message — (circuit key, label) — or ("", "") when it has none left
-    (its channel or subscription was deleted: that failure is the message's own)."""
+    (its channel or subscription was deleted: that failure is the message's own). ``config`` is
+    ``mail_config(message)`` when the caller has it."""
     if message.channel == "email":
-        config = message.channel_config if message.channel_config_id else org_smtp(message.organization_id)
+        config = mail_config(message) if config is ... else config
         if config is not None:
             return f"smtp:{config.pk}", config.name
         return "smtp", str(_("The mail server"))
@@ -393,10 +594,11 @@ def route_of(message: OutboxMessage) -> tuple[str, str]:
 
 def record_failure(
     message: OutboxMessage, error: str, *, permanent: bool, label: str = "", probe: bool = False
-) -> None:
+) -> DeliveryCircuit | None:
     """A failed attempt. A transient failure counts against the message's route (which may open
     it); the message then waits for the route's next probe, or backs off on a route that works.
-    It is given up only for a permanent error or once older than ``circuits.max_age()``."""
+    It is given up only for a permanent error or once older than ``circuits.max_age()``.
+    Returns the route's circuit as it now is when the failure counted against it."""
     from . import circuits
 
     message.last_error = error[:2000]
@@ -433,51 +635,60 @@ def record_failure(
                 _alert_dead(message)
         else:
             _schedule_retry(message)
+    return circuit if counts else None
 
 
-def record_success(message: OutboxMessage) -> None:
-    from . import circuits
+def record_sent(messages: list[OutboxMessage]) -> None:
+    """Messages of one route that went through, in one transaction: the route works (once), the
+    rows are sent (one UPDATE), and each message meets its obligation as a single one would."""
+    from . import circuits, obligations
 
+    if not messages:
+        return
+    first = messages[0]
+    now = timezone.now()
     with transaction.atomic():
-        circuits.record_route_success(
-            message.organization_id, message.circuit_key, exclude_message_id=message.pk
+        circuits.record_route_success(first.organization_id, first.circuit_key, exclude_message_id=first.pk)
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+            status=OutboxStatus.SENT, sent_at=now, last_error="", next_attempt_at=None, updated_at=now
         )
-        message.status = OutboxStatus.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.next_attempt_at = None
-        message.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "updated_at"])
-        from . import obligations
-
-        if message.related_type == "comms.obligation":
-            # Sent for one obligation (from its "Send" page): that one is met, on any channel.
-            obligations.meet_for_own_message(message)
-        elif (
-            message.project_id and message.channel == "email" and not obligations.related_met_already(message)
-        ):
-            obligations.meet_for_message(message)
+        for message in messages:
+            message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, ""
+            message.next_attempt_at, message.updated_at = None, now
+            if message.related_type == "comms.obligation":
+                # Sent for one obligation (from its "Send" page): that one is met, on any channel.
+                obligations.meet_for_own_message(message)
+            elif (
+                message.project_id
+                and message.channel == "email"
+                and not obligations.related_met_already(message)
+            ):
+                obligations.meet_for_message(message)
 
 
 def deliver(message_id: int) -> OutboxMessage | None:
-    """Deliver one message if it is ours to deliver. Never raises for a delivery problem.
+    """Deliver one message if it is ours to deliver, and with it a batch of the other due
+    messages of its route (not when it is the route's probe). Never raises for a delivery problem.
 
     Nothing is sent while delivery is paused (a restored copy starts so): the row stays due and
     the sweeper hands it out once an operator resumes."""
     from accord.core.hooks import delivery_paused
 
-    if delivery_paused():
-        logger.info("delivery paused: message=%s left for later", message_id)
-        return None
     from . import circuits
 
+    # A message already sent (in another's batch), being sent or not due yet ends here.
     peek = (
         OutboxMessage.objects.select_related("channel_config", "subscription")
-        .filter(pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED])
+        .filter(_due(timezone.now()), pk=message_id)
         .first()
     )
     if peek is None:
         return None
-    key, label = route_of(peek)
+    if delivery_paused():
+        logger.info("delivery paused: message=%s left for later", message_id)
+        return None
+    config = mail_config(peek) if peek.channel == "email" else None
+    key, label = route_of(peek, config=config)
     verdict, circuit = circuits.gate(peek.organization_id, key)
     if verdict == circuits.WAIT:
         # Its route is down: the message waits for the probe, it is not tried (nor failed).
@@ -485,32 +696,86 @@ def deliver(message_id: int) -> OutboxMessage | None:
         logger.info("delivery message=%s waits: route %s is down", message_id, key)
         return None
     probe = verdict == circuits.PROBE
-    message = claim(message_id)
+    message = claim(message_id, key=key)
     if message is None:
         if probe:
             circuits.give_back_probe(circuit)
         return None
-    if message.circuit_key != key:
-        message.circuit_key = key
-        OutboxMessage.objects.filter(pk=message.pk).update(circuit_key=key)
-    started = time.monotonic()
+    session = MailSession(config) if message.channel == "email" else HTTPSession()
     try:
-        send(message)
-    except DeliveryError as exc:
-        record_failure(message, str(exc), permanent=exc.permanent, label=label, probe=probe)
-        _log_delivery(message, started)
-        return message
-    except Exception as exc:  # a bug or an unexpected answer: recorded and retried, never lost
-        logger.exception("Delivering outbox message %s failed", message.pk)
-        record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False, label=label, probe=probe)
-        _log_delivery(message, started)
-        return message
-    record_success(message)
-    _log_delivery(message, started)
+        # A probe goes alone: the route must prove itself with one message first.
+        deliver_claimed(message, session=session, label=label, probe=probe, key="" if probe else key)
+    finally:
+        session.close()
     return message
 
 
-def _log_delivery(message: OutboxMessage, started: float) -> None:
+def deliver_claimed(lead: OutboxMessage, *, session, label: str, probe: bool = False, key: str = "") -> None:
+    """Send the claimed ``lead`` over ``session`` and, with a route ``key``, the other due
+    messages of its route, claimed a chunk at a time (up to ``batch_size()`` in all); record each.
+
+    Successes are recorded a few at a time (at the latest every ``FLUSH_SECONDS``), and always
+    before a failure is, so the route's count of failures in a row stays exact. A chunk is claimed
+    only when the one before is done: a worker that dies holds at most one chunk. When a failure
+    leaves the route down, or the batch has taken a third of the delivery lease (past it the
+    sweeper would hand the rows out again), the messages not tried yet are given back."""
+    started_batch, begun = time.monotonic(), timezone.now()
+    budget = lease_seconds() / 3
+    sent: list[tuple[OutboxMessage, float]] = []
+    flushed = time.monotonic()
+
+    def flush():
+        nonlocal flushed
+        record_sent([m for m, _took in sent])
+        finish_queued_tasks([m.pk for m, _took in sent if m is not lead])
+        for m, took in sent:
+            _log_delivery(m, took=took)
+        sent.clear()
+        flushed = time.monotonic()
+
+    first = min(FLUSH_EVERY, batch_size()) - 1
+    # What was due when the batch began: messages queued meanwhile (say, an alert about one of
+    # these) go their own way.
+    chunk = [lead, *(claim_batch(lead, key=key, limit=first, created_before=begun) if key else [])]
+    taken, done = len(chunk), 0
+    try:
+        while chunk:
+            for message in chunk:
+                if time.monotonic() - started_batch > budget and message is not lead:
+                    return
+                started = time.monotonic()
+                done += 1
+                try:
+                    send(message, session=session)
+                except Exception as exc:
+                    flush()
+                    if isinstance(exc, DeliveryError):
+                        error, permanent = str(exc), exc.permanent
+                    else:  # a bug or an unexpected answer: recorded and retried, never lost
+                        logger.exception("Delivering outbox message %s failed", message.pk)
+                        error, permanent = f"{type(exc).__name__}: {exc}", False
+                    circuit = record_failure(message, error, permanent=permanent, label=label, probe=probe)
+                    _log_delivery(message, took=time.monotonic() - started)
+                    if circuit is not None and circuit.state != CircuitState.CLOSED:
+                        return
+                    continue
+                sent.append((message, time.monotonic() - started))
+                if len(sent) >= FLUSH_EVERY or time.monotonic() - flushed >= FLUSH_SECONDS:
+                    flush()
+            flush()
+            limit = min(FLUSH_EVERY, batch_size() - taken)
+            if not key or limit <= 0 or time.monotonic() - started_batch > budget:
+                return
+            chunk, done = claim_batch(lead, key=key, limit=limit, created_before=begun), 0
+            taken += len(chunk)
+    finally:
+        # Also on the way out of an interrupted worker: what went through is recorded, what was
+        # not tried is given back (the message being sent stays "sending" for the sweeper).
+        flush()
+        release(chunk[done:])
+
+
+def _log_delivery(message: OutboxMessage, *, took: float) -> None:
     """One line per delivery attempt, for the operator's log search."""
     logger.info(
         "delivery message=%s org=%s channel=%s status=%s attempt=%s ms=%d error=%r",
@@ -519,7 +784,7 @@ def _log_delivery(message: OutboxMessage, started: float) -> None:
         message.channel,
         message.status,
         message.attempts,
-        (time.monotonic() - started) * 1000,
+        took * 1000,
         message.last_error[:200],
     )
 
@@ -564,31 +829,47 @@ def retry_route(circuit: DeliveryCircuit) -> int:
     return len(ids)
 
 
-def _queued_message_ids() -> set[int]:
-    """Outbox ids that already wait in the database task queue (the sweeper leaves them be).
-
-    Only the database backend can be asked cheaply; on RQ the stamp below keeps re-queuing rare
-    and RQ's own registries handle the jobs of a worker that died.
-    """
+def _queued_tasks():
+    """The database queue's waiting ``deliver_message`` tasks, or None on another backend: only
+    the database backend can be asked cheaply. On RQ the sweeper's stamp keeps re-queuing rare and
+    RQ's own registries handle the jobs of a worker that died."""
     from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
     try:
         from django_tasks_db.backend import DatabaseBackend
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover - installed with Accord
-        return set()
+        return None
     if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
-        return set()
+        return None
     from .tasks import deliver_message
 
+    return DBTaskResult.objects.filter(status="READY", task_path=deliver_message.module_path)
+
+
+def _queued_message_ids() -> set[int]:
+    """Outbox ids that already wait in the database task queue (the sweeper leaves them be)."""
+    queued = _queued_tasks()
+    if queued is None:
+        return set()
     ids = set()
-    for args_kwargs in DBTaskResult.objects.filter(
-        status="READY", task_path=deliver_message.module_path
-    ).values_list("args_kwargs", flat=True):
+    for args_kwargs in queued.values_list("args_kwargs", flat=True):
         args = (args_kwargs or {}).get("args") or []
         if args:
             ids.add(args[0])
     return ids
+
+
+def finish_queued_tasks(message_ids: list[int]) -> int:
+    """Mark the waiting tasks of messages a batch has sent as done ("sent", what each would have
+    returned), instead of a worker's turn each to find its message sent. A task a worker has
+    taken already is left to run (and finds its message sent). Database backend only."""
+    queued = _queued_tasks()
+    if queued is None or not message_ids:
+        return 0
+    return queued.filter(args_kwargs__args__0__in=message_ids).update(
+        status="SUCCESSFUL", finished_at=timezone.now(), return_value=OutboxStatus.SENT.value
+    )
 
 
 def sweep(*, limit: int = 500, min_age_seconds: int = 60) -> int:
