@@ -5,6 +5,7 @@ Services call these next to the write they audit, inside the same transaction.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import decimal
 import uuid
@@ -100,6 +101,15 @@ def update_fields(actor, obj: models.Model, fields: dict[str, Any]) -> AuditEntr
         setattr(obj, key, value)
     obj.save(update_fields=_columns(obj, fields))
     return audit_update(actor, obj, before)
+
+
+def with_values(obj: models.Model, values: dict[str, Any]) -> models.Model:
+    """A copy of ``obj`` with ``values`` set, for an update service to check (and normalise) as
+    a whole before it writes the checked values with :func:`update_fields`."""
+    candidate = copy.copy(obj)  # Model.__getstate__ copies its state and cached relations too
+    for key, value in values.items():
+        setattr(candidate, key, value)
+    return candidate
 
 
 def _columns(obj: models.Model, fields: dict[str, Any]) -> list[str] | None:

@@ -7,7 +7,6 @@ nothing and an accepted message is never lost.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import logging
@@ -28,6 +27,7 @@ from accord.audit.services import (
     audit_delete,
     audit_event,
     update_fields,
+    with_values,
 )
 from accord.core import events as event_catalogue
 from accord.lib import crypto, netguard
@@ -347,15 +347,6 @@ def _plan_item_validate(actor, item: PlanItem, contacts) -> None:
     item.full_clean(exclude=["project", "owner", "organization", "audience_contacts"])
 
 
-def _with_values(obj, values: dict):
-    """A copy of ``obj`` with ``values`` set, to check as a whole before the write (which goes
-    through ``update_fields``, so the audit sees the change)."""
-    candidate = copy.copy(obj)
-    for key, value in values.items():
-        setattr(candidate, key, value)
-    return candidate
-
-
 def _plan_item_schedule(item: PlanItem) -> None:
     if item.rrule and item.cadence not in CadenceKind.values:
         raise ValidationError({"cadence": _("Choose how often.")})
@@ -413,7 +404,7 @@ def plan_item_update(*, actor: Membership, item: PlanItem, contacts=None, **fiel
     if unknown:
         raise ValidationError({"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}})
     fields.pop("rrule", None)
-    candidate = _with_values(item, fields)
+    candidate = with_values(item, fields)
     _plan_item_schedule(candidate)
     contacts = list(contacts) if contacts is not None else list(item.audience_contacts.all())
     _plan_item_validate(actor, candidate, contacts)
@@ -700,7 +691,7 @@ def channel_config_update(
         fields["secret_encrypted"] = ""
     if inbound_secret.strip():
         fields["inbound_secret_encrypted"] = crypto.encrypt(inbound_secret.strip())
-    candidate = _with_values(config, fields)
+    candidate = with_values(config, fields)
     if (
         candidate.kind in (ChannelKind.SLACK, ChannelKind.FEISHU, ChannelKind.DINGTALK)
         and not candidate.inbound_token
@@ -845,7 +836,7 @@ def webhook_subscription_update(
 ) -> WebhookSubscription:
     require_org_admin(actor, sub)
     values = {key: fields[key] for key in ("url", "events", "description", "is_active") if key in fields}
-    _subscription_validate(actor, _with_values(sub, values))
+    _subscription_validate(actor, with_values(sub, values))
     update_fields(actor.user, sub, values)
     return sub
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accord.audit.services import audit_create, audit_delete, audit_event, audit_update, snapshot
+from accord.audit.services import audit_create, audit_delete, audit_event, update_fields, with_values
 from accord.core.hooks import contact_portal_identity_changed, interaction_event, interaction_logged
 from accord.lib.dates import validate_plausible
 from accord.tenancy.access import require_project_manager, require_team
@@ -170,12 +170,10 @@ def client_update(*, actor: Membership, client: Client, **fields) -> Client:
     """Change the given fields of ``client``; the rest stay as they are."""
     require_crm_write(actor, client)
     _check_fields(fields, CLIENT_FIELDS)
-    before = snapshot(client)
-    for key, value in _strip(fields).items():
-        setattr(client, key, value)
-    _client_validate(actor, client)
-    client.save()
-    audit_update(actor.user, client, before)
+    values = _strip(fields)
+    candidate = with_values(client, values)
+    _client_validate(actor, candidate)  # cleans and normalises the values on the candidate
+    update_fields(actor.user, client, {key: getattr(candidate, key) for key in values})
     return client
 
 
@@ -249,18 +247,16 @@ def contact_update(*, actor: Membership, contact: Contact, **fields) -> Contact:
     """
     require_crm_write(actor, contact)
     _check_fields(fields, CONTACT_FIELDS)
-    before = snapshot(contact)
     old_email = contact.email or ""
-    for key, value in _strip(fields).items():
-        setattr(contact, key, value)
-    if "email" in fields:
-        contact.email = (contact.email or "").lower()
-    identity_changed = contact.email.lower() != old_email.lower() and contact_has_portal_access(contact)
+    values = _strip(fields)
+    if "email" in values:
+        values["email"] = (values["email"] or "").lower()
+    candidate = with_values(contact, values)
+    identity_changed = candidate.email.lower() != old_email.lower() and contact_has_portal_access(contact)
     if identity_changed and not can_manage_client_access(actor, contact.client):
         raise IdentityChangeRefused(identity_change_refusal())
-    _contact_validate(contact)
-    contact.save()
-    audit_update(actor.user, contact, before)
+    _contact_validate(candidate)
+    update_fields(actor.user, contact, {key: getattr(candidate, key) for key in values})
     if identity_changed:
         # The portal stands above the CRM: it registers its part as a hook (accord.core.hooks).
         contact_portal_identity_changed(actor=actor, contact=contact, old_email=old_email)
@@ -341,17 +337,16 @@ def interaction_update(
     """Change an interaction; ``contacts=None`` keeps who took part as it is."""
     require_crm_write(actor, interaction)
     _check_fields(fields, INTERACTION_FIELDS)
-    before = snapshot(interaction)
-    for key, value in _strip(fields).items():
-        setattr(interaction, key, value)
-    if "follow_up_on" in fields:
-        new = interaction.follow_up_on
-        if (new.isoformat() if hasattr(new, "isoformat") else new) != before["follow_up_on"]:
-            interaction.follow_up_done_at = None  # a rescheduled follow-up is open again
+    values = _strip(fields)
+    candidate = with_values(interaction, values)
+    if "follow_up_on" in values:
+        new, old = candidate.follow_up_on, interaction.follow_up_on
+        if (new.isoformat() if hasattr(new, "isoformat") else new) != (old.isoformat() if old else None):
+            candidate.follow_up_done_at = None  # a rescheduled follow-up is open again
     contacts = list(contacts) if contacts is not None else None
-    _interaction_validate(actor, interaction, contacts)
-    interaction.save()
-    audit_update(actor.user, interaction, before)
+    _interaction_validate(actor, candidate, contacts)  # may clear the follow-up's owner and done time
+    written = [*values, "follow_up_owner", "follow_up_done_at"]
+    update_fields(actor.user, interaction, {key: getattr(candidate, key) for key in written})
     if contacts is not None:
         old = set(interaction.contacts.values_list("pk", flat=True))
         if old != {c.pk for c in contacts}:
@@ -376,10 +371,7 @@ def interaction_follow_up_done(*, actor: Membership, interaction: Interaction) -
         raise ValidationError({"follow_up_on": _("This interaction has no follow-up to mark done.")})
     if interaction.follow_up_done_at is not None:
         return interaction
-    before = snapshot(interaction)
-    interaction.follow_up_done_at = timezone.now()
-    interaction.save(update_fields=["follow_up_done_at", "updated_at"])
-    audit_update(actor.user, interaction, before)
+    update_fields(actor.user, interaction, {"follow_up_done_at": timezone.now()})
     return interaction
 
 
