@@ -11,6 +11,7 @@ from accord.meetings import ics, selectors, services
 from accord.meetings.models import ActionItem, Meeting, detect_provider
 from accord.projects.models import TaskKind, TaskStatus
 from accord.testing import factories as f
+from accord.testing.mailserver import deliver_all
 
 START = dt.datetime(2030, 3, 4, 10, 0)  # naive: local time in the meeting's time zone
 
@@ -104,6 +105,8 @@ def test_invitations_are_valid_rfc5545(world, smtp, django_capture_on_commit_cal
 
 def test_update_bumps_sequence_and_cancel_sends_cancel(world, smtp, django_capture_on_commit_callbacks):
     meeting = _schedule(world)
+    deliver_all()  # the invitations (SEQUENCE 0) go first: a worker sends what is due with the update's
+    smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
         meeting = services.meeting_update(
             actor=world.as_member(world.manager), meeting=meeting, data={"duration_minutes": 60}
