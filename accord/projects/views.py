@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,7 +43,8 @@ from .forms import (
 )
 from .models import Milestone, MilestoneStatus, ProjectStatus, Task, TaskStatus
 
-LIST_LIMIT = 200
+LIST_LIMIT = 200  # tasks of one project
+PROJECTS_PER_PAGE = 50
 HISTORY_LIMIT = 30
 
 
@@ -107,15 +109,18 @@ def project_list_view(request):
     filters = ProjectFilterForm(request.GET or None, organization_id=member.organization_id)
     qs = selectors.project_filter(projects_for_user(member), **filters.filters())
     flag_recent(request, filters.filters().get("q"))
-    projects = selectors.with_progress(
-        selectors.project_list(qs).only(*LIST_COLUMNS).order_by("-start_date", "-id")[: LIST_LIMIT + 1]
-    )
+    page = Paginator(
+        selectors.project_list(qs).only(*LIST_COLUMNS).order_by("-start_date", "-id"), PROJECTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "projects/list.html",
         {
-            "projects": _list_rows(projects[:LIST_LIMIT]),
-            "truncated": len(projects) > LIST_LIMIT,
+            "projects": _list_rows(selectors.with_progress(page.object_list)),
+            "page": page,
+            "query": query.urlencode(),
             "filters": filters,
             "filtered": any(v for v in filters.filters().values()),
             "today": timezone.localdate(),

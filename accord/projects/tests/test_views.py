@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -78,8 +79,28 @@ def test_project_list_query_count(world, rows, django_assert_num_queries):
         f.TaskFactory(project=p)
     http = world.http(world.member)
     http.get("/projects/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # the page's rows and, for the pager, their count
         assert http.get("/projects/?status=open&q=Project").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_project_list_pages_through_every_project(world, language):
+    """Before: the first 200 only, and a note to narrow the filters; a team with more projects
+    could not reach the others from the list."""
+    for i in range(60):
+        f.ProjectFactory(
+            client=world.client, manager=world.manager, code=f"PG-{i:02d}", name=f"Paged {i:02d}"
+        )
+    http = world.http(world.manager)
+    http.cookies["django_language"] = language
+    first = http.get("/projects/?q=Paged", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    second = http.get("/projects/?q=Paged&page=2", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    shown = [re.findall(r"Paged \d\d", page) for page in (first, second)]
+    assert (len(shown[0]), len(shown[1])) == (50, 10)
+    assert sorted(shown[0] + shown[1]) == [f"Paged {i:02d}" for i in range(60)]
+    pager = {"en": "Page 1 of 2", "zh-hans": "第 1 页，共 2 页"}[language]
+    assert pager in first
+    assert 'href="?q=Paged&amp;page=2"' in first
 
 
 def test_create_project(world):
