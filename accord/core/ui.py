@@ -1,4 +1,5 @@
-"""The UI kit the feature apps' views share: service errors onto a form, a form on a page."""
+"""The UI kit the feature apps' views share: service errors onto a form, a form on a page, a fast
+select for long lists."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from collections.abc import Callable, Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 
 def apply_service_errors(
@@ -52,3 +56,27 @@ def form_page(
         },
         status=status or (422 if form.is_bound and form.errors else 200),
     )
+
+
+class ListSelect(forms.Select):
+    """A select whose options are written in Python: the markup of Django's ``Select`` (one
+    option selected at most), for the long lists of clients or team members that filter forms
+    render on every page view. Django builds a dictionary and renders two small templates per
+    option: for 2,000 clients that was most of the project list's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = []
+        for option_value, label in self.choices:
+            text = "" if option_value is None else str(option_value)
+            selected = text in chosen
+            if selected:
+                chosen.clear()  # a single select marks its first match only
+            options.append(
+                f'<option value="{escape(text)}"{" selected" if selected else ""}>{escape(label)}</option>'
+            )
+        return mark_safe(  # noqa: S308 - every value and label above is escaped
+            f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>\n'
+            + "\n".join(options)
+            + "\n</select>"
+        )

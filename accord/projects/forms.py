@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.ui import ListSelect
 from accord.crm.models import Client, Contact
 from accord.lib.forms import DateInput
 from accord.lib.money import currency_choices
@@ -33,14 +34,6 @@ class UserChoiceField(forms.ModelChoiceField):
 class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name()
-
-
-class ListSelect(forms.Select):
-    """Django's select, its options written inline instead of one included template (and one
-    more for its attributes) per option: the same markup, for lists of clients or team members
-    that filter forms render on every page view."""
-
-    template_name = "projects/widgets/select.html"
 
 
 class StakeholderCheckboxes(forms.CheckboxSelectMultiple):
