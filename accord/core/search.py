@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db import connection, migrations
-from django.db.models import Func, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, StrIndex, Upper
+from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan, IContains
 from django.utils.translation import gettext_lazy as _
 
@@ -198,12 +198,14 @@ def contains(index: TextIndex, fields: Iterable[str], query: str) -> Q:
 def recent(qs: QuerySet) -> QuerySet:
     """``qs`` limited to its newest ``RECENT_WINDOW`` rows (by id): a bounded read.
 
-    Written as a lower bound on the id (that of the window's oldest row, or none when ``qs`` has
-    fewer rows), which both databases serve with a range read of the primary key. The earlier
-    ``pk IN (the newest ids)`` let PostgreSQL test the term on every row of the table first and
-    join the window afterwards: 87 ms for 100,000 contacts, where the window holds 5,000."""
-    oldest = qs.order_by("-pk").values("pk")[RECENT_WINDOW - 1 : RECENT_WINDOW]
-    return qs.filter(pk__gte=Coalesce(Subquery(oldest), Value(0)))
+    The id of the window's oldest row is read first (one short query down the primary key) and
+    the window is then "id at least that": a constant both databases plan as a range read of the
+    primary key. Both earlier forms let PostgreSQL misjudge the window: ``pk IN (the newest
+    ids)`` tested the term on every one of 100,000 contacts before joining the window (87 ms);
+    ``pk >= (a subquery)`` was estimated at a third of the table and read 1,000,000 interactions
+    in date order (150 ms)."""
+    oldest = qs.order_by("-pk").values_list("pk", flat=True)[RECENT_WINDOW - 1 : RECENT_WINDOW].first()
+    return qs if oldest is None else qs.filter(pk__gte=oldest)
 
 
 def text_filter(qs: QuerySet, query: str, match: Callable[[str], Q]) -> QuerySet:
