@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
+from django.utils import translation
 
 from accord.tenancy.models import Role
 from accord.tenancy.services import api_token_create
@@ -15,6 +17,15 @@ from accord.testing import factories as f
 
 # raw_smtp / raw_smtp_7bit: real SMTP servers that keep each mail's envelope and raw bytes.
 pytest_plugins = ["accord.testing.mailserver"]
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """A request or a mail in Chinese leaves its language active on the thread: without this, a
+    later test in the same worker that formats or translates outside a request reads Chinese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @dataclass
