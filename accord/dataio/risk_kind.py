@@ -50,12 +50,7 @@ class RiskSpec(KindSpec):
     def prepare(self, batch):
         batch.projects_by_code()
         batch.team_by_email()
-        batch.cache["risks"] = {
-            f"{project_id}:{title.strip().lower()}": pk
-            for pk, project_id, title in Risk.objects.filter(organization_id=batch.org_id).values_list(
-                "id", "project_id", "title"
-            )
-        }
+        batch.cache["risks"] = batch.titles_by_project(Risk)
 
     def check_row(self, result, batch):
         values = result.values

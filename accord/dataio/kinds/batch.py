@@ -111,6 +111,16 @@ class Batch:
             }
         return self.cache["team"]
 
+    def titles_by_project(self, model) -> dict[str, int]:
+        """``"<project id>:<title, trimmed and lowered>"`` → id, for the organisation's rows of
+        ``model`` (tasks, risks): what a file's rows are checked against as duplicates."""
+        return {
+            f"{project_id}:{title.strip().lower()}": pk
+            for pk, project_id, title in model.objects.filter(organization_id=self.org_id).values_list(
+                "id", "project_id", "title"
+            )
+        }
+
     def check_file_duplicate(self, result: RowResult, keys: list[tuple[str, str]]) -> None:
         for label, key in keys:
             if key in self.seen:

@@ -53,12 +53,7 @@ class TaskSpec(KindSpec):
                 organization_id=batch.org_id, project_id__in=ids
             ).values_list("id", "project_id", "name")
         }
-        batch.cache["tasks"] = {
-            f"{project_id}:{title.strip().lower()}": pk
-            for pk, project_id, title in Task.objects.filter(organization_id=batch.org_id).values_list(
-                "id", "project_id", "title"
-            )
-        }
+        batch.cache["tasks"] = batch.titles_by_project(Task)
 
     def check_row(self, result, batch):
         values = result.values
