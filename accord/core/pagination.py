@@ -74,13 +74,44 @@ def estimated_count(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+# A page for a search term is looked for among this many of the newest rows first (see _newest).
+PROBE_ROWS = 5_000
+
+
+def _newest(qs: QuerySet, below: int | None, n: int) -> list | None:
+    """The ``n`` newest rows of ``qs`` (ordered newest first) if its newest ``PROBE_ROWS`` rows
+    hold them all, else None: one cheap read for a term many rows contain.
+
+    A trigram index finds every row that contains a term; for a common one (thousands of rows)
+    testing and sorting them all costs far more than reading down the primary key until a page is
+    full, which is what PostgreSQL does within a bounded range of ids. The bound is the id of the
+    table's ``PROBE_ROWS``-th newest row below the cursor (one read of the primary key). The answer
+    does not depend on it: when ``n`` rows are found at or above it, every other row is older than
+    all of them."""
+    newest = qs.model._base_manager.order_by("-pk").values_list("pk", flat=True)
+    if below is not None:
+        newest = newest.filter(pk__lt=below)
+    bound = newest[PROBE_ROWS - 1 : PROBE_ROWS].first()
+    if bound is None:
+        return None  # a small table: the plain read is as cheap
+    rows = list(qs.filter(pk__gte=bound)[:n])
+    return rows if len(rows) == n else None
+
+
 def keyset_page(queryset: QuerySet, page: PageQuery, *, q: str | None = None) -> dict:
     """A page of ``queryset`` newest first; ``q``: the search term the list was filtered by
-    (a short one is looked for among recent rows only, and the page says so)."""
+    (a short one is looked for among recent rows only, and the page says so; a longer one among
+    the newest rows first)."""
     qs = queryset.order_by("-pk")
-    if page.cursor:
-        qs = qs.filter(pk__lt=_decode(page.cursor))
-    rows = list(qs[: page.limit + 1])
+    below = _decode(page.cursor) if page.cursor else None
+    if below is not None:
+        qs = qs.filter(pk__lt=below)
+    rows = None
+    # SQLite answers a term from its FTS table as a whole first: reading fewer rows gains nothing.
+    if (q or "").strip() and not search.is_short(q) and connections[qs.db].vendor == "postgresql":
+        rows = _newest(qs, below, page.limit + 1)
+    if rows is None:
+        rows = list(qs[: page.limit + 1])
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     result = {"items": rows, "next_cursor": _encode(rows[-1].pk) if has_more and rows else None}

@@ -177,9 +177,13 @@ def contains(index: TextIndex, fields: Iterable[str], query: str) -> Q:
         return Q(pk__in=[])
     matches = Q()
     if len(query) < MIN_INDEXED_CHARS and connection.vendor == "postgresql":
-        term = Upper(Value(query))
+        # A short term has no space (it is stripped), so it cannot span the space between two
+        # columns of a document: when the fields are all of the document's columns, one test of
+        # the document answers for them all (one UPPER a row instead of one per column).
+        if index.pg_document and set(fields) == set(index.columns):
+            return _position(Document(*index.columns), query)
         for name in fields:
-            matches |= Q(GreaterThan(StrIndex(Upper(name), term), 0))
+            matches |= _position(name, query)
         return matches
     for name in fields:
         matches |= Q(**{f"{name}__icontains": query})
@@ -193,6 +197,15 @@ def contains(index: TextIndex, fields: Iterable[str], query: str) -> Q:
     if connection.vendor == "postgresql" and index.pg_document:
         return matches & Q(IContains(Document(*index.columns), query))
     return matches
+
+
+def _position(expression, query: str) -> Q:
+    """``expression`` contains ``query`` in any case, tested with STRPOS (no index serves it).
+    A term with no letter that has a case (Chinese, digits) is looked for as it is: upper-casing
+    every row would change nothing it could match, and costs most of the read."""
+    if query.upper() == query.lower():
+        return Q(GreaterThan(StrIndex(expression, Value(query)), 0))
+    return Q(GreaterThan(StrIndex(Upper(expression), Upper(Value(query))), 0))
 
 
 def recent(qs: QuerySet) -> QuerySet:

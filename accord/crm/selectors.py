@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accord.core.search import TextIndex, contains, text_filter
+from accord.core.search import TextIndex, contains, is_short, recent, text_filter
 from accord.tenancy.models import Invitation, Role
 
 from .models import Client, Contact, Interaction
@@ -164,10 +164,12 @@ CONTACT_LIST_FIELDS = ("first_name", "last_name", "name_local", "title", "email"
 
 def client_text(organization_id: int, query: str) -> Q:
     """Clients whose name, tags or business, or one of whose contacts' names, contain ``query``:
-    the client lists' search (web, API, export), each part through its index."""
-    named = Contact.objects.filter(organization_id=organization_id).filter(
-        contains(CONTACT_INDEX, CONTACT_NAME_FIELDS, query)
-    )
+    the client lists' search (web, API, export), each part through its index. A short term is
+    looked for among the newest contacts' names only, as among the newest clients."""
+    contacts = Contact.objects.filter(organization_id=organization_id)
+    if is_short(query):
+        contacts = recent(contacts)
+    named = contacts.filter(contains(CONTACT_INDEX, CONTACT_NAME_FIELDS, query))
     return contains(CLIENT_INDEX, CLIENT_LIST_FIELDS, query) | Q(pk__in=named.values("client_id"))
 
 
