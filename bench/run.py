@@ -929,8 +929,14 @@ def _table(results: list[dict]) -> str:
                 f"outbox {r['kind']}: {r['per_second']:,}/s per worker (goal {r['target_per_second']}, "
                 f"x{r['target_per_second'] / max(r['per_second'], 0.1):.2f}), "
                 f"sent {r['sent']:,}/{r['messages']:,}, "
-                f"duplicates {r['duplicates']} {'yes' if r['met'] else 'NO'}"
+                f"duplicates {r['duplicates']} {'yes' if r['met'] else 'NO'}; "
+                f"first sent {r['first_sent_after_seconds']} s after the worker's start, "
+                f"then {r['per_second_sending']:,}/s"
             )
+        jobs = (result.get("outbox") or {}).get("periodic_jobs_first_turn_seconds")
+        if jobs:
+            took = ", ".join(f"{name} {seconds} s" for name, seconds in jobs.items() if seconds >= 0.1)
+            lines.append(f"periodic jobs, first turn at this size: {took or 'all under 0.1 s'}")
         mixed = result.get("mixed_load")
         if mixed:
             for step in mixed["steps"]:

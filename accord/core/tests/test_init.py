@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -31,6 +33,17 @@ def test_without_init_the_checks_say_what_to_run(tmp_path):
     assert result.returncode != 0
     assert "core.E001" in result.stderr and "accord init" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    "command", [("worker", "--batch"), ("import", "contacts", "missing.csv"), ("export", "contacts")]
+)
+def test_without_init_the_worker_and_the_import_say_what_to_run(tmp_path, command):
+    """They run only the installation's checks at start, the secret key's among them."""
+    result = run(tmp_path / "data", "-m", "accord.cli", *command)
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr and "accord init" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_init_makes_the_folder_and_a_private_key_and_keeps_it(tmp_path):

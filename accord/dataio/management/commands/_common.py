@@ -1,13 +1,6 @@
-from django.core.checks import Tags
 from django.core.management.base import CommandError
 
 from accord.tenancy.models import Membership, Organization, Role
-
-# The system checks `accord import` and `accord export` run: those of the installation's
-# configuration. The checks of the code itself (URLs, templates, models) load every view and
-# build the API's schemas: about 0.8 s of CPU, more than half of a 10,000-row import from the
-# command line. `accord check` and the test suite run them.
-CONFIGURATION_CHECKS = [Tags.caches, Tags.compatibility, Tags.files, Tags.translation]
 
 
 def organization_member(slug: str, email: str, *, manager: bool) -> Membership:

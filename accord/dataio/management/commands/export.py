@@ -8,9 +8,10 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accord.core.checks import CONFIGURATION_CHECKS
 from accord.dataio import exports
 from accord.dataio.kinds import spec_for
-from accord.dataio.management.commands._common import CONFIGURATION_CHECKS, organization_member
+from accord.dataio.management.commands._common import organization_member
 
 
 class Command(BaseCommand):

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from accord.core.checks import CONFIGURATION_CHECKS
 from accord.dataio import services
-from accord.dataio.management.commands._common import CONFIGURATION_CHECKS, organization_member
+from accord.dataio.management.commands._common import organization_member
 
 
 class Command(BaseCommand):

@@ -25,6 +25,8 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
+from accord.core.checks import CONFIGURATION_CHECKS
+
 logger = logging.getLogger("accord.comms.worker")
 
 TRANSIENT = (OperationalError, InterfaceError, DatabaseError)
@@ -179,6 +181,9 @@ def database_worker(
 
 class Command(BaseCommand):
     help = "Run the background worker (database queue on one machine, RQ when REDIS_URL is set)."
+    # The installation's checks only: the code's (URLs, templates, the API's schemas) load every
+    # view, which a worker never serves, and were most of its start-up.
+    requires_system_checks = CONFIGURATION_CHECKS
 
     def add_arguments(self, parser):
         parser.add_argument("--no-scheduler", action="store_true", help="Only run tasks.")
