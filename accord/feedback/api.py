@@ -15,10 +15,10 @@ from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
+    in_visible_projects,
     org_get,
     project_for_user,
     project_object_for_user,
-    projects_for_user,
     require_team,
 )
 
@@ -276,7 +276,7 @@ def template_question_add(request, template_id: int, payload: QuestionIn):
 @router.get("/surveys", response=SurveyPage)
 def survey_list(request, page: Query[SurveyQuery]):
     member = require_team(request.auth)
-    qs = Survey.objects.filter(organization_id=member.organization_id, project__in=projects_for_user(member))
+    qs = in_visible_projects(Survey.objects.all(), member)
     if page.project_id is not None:
         qs = qs.filter(project_id=page.project_id)
     return keyset_page(

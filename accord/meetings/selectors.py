@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accord.core.search import TextIndex, contains, text_filter
 from accord.projects.models import Task, TaskKind, TaskStatus
-from accord.tenancy.access import projects_for_user
+from accord.tenancy.access import in_visible_projects
 
 from .models import ActionItem, AgendaItem, Attendee, Decision, Meeting
 
@@ -64,11 +64,8 @@ def overdue_action_items(member) -> QuerySet[Task]:
     Each task has ``project``, ``assignee`` and its ``action_item`` (meeting, client owner) loaded.
     """
     return (
-        Task.objects.filter(
-            organization_id=member.organization_id,
-            project__in=projects_for_user(member),
-            kind=TaskKind.ACTION_ITEM,
-            due_date__lt=timezone.localdate(),
+        in_visible_projects(
+            Task.objects.filter(kind=TaskKind.ACTION_ITEM, due_date__lt=timezone.localdate()), member
         )
         .exclude(status=TaskStatus.DONE)
         .select_related("project", "assignee", "action_item__meeting", "action_item__owner_contact")

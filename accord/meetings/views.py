@@ -16,12 +16,12 @@ from accord.core.ui import apply_service_errors, form_page
 from accord.lib.feeds import feed_response
 from accord.tenancy.access import (
     can_write_project,
+    in_visible_projects,
     portal_object_for_user,
     portal_project_for_user,
     portal_required,
     project_for_user,
     project_object_for_user,
-    projects_for_user,
     team_required,
 )
 
@@ -359,10 +359,8 @@ def decision_log(request, pk):
 def my_meetings(request):
     member = request.membership
     meetings = selectors.meeting_list(
-        Meeting.objects.filter(
-            organization_id=member.organization_id,
-            project__in=projects_for_user(member),
-            starts_at__gte=timezone.now() - timezone.timedelta(days=1),
+        in_visible_projects(
+            Meeting.objects.filter(starts_at__gte=timezone.now() - timezone.timedelta(days=1)), member
         )
     ).order_by("starts_at", "id")[:100]
     return render(

@@ -18,6 +18,7 @@ from accord.core.apikit import short
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.core.schemas import Error
 from accord.tenancy.access import (
+    in_visible_projects,
     project_for_user,
     project_object_for_user,
     projects_for_user,
@@ -396,9 +397,7 @@ def _task_filter(qs, filters: TaskFilters):
 @router.get("/tasks", response={200: TaskPage, **ERRORS}, summary="List tasks of every project you see")
 def tasks_list_all(request, filters: Query[TaskListFilters], page: Query[PageQuery]):
     member = require_team(request.auth)
-    qs = Task.objects.filter(
-        organization_id=member.organization_id, project__in=projects_for_user(member).values("pk")
-    )
+    qs = in_visible_projects(Task.objects.all(), member)
     if filters.project_id is not None:
         qs = qs.filter(project_id=filters.project_id)
     return keyset_page(_task_filter(qs, filters), page, q=filters.q)

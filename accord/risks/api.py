@@ -14,10 +14,10 @@ from accord.core.apikit import ERRORS, service_call, short
 from accord.core.conditional import versioned_by
 from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.tenancy.access import (
+    in_visible_projects,
     org_get,
     project_for_user,
     project_object_for_user,
-    projects_for_user,
     require_team,
 )
 from accord.tenancy.members import team_user
@@ -177,9 +177,7 @@ def _risk_values(member, payload: Schema, *, exclude_unset: bool) -> dict:
 @router.get("/risks", response={200: RiskPage, **ERRORS}, summary="List risks (all visible projects)")
 def risks_list(request, filters: Query[RiskFilters], page: Query[PageQuery]):
     member = require_team(request.auth)
-    qs = Risk.objects.filter(
-        organization_id=member.organization_id, project__in=projects_for_user(member).values("pk")
-    )
+    qs = in_visible_projects(Risk.objects.all(), member)
     if filters.project_id is not None:
         qs = qs.filter(project_id=filters.project_id)
     qs = selectors.risk_list(

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.audit.services import audit_for
 from accord.core.concurrency import check_version, versioned_edit
 from accord.core.ui import apply_service_errors, form_page
-from accord.tenancy.access import project_for_user, project_object_for_user, projects_for_user, team_required
+from accord.tenancy.access import (
+    in_visible_projects,
+    project_for_user,
+    project_object_for_user,
+    team_required,
+)
 
 from . import selectors, services
 from .forms import ContingencyActionForm, ReviewForm, RiskFilterForm, RiskForm, StatusForm
@@ -26,9 +31,7 @@ LIST_LIMIT = 300
 def queue(request):
     """Organisation-wide review queue: risks due for review on the projects the user sees."""
     member = request.membership
-    visible = Risk.objects.filter(
-        organization_id=member.organization_id, project__in=projects_for_user(member).values("pk")
-    )
+    visible = in_visible_projects(Risk.objects.all(), member)
     mine = request.GET.get("mine") == "1"
     if mine:
         visible = visible.filter(owner_id=member.user_id)

@@ -12,9 +12,9 @@ from accord.core.pagination import ListPage, PageQuery, keyset_page
 from accord.crm.models import Contact
 from accord.lib.versioning import Versioned
 from accord.tenancy.access import (
+    in_visible_projects,
     project_for_user,
     project_object_for_user,
-    projects_for_user,
     require_team,
 )
 from accord.tenancy.models import User
@@ -174,9 +174,7 @@ def _session_fetch(member, pk) -> TrainingSession:
 @router.get("/support-requests", response=SupportRequestPage, summary="List support requests")
 def support_request_list(request, filters: Query[SupportFilter]):
     member = require_team(request.auth)
-    qs = SupportRequest.objects.filter(
-        organization_id=member.organization_id, project__in=projects_for_user(member)
-    )
+    qs = in_visible_projects(SupportRequest.objects.all(), member)
     if filters.project_id is not None:
         qs = qs.filter(project_id=filters.project_id)
     if filters.status:
@@ -260,9 +258,7 @@ def support_reply_create(request, request_id: int, payload: ReplyIn):
 @router.get("/training-sessions", response=TrainingSessionPage, summary="List training sessions")
 def training_session_list(request, filters: Query[TrainingFilter]):
     member = require_team(request.auth)
-    qs = TrainingSession.objects.filter(
-        organization_id=member.organization_id, project__in=projects_for_user(member)
-    )
+    qs = in_visible_projects(TrainingSession.objects.all(), member)
     if filters.project_id is not None:
         qs = qs.filter(project_id=filters.project_id)
     page = keyset_page(selectors.training_session_list(qs).prefetch_related("attendees"), filters)

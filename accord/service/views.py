@@ -15,6 +15,7 @@ from accord.core.ui import apply_service_errors, form_page
 from accord.tenancy.access import (
     admin_required,
     can_write_project,
+    in_visible_projects,
     org_get,
     org_get_for_admin,
     portal_object_for_user,
@@ -77,9 +78,7 @@ def _download(obj, filename: str, content_type: str):
 @team_required
 def queue(request):
     member = request.membership
-    requests = SupportRequest.objects.filter(
-        organization_id=member.organization_id, project__in=projects_for_user(member)
-    )
+    requests = in_visible_projects(SupportRequest.objects.all(), member)
     # "unresolved" (the default) is every open status at once; "open" is the one status.
     state = request.GET.get("state", "unresolved")
     if state == "unresolved":

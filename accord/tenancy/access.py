@@ -133,18 +133,35 @@ def interaction_for_user(member: Membership, pk):
 # --- projects and what hangs off them --------------------------------------------------------
 
 
+# The roles that see every project of their organisation.
+SEE_EVERY_PROJECT = (Role.OWNER, Role.ADMIN, Role.MANAGER)
+
+
 def projects_for_user(member: Membership) -> QuerySet:
     """The projects a member may see (for client contacts: their portal projects)."""
     Project = _MODELS["projects.Project"]
 
     qs = Project.objects.filter(organization_id=member.organization_id)
-    if member.role in (Role.OWNER, Role.ADMIN, Role.MANAGER):
+    if member.role in SEE_EVERY_PROJECT:
         return qs
     if member.role == Role.MEMBER:
         return qs.filter(Q(manager_id=member.user_id) | Q(team=member.user_id)).distinct()
     if member.role == Role.CLIENT:
         return qs.filter(contacts__portal_user_id=member.user_id).distinct()
     return qs.none()
+
+
+def in_visible_projects(queryset: QuerySet, member: Membership) -> QuerySet:
+    """Rows of ``queryset`` (a model with ``organization`` and ``project``) in the member's
+    organisation and of the projects the member may see.
+
+    For those who see every project the organisation is the whole condition: "project among all
+    the organisation's projects" adds nothing, and made SQLite read a list's rows project by
+    project and sort them all (100,000 tasks: 20 ms for a page of 50)."""
+    queryset = queryset.filter(organization_id=member.organization_id)
+    if member.role in SEE_EVERY_PROJECT:
+        return queryset
+    return queryset.filter(project__in=projects_for_user(member).values("pk"))
 
 
 def can_write_project(member: Membership, project) -> bool:

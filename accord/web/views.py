@@ -13,7 +13,7 @@ from accord.lib.dates import today_for, week_bounds
 from accord.meetings.selectors import overdue_action_items
 from accord.projects.models import Project, ProjectStatus, Task, TaskStatus
 from accord.projects.selectors import milestones_due_soon, project_list, with_progress
-from accord.tenancy.access import projects_for_user, team_required
+from accord.tenancy.access import in_visible_projects, projects_for_user, team_required
 
 from .selectors import first_day_steps
 
@@ -45,12 +45,7 @@ def dashboard(request):
     shown_projects = Project.objects.filter(organization_id=member.organization_id, pk__in=shown)
     projects = with_progress(project_list(shown_projects).order_by("end_date", "id"))
     overdue_tasks = (
-        Task.objects.filter(
-            organization_id=member.organization_id,
-            assignee=request.user,
-            due_date__lt=today,
-            project__in=projects_for_user(member).values("pk"),
-        )
+        in_visible_projects(Task.objects.filter(assignee=request.user, due_date__lt=today), member)
         .exclude(status=TaskStatus.DONE)
         .select_related("project")
         .order_by("due_date", "id")[:20]
