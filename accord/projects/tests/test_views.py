@@ -79,7 +79,9 @@ def test_project_list_query_count(world, rows, django_assert_num_queries):
         f.TaskFactory(project=p)
     http = world.http(world.member)
     http.get("/projects/")
-    with django_assert_num_queries(8):  # the page's rows and, for the pager, their count
+    with django_assert_num_queries(
+        9
+    ):  # the page's ids, its rows with their counts, and for the pager their count
         assert http.get("/projects/?status=open&q=Project").status_code == 200
 
 
