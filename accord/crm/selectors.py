@@ -202,7 +202,9 @@ def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> di
     )
     interactions = interaction_text(Interaction.objects.filter(organization_id=organization_id), query)
     contacts = contacts.select_related("client")[:limit]
-    interactions = interactions.select_related("client").order_by("-occurred_at", "-id")[:limit]
+    # The clients of the page are read apart: joined, SQLite led with the clients and read each
+    # one's interactions.
+    interactions = interactions.prefetch_related("client").order_by("-occurred_at", "-id")[:limit]
     return {"clients": list(clients[:limit]), "contacts": list(contacts), "interactions": list(interactions)}
 
 
