@@ -15,6 +15,7 @@ multicast and unspecified addresses are refused always, whatever the operator se
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import logging
@@ -234,6 +235,71 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+class Session:
+    """POSTs under the rules above over one kept-alive connection: every post checks its URL and
+    every address its host resolves to, and reuses the open connection only when it goes to the
+    very address that check allowed. A receiver that closes after its answer (HTTP/1.0,
+    ``Connection: close``) gets a new one. Network errors raise ``OSError`` (timeouts included); a
+    refused destination raises ``UnsafeURL``."""
+
+    STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+    def __init__(self, *, timeout: float | None = None):
+        self.timeout = timeout
+        self.conn = None
+        self.target = None
+
+    def post(self, url: str, body: bytes, *, headers: dict[str, str] | None = None) -> Response:
+        scheme, host, port, path = check_url_format(url)
+        host = host.strip("[]")
+        address = resolve_checked(host, port)
+        timeout = (
+            self.timeout if self.timeout is not None else getattr(settings, "ACCORD_WEBHOOK_TIMEOUT", 10)
+        )
+        target = (scheme, host, port, address, timeout)
+        headers = {"User-Agent": "Accord-Webhooks/1", "Content-Type": "application/json", **(headers or {})}
+        reused = self.conn is not None and self.target == target
+        if not reused:
+            self._connect(target)
+        try:
+            try:
+                return self._request(path, body, headers)
+            except self.STALE:
+                if not reused:
+                    raise
+                # The receiver closed the kept-alive connection while it sat idle: once more,
+                # afresh. (Only then: a failure on a new connection is the post's own.)
+                self._connect(target)
+                return self._request(path, body, headers)
+        except http.client.HTTPException as exc:
+            # Not the exception's text: it may quote what the other side sent.
+            raise OSError(f"HTTP protocol error ({type(exc).__name__})") from exc
+
+    def _connect(self, target) -> None:
+        self.close()
+        scheme, host, port, address, timeout = target
+        cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+        self.conn, self.target = cls(host, port, address=address, timeout=timeout), target
+
+    def _request(self, path: str, body: bytes, headers: dict[str, str]) -> Response:
+        try:
+            self.conn.request("POST", path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+            data = resp.read(MAX_RESPONSE_BYTES)
+        except BaseException:
+            self.close()
+            raise
+        if resp.will_close or not resp.isclosed():
+            self.close()  # the receiver ends the connection, or more answer is left than was read
+        return Response(status=resp.status, body=data, headers={k.lower(): v for k, v in resp.getheaders()})
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+        self.conn = self.target = None
+
+
 def post(
     url: str,
     body: bytes,
@@ -241,24 +307,9 @@ def post(
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> Response:
-    """POST ``body`` to ``url`` under the rules above. Network errors raise ``OSError``
-    (timeouts included); a refused destination raises ``UnsafeURL``."""
-    scheme, host, port, path = check_url_format(url)
-    bare_host = host.strip("[]")
-    address = resolve_checked(bare_host, port)
-    timeout = timeout if timeout is not None else getattr(settings, "ACCORD_WEBHOOK_TIMEOUT", 10)
-    cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    conn = cls(bare_host, port, address=address, timeout=timeout)
+    """POST ``body`` to ``url`` under the rules above, over a connection of its own."""
+    session = Session(timeout=timeout)
     try:
-        request_headers = {"User-Agent": "Accord-Webhooks/1", "Content-Type": "application/json"}
-        request_headers.update(headers or {})
-        try:
-            conn.request("POST", path, body=body, headers=request_headers)
-            resp = conn.getresponse()
-            data = resp.read(MAX_RESPONSE_BYTES)
-        except http.client.HTTPException as exc:
-            # Not the exception's text: it may quote what the other side sent.
-            raise OSError(f"HTTP protocol error ({type(exc).__name__})") from exc
-        return Response(status=resp.status, body=data, headers={k.lower(): v for k, v in resp.getheaders()})
+        return session.post(url, body, headers=headers)
     finally:
-        conn.close()
+        session.close()

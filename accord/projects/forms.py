@@ -179,9 +179,15 @@ class ProjectFilterForm(forms.Form):
     def __init__(self, *args, organization_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the columns the options show: the lists are rendered on every view of the page.
-        self.fields["client"].queryset = (
-            Client.objects.filter(organization_id=organization_id).order_by("name").only("pk", "name")
-        )
+        clients = Client.objects.filter(organization_id=organization_id).order_by("name")
+        self.fields["client"].queryset = clients.only("pk", "name")
+        # The options straight from (id, name) rows (what a client's str() is): 2,000 model
+        # instances built for the options were a fifth of the page's time. The choice itself is
+        # still checked against the queryset.
+        self.fields["client"].choices = [
+            ("", self.fields["client"].empty_label),
+            *clients.values_list("pk", "name"),
+        ]
         self.fields["manager"].queryset = team_members(organization_id).only("pk", "full_name", "email")
 
     def filters(self) -> dict:

@@ -178,13 +178,19 @@ def project_stats(project: Project) -> ProjectStats:
 
 
 def milestones_due_soon(
-    organization_id: int, projects: QuerySet[Project], days: int = 14
-) -> QuerySet[Milestone]:
-    """Planned milestones of ``projects`` due within ``days`` (or overdue), soonest first."""
+    organization_id: int, projects: QuerySet[Project], days: int = 14, *, limit: int = 20
+) -> list[Milestone]:
+    """The first ``limit`` planned milestones of ``projects`` due within ``days`` (or overdue),
+    soonest first.
+
+    The organisation's soonest milestones are read first, and only their projects are checked:
+    for someone who manages most projects that is the answer in two short reads. Otherwise (few
+    of them are on ``projects``) one query joins the two. PostgreSQL planned that query as a hash
+    join of every due milestone with every project, sorted for the first 20 (13 ms at 5,000
+    projects), whoever asked."""
     today = timezone.localdate()
-    return (
+    due = (
         Milestone.objects.filter(
-            Exists(projects.filter(pk=OuterRef("project_id"))),
             organization_id=organization_id,
             status=MilestoneStatus.PLANNED,
             due_date__lte=today + dt.timedelta(days=days),
@@ -192,6 +198,14 @@ def milestones_due_soon(
         .select_related("project")
         .order_by("due_date", "id")
     )
+    soonest = list(due[: limit * 5])
+    if not soonest:
+        return []
+    shown = set(projects.filter(pk__in={m.project_id for m in soonest}).values_list("pk", flat=True))
+    picked = [m for m in soonest if m.project_id in shown]
+    if len(picked) >= limit or len(soonest) < limit * 5:
+        return picked[:limit]
+    return list(due.filter(Exists(projects.filter(pk=OuterRef("project_id"))))[:limit])
 
 
 def client_projects(member, client) -> list:

@@ -24,7 +24,7 @@ from accord.audit.services import (
     audit_event,
     update_fields,
 )
-from accord.comms.delivery import message_id_header
+from accord.comms.senders import message_id_header
 from accord.comms.services import event_emit, notify, outbox_email
 from accord.crm.models import Contact
 from accord.portal.services import team_notify

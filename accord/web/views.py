@@ -62,7 +62,7 @@ def dashboard(request):
         .select_related("client")
         .order_by("follow_up_on", "id")[:20]
     )
-    milestones = milestones_due_soon(member.organization_id, open_projects, days=MILESTONE_DAYS)[:20]
+    milestones = milestones_due_soon(member.organization_id, open_projects, days=MILESTONE_DAYS)
     # What was agreed in meetings and is now late, on my open projects.
     action_items = overdue_action_items(member).filter(project__in=open_projects.values("pk"))[:20]
     # What the communication plans ask of me this week (and what I let slip).

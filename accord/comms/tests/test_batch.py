@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django.utils import timezone
 
-from accord.comms import circuits, delivery, services
+from accord.comms import circuits, delivery, senders, services
 from accord.comms.models import (
     ChannelConfig,
     CircuitState,
@@ -161,7 +161,7 @@ def test_a_batch_of_mails_goes_over_one_smtp_connection(
     assert len(smtp.messages) == n and len(smtp.sessions) == 1
     # Each mail keeps its own Message-ID (the idempotency key), once.
     received = sorted(str(m["message"]["Message-ID"]) for m in smtp.messages)
-    assert received == sorted(delivery.message_id_header(m) for m in messages)
+    assert received == sorted(senders.message_id_header(m) for m in messages)
     assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
     # The other messages' own tasks find them sent and end at once.
     with django_assert_num_queries(1):
@@ -213,7 +213,7 @@ def test_a_failure_in_the_middle_of_a_batch(world, smtp):
     busy.refresh_from_db()
     assert busy.status == OutboxStatus.SENT and busy.attempts == 2
     [retried] = [r for r in smtp.messages if r["to"] == ["c1@client.example"]]
-    assert str(retried["message"]["Message-ID"]) == delivery.message_id_header(busy)
+    assert str(retried["message"]["Message-ID"]) == senders.message_id_header(busy)
 
 
 def test_a_route_that_goes_down_mid_batch_gives_the_rest_back(world, settings):

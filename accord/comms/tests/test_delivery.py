@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.db import transaction
 
-from accord.comms import delivery, providers, services
+from accord.comms import delivery, providers, senders, services
 from accord.comms.models import ChannelConfig, Notification, OutboxMessage, OutboxStatus
 from accord.lib import crypto
 
@@ -37,7 +37,7 @@ def test_email_reaches_smtp_with_message_id_and_attachments(world, smtp_server):
     [received] = smtp_server.messages
     mail = received["message"]
     assert mail["Subject"] == "周报 Weekly report"
-    assert mail["Message-ID"] == delivery.message_id_header(message)
+    assert mail["Message-ID"] == senders.message_id_header(message)
     assert message.idempotency_key in mail["Message-ID"]
     assert mail["In-Reply-To"] == "<thread@x>"
     assert mail["Reply-To"] == "reply+abc@accord.example"

@@ -9,9 +9,9 @@ from email.message import EmailMessage
 import pytest
 from django.core.management import call_command
 
-from accord.comms.delivery import message_id_header
 from accord.comms.inbound import mail_ingest
 from accord.comms.models import InboundMessage, OutboxMessage
+from accord.comms.senders import message_id_header
 from accord.crm.models import Interaction
 from accord.projects.models import ProjectStatus
 from accord.service import mail, services

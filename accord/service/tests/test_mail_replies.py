@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from accord.comms.delivery import message_id_header
 from accord.comms.inbound import InboundRejected, mail_ingest
 from accord.comms.models import ChannelConfig, OutboxMessage
+from accord.comms.senders import message_id_header
 from accord.service import services
 from accord.service.models import MailState, SupportMail, SupportReply, SupportRequest, UnmatchedReason
 
