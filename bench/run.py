@@ -17,9 +17,10 @@ Every line says its target from issue 16 and the ratio to it (x1.00 or less is m
 search p95 (common, rare and 2-character terms, web and API), API list p95 at page size 50
 (first and deep page) and detail p95 per resource, HTML page p95 with its SQL floor and its
 bare render floor (the same page of an empty organisation) and a profile per page in
-bench/results/, import rates (100,000 contacts; a 10,000-row CLI import end to end), outbox
-throughput per worker (bench/outbox_bench.py) and, on PostgreSQL, a mixed load of 50 users
-against ``accord serve`` (bench/mixed_load.py).
+bench/results/, import rates (100,000 contacts in process and through the REST API with a
+worker's pick-up; a 10,000-row CLI import end to end), outbox throughput per worker
+(bench/outbox_bench.py) and, on PostgreSQL, a mixed load of 50 users against ``accord serve``
+(bench/mixed_load.py).
 """
 
 from __future__ import annotations
@@ -577,6 +578,8 @@ def _run_child(db: str, args, env_extra: dict) -> dict | None:
     if args.only:
         return measured
     measured["outbox"] = _run_outbox(env, args.outbox)
+    # After the outbox: the periodic jobs have taken their turn.
+    measured["api_import"] = _run_api_import(env, rows=max(2_000, int(DATAIO_ROWS * min(scale, 1.0))))
     measured["cli_import"] = _run_cli_import(env, CLI_IMPORT_ROWS)
     measured["dataio"] = _run_dataio(env, rows=max(2_000, int(DATAIO_ROWS * min(scale, 1.0))))
     if db == "sqlite":
@@ -586,19 +589,12 @@ def _run_child(db: str, args, env_extra: dict) -> dict | None:
     return measured
 
 
-def _run_outbox(env: dict, messages: int) -> dict:
-    """bench/outbox_bench.py against the benchmark's database (its organisation is there)."""
-    print(f"== outbox: {messages:,} e-mails and {messages:,} webhooks, one worker, load {_load()}")
+def _run_script(env: dict, script: str, *args: str) -> dict:
+    """A script of bench/ against the benchmark's database (its organisation is there), run as its
+    own command; what it wrote with ``--out``."""
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "outbox_bench.py"),
-            "--messages",
-            str(messages),
-            "--out",
-            str(out),
-        ],
+        [sys.executable, str(ROOT / "bench" / script), *args, "--out", str(out)],
         cwd=ROOT,
         env=env,
         check=False,
@@ -606,6 +602,18 @@ def _run_outbox(env: dict, messages: int) -> dict:
     if result.returncode != 0 or not out.stat().st_size:
         return {"failed": f"exit status {result.returncode}"}
     return json.loads(out.read_text())
+
+
+def _run_outbox(env: dict, messages: int) -> dict:
+    """bench/outbox_bench.py: one worker's mail and webhook throughput."""
+    print(f"== outbox: {messages:,} e-mails and {messages:,} webhooks, one worker, load {_load()}")
+    return _run_script(env, "outbox_bench.py", "--messages", str(messages))
+
+
+def _run_api_import(env: dict, rows: int) -> dict:
+    """bench/api_import_bench.py: an import through the REST API, a worker's pick-up included."""
+    print(f"== API import of {rows:,} contacts, load {_load()}")
+    return _run_script(env, "api_import_bench.py", "--rows", str(rows))
 
 
 def _run_cli_import(env: dict, rows: int) -> dict:
@@ -915,6 +923,17 @@ def _table(results: list[dict]) -> str:
             )
         elif dataio:
             lines.append(f"import/export: {dataio}")
+        api_import = result.get("api_import") or {}
+        if "rows_per_second" in api_import:
+            lines.append(
+                f"API import of {api_import['rows']:,} contacts (upload to done, a worker's pick-up "
+                f"included): {api_import['rows_per_second']:,} rows/s (goal "
+                f"{api_import['target_rows_per_second']:,}, "
+                f"x{api_import['target_rows_per_second'] / max(api_import['rows_per_second'], 1):.2f}), "
+                f"{api_import['created']:,} created {'yes' if api_import['met'] else 'NO'}"
+            )
+        elif api_import:
+            lines.append(f"API import: {api_import}")
         cli = result.get("cli_import") or {}
         if "seconds" in cli:
             lines.append(
