@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accord.core.apikit import short
 from accord.core.pagination import ListPage, PageQuery, keyset_page
-from accord.core.schemas import Error
+from accord.core.schemas import Error, FlatOut
 from accord.tenancy.access import (
     in_visible_projects,
     project_for_user,
@@ -40,7 +40,7 @@ Hours = Annotated[Decimal, Field(max_digits=8, decimal_places=2)]
 # --- schemas --------------------------------------------------------------------------------
 
 
-class ProjectOut(Schema):
+class ProjectOut(FlatOut):  # its ids and progress: _with_member_ids
     id: int
     code: str
     name: str
@@ -65,14 +65,6 @@ class ProjectOut(Schema):
     milestones_done: int
     created_at: dt.datetime
     updated_at: dt.datetime
-
-    @staticmethod
-    def resolve_progress(obj) -> int:
-        return selectors.progress_percent(obj.tasks_done, obj.tasks_total)
-
-    @staticmethod
-    def resolve_milestone_progress(obj) -> int:
-        return selectors.progress_percent(obj.milestones_done, obj.milestones_total)
 
 
 class ProjectPage(ListPage):
@@ -248,9 +240,11 @@ def _projects(member) -> QuerySet[Project]:
 
 def _with_member_ids(projects: list[Project]) -> list[Project]:
     """Set ``team_ids`` and ``contact_ids`` (sorted) on ``projects``: one query per link table,
-    no user or contact rows and no related manager per project (a prefetch costs more than the ids)."""
+    no user or contact rows and no related manager per project (a prefetch costs more than the ids);
+    and their ``progress`` and ``milestone_progress``."""
     if not projects:
         return projects
+    selectors.with_progress(projects)
     ids = [p.pk for p in projects]
     team: dict[int, list[int]] = {pk: [] for pk in ids}
     contacts: dict[int, list[int]] = {pk: [] for pk in ids}
