@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -108,6 +109,31 @@ PHONE_PAIRS = (1, 2, 3)
 MOBILE_WORDS = ("mobile", "cell", "iphone", "手机", "移动")
 WORK_WORDS = ("work", "business", "main", "company", "办公", "工作", "单位")
 NOT_PHONE_WORDS = ("fax", "pager", "传真")
+
+
+class ClientPhones:
+    """The existing contacts' phone numbers by client, each client's worked out (``phone_key``)
+    the first time a row of that client asks: a file for a few clients no longer normalises the
+    numbers of every contact of the organisation (200,000 numbers: a third of a 10,000-row
+    import). Added newest first: for a number two contacts share, the oldest is the match."""
+
+    def __init__(self):
+        self.rows: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+        self.keys: dict[int, dict[str, int]] = {}
+
+    def add(self, client_id: int, pk: int, phone: str, mobile: str) -> None:
+        self.rows[client_id].append((pk, phone, mobile))
+
+    def get(self, client_id: int, number: str) -> int | None:
+        keys = self.keys.get(client_id)
+        if keys is None:
+            keys = self.keys[client_id] = {}
+            for pk, phone, mobile in self.rows.pop(client_id, ()):
+                for raw in (phone, mobile):
+                    key = phone_key(raw)
+                    if key:
+                        keys[key] = pk
+        return keys.get(number)
 
 
 class ContactSpec(KindSpec):
@@ -267,7 +293,7 @@ class ContactSpec(KindSpec):
         emails: dict[str, int] = {}
         # E-mail addresses identify a person across the organisation; a phone number only
         # within one client (a switchboard or a shared line is not the same person elsewhere).
-        phones: dict[tuple[int, str], int] = {}
+        phones = ClientPhones()
         for pk, client_id, email, phone, mobile in (
             Contact.objects.filter(organization_id=batch.org_id)
             .order_by("-id")
@@ -275,10 +301,8 @@ class ContactSpec(KindSpec):
         ):
             if email:
                 emails[email.lower()] = pk
-            for number in (phone, mobile):
-                key = phone_key(number)
-                if key:
-                    phones[(client_id, key)] = pk
+            if phone or mobile:
+                phones.add(client_id, pk, phone, mobile)
         batch.cache["emails"], batch.cache["phones"] = emails, phones
         batch.cache["new_client_note"] = _("New client “%(name)s” will be created.")
 
@@ -339,7 +363,7 @@ class ContactSpec(KindSpec):
             if number and (number := phone_key(number)) and client_key is not None:
                 keys.append((BY_PHONE, f"phone:{client_key}:{number}"))
                 if row_client is not None:
-                    existing = existing or cache["phones"].get((row_client, number))
+                    existing = existing or cache["phones"].get(row_client, number)
         if keys:
             batch.check_file_duplicate(result, keys)
         result.duplicate_of = existing
