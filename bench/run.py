@@ -578,9 +578,11 @@ def _run_child(db: str, args, env_extra: dict) -> dict | None:
     if args.only:
         return measured
     measured["outbox"] = _run_outbox(env, args.outbox)
-    # After the outbox: the periodic jobs have taken their turn.
-    measured["api_import"] = _run_api_import(env, rows=max(2_000, int(DATAIO_ROWS * min(scale, 1.0))))
     measured["cli_import"] = _run_cli_import(env, CLI_IMPORT_ROWS)
+    # After the outbox: the periodic jobs have taken their turn. After the CLI import: on
+    # PostgreSQL the 100,000 rows leave the search index's pending list and autovacuum's work to
+    # whatever writes next, which is not the CLI import's own cost.
+    measured["api_import"] = _run_api_import(env, rows=max(2_000, int(DATAIO_ROWS * min(scale, 1.0))))
     measured["dataio"] = _run_dataio(env, rows=max(2_000, int(DATAIO_ROWS * min(scale, 1.0))))
     if db == "sqlite":
         measured["import_contention"] = _run_import_contention(

@@ -110,6 +110,9 @@ def keyset_page(queryset: QuerySet, page: PageQuery, *, q: str | None = None) ->
     # SQLite answers a term from its FTS table as a whole first: reading fewer rows gains nothing.
     if (q or "").strip() and not search.is_short(q) and connections[qs.db].vendor == "postgresql":
         rows = _newest(qs, below, page.limit + 1)
+        if rows is None:
+            # Not a page among the newest rows: the term's matches are few, read through its index.
+            rows = list(qs.order_by(*search.newest_first_unindexed("pk"))[: page.limit + 1])
     if rows is None:
         rows = list(qs[: page.limit + 1])
     has_more = len(rows) > page.limit

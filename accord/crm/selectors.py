@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from django.db import connection
 from django.db.models import (
     Count,
     IntegerField,
@@ -14,11 +15,12 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accord.core.search import TextIndex, contains, is_short, recent, text_filter
+from accord.core.search import TextIndex, contains, is_short, newest_first_unindexed, recent, text_filter
 from accord.tenancy.models import Invitation, Role
 
 from .models import Client, Contact, Interaction
@@ -200,12 +202,49 @@ def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> di
         query,
         lambda term: contains(CONTACT_INDEX, CONTACT_SEARCH_FIELDS, term),
     )
-    interactions = interaction_text(Interaction.objects.filter(organization_id=organization_id), query)
     contacts = contacts.select_related("client")[:limit]
+    return {
+        "clients": list(clients[:limit]),
+        "contacts": list(contacts),
+        "interactions": _newest_interactions(organization_id, query, limit),
+    }
+
+
+# The newest interactions a search term's page is looked for in first (PostgreSQL).
+PROBE_INTERACTIONS = 5_000
+
+
+def _newest_interactions(organization_id: int, query: str, limit: int) -> list[Interaction]:
+    """The ``limit`` newest interactions (by date) whose text contains ``query``.
+
+    On PostgreSQL a term of three characters or more is looked for among the newest
+    ``PROBE_INTERACTIONS`` first (a range of the date index): a common term's page is there.
+    Otherwise its matches are few and are read through the trigram index, in an order no index
+    serves, so that the planner cannot choose to walk every interaction by date instead
+    (``accord.core.search.newest_first_unindexed``). When the window holds a page, every other
+    match is older than all of it: the answer is the plain query's."""
+    everything = Interaction.objects.filter(organization_id=organization_id)
+    matches = interaction_text(everything, query)
+    order = ("-occurred_at", "-id")
+    if connection.vendor == "postgresql" and not is_short(query):
+        since = (
+            everything.order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)[PROBE_INTERACTIONS - 1 : PROBE_INTERACTIONS]
+            .first()
+        )
+        if since is not None:
+            rows = list(matches.filter(occurred_at__gte=since).order_by(*order)[:limit])
+            if len(rows) < limit:
+                rows = list(matches.order_by(*newest_first_unindexed("occurred_at", "id"))[:limit])
+            return _with_clients(rows)
     # The clients of the page are read apart: joined, SQLite led with the clients and read each
     # one's interactions.
-    interactions = interactions.prefetch_related("client").order_by("-occurred_at", "-id")[:limit]
-    return {"clients": list(clients[:limit]), "contacts": list(contacts), "interactions": list(interactions)}
+    return list(matches.prefetch_related("client").order_by(*order)[:limit])
+
+
+def _with_clients(interactions: list[Interaction]) -> list[Interaction]:
+    prefetch_related_objects(interactions, "client")
+    return interactions
 
 
 def client_queryset(organization_id: int) -> QuerySet[Client]:

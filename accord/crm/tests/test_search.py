@@ -180,3 +180,27 @@ class TestIndexedSearch:
             )
             assert sorted(i["id"] for i in items) == sorted(expected.values_list("pk", flat=True))
             assert items
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("window", [2, 8, 24, 1000])
+def test_the_search_pages_newest_interactions_whichever_way_they_are_read(world, monkeypatch, window):
+    """A term's newest interactions are looked for among the newest by date first; when those do
+    not hold a page, the matches are read through the index and sorted. Either way the page is
+    the plain query's, ties on the date broken by id."""
+    monkeypatch.setattr(selectors, "PROBE_INTERACTIONS", window)
+    now = timezone.now()
+    for i in range(30):
+        f.InteractionFactory(
+            client=world.client,
+            summary="Warehouse audit" if i % 4 == 0 else f"Other {i}",
+            occurred_at=now - dt.timedelta(hours=i // 2),  # pairs on the same date
+        )
+    expected = list(
+        Interaction.objects.filter(organization=world.org, summary__icontains="warehouse")
+        .order_by("-occurred_at", "-id")
+        .values_list("pk", flat=True)[:5]
+    )
+    found = [i.pk for i in selectors.search(world.org.pk, "WAREHOUSE", limit=5)["interactions"]]
+    assert found == expected
+    assert all(i.client.name for i in selectors.search(world.org.pk, "warehouse", limit=5)["interactions"])
