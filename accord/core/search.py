@@ -240,7 +240,7 @@ def newest_first_unindexed(*fields: str) -> list:
     For the matches of a term that the newest rows did not hold a page of: PostgreSQL then reads
     the term's matches through its trigram index and sorts them, whatever its estimate of their
     number. With the plain ordering an estimate too high (its statistics sample the text: one
-    ANALYZE in six here took a term in 1,004 of 1,000,000 interactions for one in 10,000 rows)
+    ANALYZE in six here took a term in 1,004 of 1,000,000 interactions for one in a hundred)
     made it walk the date index from the newest row, testing every row until a page was full:
     4 ms became 17-140 ms from one ANALYZE to the next."""
     return [Coalesce(field, field).desc() for field in fields]
