@@ -226,6 +226,7 @@ def _newest_interactions(organization_id: int, query: str, limit: int) -> list[I
     everything = Interaction.objects.filter(organization_id=organization_id)
     matches = interaction_text(everything, query)
     order = ("-occurred_at", "-id")
+    rows = None
     if connection.vendor == "postgresql" and not is_short(query):
         since = (
             everything.order_by("-occurred_at")
@@ -236,15 +237,12 @@ def _newest_interactions(organization_id: int, query: str, limit: int) -> list[I
             rows = list(matches.filter(occurred_at__gte=since).order_by(*order)[:limit])
             if len(rows) < limit:
                 rows = list(matches.order_by(*newest_first_unindexed("occurred_at", "id"))[:limit])
-            return _with_clients(rows)
+    if rows is None:
+        rows = list(matches.order_by(*order)[:limit])
     # The clients of the page are read apart: joined, SQLite led with the clients and read each
     # one's interactions.
-    return list(matches.prefetch_related("client").order_by(*order)[:limit])
-
-
-def _with_clients(interactions: list[Interaction]) -> list[Interaction]:
-    prefetch_related_objects(interactions, "client")
-    return interactions
+    prefetch_related_objects(rows, "client")
+    return rows
 
 
 def client_queryset(organization_id: int) -> QuerySet[Client]:
