@@ -109,7 +109,7 @@ class ClientPatch(ClientFields):
     name: short(200) | None = Field(None, min_length=1)
 
 
-class ClientOut(Schema):
+class ClientOut(FlatOut):
     id: int
     name: str
     status: str
@@ -227,7 +227,7 @@ class ContactIn(ContactFields):
     client_id: int
 
 
-class ContactOut(Schema):
+class ContactOut(FlatOut):
     id: int
     client_id: int
     display_name: str

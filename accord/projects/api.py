@@ -148,7 +148,7 @@ class MilestonePatch(Schema):
     completed_on: dt.date | None = None
 
 
-class TaskOut(Schema):
+class TaskOut(FlatOut):
     id: int
     project_id: int
     milestone_id: int | None
