@@ -44,6 +44,15 @@ def _make(world, kind: str, text: str):
         return f.ContactFactory(
             client=world.client, first_name=text, title=text[::-1], email=f"c{n}@x.example"
         )
+    if kind == "search":
+        # Split over two columns: a term across the space between them is in the document only.
+        return f.ContactFactory(
+            client=world.client,
+            first_name=text[:3] or "x",
+            last_name=text[3:] or "y",
+            title=text[::-1],
+            email=f"s{n}@x.example",
+        )
     if kind == "clients":
         client = f.ClientFactory(organization=world.org, name=f"{text} {n}", business=text[::-1])
         f.ContactFactory(client=client, last_name=text[:5] or "x")
@@ -70,6 +79,8 @@ def _found(world, kind: str, term: str) -> set[int]:
     org = world.org.pk
     if kind == "contacts":
         qs = search.text_filter(Contact.objects.filter(organization_id=org), term, crm.contact_text)
+    elif kind == "search":
+        return {contact.pk for contact in crm.search(org, term, limit=1000)["contacts"]}
     elif kind == "clients":
         qs = crm.client_list(org, q=term)
     elif kind == "projects":
@@ -91,6 +102,10 @@ def _expected(world, kind: str, term: str) -> set[int]:
     if kind == "contacts":
         qs = Contact.objects.filter(organization_id=org).filter(
             _plain(Contact, ("first_name", "last_name", "name_local", "title", "email"), term)
+        )
+    elif kind == "search":
+        qs = Contact.objects.filter(organization_id=org).filter(
+            _plain(Contact, crm.CONTACT_SEARCH_FIELDS, term)
         )
     elif kind == "clients":
         qs = (
@@ -137,6 +152,7 @@ def _conditions(world) -> dict:
     interaction = crm.INTERACTION_INDEX
     return {
         "contacts": (Contact, crm.contact_text),
+        "search": (Contact, lambda t: search.contains(crm.CONTACT_INDEX, crm.CONTACT_SEARCH_FIELDS, t)),
         # The contacts' part of a client search is the contacts' condition above.
         "clients": (Client, lambda t: search.contains(crm.CLIENT_INDEX, crm.CLIENT_LIST_FIELDS, t)),
         "projects": (Project, project_selectors._project_text),
@@ -147,7 +163,7 @@ def _conditions(world) -> dict:
     }
 
 
-KINDS = ["contacts", "clients", "projects", "tasks", "interactions", "lessons", "decisions"]
+KINDS = ["contacts", "search", "clients", "projects", "tasks", "interactions", "lessons", "decisions"]
 
 
 @pytest.mark.django_db
@@ -319,3 +335,12 @@ class TestCommonTermPages:
         assert [row.pk for row in rows] == newest[::-1]
         # Four wanted, three in the window: the caller reads the plain way.
         assert pagination._newest(qs.order_by("-pk"), None, 4) is None
+
+
+@pytest.mark.django_db
+def test_a_term_across_two_columns_is_not_found(world):
+    """The contacts' document joins their columns with spaces: a term that spans that space ("a B"
+    of "Anna" and "Berg") is in the document but in no column, and is not found."""
+    contact = f.ContactFactory(client=world.client, first_name="Anna", last_name="Berg", title="")
+    assert _found(world, "search", "Anna") == {contact.pk} == _found(world, "search", "NNA")
+    assert _found(world, "search", "a B") == set() == _expected(world, "search", "a B")
