@@ -85,16 +85,17 @@ def _newest(qs: QuerySet, below: int | None, n: int) -> list | None:
     A trigram index finds every row that contains a term; for a common one (thousands of rows)
     testing and sorting them all costs far more than reading down the primary key until a page is
     full, which is what PostgreSQL does within a bounded range of ids. The bound is the id of the
-    table's ``PROBE_ROWS``-th newest row below the cursor (one read of the primary key). The answer
-    does not depend on it: when ``n`` rows are found at or above it, every other row is older than
-    all of them."""
+    table's newest row below the cursor outside those ``PROBE_ROWS`` (one read of the primary
+    key). The answer does not depend on it: when ``n`` rows are found above it, every other row is
+    older than all of them. When there is no such row, the window is the whole table and what it
+    holds is the answer, however short (5,000 projects: one read of them instead of two)."""
     newest = qs.model._base_manager.order_by("-pk").values_list("pk", flat=True)
     if below is not None:
         newest = newest.filter(pk__lt=below)
-    bound = newest[PROBE_ROWS - 1 : PROBE_ROWS].first()
-    if bound is None:
-        return None  # a small table: the plain read is as cheap
-    rows = list(qs.filter(pk__gte=bound)[:n])
+    outside = newest[PROBE_ROWS : PROBE_ROWS + 1].first()
+    if outside is None:
+        return list(qs[:n])
+    rows = list(qs.filter(pk__gt=outside)[:n])
     return rows if len(rows) == n else None
 
 

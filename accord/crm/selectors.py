@@ -95,6 +95,10 @@ def interaction_list(organization_id: int) -> QuerySet[Interaction]:
     )
 
 
+# What a page shows of a user (``str(user)``).
+SHOWN_USER_FIELDS = ("full_name", "email")
+
+
 def client_timeline(
     client: Client, *, kind: str = "", before: int | None = None, limit: int = TIMELINE_PAGE
 ) -> tuple[list[Interaction], bool]:
@@ -108,6 +112,17 @@ def client_timeline(
         .filter(client=client)
         .select_related(None)
         .select_related("project", "created_by", "follow_up_owner")
+        # Of the project and the people, what the timeline shows: their whole rows (a user's with
+        # its password hash) cost the page more to read and build than its query.
+        .only(
+            *(field.name for field in Interaction._meta.concrete_fields),
+            "project__name",
+            *(
+                f"{person}__{name}"
+                for person in ("created_by", "follow_up_owner")
+                for name in SHOWN_USER_FIELDS
+            ),
+        )
     )
     if kind:
         qs = qs.filter(kind=kind)

@@ -335,6 +335,12 @@ class TestCommonTermPages:
         assert [row.pk for row in rows] == newest[::-1]
         # Four wanted, three in the window: the caller reads the plain way.
         assert pagination._newest(qs.order_by("-pk"), None, 4) is None
+        # A window as large as the table: what it holds is the whole answer, however short.
+        monkeypatch.setattr(pagination, "PROBE_ROWS", Contact._base_manager.count())
+        everything = list(qs.order_by("-pk").values_list("pk", flat=True))
+        assert [row.pk for row in pagination._newest(qs.order_by("-pk"), None, 10)] == everything
+        monkeypatch.setattr(pagination, "PROBE_ROWS", Contact._base_manager.count() - 1)
+        assert pagination._newest(qs.order_by("-pk"), None, 10) is None
 
 
 @pytest.mark.django_db
