@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db import connection, migrations
-from django.db.models import Func, Q, QuerySet, TextField, Value
+from django.db.models import Expression, F, Func, Lookup, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, StrIndex, Upper
 from django.db.models.lookups import GreaterThan, IContains
@@ -56,8 +56,14 @@ class TextIndex:
     # PostgreSQL: the name of one index over the columns joined by spaces (``Document``); without
     # it, one index per column named ``<table>_<column>_trgm``.
     pg_document: str = ""
+    # PostgreSQL: a column the table keeps that document in, upper-cased (a trigger fills it; the
+    # model does not declare it), which ``pg_document`` then indexes: a row is tested against it
+    # without joining and upper-casing the columns again.
+    pg_column: str = ""
 
     def pg_indexes(self) -> dict[str, str]:
+        if self.pg_column:
+            return {self.pg_document: f'"{self.pg_column}"'}
         if self.pg_document:
             return {self.pg_document: "UPPER(" + " || ' ' || ".join(f'"{c}"' for c in self.columns) + ")"}
         return {f"{self.table}_{c}_trgm": f'UPPER("{c}"::text)' for c in self.columns}
@@ -98,6 +104,48 @@ class Document(Func):
     template = "%(expressions)s"
     arg_joiner = " || ' ' || "
     output_field = TextField()
+
+
+class KeptColumn(Expression):
+    """A column of the query's own table that the database keeps and the model does not declare
+    (``TextIndex.pg_column``), under the alias the table has in this query (a subquery's ``U0``)."""
+
+    output_field = TextField()
+
+    def __init__(self, column: str):
+        super().__init__()
+        self.column = column
+        self.pk = F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        pk, params = compiler.compile(self.pk)
+        table = pk.rsplit(".", 1)[0]
+        return f"{table}.{connection.ops.quote_name(self.column)}", params
+
+
+class UpperContains(Lookup):
+    """An upper-cased ``lhs`` contains the term in any case: ``lhs LIKE UPPER('%term%')``, the
+    term's ``%``, ``_`` and ``\\`` matched as themselves (as ``icontains`` does)."""
+
+    lookup_name = "upper_contains"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        pattern = "%" + connection.ops.prep_for_like_query(self.rhs) + "%"
+        return f"{lhs} LIKE UPPER(%s)", [*params, pattern]
+
+
+def _document_contains(index: TextIndex, query: str):
+    if index.pg_column:
+        return UpperContains(KeptColumn(index.pg_column), query)
+    return IContains(Document(*index.columns), query)
 
 
 @functools.cache
@@ -187,7 +235,7 @@ def contains(index: TextIndex, fields: Iterable[str], query: str) -> Q:
         sql = f"SELECT rowid FROM {index.fts} WHERE {index.fts} MATCH %s"  # noqa: S608
         return matches & Q(pk__in=RawSQL(sql, [phrase]))  # noqa: S611
     if connection.vendor == "postgresql" and index.pg_document:
-        document = Q(IContains(Document(*index.columns), query))
+        document = Q(_document_contains(index, query))
         if " " not in query and set(fields) == set(index.columns):
             # A term without a space cannot span the space between two columns: the document
             # contains it exactly where one of the columns does, and the test of each column

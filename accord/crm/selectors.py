@@ -162,13 +162,15 @@ CONTACT_SEARCH_FIELDS = (
     "slack",
     "teams",
 )
-# The indexes of migrations 0003 and 0007.
+# The indexes of migrations 0003 and 0007 (contacts: 0003, then 0008).
 CONTACT_INDEX = TextIndex(
     "crm_contact",
     CONTACT_SEARCH_FIELDS,
     fts="crm_contact_search",
-    # One index over all of them joined by spaces (migration 0003 spells the document the same way).
-    pg_document="contact_search_trgm_idx",
+    # One index over all of them joined by spaces, the document migration 0008 keeps.
+    pg_document="contact_document_trgm_idx",
+    # Kept by the database (migration 0008).
+    pg_column="search_document",
 )
 INTERACTION_INDEX = TextIndex("crm_interaction", ("summary", "body"), fts="crm_interaction_search")
 CLIENT_INDEX = TextIndex(

@@ -142,7 +142,7 @@ class TestIndexedSearch:
                 selectors.interaction_text(Interaction.objects.all(), "需求变更"),
                 ["inter_summary_trgm_idx", "inter_body_trgm_idx"],
             ),
-            (Contact.objects.filter(selectors.contact_text("需求变更")), ["contact_search_trgm_idx"]),
+            (Contact.objects.filter(selectors.contact_text("需求变更")), ["contact_document_trgm_idx"]),
         ):
             sql, params = qs.values("pk").query.sql_with_params()
             with connection.cursor() as cursor:
