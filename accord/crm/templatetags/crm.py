@@ -9,6 +9,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 from accord.lib.text import render_markdown
@@ -108,6 +109,38 @@ def excerpt(text, query: str):
 def plain(markdown_text) -> str:
     """The text of a Markdown body without its markup (for excerpts)."""
     return html.unescape(strip_tags(render_markdown(markdown_text)))
+
+
+@register.filter
+def plain_excerpt(markdown_text, query: str) -> str:
+    """``excerpt`` of a Markdown body's text around ``query``, rendering only the part of the body
+    around the term's first occurrence (a search page shows 25 bodies, some of them e-mail threads
+    of many thousand characters)."""
+    text = "" if markdown_text is None else str(markdown_text)
+    room = EXCERPT_CHARS * HEAD_SOURCE_FACTOR
+    query = (query or "").strip()
+    at = text.lower().find(query.lower()) if query else -1
+    start = max(0, at - room) if at >= 0 else 0
+    window = text[start : (at + len(query) if at >= 0 else 0) + room]
+    found = excerpt(plain(window), query)
+    if start and not found.startswith("…"):
+        found = "…" + found
+    if start + len(window) < len(text) and not found.endswith("…"):
+        found += "…"
+    return found
+
+
+# How much of a body is rendered for the first ``n`` characters of its text (``n`` times this): its
+# markup takes room too, and a long body (an e-mail thread) is not rendered whole for a line of it.
+HEAD_SOURCE_FACTOR = 8
+
+
+@register.filter
+def plain_head(markdown_text, chars: int) -> str:
+    """The first ``chars`` characters of a Markdown body's text, "…" when there is more."""
+    text = "" if markdown_text is None else str(markdown_text)
+    source = text[: max(int(chars), 1) * HEAD_SOURCE_FACTOR]
+    return Truncator(plain(source)).chars(int(chars)) if source else ""
 
 
 @register.inclusion_tag("crm/partials/portal_access.html", takes_context=True)

@@ -85,3 +85,20 @@ def test_an_older_page_costs_the_same_queries(world, rows, django_assert_num_que
     http.get(url)
     with django_assert_num_queries(12):
         assert http.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_entry_shows_the_first_line_of_its_body_as_text(world):
+    """The timeline shows a body's first 220 characters of text, its Markdown and any markup
+    gone; a long body (an e-mail thread) is cut before it is rendered."""
+    f.InteractionFactory(
+        client=world.client,
+        summary="Kick-off",
+        body="**验收测试** scope agreed & [plan](https://example.com/p) <script>alert(1)</script>\n\n"
+        + "Next week. " * 5000,
+    )
+    html = world.http(world.member).get(f"/clients/{world.client.pk}/").content.decode()
+    [shown] = re.findall(r'<div class="muted small">([^<]*验收测试[^<]*)</div>', html)
+    assert shown.startswith("验收测试 scope agreed &amp; plan \nNext week. Next week.")
+    assert shown.endswith("…") and len(shown.replace("&amp;", "&")) == 220
+    assert "<script>" not in html and "alert" not in shown and "**" not in shown
