@@ -526,6 +526,17 @@ def search(request):
     results = selectors.search(request.membership.organization_id, query)
     flag_recent(request, query)
     total = sum(len(v) for v in results.values())
+    # Each result's links, one reverse per route (up to 125 links on the page).
+    client_url = link_maker("crm:client_detail")
+    contact_url = link_maker("crm:contact_detail")
+    interaction_url = link_maker("crm:interaction_detail")
+    for client in results["clients"]:
+        client.url = client_url(client.pk)
+    for contact in results["contacts"]:
+        contact.url, contact.client_url = contact_url(contact.pk), client_url(contact.client_id)
+    for interaction in results["interactions"]:
+        interaction.url = interaction_url(interaction.pk)
+        interaction.client_url = client_url(interaction.client_id)
     return render(
         request,
         "crm/search.html",
