@@ -351,20 +351,20 @@ def api_token_revoke(*, membership: Membership, token: ApiToken) -> ApiToken:
 def api_token_authenticate(raw: str, *, ip: str | None = None) -> tuple[ApiToken, Membership] | None:
     """The token and membership for a raw bearer token; None when unknown, revoked, expired or
     its person left. Records when (to 5 minutes) and from which address it was last used."""
-    token = (
-        ApiToken.objects.select_related("user", "organization")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or token.is_expired or not token.user.is_active:
+    token = ApiToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True).first()
+    if token is None or token.is_expired:
         return None
+    # The person and the organisation come with the membership (read once, for every request).
     membership = (
         Membership.objects.select_related("organization", "user")
-        .filter(organization_id=token.organization_id, user_id=token.user_id, is_active=True)
+        .filter(
+            organization_id=token.organization_id, user_id=token.user_id, is_active=True, user__is_active=True
+        )
         .first()
     )
     if membership is None:
         return None
+    token.user, token.organization = membership.user, membership.organization
     now = timezone.now()
     ip = ip or None
     stale = token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5)

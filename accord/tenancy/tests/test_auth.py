@@ -1,3 +1,4 @@
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -5,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.test import Client as HttpClient
+from django.utils import timezone
 
-from accord.tenancy.models import Membership, Role
+from accord.tenancy.models import ApiToken, Membership, Role, User
 from accord.tenancy.services import api_token_create, api_token_revoke
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,6 +70,20 @@ def test_token_of_a_removed_member_stops_working(world):
     _token, raw = api_token_create(membership=membership, name="script")
     Membership.objects.filter(pk=membership.pk).update(is_active=False)
     assert HttpClient().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_token_of_a_deactivated_person_or_past_its_expiry_stops_working(world):
+    membership = world.memberships[world.member.pk]
+    token, raw = api_token_create(membership=membership, name="script")
+    http = HttpClient()
+    me = {"Authorization": f"Bearer {raw}"}
+    assert http.get("/api/v1/me", headers=me).status_code == 200
+    User.objects.filter(pk=world.member.pk).update(is_active=False)
+    assert http.get("/api/v1/me", headers=me).status_code == 401
+    User.objects.filter(pk=world.member.pk).update(is_active=True)
+    assert http.get("/api/v1/me", headers=me).status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert http.get("/api/v1/me", headers=me).status_code == 401
 
 
 def test_client_contacts_are_sent_to_the_portal_from_team_pages(world):
