@@ -217,6 +217,41 @@ def test_scheduled_drafting_skips_far_due_dates(world):
     assert not StatusReport.objects.filter(project=world.project).exists()
 
 
+def test_a_turn_with_nothing_due_reads_the_projects_once(world):
+    """The hourly turn reads each project's last report with the projects: with none of them due,
+    three projects cost the queries one does."""
+    world.client.report_cadence = "weekly"
+    world.client.save()
+    today = TODAY()
+
+    def reported_today(project):
+        StatusReport.objects.create(
+            organization=world.org,
+            project=project,
+            version=1,
+            title="Week",
+            period_start=today - dt.timedelta(days=6),
+            period_end=today,
+            status=ReportStatus.PUBLISHED,
+        )
+
+    reported_today(world.project)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert services.draft_due_reports(today) == 0
+        return len(ctx.captured_queries)
+
+    one = queries()
+    for _ in range(2):
+        reported_today(f.ProjectFactory(client=world.client, manager=world.manager, status="active"))
+    assert queries() == one
+    # Due again a week later (the turn still drafts what is due).
+    assert services.draft_due_reports(today + dt.timedelta(days=6)) == 3
+
+
 def test_pdf_never_fetches_images_named_in_markdown(world):
     import http.server
     import threading
