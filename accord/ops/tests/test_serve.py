@@ -45,25 +45,3 @@ def test_debug_is_off_unless_asked(tmp_path):
     assert run_accord(tmp_path, "shell", "-c", show).stdout.strip().splitlines()[-1] == "False"
     asked = run_accord(tmp_path, "shell", "-c", show, env_extra={"ACCORD_DEBUG": "1"})
     assert asked.stdout.strip().splitlines()[-1] == "True"
-
-
-def test_a_web_worker_sets_its_start_up_objects_aside_from_the_collector(tmp_path):
-    """Loaded by gunicorn, the web app has every route imported and what start-up built frozen:
-    a full collection then walks thousands of objects, not some 190,000 (a pause of ~100 ms every
-    few hundred requests)."""
-    code = (
-        "import gc, sys; import accord.wsgi; "
-        "print(gc.get_freeze_count(), len(gc.get_objects()), 'accord.projects.api' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=ops_env(tmp_path / "data"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    frozen, tracked, routes_loaded = result.stdout.split()
-    assert int(frozen) > 100_000 and int(tracked) < 10_000 and routes_loaded == "True"
