@@ -94,14 +94,18 @@ def client_create(request):
     )
 
 
-def _for_display(*, timeline=(), follow_ups=(), contacts=(), projects=()) -> None:
+def _for_display(
+    *, timeline=(), follow_ups=(), contacts=(), projects=(), clients=(), interactions=()
+) -> None:
     """Set ``url`` on a page's interactions (and their prefetched contacts), open follow-ups,
-    contacts and projects, and ``project_url``, ``contact_rows``, ``when`` and ``when_iso``
-    (the time in the viewer's zone) on the timeline's interactions: one reverse per route
-    instead of one per link, and no template date formatting per row."""
+    contacts, projects and clients, ``client_url`` on contacts and other interactions (search
+    results), and ``project_url``, ``contact_rows``, ``when`` and ``when_iso`` (the time in the
+    viewer's zone) on the timeline's interactions: one reverse per route instead of one per link,
+    and no template date formatting per row."""
     interaction_url = link_maker("crm:interaction_detail")
     contact_url = link_maker("crm:contact_detail")
     project_url = link_maker("projects:detail")
+    client_url = link_maker("crm:client_detail")
     for interaction in timeline:
         interaction.url = interaction_url(interaction.pk)
         interaction.project_url = project_url(interaction.project_id) if interaction.project_id else ""
@@ -112,10 +116,15 @@ def _for_display(*, timeline=(), follow_ups=(), contacts=(), projects=()) -> Non
             contact.url = contact_url(contact.pk)
     for interaction in follow_ups:
         interaction.url = interaction_url(interaction.pk)
+    for interaction in interactions:
+        interaction.url = interaction_url(interaction.pk)
+        interaction.client_url = client_url(interaction.client_id)
     for contact in contacts:
-        contact.url = contact_url(contact.pk)
+        contact.url, contact.client_url = contact_url(contact.pk), client_url(contact.client_id)
     for project in projects:
         project.url = project_url(project.pk)
+    for client in clients:
+        client.url = client_url(client.pk)
 
 
 @team_required
@@ -526,17 +535,9 @@ def search(request):
     results = selectors.search(request.membership.organization_id, query)
     flag_recent(request, query)
     total = sum(len(v) for v in results.values())
-    # Each result's links, one reverse per route (up to 125 links on the page).
-    client_url = link_maker("crm:client_detail")
-    contact_url = link_maker("crm:contact_detail")
-    interaction_url = link_maker("crm:interaction_detail")
-    for client in results["clients"]:
-        client.url = client_url(client.pk)
-    for contact in results["contacts"]:
-        contact.url, contact.client_url = contact_url(contact.pk), client_url(contact.client_id)
-    for interaction in results["interactions"]:
-        interaction.url = interaction_url(interaction.pk)
-        interaction.client_url = client_url(interaction.client_id)
+    _for_display(
+        clients=results["clients"], contacts=results["contacts"], interactions=results["interactions"]
+    )
     return render(
         request,
         "crm/search.html",

@@ -334,16 +334,10 @@ def status_report_revise(*, actor: Membership, report: StatusReport) -> StatusRe
 # --- scheduled drafting --------------------------------------------------------------------
 
 
-_UNREAD = object()
-
-
-def next_due_date(project: Project, today: dt.date, *, last_end=_UNREAD) -> dt.date | None:
-    """When the client expects the next report, by their report cadence. ``last_end``: the end of
-    the project's last report's period (None: no report yet) when the caller read it already."""
+def next_due_date(project: Project, today: dt.date, last_end: dt.date | None) -> dt.date | None:
+    """When the client expects the next report, by their report cadence; ``last_end``: the end of
+    the project's last report's period (None: no report yet)."""
     cadence = project.client.report_cadence
-    if last_end is _UNREAD:
-        last = selectors.last_report(project)
-        last_end = last.period_end if last else None
     if cadence == Cadence.MILESTONE:
         after = last_end if last_end else project.start_date - dt.timedelta(days=1)
         upcoming = (
@@ -380,7 +374,7 @@ def draft_due_reports(today: dt.date | None = None) -> int:
     for project in projects:
         # Due-ness by the manager's calendar (else the client's, else the organisation's), not UTC's.
         today = pinned or today_for(owner=project.manager, project=project)
-        due = next_due_date(project, today, last_end=project.last_report_end)
+        due = next_due_date(project, today, project.last_report_end)
         if due is None or due - today > dt.timedelta(days=DRAFT_LEAD_DAYS):
             continue
         if StatusReport.objects.filter(project=project, status=ReportStatus.DRAFT).exists():
