@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from accord.lib.dates import week_bounds
+from accord.lib.expressions import CountOf
 from accord.tenancy.access import require_admin
 from accord.tenancy.models import Membership
 
@@ -111,16 +111,8 @@ def circuit_list(actor: Membership) -> QuerySet[DeliveryCircuit]:
     require_admin(actor)
 
     def count(statuses):
-        rows = (
-            OutboxMessage.objects.filter(
-                organization_id=OuterRef("organization_id"), circuit_key=OuterRef("key"), status__in=statuses
-            )
-            .order_by()
-            .values("circuit_key")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Coalesce(Subquery(rows), 0)
+        rows = OutboxMessage.objects.filter(status__in=statuses)
+        return CountOf(rows, organization="organization_id", circuit_key="key")
 
     return (
         DeliveryCircuit.objects.filter(organization_id=actor.organization_id)

@@ -196,6 +196,8 @@ class Task(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "project", "status"], name="task_org_proj_status_idx"),
+            # A project's task counts (done, overdue) from the index alone: project lists, 50 a page.
+            models.Index(fields=["project", "status", "due_date"], name="task_proj_status_due_idx"),
             models.Index(fields=["organization", "assignee", "status"], name="task_org_assignee_idx"),
             models.Index(fields=["organization", "due_date"], name="task_org_due_idx"),
             # The dashboard: my tasks by due date, and action items (a few among all tasks: a
