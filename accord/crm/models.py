@@ -176,7 +176,9 @@ class Contact(TenantModel):
             models.Index(fields=["organization", "client"], name="contact_org_client_idx"),
             # Contacts in name order (their ordering): a common name's first page of matches is
             # read down it instead of sorting all of them.
-            models.Index(fields=["organization", "last_name", "first_name", "id"], name="contact_org_name_idx"),
+            models.Index(
+                fields=["organization", "last_name", "first_name", "id"], name="contact_org_name_idx"
+            ),
             models.Index(fields=["organization", "email"], name="contact_org_email_idx"),
             models.Index(fields=["organization", "portal_user"], name="contact_org_portal_idx"),
         ]
