@@ -36,3 +36,21 @@ def test_a_datetime_counts_as_the_viewers_local_day():
         assert format_moment(late) == "14 Apr 2027, 04:30"
         assert format_moment(dt.date(2027, 4, 13)) == "13 Apr 2027"
         assert format_day(None) == "" and format_moment("") == ""
+
+
+def test_a_text_made_once_is_its_language_and_zones_only():
+    """Formatted texts are kept per language and UTC offset: the same instant read in Los Angeles
+    after Shanghai, or in English after Chinese, is not given the other's text."""
+    late = dt.datetime(2027, 4, 13, 20, 30, tzinfo=dt.UTC)
+    seen = []
+    for zone_name in ("Asia/Shanghai", "America/Los_Angeles", "UTC", "Asia/Shanghai"):
+        for language in ("zh-hans", "en-gb", "en"):
+            with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone_name)):
+                seen.append((zone_name, language, format_moment(late), format_day(late)))
+    assert seen[0] == ("Asia/Shanghai", "zh-hans", "2027年4月14日 04:30", "2027年4月14日")
+    assert seen[1] == ("Asia/Shanghai", "en-gb", "14 Apr 2027, 04:30", "14 Apr 2027")
+    assert seen[2] == ("Asia/Shanghai", "en", "Apr 14, 2027, 4:30 AM", "Apr 14, 2027")
+    assert seen[3] == ("America/Los_Angeles", "zh-hans", "2027年4月13日 13:30", "2027年4月13日")
+    assert seen[4] == ("America/Los_Angeles", "en-gb", "13 Apr 2027, 13:30", "13 Apr 2027")
+    assert seen[7] == ("UTC", "en-gb", "13 Apr 2027, 20:30", "13 Apr 2027")
+    assert seen[9:] == seen[:3]
