@@ -113,7 +113,7 @@ def keyset_page(queryset: QuerySet, page: PageQuery, *, q: str | None = None) ->
         rows = _newest(qs, below, page.limit + 1)
         if rows is None:
             # Not a page among the newest rows: the term's matches are few, read through its index.
-            rows = list(qs.order_by(*search.newest_first_unindexed("pk"))[: page.limit + 1])
+            rows = list(qs.order_by(*search.unindexed_order("-pk"))[: page.limit + 1])
     if rows is None:
         rows = list(qs[: page.limit + 1])
     has_more = len(rows) > page.limit

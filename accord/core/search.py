@@ -258,17 +258,25 @@ def _short_match(index: TextIndex, fields: list[str], query: str) -> Q:
     stripped), so it cannot span the space between two columns."""
     caseless = query.upper() == query.lower()
     vendor = connection.vendor
+    upper = Upper
     if vendor == "postgresql" and index.pg_document and set(fields) == set(index.columns):
         fields = [Document(*index.columns)]
+        if index.pg_column:  # the document kept upper-cased: read, not made from 14 columns a row
+            fields, upper = [KeptColumn(index.pg_column)], _as_kept
     matches = Q()
     for field in fields:
         if caseless and vendor in ("postgresql", "sqlite"):
             matches |= Q(GreaterThan(StrIndex(field, Value(query)), 0))
         elif vendor == "postgresql":
-            matches |= Q(GreaterThan(StrIndex(Upper(field), Upper(Value(query))), 0))
+            matches |= Q(GreaterThan(StrIndex(upper(field), Upper(Value(query))), 0))
         else:
             matches |= Q(**{f"{field}__icontains": query})
     return matches
+
+
+def _as_kept(column):
+    """A kept document as it is: the database keeps it upper-cased."""
+    return column
 
 
 def recent(qs: QuerySet) -> QuerySet:
@@ -287,9 +295,9 @@ def recent(qs: QuerySet) -> QuerySet:
     return qs if oldest is None else qs.filter(pk__range=(oldest, LARGEST_ID))
 
 
-def newest_first_unindexed(*fields: str) -> list:
-    """An ordering by ``fields``, each descending, that no index can serve (each value wrapped in
-    a COALESCE with itself: the same order).
+def unindexed_order(*fields: str) -> list:
+    """The ordering ``fields`` (``"-occurred_at"``: descending) in a form no index can serve (each
+    value wrapped in a COALESCE with itself: the same order).
 
     For the matches of a term that the newest rows did not hold a page of: PostgreSQL then reads
     the term's matches through its trigram index and sorts them, whatever its estimate of their
@@ -297,7 +305,12 @@ def newest_first_unindexed(*fields: str) -> list:
     ANALYZE in six here took a term in 1,004 of 1,000,000 interactions for one in a hundred)
     made it walk the date index from the newest row, testing every row until a page was full:
     4 ms became 17-140 ms from one ANALYZE to the next."""
-    return [Coalesce(field, field).desc() for field in fields]
+    order = []
+    for field in fields:
+        name = field.lstrip("-")
+        value = Coalesce(name, name)
+        order.append(value.desc() if field.startswith("-") else value.asc())
+    return order
 
 
 def text_filter(qs: QuerySet, query: str, match: Callable[[str], Q]) -> QuerySet:

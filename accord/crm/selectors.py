@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accord.core.search import TextIndex, contains, is_short, newest_first_unindexed, recent, text_filter
+from accord.core.search import TextIndex, contains, is_short, recent, text_filter, unindexed_order
 from accord.lib.expressions import CountOf
 from accord.tenancy.models import Invitation, Role
 
@@ -214,10 +214,9 @@ def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> di
         lambda term: contains(CONTACT_INDEX, CONTACT_SEARCH_FIELDS, term),
     )
     # The page's ids first, in name order: sorted alone, a common name's thousands of matches
-    # are not joined to their clients nor carried whole through the sort (on PostgreSQL its first
-    # page is read down the name index). Their clients are read apart: joined, PostgreSQL hashed
-    # every client of the organisation for 25 contacts.
-    shown = list(contacts.values_list("pk", flat=True)[:limit])
+    # are not joined to their clients nor carried whole through the sort. Their clients are read
+    # apart: joined, PostgreSQL hashed every client of the organisation for 25 contacts.
+    shown = _first_contacts(organization_id, contacts, query, limit)
     found = list(Contact.objects.filter(organization_id=organization_id, pk__in=shown)) if shown else []
     prefetch_related_objects(found, "client")
     return {
@@ -225,6 +224,39 @@ def search(organization_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> di
         "contacts": found,
         "interactions": _newest_interactions(organization_id, query, limit),
     }
+
+
+# The first contacts in name order a search term's page is looked for in first (PostgreSQL).
+PROBE_CONTACTS = 5_000
+
+
+def _first_contacts(organization_id: int, matches: QuerySet[Contact], query: str, limit: int) -> list[int]:
+    """The ids of the first ``limit`` of ``matches`` in name order (the contacts' ordering).
+
+    On PostgreSQL a term of three characters or more is looked for among the first
+    ``PROBE_CONTACTS`` contacts in name order first: those up to the last name of the contact at
+    that place, a range of the name index. A common name's page is there, read down the index
+    (13,799 of 100,000 contacts for "Smith": 8 ms → 0.3 ms). Otherwise its matches are few and
+    are read through the trigram index and sorted, in an order no index serves, so that a
+    planner that took a rare term for a common one cannot walk every contact by name instead
+    (``unindexed_order``). When the range holds a page, every other match comes after
+    all of it (a later last name): the answer is the plain query's."""
+    ids = matches.values_list("pk", flat=True)
+    if connection.vendor != "postgresql":
+        return list(ids[:limit])
+    unindexed = ids.order_by(*unindexed_order(*Contact._meta.ordering))
+    if is_short(query):
+        # Among the newest contacts (a range of ids): their matches sorted. Walking the name
+        # index instead tested every contact of the organisation for a term those held few of.
+        return list(unindexed[:limit])
+    names = Contact.objects.filter(organization_id=organization_id).values_list("last_name", flat=True)
+    last = names[PROBE_CONTACTS - 1 : PROBE_CONTACTS].first()
+    if last is None:  # fewer contacts than that: the range is all of them
+        return list(ids[:limit])
+    shown = list(ids.filter(last_name__lte=last)[:limit])
+    if len(shown) == limit:
+        return shown
+    return list(unindexed[:limit])
 
 
 # The newest interactions a search term's page is looked for in first (PostgreSQL).
@@ -238,7 +270,7 @@ def _newest_interactions(organization_id: int, query: str, limit: int) -> list[I
     ``PROBE_INTERACTIONS`` first (a range of the date index): a common term's page is there.
     Otherwise its matches are few and are read through the trigram index, in an order no index
     serves, so that the planner cannot choose to walk every interaction by date instead
-    (``accord.core.search.newest_first_unindexed``). When the window holds a page, every other
+    (``accord.core.search.unindexed_order``). When the window holds a page, every other
     match is older than all of it: the answer is the plain query's."""
     everything = Interaction.objects.filter(organization_id=organization_id)
     matches = interaction_text(everything, query)
@@ -253,7 +285,7 @@ def _newest_interactions(organization_id: int, query: str, limit: int) -> list[I
         if since is not None:
             rows = list(matches.filter(occurred_at__gte=since).order_by(*order)[:limit])
             if len(rows) < limit:
-                rows = list(matches.order_by(*newest_first_unindexed("occurred_at", "id"))[:limit])
+                rows = list(matches.order_by(*unindexed_order("-occurred_at", "-id"))[:limit])
     if rows is None:
         rows = list(matches.order_by(*order)[:limit])
     # The clients of the page are read apart: joined, SQLite led with the clients and read each

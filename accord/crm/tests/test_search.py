@@ -204,3 +204,35 @@ def test_the_search_pages_newest_interactions_whichever_way_they_are_read(world,
     found = [i.pk for i in selectors.search(world.org.pk, "WAREHOUSE", limit=5)["interactions"]]
     assert found == expected
     assert all(i.client.name for i in selectors.search(world.org.pk, "warehouse", limit=5)["interactions"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("window", [2, 6, 15, 1000])
+@pytest.mark.parametrize("term", ["berg", "SMITH", "ith", "li", "王"])
+def test_the_search_pages_first_contacts_whichever_way_they_are_read(world, monkeypatch, window, term):
+    """A term's first contacts in name order are looked for among the first by name first (up to
+    the last name at the window's end, ties on it included); when those do not hold a page, the
+    matches are read and sorted. Either way the page is the plain query's, ties broken by id."""
+    monkeypatch.setattr(selectors, "PROBE_CONTACTS", window)
+    names = [("Ann", "Smith"), ("Bo", "Smith"), ("Li", "Berg"), ("Cai", "Åberg"), ("Dan", "Smith")]
+    names += [("Eve", "Zhou"), ("Fu", "王"), ("Gus", "Lindberg"), ("Hal", "Smithers"), ("Ivy", "Adams")]
+    for i in range(3):
+        for first, last in names:
+            f.ContactFactory(
+                client=world.client, first_name=first, last_name=last, email=f"{first}{i}@x.example"
+            )
+    f.ContactFactory(client=world.foreign_client, first_name="Ann", last_name="Smith")
+    contacts = Contact.objects.filter(organization=world.org)
+    expected = [
+        c.pk
+        for c in contacts.order_by("last_name", "first_name", "id")
+        if any(
+            term.casefold() in (getattr(c, name) or "").casefold() for name in selectors.CONTACT_SEARCH_FIELDS
+        )
+    ]
+    if len(term) < 3:  # among the newest contacts only
+        newest = set(contacts.order_by("-pk").values_list("pk", flat=True)[: search.RECENT_WINDOW])
+        expected = [pk for pk in expected if pk in newest]
+    found = [c.pk for c in selectors.search(world.org.pk, term, limit=5)["contacts"]]
+    assert found == expected[:5]
+    assert len(found) == min(5, len(expected))
