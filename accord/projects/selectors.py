@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -26,15 +27,21 @@ def project_list(queryset: QuerySet[Project]) -> QuerySet[Project]:
     and the index on a task's project, status and due date answers all three of a project's task
     counts without reading its tasks.
     """
-    today = timezone.localdate()
+    return queryset.select_related("client", "manager").annotate(**_counts(timezone.localdate()))
+
+
+@functools.lru_cache(maxsize=4)
+def _counts(today: dt.date) -> dict[str, CountOf]:
+    """The count annotations of ``project_list`` for ``today``, built once a day, not per query."""
     tasks, milestones = Task.objects.all(), Milestone.objects.all()
-    return queryset.select_related("client", "manager").annotate(
-        tasks_total=CountOf(tasks, project="pk"),
-        tasks_done=CountOf(tasks.filter(status=TaskStatus.DONE), project="pk"),
-        tasks_overdue=CountOf(tasks.exclude(status=TaskStatus.DONE).filter(due_date__lt=today), project="pk"),
-        milestones_total=CountOf(milestones, project="pk"),
-        milestones_done=CountOf(milestones.filter(status=MilestoneStatus.DONE), project="pk"),
-    )
+    open_tasks = tasks.exclude(status=TaskStatus.DONE)
+    return {
+        "tasks_total": CountOf(tasks, project="pk"),
+        "tasks_done": CountOf(tasks.filter(status=TaskStatus.DONE), project="pk"),
+        "tasks_overdue": CountOf(open_tasks.filter(due_date__lt=today), project="pk"),
+        "milestones_total": CountOf(milestones, project="pk"),
+        "milestones_done": CountOf(milestones.filter(status=MilestoneStatus.DONE), project="pk"),
+    }
 
 
 def progress_percent(tasks_done: int, tasks_total: int) -> int:
