@@ -194,6 +194,59 @@ def install(*indexes: TextIndex) -> migrations.RunPython:
     return migrations.RunPython(forwards, backwards, elidable=False)
 
 
+def keep_document(
+    table: str, columns: Iterable[str], *, column: str, index: str, replaces: str = ""
+) -> migrations.RunPython:
+    """The migration operation that keeps, on PostgreSQL, ``table``'s search document (its
+    ``columns`` joined by spaces, upper-cased) in ``column``, written by a trigger on every insert
+    and on every update of one of them, and indexes it (trigram GIN ``index``). ``replaces``: an
+    index over the document as an expression, dropped (and made again on the way back).
+
+    A trigger, not a generated column: PostgreSQL refuses to change the type of a column a
+    generated column reads, which would stop a later migration that changes one of these fields'
+    length. The model does not declare the column (``TextIndex.pg_column`` reads it)."""
+    columns = list(columns)
+
+    def document(row: str) -> str:
+        return "UPPER(" + " || ' ' || ".join(f'{row}."{name}"' for name in columns) + ")"
+
+    function = f"{table}_{column}"
+    forwards = [
+        f"ALTER TABLE {table} ADD COLUMN {column} text NOT NULL DEFAULT ''",
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN NEW.{column} := {document('NEW')}; RETURN NEW; END $$",
+        f"CREATE TRIGGER {function} BEFORE INSERT OR UPDATE OF "
+        + ", ".join(f'"{name}"' for name in columns)
+        + f" ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f"UPDATE {table} SET {column} = {document(table)}",  # noqa: S608 - names of a migration
+        f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING gin ({column} gin_trgm_ops)",
+    ]
+    backwards = [
+        f"DROP TRIGGER IF EXISTS {function} ON {table}",
+        f"DROP FUNCTION IF EXISTS {function}()",
+        f"ALTER TABLE {table} DROP COLUMN IF EXISTS {column}",
+    ]
+    if replaces:
+        forwards.append(f"DROP INDEX IF EXISTS {replaces}")
+        backwards.insert(
+            0, f"CREATE INDEX IF NOT EXISTS {replaces} ON {table} USING gin ({document(table)} gin_trgm_ops)"
+        )
+
+    def run(statements):
+        def apply(apps, schema_editor):
+            if schema_editor.connection.vendor != "postgresql":
+                return
+            with schema_editor.connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+
+        return apply
+
+    operation = migrations.RunPython(run(forwards), run(backwards), elidable=False)
+    operation.statements = (forwards, backwards)  # what it runs, for a reader (and a test)
+    return operation
+
+
 def clean(query: str | None, max_chars: int = 100) -> str:
     return (query or "").strip()[:max_chars]
 

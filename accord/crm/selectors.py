@@ -156,7 +156,7 @@ CONTACT_SEARCH_FIELDS = (
     "slack",
     "teams",
 )
-# The indexes of migrations 0003 and 0007 (contacts: 0003, then 0008).
+# The indexes of migrations 0003 and 0007 (contacts: 0003, then 0008; clients: 0007, then 0010).
 CONTACT_INDEX = TextIndex(
     "crm_contact",
     CONTACT_SEARCH_FIELDS,
@@ -168,7 +168,12 @@ CONTACT_INDEX = TextIndex(
 )
 INTERACTION_INDEX = TextIndex("crm_interaction", ("summary", "body"), fts="crm_interaction_search")
 CLIENT_INDEX = TextIndex(
-    "crm_client", ("name", "tags", "business", "goals", "priorities", "notes"), fts="crm_client_search"
+    "crm_client",
+    ("name", "tags", "business", "goals", "priorities", "notes"),
+    fts="crm_client_search",
+    # Kept by the database (migration 0010), as the contacts' is.
+    pg_document="client_document_trgm_idx",
+    pg_column="search_document",
 )
 CLIENT_LIST_FIELDS = ("name", "tags", "business")
 CONTACT_NAME_FIELDS = ("name_local", "last_name", "first_name")
