@@ -1,8 +1,9 @@
 """``make bench``: seed a large organisation, serve Accord under gunicorn, and measure it over
 real HTTP — on SQLite and, when a PostgreSQL 15 server can be started here, on PostgreSQL.
 
-For every page and API list endpoint: p50 and p95 latency after a warm-up, the queries one
-request makes, and the same SQL run directly on the database (the floor), with the ratio.
+For every page and API list endpoint: p50 and p95 latency after a warm-up (each target's
+requests timed in rounds over all targets: ``TIMING_ROUNDS``), the queries one request makes,
+and the same SQL run directly on the database (the floor), with the ratio.
 Also a bare view's throughput in the same run and, when the import/export benchmark is
 present, CSV import and export rates; on SQLite, other writers' waits during a large import
 (bench/import_contention_bench.py). Results are printed as a table and written as JSON
