@@ -311,25 +311,22 @@ def _short_match(index: TextIndex, fields: list[str], query: str) -> Q:
     stripped), so it cannot span the space between two columns."""
     caseless = query.upper() == query.lower()
     vendor = connection.vendor
-    upper = Upper
+    kept = False
     if vendor == "postgresql" and index.pg_document and set(fields) == set(index.columns):
         fields = [Document(*index.columns)]
-        if index.pg_column:  # the document kept upper-cased: read, not made from 14 columns a row
-            fields, upper = [KeptColumn(index.pg_column)], _as_kept
+        # The document kept upper-cased: read, not made from 14 columns a row.
+        kept = bool(index.pg_column)
+        if kept:
+            fields = [KeptColumn(index.pg_column)]
     matches = Q()
     for field in fields:
         if caseless and vendor in ("postgresql", "sqlite"):
             matches |= Q(GreaterThan(StrIndex(field, Value(query)), 0))
         elif vendor == "postgresql":
-            matches |= Q(GreaterThan(StrIndex(upper(field), Upper(Value(query))), 0))
+            matches |= Q(GreaterThan(StrIndex(field if kept else Upper(field), Upper(Value(query))), 0))
         else:
             matches |= Q(**{f"{field}__icontains": query})
     return matches
-
-
-def _as_kept(column):
-    """A kept document as it is: the database keeps it upper-cased."""
-    return column
 
 
 def recent(qs: QuerySet) -> QuerySet:
